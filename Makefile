@@ -1,0 +1,45 @@
+# gongjian — the two front-door commands are `make run` and `make test`.
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test install migrate demo lint format bench clean
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "需要 Python 3.11($(PYTHON) 未找到)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(BIN)/gongjian migrate --no-input -v 0
+
+demo: migrate
+	$(BIN)/gongjian demo
+
+run: demo
+	@$(BIN)/gongjian demo_logins
+	@echo "打开 http://$(HOST):$(PORT)/ (管理后台 /admin/,API 文档 /api/docs)"
+	$(BIN)/gongjian runserver $(HOST):$(PORT)
+
+test: install
+	$(BIN)/gongjian makemigrations --check --dry-run -v 0
+	$(BIN)/ruff check gongjian tests
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check gongjian tests bench
+
+format: install
+	$(BIN)/ruff format gongjian tests bench
+
+clean:
+	rm -rf $(VENV) var *.egg-info

@@ -1,0 +1,135 @@
+"""Pieces every router shares: error bodies, scope look-ups, numbers, periods."""
+
+import calendar
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Model, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from ninja import Schema
+
+from gongjian.common.dates import Period
+from gongjian.units.models import Unit, User
+from gongjian.units.selectors import is_office, root_unit, units_visible_to
+
+NOT_FOUND = "未找到"
+
+
+# --- error bodies (documented in the OpenAPI schema) --------------------------------
+
+
+class ErrorOut(Schema):
+    """401, 403 and 404 answers."""
+
+    detail: str
+
+
+class ValidationErrorOut(Schema):
+    """422: every problem with the request, in Chinese, and the same grouped by field."""
+
+    detail: list[str]
+    fields: dict[str, list[str]] = {}
+
+
+class ConflictOut(Schema):
+    """409: someone saved the object since the caller read it."""
+
+    detail: str
+    current_version: int
+    current: dict[str, Any] = {}
+
+
+READ_ERRORS: dict[int, type[Schema]] = {401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
+WRITE_ERRORS: dict[int, type[Schema]] = {**READ_ERRORS, 403: ErrorOut}
+
+
+# --- scope -----------------------------------------------------------------------
+
+
+def get_or_404(queryset: QuerySet, **lookup) -> Model:
+    """One row of an already scoped queryset; a row outside the scope is simply missing."""
+    obj = queryset.filter(**lookup).first()
+    if obj is None:
+        raise Http404(NOT_FOUND)
+    return obj
+
+
+def resolve_unit_in(queryset: QuerySet, ref: str | int) -> Unit | None:
+    """A unit of ``queryset`` by primary key, 6-digit division code or exact name."""
+    ref = str(ref).strip()
+    if not ref:
+        return None
+    if ref.isdigit():
+        if len(ref) == 6:
+            found = queryset.filter(code=ref).first()
+            if found:
+                return found
+        return queryset.filter(pk=int(ref)).first()
+    return queryset.filter(name=ref).order_by("depth", "pk").first()
+
+
+def visible_unit_or_404(user: User, ref: str | int | None) -> Unit:
+    """The unit ``ref`` names if ``user`` may see it; without ``ref``, the user's own top unit
+    (the campaign's root unit for the office). Anything else answers 404."""
+    units = units_visible_to(user)
+    if ref is None or str(ref).strip() == "":
+        unit = root_unit() if is_office(user) else None
+        if unit is None:
+            unit = units.order_by("depth", "sort_order", "pk").first()
+    else:
+        unit = resolve_unit_in(units, ref)
+    if unit is None:
+        raise Http404(NOT_FOUND)
+    return unit
+
+
+def reference(model: type[Model], pk: int | None, field: str, label: str,
+              queryset: QuerySet | None = None) -> Model | None:
+    """Turn an id in a request body into a row, or a 422 naming the field."""
+    if pk is None:
+        return None
+    qs = queryset if queryset is not None else model._default_manager.all()
+    obj = qs.filter(pk=pk).first()
+    if obj is None:
+        raise ValidationError({field: f"{label}“{pk}”不存在"})
+    return obj
+
+
+# --- numbers and periods -------------------------------------------------------------
+
+
+def as_number(value: Any) -> Any:
+    """Indicator values for JSON: Decimals become numbers (int when whole); ints, booleans
+    and None stay what they are."""
+    if isinstance(value, Decimal):
+        if value == value.to_integral_value():
+            return int(value)
+        return float(value)
+    return value
+
+
+def year_and_as_of(year: int | None, as_of: dt.date | None,
+                   default_year: int | None = None) -> tuple[int, dt.date]:
+    """Fill in the evaluation year and cut-off date: today in the current year, the last day
+    of the year otherwise; refuse a cut-off outside the year (422)."""
+    today = timezone.localdate()
+    if year is None:
+        year = as_of.year if as_of is not None else (default_year or today.year)
+    if as_of is None:
+        as_of = today if year == today.year else dt.date(year, 12, 31)
+    try:
+        Period.year_to_date(year, as_of)
+    except ValueError as exc:
+        raise ValidationError({"as_of": str(exc)}) from None
+    return year, as_of
+
+
+def month_earlier(day: dt.date) -> dt.date | None:
+    """The same day one month earlier (clamped to the month's end); None across a year."""
+    if day.month == 1:
+        return None
+    month = day.month - 1
+    return day.replace(month=month, day=min(day.day, calendar.monthrange(day.year, month)[1]))

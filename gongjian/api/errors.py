@@ -1,0 +1,131 @@
+"""Exception → response mapping: every error the API answers with speaks Chinese.
+
+- django ``ValidationError`` (services, ``full_clean``) and ninja's request
+  validation → 422 ``{"detail": ["字段: 信息", …], "fields": {字段: [信息]}}``
+- ``PermissionDenied`` → 403, ``Http404`` → 404 (the same body whether the
+  object is missing or outside the caller's scope), ``ConflictError`` → 409.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from gongjian.common.errors import ConflictError, messages_of
+
+from .common import NOT_FOUND
+
+if TYPE_CHECKING:
+    from ninja import NinjaAPI
+
+# pydantic error type → Chinese message (``{…}`` filled from the error's context).
+PYDANTIC_MESSAGES = {
+    "missing": "必填",
+    "extra_forbidden": "不允许的字段",
+    "int_parsing": "须为整数",
+    "int_type": "须为整数",
+    "int_from_float": "须为整数",
+    "float_parsing": "须为数字",
+    "float_type": "须为数字",
+    "decimal_parsing": "须为数字",
+    "decimal_type": "须为数字",
+    "bool_parsing": "须为 true 或 false",
+    "bool_type": "须为 true 或 false",
+    "string_type": "须为文本",
+    "string_too_long": "不能超过 {max_length} 个字符",
+    "string_too_short": "不能少于 {min_length} 个字符",
+    "date_parsing": "须为日期,格式为 YYYY-MM-DD",
+    "date_type": "须为日期,格式为 YYYY-MM-DD",
+    "date_from_datetime_parsing": "须为日期,格式为 YYYY-MM-DD",
+    "date_from_datetime_inexact": "须为日期,不含时间",
+    "literal_error": "须为以下之一:{expected}",
+    "enum": "须为以下之一:{expected}",
+    "greater_than_equal": "须大于或等于 {ge}",
+    "greater_than": "须大于 {gt}",
+    "less_than_equal": "须小于或等于 {le}",
+    "less_than": "须小于 {lt}",
+    "list_type": "须为列表",
+    "dict_type": "须为 JSON 对象",
+    "model_type": "须为 JSON 对象",
+    "model_attributes_type": "须为 JSON 对象",
+    "json_invalid": "请求体不是有效的 JSON",
+    "json_type": "请求体不是有效的 JSON",
+}
+
+# Where a value came from → the part of ninja's ``loc`` to drop before the field name.
+_SOURCES = {"body", "query", "path", "header", "cookie", "form", "file"}
+
+
+def _field_of(loc: list[Any] | tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in _SOURCES:
+        parts = parts[1:]
+        # ninja nests a body schema under the view's parameter name ("payload").
+        if parts and parts[0] in {"payload", "filters", "ninja_pagination"}:
+            parts = parts[1:]
+    return ".".join(parts)
+
+
+def pydantic_message(error: dict[str, Any]) -> str:
+    template = PYDANTIC_MESSAGES.get(error.get("type", ""), "格式不正确")
+    try:
+        return template.format(**(error.get("ctx") or {}))
+    except (KeyError, IndexError):
+        return template
+
+
+def _validation_body(pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    fields: dict[str, list[str]] = {}
+    detail = []
+    for field, message in pairs:
+        detail.append(f"{field}: {message}" if field else message)
+        fields.setdefault(field or "__all__", []).append(message)
+    return {"detail": detail, "fields": fields}
+
+
+def install(api: NinjaAPI) -> None:
+    """Register the handlers on ``api``."""
+
+    def on_django_validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        if hasattr(exc, "error_dict"):
+            fields = {("__all__" if k == "__all__" else k): v
+                      for k, v in exc.message_dict.items()}
+        else:
+            fields = {"__all__": list(exc.messages)}
+        return api.create_response(request, {"detail": messages_of(exc), "fields": fields},
+                                   status=422)
+
+    def on_request_validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+        pairs = [(_field_of(e.get("loc", ())), pydantic_message(e)) for e in exc.errors]
+        return api.create_response(request, _validation_body(pairs), status=422)
+
+    def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+        return api.create_response(request, {"detail": str(exc) or "无权执行此操作"}, status=403)
+
+    def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return api.create_response(request, {"detail": NOT_FOUND}, status=404)
+
+    def on_conflict(request: HttpRequest, exc: ConflictError) -> HttpResponse:
+        body = {"detail": exc.message, "current_version": exc.current_version,
+                "current": exc.changes}
+        return api.create_response(request, body, status=409)
+
+    def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        return api.create_response(
+            request, {"detail": "未登录,或 API 令牌无效、已撤销"}, status=401)
+
+    def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        message = "CSRF 校验失败,请刷新页面后重试" if "CSRF" in exc.message else exc.message
+        return api.create_response(request, {"detail": message}, status=exc.status_code)
+
+    api.add_exception_handler(ValidationError, on_django_validation)
+    api.add_exception_handler(NinjaValidationError, on_request_validation)
+    api.add_exception_handler(PermissionDenied, on_permission_denied)
+    api.add_exception_handler(Http404, on_not_found)
+    api.add_exception_handler(ConflictError, on_conflict)
+    api.add_exception_handler(HttpError, on_http_error)
+    api.add_exception_handler(AuthenticationError, on_unauthenticated)

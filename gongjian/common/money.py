@@ -1,0 +1,30 @@
+"""Money helpers: amounts are integer 元 everywhere; 万元/亿元 are display units."""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+YUAN = 1
+WAN = 10_000
+YI = 100_000_000
+
+UNIT_FACTORS = {"元": YUAN, "万元": WAN, "亿元": YI}
+
+
+def format_amount(yuan: int | None, unit: str = "万元", places: int = 2) -> str:
+    """Format an integer 元 amount in 元/万元/亿元 with thousands separators.
+
+    >>> format_amount(23990000000, "亿元")
+    '239.90亿元'
+    """
+    if yuan is None:
+        return "—"
+    factor = UNIT_FACTORS[unit]
+    value = (Decimal(yuan) / factor).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return f"{value:,.{places}f}{unit}"
+
+
+def to_yuan(value: Decimal | int | str, unit: str = "元") -> int:
+    """Convert an amount given in ``unit`` to integer 元, refusing fractions of a 元."""
+    amount = Decimal(str(value)) * UNIT_FACTORS[unit]
+    if amount != amount.to_integral_value():
+        raise ValueError(f"金额 {value}{unit} 换算为元后不是整数")
+    return int(amount)

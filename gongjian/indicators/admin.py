@@ -1,0 +1,43 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import Campaign, Indicator, RankingItem, RankingScheme, ReportedValue, Target
+
+
+@admin.register(Campaign)
+class CampaignAdmin(SimpleHistoryAdmin):
+    list_display = ["year", "name", "root_unit", "yellow_points", "red_points"]
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(SimpleHistoryAdmin):
+    list_display = ["code", "name", "kind", "registry", "measure", "event", "fixed_unit",
+                    "in_checkpoints", "is_active"]
+    list_filter = ["kind", "registry", "in_checkpoints", "is_active"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(Target)
+class TargetAdmin(SimpleHistoryAdmin):
+    list_display = ["indicator", "unit", "year", "value"]
+    list_filter = ["year", "unit"]
+    autocomplete_fields = ["indicator"]
+
+
+@admin.register(ReportedValue)
+class ReportedValueAdmin(SimpleHistoryAdmin):
+    list_display = ["indicator", "unit", "as_of", "value"]
+    list_filter = ["unit"]
+    autocomplete_fields = ["indicator"]
+
+
+class RankingItemInline(admin.TabularInline):
+    model = RankingItem
+    extra = 1
+    autocomplete_fields = ["indicator"]
+
+
+@admin.register(RankingScheme)
+class RankingSchemeAdmin(SimpleHistoryAdmin):
+    list_display = ["code", "name", "year", "parent_unit"]
+    inlines = [RankingItemInline]

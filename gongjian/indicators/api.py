@@ -1,0 +1,101 @@
+"""/api/indicators, /api/kpi, /api/rankings: read-only views over the indicator engine."""
+
+import datetime as dt
+
+from django.http import Http404, HttpRequest
+from ninja import Router
+
+from gongjian.api.common import (
+    NOT_FOUND,
+    READ_ERRORS,
+    as_number,
+    get_or_404,
+    month_earlier,
+    visible_unit_or_404,
+    year_and_as_of,
+)
+from gongjian.common.dates import Period
+from gongjian.units.models import User
+from gongjian.units.selectors import is_office, units_visible_to
+
+from . import engine
+from .models import Indicator, RankingScheme
+from .schemas import IndicatorOut, IndicatorValue, IndicatorValueOut, RankingOut
+
+router = Router(tags=["指标"])
+
+UNIT_HELP = "单位:ID、6 位行政区划代码或名称;默认为本人权限范围的最高单位(攻坚办为全市)"
+
+
+def _active_indicators():
+    return Indicator.objects.filter(is_active=True).select_related("fixed_unit")
+
+
+@router.get("/indicators", response={200: list[IndicatorOut], **READ_ERRORS}, summary="指标定义")
+def indicator_list(request: HttpRequest):
+    return _active_indicators().order_by("sort_order", "code")
+
+
+@router.get("/indicators/{path:code}", response={200: IndicatorValueOut, **READ_ERRORS},
+            summary="指标值")
+def indicator_value(request: HttpRequest, code: str, unit: str | None = None,
+                    year: int | None = None, as_of: dt.date | None = None):
+    """The indicator for a unit's subtree from 1 January to ``as_of``, with the unit's
+    target, completion rate and 序时进度. Codes may contain dots and Chinese characters."""
+    indicator = get_or_404(_active_indicators(), code=code)
+    scope = visible_unit_or_404(request.auth, unit)
+    year, as_of = year_and_as_of(year, as_of)
+    result = engine.completion(indicator, scope, year, as_of)
+    return {
+        "code": indicator.code, "name": indicator.name, "kind": indicator.kind,
+        "display_unit": indicator.display_unit,
+        "unit": scope, "year": year, "as_of": as_of,
+        "value": as_number(result.value), "target": as_number(result.target),
+        "completion_rate": result.rate, "pro_rata": result.pro_rata,
+    }
+
+
+@router.get("/kpi", response={200: dict[str, IndicatorValue], **READ_ERRORS},
+            summary="全部指标值")
+def kpi(request: HttpRequest, unit: str | None = None, year: int | None = None,
+        as_of: dt.date | None = None):
+    """``{指标代码: 值}`` for every active indicator that applies to the unit."""
+    scope = visible_unit_or_404(request.auth, unit)
+    year, as_of = year_and_as_of(year, as_of)
+    values = engine.evaluate_all(scope, Period.year_to_date(year, as_of), _active_indicators())
+    return {code: as_number(value) for code, value in values.items()}
+
+
+def _may_see_scheme(user: User, scheme: RankingScheme) -> bool:
+    """A ranking is published to everyone whose scope touches the competing units' tree."""
+    if is_office(user):
+        return True
+    parent = scheme.parent_unit
+    return any(unit.is_within(parent) or parent.is_within(unit)
+               for unit in units_visible_to(user).only("pk", "path"))
+
+
+@router.get("/rankings/{scheme_code}", response={200: RankingOut, **READ_ERRORS},
+            summary="赛马排名")
+def ranking(request: HttpRequest, scheme_code: str, year: int | None = None,
+            as_of: dt.date | None = None):
+    """Units ranked on the scheme's weighted indicators from 1 January to ``as_of``, each
+    with its rank one month earlier and the movement since."""
+    scheme = get_or_404(RankingScheme.objects.select_related("parent_unit"), code=scheme_code)
+    if not _may_see_scheme(request.auth, scheme):
+        raise Http404(NOT_FOUND)
+    year, as_of = year_and_as_of(year, as_of, default_year=scheme.year)
+    before = month_earlier(as_of)
+    rows = engine.ranking(scheme, Period.year_to_date(year, as_of),
+                          previous=Period.year_to_date(year, before) if before else None)
+    return {
+        "code": scheme.code, "name": scheme.name, "year": year, "as_of": as_of,
+        "previous_as_of": before,
+        "rows": [{
+            "unit": row.unit, "score": row.score, "rank": row.rank,
+            "previous_rank": row.previous_rank, "movement": row.movement,
+            "parts": {code: {**part, "value": as_number(part["value"]),
+                             "target": as_number(part["target"])}
+                      for code, part in row.parts.items()},
+        } for row in rows],
+    }

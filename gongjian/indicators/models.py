@@ -1,0 +1,209 @@
+"""Indicators as data: definitions, reported values, targets, campaigns, rankings (赛马)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from gongjian.units.models import Unit
+
+
+class Campaign(models.Model):
+    """A year's campaign (攻坚) of a city, with its configurable thresholds."""
+
+    year = models.PositiveSmallIntegerField(_("年度"), unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    root_unit = models.ForeignKey(Unit, verbose_name=_("牵头单位"), on_delete=models.PROTECT,
+                                  related_name="campaigns")
+    yellow_points = models.DecimalField(
+        _("黄灯:落后序时进度(百分点)"), max_digits=5, decimal_places=1, default=10,
+    )
+    red_points = models.DecimalField(
+        _("红灯:落后序时进度超过(百分点)"), max_digits=5, decimal_places=1, default=30,
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("攻坚年度")
+        verbose_name_plural = _("攻坚年度")
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.yellow_points >= self.red_points:
+            raise ValidationError({"red_points": _("红灯阈值须大于黄灯阈值")})
+
+
+class Indicator(models.Model):
+    """An indicator: computed over a registry (filter + measure) or reported by units.
+
+    A computed indicator counts or sums the rows of ``registry`` that pass
+    ``filters`` (whitelisted lookups, see ``indicators.registries``) and, per
+    ``period_mode``, whose ``event`` happened in the period or that were on the
+    year's list during it.
+    """
+
+    class Kind(models.TextChoices):
+        COMPUTED = "computed", _("计算指标")
+        REPORTED = "reported", _("填报指标")
+        CHECKPOINT = "checkpoint", _("节点判定")
+        COMPLETION = "completion", _("目标完成率")
+
+    class Measure(models.TextChoices):
+        COUNT = "count", _("计数")
+        SUM = "sum", _("求和")
+
+    class PeriodMode(models.TextChoices):
+        EVENT = "event", _("事件发生在期间内")
+        ACTIVE = "active", _("期间内在清单上")
+        NONE = "none", _("不按期间筛选")
+
+    class Checkpoint(models.TextChoices):
+        Q1 = "q1", _("首季开门红")
+        H1 = "h1", _("半年双过半")
+        Q3 = "q3", _("跑赢第三季度")
+        EARLY = "early", _("提前完成全年目标")
+
+    code = models.CharField(_("指标代码"), max_length=120, unique=True)
+    name = models.CharField(_("指标名称"), max_length=200)
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
+    registry = models.CharField(_("数据清单"), max_length=40, blank=True)
+    measure = models.CharField(_("度量"), max_length=10, choices=Measure.choices, blank=True)
+    measure_field = models.CharField(_("求和字段"), max_length=60, blank=True)
+    period_mode = models.CharField(_("期间方式"), max_length=10, choices=PeriodMode.choices,
+                                   default=PeriodMode.EVENT)
+    event = models.CharField(_("事件"), max_length=40, blank=True)
+    filters = models.JSONField(_("筛选条件"), default=dict, blank=True)
+    fixed_unit = models.ForeignKey(
+        Unit, verbose_name=_("限定单位"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", help_text=_("设定后只统计该单位及其下级"),
+    )
+    base_indicator = models.ForeignKey(
+        "self", verbose_name=_("完成率所依据的指标"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    checkpoint = models.CharField(_("判定节点"), max_length=10, choices=Checkpoint.choices,
+                                  blank=True)
+    in_checkpoints = models.BooleanField(
+        _("参与节点判定"), default=False,
+        help_text=_("开门红、双过半等节点按该单位设有目标的此类指标判定"),
+    )
+    display_unit = models.CharField(_("计量单位"), max_length=20, blank=True)
+    quote = models.CharField(_("口径说明"), max_length=300, blank=True)
+    sort_order = models.PositiveIntegerField(_("排序"), default=0)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("指标")
+        verbose_name_plural = _("指标")
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    def clean(self) -> None:
+        from .registries import validate_definition
+
+        validate_definition(self)
+
+
+class ReportedValue(models.Model):
+    """A value a unit reports for a reported indicator, cumulative for the year as of a date."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="values")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="reported_values")
+    as_of = models.DateField(_("截止日期"))
+    value = models.DecimalField(_("数值"), max_digits=24, decimal_places=6)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("填报值")
+        verbose_name_plural = _("填报值")
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "unit", "as_of"],
+                                    name="reported_value_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.code} {self.unit} {self.as_of}: {self.value}"
+
+
+class Target(models.Model):
+    """A unit's annual target (目标任务) for an indicator."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="targets")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="targets")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    value = models.DecimalField(_("目标值"), max_digits=24, decimal_places=6)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("目标任务")
+        verbose_name_plural = _("目标任务")
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "unit", "year"], name="target_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.code} {self.unit} {self.year}: {self.value}"
+
+    def clean(self) -> None:
+        if self.value is not None and self.value <= 0:
+            raise ValidationError({"value": _("目标值须大于 0")})
+
+
+class RankingScheme(models.Model):
+    """赛马: units under ``parent_unit`` scored on weighted indicators."""
+
+    code = models.SlugField(_("标识"), max_length=60, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    parent_unit = models.ForeignKey(Unit, verbose_name=_("参赛单位的上级"),
+                                    on_delete=models.PROTECT, related_name="+")
+    unit_kinds = models.JSONField(_("参赛单位类型"), default=list, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("赛马方案")
+        verbose_name_plural = _("赛马方案")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RankingItem(models.Model):
+    """One weighted indicator of a ranking scheme."""
+
+    class Scoring(models.TextChoices):
+        COMPLETION = "completion", _("目标完成率")
+        RELATIVE = "relative", _("与最高值相比")
+
+    scheme = models.ForeignKey(RankingScheme, on_delete=models.CASCADE, related_name="items")
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
+    weight = models.DecimalField(_("权重"), max_digits=6, decimal_places=2)
+    scoring = models.CharField(_("计分方式"), max_length=20, choices=Scoring.choices,
+                               default=Scoring.COMPLETION)
+    cap = models.DecimalField(_("完成率封顶"), max_digits=5, decimal_places=2, default=1.2)
+
+    class Meta:
+        verbose_name = _("赛马指标")
+        verbose_name_plural = _("赛马指标")
+        ordering = ["scheme", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "indicator"], name="ranking_item_unique"),
+        ]
+
+    def clean(self) -> None:
+        if self.weight is not None and self.weight <= 0:
+            raise ValidationError({"weight": _("权重须大于 0")})

@@ -1,0 +1,216 @@
+"""Registries that indicators can count over, and the filters each one allows.
+
+An indicator's ``filters`` JSON may only use the keys its registry declares
+here; each key maps to one ORM condition. Later registries (leads,
+enterprises, appeals …) register themselves with ``register()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from gongjian.common.dates import Period
+
+
+@dataclass(frozen=True)
+class FilterSpec:
+    """One allowed filter key: its value type and how it narrows a queryset."""
+
+    label: str
+    kind: type | tuple[type, ...]
+    apply: Callable[[QuerySet, object], QuerySet]
+
+
+@dataclass
+class RegistrySpec:
+    key: str
+    label: str
+    queryset: Callable[[], QuerySet]
+    unit_path: str
+    measure_fields: dict[str, str]
+    events: dict[str, tuple[str, Callable[[QuerySet, Period], QuerySet]]]
+    filters: dict[str, FilterSpec] = field(default_factory=dict)
+    active: Callable[[QuerySet, Period], QuerySet] | None = None
+
+    def apply_filters(self, qs: QuerySet, filters: dict) -> QuerySet:
+        for key, value in (filters or {}).items():
+            qs = self.filters[key].apply(qs, value)
+        return qs
+
+
+REGISTRIES: dict[str, RegistrySpec] = {}
+
+
+def register(spec: RegistrySpec) -> RegistrySpec:
+    REGISTRIES[spec.key] = spec
+    return spec
+
+
+def get_registry(key: str) -> RegistrySpec:
+    if not REGISTRIES:
+        _register_builtin()
+    try:
+        return REGISTRIES[key]
+    except KeyError:
+        raise ValidationError({"registry": f"未知的数据清单“{key}”"}) from None
+
+
+def _as_list(value) -> list:
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+# --- the project registry -------------------------------------------------------
+
+
+def _project_registry() -> RegistrySpec:
+    from gongjian.projects.models import Project, Stage, StageTransition
+
+    def event(*stages: str):
+        def apply(qs: QuerySet, period: Period) -> QuerySet:
+            return qs.filter(pk__in=StageTransition.objects.filter(
+                stage__in=stages, occurred_on__gte=period.start, occurred_on__lte=period.end,
+            ).values("project_id"))
+        return apply
+
+    def active(qs: QuerySet, period: Period) -> QuerySet:
+        return qs.filter(
+            first_event_on__lte=period.end,
+        ).filter(
+            Q(completed_on__isnull=True) | Q(completed_on__gte=period.start),
+            Q(in_production_on__isnull=True) | Q(in_production_on__gte=period.start),
+        )
+
+    def tags_all(qs, slugs):
+        through = Project.tags.through
+        for slug in _as_list(slugs):
+            qs = qs.filter(Exists(through.objects.filter(project_id=OuterRef("pk"), tag__slug=slug)))
+        return qs
+
+    def tags_any(qs, slugs):
+        through = Project.tags.through
+        return qs.filter(Exists(through.objects.filter(
+            project_id=OuterRef("pk"), tag__slug__in=_as_list(slugs))))
+
+    def tags_none(qs, slugs):
+        through = Project.tags.through
+        return qs.exclude(Exists(through.objects.filter(
+            project_id=OuterRef("pk"), tag__slug__in=_as_list(slugs))))
+
+    def batch(qs, code):
+        through = Project.batches.through
+        return qs.filter(Exists(through.objects.filter(project_id=OuterRef("pk"),
+                                                       batch__code__in=_as_list(code))))
+
+    amount = (int,)
+    return RegistrySpec(
+        key="projects",
+        label="项目清单",
+        queryset=lambda: Project.objects.all(),
+        unit_path="unit__path",
+        measure_fields={
+            "total_investment": "总投资",
+            "planned_investment": "年度计划投资",
+            "completed_investment": "累计完成投资",
+        },
+        events={
+            "signed": ("签约", event(Stage.SIGNED)),
+            "landed": ("落地", event(Stage.LANDED)),
+            "started": ("开工", event(Stage.STARTED)),
+            "resumed": ("复工", event(Stage.RESUMED)),
+            "started_or_resumed": ("开复工", event(Stage.STARTED, Stage.RESUMED)),
+            "completed": ("竣工", event(Stage.COMPLETED)),
+            "in_production": ("投产", event(Stage.IN_PRODUCTION)),
+            "stalled": ("停缓建", event(Stage.STALLED)),
+        },
+        active=active,
+        filters={
+            "total_investment__gte": FilterSpec("总投资不低于(元)", amount,
+                                                lambda qs, v: qs.filter(total_investment__gte=v)),
+            "total_investment__lt": FilterSpec("总投资低于(元)", amount,
+                                               lambda qs, v: qs.filter(total_investment__lt=v)),
+            "category": FilterSpec("项目类别", (str, list),
+                                   lambda qs, v: qs.filter(category__in=_as_list(v))),
+            "stage": FilterSpec("当前阶段", (str, list),
+                                lambda qs, v: qs.filter(stage__in=_as_list(v))),
+            "industry_cluster": FilterSpec("产业集群", (str, list),
+                                           lambda qs, v: qs.filter(industry_cluster__in=_as_list(v))),
+            "tags": FilterSpec("同时带有标签", (str, list), tags_all),
+            "tags_any": FilterSpec("带有任一标签", (str, list), tags_any),
+            "tags_none": FilterSpec("不带标签", (str, list), tags_none),
+            "batch": FilterSpec("批次", (str, list), batch),
+        },
+    )
+
+
+def _progress_registry() -> RegistrySpec:
+    from gongjian.projects.models import ProgressReport
+
+    def in_period(qs: QuerySet, period: Period) -> QuerySet:
+        return qs.filter(period_end__gte=period.start, period_end__lte=period.end)
+
+    return RegistrySpec(
+        key="progress_reports",
+        label="进度报告",
+        queryset=lambda: ProgressReport.objects.all(),
+        unit_path="project__unit__path",
+        measure_fields={"investment_this_period": "本期完成投资"},
+        events={"reported": ("报告期", in_period)},
+        filters={
+            "category": FilterSpec("项目类别", (str, list),
+                                   lambda qs, v: qs.filter(project__category__in=_as_list(v))),
+            "project_total_investment__gte": FilterSpec(
+                "项目总投资不低于(元)", (int,),
+                lambda qs, v: qs.filter(project__total_investment__gte=v)),
+        },
+    )
+
+
+def _register_builtin() -> None:
+    register(_project_registry())
+    register(_progress_registry())
+
+
+def validate_definition(indicator) -> None:
+    """Refuse an indicator definition the engine could not evaluate (Chinese messages)."""
+    kind = indicator.Kind
+    if indicator.kind == kind.REPORTED:
+        return
+    if indicator.kind == kind.COMPLETION:
+        if indicator.base_indicator_id is None:
+            raise ValidationError({"base_indicator": "目标完成率指标须指定所依据的指标"})
+        return
+    if indicator.kind == kind.CHECKPOINT:
+        if not indicator.checkpoint:
+            raise ValidationError({"checkpoint": "节点判定指标须选择判定节点"})
+        return
+    if indicator.checkpoint:
+        raise ValidationError({"checkpoint": "只有节点判定指标才能设置判定节点"})
+    spec = get_registry(indicator.registry)
+    errors: dict[str, list[str]] = {}
+    if indicator.measure not in (indicator.Measure.COUNT, indicator.Measure.SUM):
+        errors.setdefault("measure", []).append("计算指标须选择计数或求和")
+    if indicator.measure == indicator.Measure.SUM and indicator.measure_field not in spec.measure_fields:
+        errors.setdefault("measure_field", []).append(
+            f"“{spec.label}”没有可求和字段“{indicator.measure_field}”,可选:{'、'.join(spec.measure_fields)}")
+    if indicator.period_mode == indicator.PeriodMode.EVENT and indicator.event not in spec.events:
+        errors.setdefault("event", []).append(
+            f"“{spec.label}”没有事件“{indicator.event}”,可选:{'、'.join(spec.events)}")
+    if indicator.period_mode == indicator.PeriodMode.ACTIVE and spec.active is None:
+        errors.setdefault("period_mode", []).append(f"“{spec.label}”不支持“期间内在清单上”")
+    if not isinstance(indicator.filters, dict):
+        errors.setdefault("filters", []).append("筛选条件须为 JSON 对象")
+    else:
+        for key, value in indicator.filters.items():
+            fspec = spec.filters.get(key)
+            if fspec is None:
+                errors.setdefault("filters", []).append(
+                    f"未知的筛选条件“{key}”,可选:{'、'.join(spec.filters)}")
+            elif not isinstance(value, fspec.kind) or isinstance(value, bool):
+                errors.setdefault("filters", []).append(f"筛选条件“{key}”({fspec.label})的值类型不正确")
+    if errors:
+        raise ValidationError(errors)
+

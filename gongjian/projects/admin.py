@@ -1,0 +1,47 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import Batch, EscalationRule, Problem, ProgressReport, Project, StageTransition, Tag
+
+
+class StageTransitionInline(admin.TabularInline):
+    model = StageTransition
+    extra = 0
+    readonly_fields = ["stage", "occurred_on", "note", "recorded_by", "recorded_at"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Project)
+class ProjectAdmin(SimpleHistoryAdmin):
+    list_display = ["code", "name", "unit", "category", "stage", "total_investment", "leader"]
+    list_filter = ["stage", "category", "unit", "tags", "batches"]
+    search_fields = ["code", "name", "enterprise_name"]
+    readonly_fields = ["stage", "signed_on", "landed_on", "started_on", "resumed_on",
+                       "stalled_on", "completed_on", "in_production_on", "version"]
+    autocomplete_fields = ["unit", "responsible_unit", "leader"]
+    filter_horizontal = ["tags", "batches"]
+    inlines = [StageTransitionInline]
+
+
+@admin.register(ProgressReport)
+class ProgressReportAdmin(SimpleHistoryAdmin):
+    list_display = ["project", "period_start", "period_end", "investment_this_period",
+                    "cumulative_investment", "status"]
+    list_filter = ["status", "period_start"]
+    search_fields = ["project__name", "project__code"]
+    raw_id_fields = ["project"]
+
+
+@admin.register(Problem)
+class ProblemAdmin(SimpleHistoryAdmin):
+    list_display = ["project", "kind", "status", "deadline", "owner_unit", "leader"]
+    list_filter = ["status", "kind"]
+    raw_id_fields = ["project"]
+
+
+admin.site.register(Tag)
+admin.site.register(Batch)
+admin.site.register(EscalationRule, SimpleHistoryAdmin)

@@ -1,0 +1,311 @@
+"""The project registry (清单): projects, stages, tags, batches, progress reports, problems."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from gongjian.units.models import Unit
+from gongjian.units.selectors import WRITE_ROLES, is_office, path_q, scope_paths
+
+
+class Category(models.TextChoices):
+    INDUSTRY = "industry", _("工业")
+    COMMERCE = "commerce", _("商贸服务")
+    INFRASTRUCTURE = "infrastructure", _("基础设施")
+    LIVELIHOOD = "livelihood", _("社会民生")
+    AGRICULTURE = "agriculture", _("农业农村")
+    TOURISM = "tourism", _("文旅")
+    OTHER = "other", _("其他")
+
+
+class Stage(models.TextChoices):
+    PLANNED = "planned", _("谋划")
+    SIGNED = "signed", _("签约")
+    LANDED = "landed", _("落地")
+    STARTED = "started", _("开工")
+    RESUMED = "resumed", _("复工")
+    STALLED = "stalled", _("停缓建")
+    COMPLETED = "completed", _("竣工")
+    IN_PRODUCTION = "in_production", _("投产")
+
+
+# The main chain a project moves forward along; 复工 and 停缓建 sit beside 开工.
+STAGE_CHAIN = [Stage.PLANNED, Stage.SIGNED, Stage.LANDED, Stage.STARTED, Stage.COMPLETED,
+               Stage.IN_PRODUCTION]
+STAGE_RANK = {stage: rank for rank, stage in enumerate(STAGE_CHAIN)}
+STAGE_RANK[Stage.RESUMED] = STAGE_RANK[Stage.STARTED]
+STAGE_RANK[Stage.STALLED] = STAGE_RANK[Stage.STARTED]
+
+# Date column on Project kept for each stage event.
+STAGE_DATE_FIELD = {
+    Stage.SIGNED: "signed_on",
+    Stage.LANDED: "landed_on",
+    Stage.STARTED: "started_on",
+    Stage.RESUMED: "resumed_on",
+    Stage.STALLED: "stalled_on",
+    Stage.COMPLETED: "completed_on",
+    Stage.IN_PRODUCTION: "in_production_on",
+}
+
+
+class Tag(models.Model):
+    """A flag on projects: 省重大工程, 央地合作, 双高, 提级管理 …"""
+
+    slug = models.SlugField(_("标识"), max_length=50, unique=True)
+    name = models.CharField(_("名称"), max_length=50, unique=True)
+    description = models.CharField(_("说明"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("标签")
+        verbose_name_plural = _("标签")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Batch(models.Model):
+    """A named group of projects: a 集中开工 ceremony, a 双高 list, a signing event."""
+
+    class Kind(models.TextChoices):
+        COLLECTIVE_START = "collective_start", _("集中开工")
+        COLLECTIVE_SIGNING = "collective_signing", _("集中签约")
+        KEY_LIST = "key_list", _("重点项目名单")
+
+    code = models.SlugField(_("标识"), max_length=60, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    kind = models.CharField(_("类型"), max_length=30, choices=Kind.choices)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    held_on = models.DateField(_("日期"), null=True, blank=True)
+    place = models.CharField(_("地点"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("批次")
+        verbose_name_plural = _("批次")
+        ordering = ["-year", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProjectQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ProjectQuerySet:
+        """The only way a page, API call, export or report gets projects."""
+        if is_office(user):
+            return self
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(path_q(scope_paths(user)) | Q(leader=user))
+
+    def editable_by(self, user) -> ProjectQuerySet:
+        if is_office(user):
+            return self
+        return self.filter(path_q(scope_paths(user, WRITE_ROLES)))
+
+    def in_subtree(self, unit: Unit) -> ProjectQuerySet:
+        return self.filter(unit__path__startswith=unit.path)
+
+
+class Project(models.Model):
+    """A key project on the campaign list.
+
+    Stage dates (``signed_on`` …) mirror the ``StageTransition`` history and are
+    written only by ``projects.services.project_transition``; ``first_event_on``
+    (the earliest of them) and ``completed_on`` decide which years' lists the
+    project is on.
+    """
+
+    code = models.CharField(_("项目编号"), max_length=40, unique=True)
+    name = models.CharField(_("项目名称"), max_length=200)
+    unit = models.ForeignKey(Unit, verbose_name=_("所属单位"), on_delete=models.PROTECT,
+                             related_name="projects")
+    responsible_unit = models.ForeignKey(
+        Unit, verbose_name=_("责任部门"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="responsible_projects",
+    )
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("包保领导"), on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="led_projects",
+    )
+    industry_cluster = models.CharField(_("产业集群"), max_length=50, blank=True)
+    category = models.CharField(_("项目类别"), max_length=20, choices=Category.choices)
+    enterprise_name = models.CharField(_("建设单位/企业"), max_length=200, blank=True)
+    total_investment = models.BigIntegerField(_("总投资(元)"), validators=[MinValueValidator(0)])
+    planned_investment = models.BigIntegerField(
+        _("年度计划投资(元)"), default=0, validators=[MinValueValidator(0)]
+    )
+    completed_investment = models.BigIntegerField(
+        _("累计完成投资(元)"), default=0, validators=[MinValueValidator(0)]
+    )
+    stage = models.CharField(_("阶段"), max_length=20, choices=Stage.choices, default=Stage.PLANNED)
+    signed_on = models.DateField(_("签约日期"), null=True, blank=True, editable=False)
+    landed_on = models.DateField(_("落地日期"), null=True, blank=True, editable=False)
+    started_on = models.DateField(_("开工日期"), null=True, blank=True, editable=False)
+    resumed_on = models.DateField(_("最近复工日期"), null=True, blank=True, editable=False)
+    stalled_on = models.DateField(_("停缓建日期"), null=True, blank=True, editable=False)
+    completed_on = models.DateField(_("竣工日期"), null=True, blank=True, editable=False)
+    in_production_on = models.DateField(_("投产日期"), null=True, blank=True, editable=False)
+    first_event_on = models.DateField(null=True, blank=True, editable=False, db_index=True)
+    tags = models.ManyToManyField(Tag, verbose_name=_("标签"), blank=True, related_name="projects")
+    batches = models.ManyToManyField(Batch, verbose_name=_("批次"), blank=True,
+                                     related_name="projects")
+    latitude = models.DecimalField(
+        _("纬度"), max_digits=9, decimal_places=6, null=True, blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("经度"), max_digits=9, decimal_places=6, null=True, blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    description = models.TextField(_("项目简介"), blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(m2m_fields=[tags, batches])
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("项目")
+        verbose_name_plural = _("项目")
+        ordering = ["code"]
+        indexes = [
+            models.Index(fields=["unit", "stage"]),
+            models.Index(fields=["total_investment"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class StageTransition(models.Model):
+    """One dated move of a project to a stage: the project's stage history."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="transitions")
+    stage = models.CharField(_("阶段"), max_length=20, choices=Stage.choices)
+    occurred_on = models.DateField(_("日期"))
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                    null=True, blank=True, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("阶段变更")
+        verbose_name_plural = _("阶段变更")
+        ordering = ["project", "occurred_on", "pk"]
+        indexes = [models.Index(fields=["stage", "occurred_on", "project"])]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} {self.get_stage_display()} {self.occurred_on}"
+
+
+class ProgressReport(models.Model):
+    """A project's report for one dispatch period (调度)."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("已报送")
+        APPROVED = "approved", _("已审核")
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="reports")
+    period_start = models.DateField(_("期间开始"))
+    period_end = models.DateField(_("期间结束"))
+    investment_this_period = models.BigIntegerField(
+        _("本期完成投资(元)"), validators=[MinValueValidator(0)]
+    )
+    cumulative_investment = models.BigIntegerField(
+        _("累计完成投资(元)"), validators=[MinValueValidator(0)]
+    )
+    progress_text = models.TextField(_("形象进度"), blank=True)
+    problems_text = models.TextField(_("存在问题"), blank=True)
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices,
+                              default=Status.SUBMITTED)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                     null=True, blank=True, related_name="+")
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("进度报告")
+        verbose_name_plural = _("进度报告")
+        ordering = ["project", "period_start"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "period_start"],
+                                    name="progress_one_per_period"),
+        ]
+        indexes = [models.Index(fields=["period_end"])]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} {self.period_start:%Y-%m}"
+
+
+class Problem(models.Model):
+    """A problem blocking a project (要素保障), cleared by its owner and verified (销号)."""
+
+    class Kind(models.TextChoices):
+        LAND = "land", _("用地")
+        APPROVAL = "approval", _("审批手续")
+        FUNDS = "funds", _("资金")
+        UTILITIES = "utilities", _("水电气暖")
+        DEMOLITION = "demolition", _("征地拆迁")
+        ENVIRONMENT = "environment", _("环评能评")
+        OTHER = "other", _("其他")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("待交办")
+        ASSIGNED = "assigned", _("已交办")
+        RESOLVED = "resolved", _("已解决")
+        VERIFIED = "verified", _("已销号")
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="problems")
+    kind = models.CharField(_("问题类型"), max_length=20, choices=Kind.choices)
+    description = models.TextField(_("问题描述"))
+    owner_unit = models.ForeignKey(Unit, verbose_name=_("责任单位"), on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="problems")
+    leader = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("包保领导"),
+                               on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="problems")
+    deadline = models.DateField(_("办结时限"), null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices,
+                              default=Status.OPEN)
+    raised_on = models.DateField(_("提出日期"))
+    resolved_on = models.DateField(_("解决日期"), null=True, blank=True)
+    verified_on = models.DateField(_("销号日期"), null=True, blank=True)
+    resolution = models.TextField(_("办理情况"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("问题")
+        verbose_name_plural = _("问题")
+        ordering = ["deadline", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}:{self.description[:20]}"
+
+
+class EscalationRule(models.Model):
+    """提级管理: projects matching the rule carry the escalation tag (city-level management)."""
+
+    name = models.CharField(_("名称"), max_length=100)
+    tag = models.ForeignKey(Tag, verbose_name=_("标记标签"), on_delete=models.PROTECT,
+                            related_name="+")
+    min_total_investment = models.BigIntegerField(_("总投资不低于(元)"), null=True, blank=True)
+    any_of_tags = models.ManyToManyField(Tag, verbose_name=_("或带有标签"), blank=True,
+                                         related_name="+")
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("提级规则")
+        verbose_name_plural = _("提级规则")
+
+    def __str__(self) -> str:
+        return self.name

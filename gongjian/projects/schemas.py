@@ -1,0 +1,274 @@
+"""API shapes for the project registry: what goes in (validated) and what comes out.
+
+Bodies only check types and required fields; ranges, lengths, uniqueness and
+stage rules are the models' and services' (one rule, written once), whose
+Chinese messages the API returns as 422.
+"""
+
+import datetime as dt
+from decimal import Decimal
+from typing import Literal
+
+from ninja import Field, Schema
+from pydantic import ConfigDict
+
+from gongjian.units.schemas import UnitRef
+
+from .models import Batch, Category, Problem, ProgressReport, Project, Stage, StageTransition
+
+StageValue = Literal[tuple(Stage.values)]  # type: ignore[valid-type]
+CategoryValue = Literal[tuple(Category.values)]  # type: ignore[valid-type]
+ProblemKindValue = Literal[tuple(Problem.Kind.values)]  # type: ignore[valid-type]
+ProblemStatusValue = Literal[tuple(Problem.Status.values)]  # type: ignore[valid-type]
+ReportStatusValue = Literal[tuple(ProgressReport.Status.values)]  # type: ignore[valid-type]
+
+
+def _person(user) -> str | None:
+    return (user.full_name or user.username) if user is not None else None
+
+
+class Body(Schema):
+    """A request body: unknown fields are refused rather than silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- out ---------------------------------------------------------------------------
+
+
+class ProjectRef(Schema):
+    id: int
+    code: str
+    name: str
+
+
+class PersonRef(Schema):
+    id: int
+    name: str
+
+    @staticmethod
+    def resolve_name(obj) -> str:
+        return _person(obj)
+
+
+class BatchRef(Schema):
+    code: str
+    name: str
+    kind: Literal[tuple(Batch.Kind.values)]  # type: ignore[valid-type]
+    year: int
+    held_on: dt.date | None
+
+
+class TransitionOut(Schema):
+    stage: StageValue
+    stage_label: str
+    occurred_on: dt.date
+    note: str
+
+    @staticmethod
+    def resolve_stage_label(obj: StageTransition) -> str:
+        return obj.get_stage_display()
+
+
+class ProjectItem(Schema):
+    """A row of the project list."""
+
+    id: int
+    code: str
+    name: str
+    unit: UnitRef
+    category: CategoryValue
+    category_label: str
+    stage: StageValue
+    stage_label: str
+    total_investment: int = Field(description="总投资(元)")
+    planned_investment: int = Field(description="年度计划投资(元)")
+    completed_investment: int = Field(description="累计完成投资(元)")
+    tags: list[str] = Field(description="标签标识")
+    leader_name: str | None = Field(description="包保领导")
+
+    @staticmethod
+    def resolve_category_label(obj: Project) -> str:
+        return obj.get_category_display()
+
+    @staticmethod
+    def resolve_stage_label(obj: Project) -> str:
+        return obj.get_stage_display()
+
+    @staticmethod
+    def resolve_tags(obj: Project) -> list[str]:
+        return [tag.slug for tag in obj.tags.all()]
+
+    @staticmethod
+    def resolve_leader_name(obj: Project) -> str | None:
+        return _person(obj.leader)
+
+
+class ProjectDetail(ProjectItem):
+    """A project with every field, its stage dates and its stage history."""
+
+    responsible_unit: UnitRef | None
+    leader: PersonRef | None
+    industry_cluster: str
+    enterprise_name: str
+    signed_on: dt.date | None
+    landed_on: dt.date | None
+    started_on: dt.date | None
+    resumed_on: dt.date | None
+    stalled_on: dt.date | None
+    completed_on: dt.date | None
+    in_production_on: dt.date | None
+    first_event_on: dt.date | None
+    batches: list[BatchRef]
+    latitude: float | None
+    longitude: float | None
+    description: str
+    version: int = Field(description="修改时作为 expected_version 传回,防止覆盖他人的修改")
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    transitions: list[TransitionOut] = Field(description="阶段变更记录,按日期排序")
+
+    @staticmethod
+    def resolve_batches(obj: Project) -> list[Batch]:
+        return list(obj.batches.all())
+
+    @staticmethod
+    def resolve_transitions(obj: Project) -> list[StageTransition]:
+        return list(obj.transitions.all())
+
+
+class ReportOut(Schema):
+    id: int
+    project: ProjectRef
+    period_start: dt.date
+    period_end: dt.date
+    investment_this_period: int = Field(description="本期完成投资(元)")
+    cumulative_investment: int = Field(description="累计完成投资(元)")
+    progress_text: str
+    problems_text: str
+    status: ReportStatusValue
+    status_label: str
+    submitted_by_name: str | None
+    submitted_at: dt.datetime
+    version: int
+
+    @staticmethod
+    def resolve_status_label(obj: ProgressReport) -> str:
+        return obj.get_status_display()
+
+    @staticmethod
+    def resolve_submitted_by_name(obj: ProgressReport) -> str | None:
+        return _person(obj.submitted_by)
+
+
+class ProblemOut(Schema):
+    id: int
+    project: ProjectRef
+    kind: ProblemKindValue
+    kind_label: str
+    description: str
+    owner_unit: UnitRef | None
+    leader_name: str | None
+    deadline: dt.date | None
+    status: ProblemStatusValue
+    status_label: str
+    raised_on: dt.date
+    resolved_on: dt.date | None
+    verified_on: dt.date | None
+    resolution: str
+    overdue: bool = Field(description="已过办结时限且尚未解决")
+
+    @staticmethod
+    def resolve_kind_label(obj: Problem) -> str:
+        return obj.get_kind_display()
+
+    @staticmethod
+    def resolve_status_label(obj: Problem) -> str:
+        return obj.get_status_display()
+
+    @staticmethod
+    def resolve_leader_name(obj: Problem) -> str | None:
+        return _person(obj.leader)
+
+    @staticmethod
+    def resolve_overdue(obj: Problem) -> bool:
+        from .filters import problem_is_overdue
+
+        return problem_is_overdue(obj)
+
+
+# --- in ----------------------------------------------------------------------------
+
+
+class StageEventIn(Body):
+    stage: StageValue
+    occurred_on: dt.date
+
+
+class ProjectCreateIn(Body):
+    code: str
+    name: str
+    unit_id: int = Field(description="所属单位 ID")
+    category: CategoryValue
+    total_investment: int = Field(description="总投资(元)")
+    planned_investment: int = Field(0, description="年度计划投资(元)")
+    responsible_unit_id: int | None = Field(None, description="责任部门 ID")
+    leader_id: int | None = Field(None, description="包保领导(用户 ID)")
+    industry_cluster: str = ""
+    enterprise_name: str = ""
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+    description: str = ""
+    tags: list[str] = Field([], description="标签标识")
+    batches: list[str] = Field([], description="批次标识")
+    stage_events: list[StageEventIn] = Field(
+        [], description="已发生的阶段(如签约、落地),按日期先后登记")
+
+
+class ProjectUpdateIn(Body):
+    """Only the fields sent are changed."""
+
+    name: str | None = None
+    unit_id: int | None = None
+    category: CategoryValue | None = None
+    total_investment: int | None = None
+    planned_investment: int | None = None
+    responsible_unit_id: int | None = None
+    leader_id: int | None = None
+    industry_cluster: str | None = None
+    enterprise_name: str | None = None
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+    description: str | None = None
+    expected_version: int | None = Field(
+        None, description="读取时的 version;已被他人修改则返回 409,不做任何修改")
+
+
+class TransitionIn(Body):
+    stage: StageValue
+    occurred_on: dt.date
+    note: str = Field("", max_length=200)
+
+
+class ReportIn(Body):
+    period_start: dt.date
+    period_end: dt.date
+    investment_this_period: int = Field(description="本期完成投资(元)")
+    progress_text: str = ""
+    problems_text: str = ""
+
+
+class ProblemIn(Body):
+    kind: ProblemKindValue
+    description: str
+    raised_on: dt.date
+    deadline: dt.date | None = None
+    owner_unit_id: int | None = Field(None, description="责任单位 ID")
+    leader_id: int | None = Field(None, description="包保领导(用户 ID),默认为项目的包保领导")
+
+
+class ProblemTransitionIn(Body):
+    status: ProblemStatusValue
+    on_date: dt.date
+    comment: str = ""
+    owner_unit_id: int | None = Field(None, description="交办时的责任单位 ID")

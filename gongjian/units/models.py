@@ -1,0 +1,150 @@
+"""Units (the organisational tree), people and their roles."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from gongjian.common.validators import validate_division_child, validate_division_code
+
+
+class UnitQuerySet(models.QuerySet):
+    def subtree(self, unit: Unit) -> UnitQuerySet:
+        """The unit and every unit below it."""
+        return self.filter(path__startswith=unit.path)
+
+
+class Unit(models.Model):
+    """An organisational unit: city, district/county/zone, or department.
+
+    ``path`` is a materialised path of primary keys (``"1/4/"``) kept by
+    ``units.services`` so that a subtree is one indexed prefix filter.
+    """
+
+    class Kind(models.TextChoices):
+        PROVINCE = "province", _("省")
+        CITY = "city", _("市")
+        DISTRICT = "district", _("市辖区")
+        COUNTY = "county", _("县")
+        COUNTY_CITY = "county_city", _("县级市")
+        ZONE = "zone", _("开发区/园区")
+        DEPARTMENT = "department", _("部门")
+
+    name = models.CharField(_("名称"), max_length=100)
+    code = models.CharField(
+        _("行政区划代码"), max_length=6, null=True, blank=True, unique=True,
+        help_text=_("GB/T 2260 六位代码,部门可不填"),
+    )
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("上级单位"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="children",
+    )
+    path = models.CharField(max_length=255, editable=False, db_index=True, default="")
+    depth = models.PositiveSmallIntegerField(editable=False, default=0)
+    sort_order = models.PositiveIntegerField(_("排序"), default=0)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    history = HistoricalRecords()
+    objects = UnitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("单位")
+        verbose_name_plural = _("单位")
+        ordering = ["path"]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="unit_unique_name_in_parent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.code == "":
+            self.code = None
+        if self.code:
+            validate_division_code(self.code)
+            if self.kind == self.Kind.DEPARTMENT:
+                raise ValidationError({"code": _("部门不使用行政区划代码")})
+            parent_code = self.parent.code if self.parent_id else None
+            if parent_code:
+                try:
+                    validate_division_child(parent_code, self.code)
+                except ValidationError as exc:
+                    raise ValidationError({"code": exc.messages}) from exc
+        if self.parent_id and self.pk and self.parent.path.startswith(self.path):
+            raise ValidationError({"parent": _("上级单位不能是本单位或其下级")})
+
+    def is_within(self, other: Unit) -> bool:
+        """True when this unit is ``other`` or below it."""
+        return self.path.startswith(other.path)
+
+
+class User(AbstractUser):
+    """A person who signs in. Roles come from ``Membership`` rows, one per unit."""
+
+    full_name = models.CharField(_("姓名"), max_length=50, blank=True)
+    title = models.CharField(_("职务"), max_length=100, blank=True)
+    phone = models.CharField(_("电话"), max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+
+class Role(models.TextChoices):
+    OFFICE = "office", _("攻坚办管理员")
+    OPERATOR = "operator", _("单位填报员")
+    LEADER = "leader", _("包保领导")
+    VIEWER = "viewer", _("查看")
+
+
+class Membership(models.Model):
+    """A user's role in a unit; the role covers the unit's whole subtree."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("任职")
+        verbose_name_plural = _("任职")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "unit", "role"], name="membership_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.unit} · {self.get_role_display()}"
+
+
+class ApiToken(models.Model):
+    """A revocable API token; only its SHA-256 digest is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("用途"), max_length=100)
+    prefix = models.CharField(max_length=8, editable=False)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API 令牌")
+        verbose_name_plural = _("API 令牌")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def digest_of(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()

@@ -1,0 +1,90 @@
+"""Writes to units, users and memberships."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+
+from .models import ApiToken, Membership, Role, Unit, User
+
+
+def _refresh_paths(unit: Unit) -> None:
+    """Recompute ``path``/``depth`` for ``unit`` and, when it moved, its descendants."""
+    old_path = unit.path
+    parent_path = unit.parent.path if unit.parent_id else ""
+    unit.path = f"{parent_path}{unit.pk}/"
+    unit.depth = unit.path.count("/") - 1
+    Unit.objects.filter(pk=unit.pk).update(path=unit.path, depth=unit.depth)
+    if old_path and old_path != unit.path:
+        for child in Unit.objects.filter(path__startswith=old_path).exclude(pk=unit.pk):
+            child.path = unit.path + child.path[len(old_path):]
+            child.depth = child.path.count("/") - 1
+            Unit.objects.filter(pk=child.pk).update(path=child.path, depth=child.depth)
+
+
+@transaction.atomic
+def unit_create(
+    *, actor: User | None, name: str, kind: str, parent: Unit | None = None,
+    code: str | None = None, sort_order: int = 0,
+) -> Unit:
+    unit = Unit(name=name, kind=kind, parent=parent, code=code or None, sort_order=sort_order)
+    unit.full_clean(exclude=["path", "depth"])
+    unit._history_user = actor
+    unit.save()
+    _refresh_paths(unit)
+    return unit
+
+
+@transaction.atomic
+def unit_update(*, actor: User | None, unit: Unit, **fields) -> Unit:
+    for name, value in fields.items():
+        setattr(unit, name, value)
+    unit.full_clean(exclude=["path", "depth"])
+    unit._history_user = actor
+    unit.save()
+    _refresh_paths(unit)
+    return unit
+
+
+@transaction.atomic
+def user_create(
+    *, actor: User | None, username: str, password: str | None = None, full_name: str = "",
+    title: str = "", memberships: list[tuple[Unit, str]] = (), is_staff: bool = False,
+) -> User:
+    user = User(username=username, full_name=full_name, title=title, is_staff=is_staff)
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    for unit, role in memberships:
+        membership_grant(actor=actor, user=user, unit=unit, role=role)
+    return user
+
+
+@transaction.atomic
+def membership_grant(*, actor: User | None, user: User, unit: Unit, role: str) -> Membership:
+    membership, created = Membership.objects.get_or_create(user=user, unit=unit, role=role)
+    if role == Role.OFFICE and not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    return membership
+
+
+@transaction.atomic
+def api_token_issue(*, user: User, name: str) -> tuple[ApiToken, str]:
+    """Issue a token; the clear key is returned once and never stored."""
+    key = "gj_" + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user, name=name, prefix=key[3:11], digest=ApiToken.digest_of(key)
+    )
+    return token, key
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken) -> None:
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])

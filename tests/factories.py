@@ -1,0 +1,286 @@
+"""factory_boy factories. Every row is made through its service, as the product makes it,
+so that unit paths, stage dates, escalation tags and history are real."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from dataclasses import dataclass
+from decimal import Decimal
+
+import factory
+from django.utils import timezone
+
+from gongjian.indicators import services as indicator_services
+from gongjian.indicators.models import Indicator, RankingItem, RankingScheme, Target
+from gongjian.projects import services as project_services
+from gongjian.projects.models import (
+    Batch,
+    Category,
+    Problem,
+    ProgressReport,
+    Project,
+    Stage,
+    Tag,
+)
+from gongjian.units import services as unit_services
+from gongjian.units.models import ApiToken, Role, Unit, User
+
+# Codes in a province (13, 河北) that the Jinzhou demo (21, 辽宁) never uses.
+_CITY_CODES = itertools.cycle([f"13{n:02d}00" for n in range(10, 100)])
+
+
+def next_city_code() -> str:
+    return next(_CITY_CODES)
+
+
+class UnitFactory(factory.django.DjangoModelFactory):
+    """A unit made by ``units.services.unit_create`` (which keeps ``path``/``depth``)."""
+
+    class Meta:
+        model = Unit
+
+    name = factory.Sequence(lambda n: f"测试单位{n}")
+    kind = Unit.Kind.DISTRICT
+    parent = None
+    code = None
+    sort_order = 0
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return unit_services.unit_create(actor=None, **kwargs)
+
+
+class CityFactory(UnitFactory):
+    name = factory.Sequence(lambda n: f"测试市{n}")
+    kind = Unit.Kind.CITY
+    code = factory.LazyFunction(next_city_code)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    """A user; ``memberships=[(unit, Role.OPERATOR)]`` grants roles."""
+
+    class Meta:
+        model = User
+
+    username = factory.Sequence(lambda n: f"tester{n}")
+    full_name = factory.Sequence(lambda n: f"测试用户{n}")
+    password = "correct horse battery staple"
+    memberships = factory.LazyFunction(list)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return unit_services.user_create(actor=None, **kwargs)
+
+
+def member(unit: Unit, role: str, **kwargs) -> User:
+    return UserFactory(memberships=[(unit, role)], **kwargs)
+
+
+def api_key(user: User, name: str = "测试令牌") -> tuple[ApiToken, str]:
+    return unit_services.api_token_issue(user=user, name=name)
+
+
+class TagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Tag
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"t-tag-{n}")
+    name = factory.Sequence(lambda n: f"测试标签{n}")
+
+
+class BatchFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Batch
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"t-batch-{n}")
+    name = factory.Sequence(lambda n: f"测试批次{n}")
+    kind = Batch.Kind.COLLECTIVE_START
+    year = factory.LazyFunction(lambda: timezone.localdate().year)
+
+
+class ProjectFactory(factory.django.DjangoModelFactory):
+    """A project made by ``project_create``; pass ``stage_events=[(Stage.SIGNED, date)]``,
+    ``tags=[…]``, ``batches=[…]`` to replay its history."""
+
+    class Meta:
+        model = Project
+
+    code = factory.Sequence(lambda n: f"T-{n:05d}")
+    name = factory.Sequence(lambda n: f"测试项目{n}")
+    unit = factory.SubFactory(UnitFactory)
+    category = Category.INDUSTRY
+    total_investment = 200_000_000
+    planned_investment = 50_000_000
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return project_services.project_create(actor=None, **kwargs)
+
+
+class ProblemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Problem
+
+    project = factory.SubFactory(ProjectFactory)
+    kind = Problem.Kind.LAND
+    description = factory.Sequence(lambda n: f"用地指标未落实{n}")
+    raised_on = factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=30))
+    deadline = None
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return project_services.problem_create(actor=None, **kwargs)
+
+
+class ProgressReportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProgressReport
+
+    project = factory.SubFactory(ProjectFactory)
+    period_start = factory.LazyFunction(lambda: timezone.localdate().replace(day=1))
+    period_end = factory.LazyAttribute(lambda o: o.period_start + dt.timedelta(days=27))
+    investment_this_period = 1_000_000
+    progress_text = "主体施工"
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return project_services.progress_report_submit(actor=None, **kwargs)
+
+
+class IndicatorFactory(factory.django.DjangoModelFactory):
+    """A computed count by default: projects started in the period."""
+
+    class Meta:
+        model = Indicator
+
+    code = factory.Sequence(lambda n: f"test.indicator_{n}")
+    name = factory.Sequence(lambda n: f"测试指标{n}")
+    kind = Indicator.Kind.COMPUTED
+    registry = "projects"
+    measure = Indicator.Measure.COUNT
+    event = "started"
+    display_unit = "个"
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return indicator_services.indicator_define(actor=None, **kwargs)
+
+
+class TargetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Target
+
+    indicator = factory.SubFactory(IndicatorFactory)
+    unit = factory.SubFactory(UnitFactory)
+    year = factory.LazyFunction(lambda: timezone.localdate().year)
+    value = Decimal(10)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return indicator_services.target_set(actor=None, **kwargs)
+
+
+class _CleanModelFactory(factory.django.DjangoModelFactory):
+    """For models without a service yet: validate, then save."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        obj = model_class(*args, **kwargs)
+        obj.full_clean()
+        obj.save()
+        return obj
+
+
+class RankingSchemeFactory(_CleanModelFactory):
+    class Meta:
+        model = RankingScheme
+
+    code = factory.Sequence(lambda n: f"test-horse-{n}")
+    name = factory.Sequence(lambda n: f"测试赛马{n}")
+    year = factory.LazyFunction(lambda: timezone.localdate().year)
+    parent_unit = factory.SubFactory(CityFactory)
+
+
+class RankingItemFactory(_CleanModelFactory):
+    class Meta:
+        model = RankingItem
+
+    scheme = factory.SubFactory(RankingSchemeFactory)
+    indicator = factory.SubFactory(IndicatorFactory)
+    weight = Decimal(1)
+
+
+# --- a small world: one city, two districts, their people and projects --------------
+
+
+@dataclass
+class CityWorld:
+    """测试市 with 甲区 and 乙区, a user per role, and one project (with a report and an
+    overdue problem) in each district. Events happen in ``year`` (last year), so every
+    date lies in the past whatever today is."""
+
+    year: int
+    city: Unit
+    district_a: Unit
+    district_b: Unit
+    office: User
+    operator_a: User
+    operator_b: User
+    viewer_a: User
+    leader: User
+    project_a: Project
+    project_b: Project
+    report_a: ProgressReport
+    problem_a: Problem
+    problem_b: Problem
+    tag: Tag
+    batch: Batch
+
+    def day(self, month: int, day: int) -> dt.date:
+        return dt.date(self.year, month, day)
+
+
+def build_city_world() -> CityWorld:
+    year = timezone.localdate().year - 1
+    city = CityFactory(name="测试市")
+    code = city.code
+    district_a = UnitFactory(name="甲区", parent=city, code=code[:4] + "02", sort_order=1)
+    district_b = UnitFactory(name="乙区", parent=city, code=code[:4] + "03", sort_order=2)
+    leader = UserFactory(full_name="王包保", title="副市长")
+    tag = TagFactory()
+    batch = BatchFactory(year=year)
+    project_a = ProjectFactory(
+        name="甲区新材料产业园", unit=district_a, leader=leader, enterprise_name="甲区新材料有限公司",
+        total_investment=300_000_000, planned_investment=100_000_000, tags=[tag],
+        batches=[batch],
+        stage_events=[(Stage.SIGNED, dt.date(year, 3, 1)), (Stage.STARTED, dt.date(year, 4, 10))],
+    )
+    project_b = ProjectFactory(
+        name="乙区物流中心", unit=district_b, category=Category.COMMERCE,
+        total_investment=80_000_000,
+        stage_events=[(Stage.SIGNED, dt.date(year, 2, 1)), (Stage.STARTED, dt.date(year, 5, 1))],
+    )
+    report_a = ProgressReportFactory(
+        project=project_a, period_start=dt.date(year, 4, 1), period_end=dt.date(year, 4, 30),
+        investment_this_period=10_000_000)
+    problem_a = ProblemFactory(project=project_a, raised_on=dt.date(year, 3, 5),
+                               deadline=dt.date(year, 4, 5), description="施工用电未接入")
+    problem_b = ProblemFactory(project=project_b, raised_on=dt.date(year, 3, 5),
+                               description="乙区项目审批手续")
+    return CityWorld(
+        year=year, city=city, district_a=district_a, district_b=district_b,
+        office=member(city, Role.OFFICE, full_name="攻坚办"),
+        operator_a=member(district_a, Role.OPERATOR, full_name="甲区填报员"),
+        operator_b=member(district_b, Role.OPERATOR, full_name="乙区填报员"),
+        viewer_a=member(district_a, Role.VIEWER, full_name="甲区查看"),
+        leader=leader,
+        project_a=project_a, project_b=project_b, report_a=report_a,
+        problem_a=problem_a, problem_b=problem_b, tag=tag, batch=batch,
+    )
+
