@@ -23,7 +23,9 @@ SECRET_KEY = os.environ.get(
     "GONGJIAN_SECRET_KEY",
     "dev-only-insecure-key-change-me-in-production-0123456789abcdef",
 )
-ALLOWED_HOSTS = os.environ.get("GONGJIAN_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+ALLOWED_HOSTS = os.environ.get("GONGJIAN_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(
+    ","
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -65,7 +65,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"tester{n}")
     full_name = factory.Sequence(lambda n: f"测试用户{n}")
-    password = "correct horse battery staple"
+    password = None  # no hashing (slow by design); tests sign in with force_login
     memberships = factory.LazyFunction(list)
 
     @classmethod
@@ -214,6 +214,7 @@ class RankingItemFactory(_CleanModelFactory):
     scheme = factory.SubFactory(RankingSchemeFactory)
     indicator = factory.SubFactory(IndicatorFactory)
     weight = Decimal(1)
+    cap = Decimal("1.2")  # the model's default is the float 1.2, which full_clean refuses
 
 
 # --- a small world: one city, two districts, their people and projects --------------
@@ -256,31 +257,119 @@ def build_city_world() -> CityWorld:
     tag = TagFactory()
     batch = BatchFactory(year=year)
     project_a = ProjectFactory(
-        name="甲区新材料产业园", unit=district_a, leader=leader, enterprise_name="甲区新材料有限公司",
-        total_investment=300_000_000, planned_investment=100_000_000, tags=[tag],
+        name="甲区新材料产业园",
+        unit=district_a,
+        leader=leader,
+        enterprise_name="甲区新材料有限公司",
+        total_investment=300_000_000,
+        planned_investment=100_000_000,
+        tags=[tag],
         batches=[batch],
         stage_events=[(Stage.SIGNED, dt.date(year, 3, 1)), (Stage.STARTED, dt.date(year, 4, 10))],
     )
     project_b = ProjectFactory(
-        name="乙区物流中心", unit=district_b, category=Category.COMMERCE,
+        name="乙区物流中心",
+        unit=district_b,
+        category=Category.COMMERCE,
         total_investment=80_000_000,
         stage_events=[(Stage.SIGNED, dt.date(year, 2, 1)), (Stage.STARTED, dt.date(year, 5, 1))],
     )
     report_a = ProgressReportFactory(
-        project=project_a, period_start=dt.date(year, 4, 1), period_end=dt.date(year, 4, 30),
-        investment_this_period=10_000_000)
-    problem_a = ProblemFactory(project=project_a, raised_on=dt.date(year, 3, 5),
-                               deadline=dt.date(year, 4, 5), description="施工用电未接入")
-    problem_b = ProblemFactory(project=project_b, raised_on=dt.date(year, 3, 5),
-                               description="乙区项目审批手续")
+        project=project_a,
+        period_start=dt.date(year, 4, 1),
+        period_end=dt.date(year, 4, 30),
+        investment_this_period=10_000_000,
+    )
+    problem_a = ProblemFactory(
+        project=project_a,
+        raised_on=dt.date(year, 3, 5),
+        deadline=dt.date(year, 4, 5),
+        description="施工用电未接入",
+    )
+    problem_b = ProblemFactory(
+        project=project_b, raised_on=dt.date(year, 3, 5), description="乙区项目审批手续"
+    )
     return CityWorld(
-        year=year, city=city, district_a=district_a, district_b=district_b,
+        year=year,
+        city=city,
+        district_a=district_a,
+        district_b=district_b,
         office=member(city, Role.OFFICE, full_name="攻坚办"),
         operator_a=member(district_a, Role.OPERATOR, full_name="甲区填报员"),
         operator_b=member(district_b, Role.OPERATOR, full_name="乙区填报员"),
         viewer_a=member(district_a, Role.VIEWER, full_name="甲区查看"),
         leader=leader,
-        project_a=project_a, project_b=project_b, report_a=report_a,
-        problem_a=problem_a, problem_b=problem_b, tag=tag, batch=batch,
+        project_a=project_a,
+        project_b=project_b,
+        report_a=report_a,
+        problem_a=problem_a,
+        problem_b=problem_b,
+        tag=tag,
+        batch=batch,
     )
 
+
+@dataclass
+class IndicatorWorld:
+    """Indicators over a ``CityWorld``: a count with a dotted Chinese code (targets: 甲区 2,
+    乙区 1), a sum, a reported value, a 双过半 checkpoint and a 赛马 scheme over both."""
+
+    started: Indicator
+    amount: Indicator
+    reported: Indicator
+    half_year: Indicator
+    scheme: RankingScheme
+
+
+def build_indicator_world(world: CityWorld) -> IndicatorWorld:
+    suffix = world.city.code
+    started = IndicatorFactory(
+        code=f"test_api_{suffix}.by_category.工业",
+        name="新开工工业项目",
+        event="started",
+        filters={"category": Category.INDUSTRY},
+        in_checkpoints=True,
+        display_unit="个",
+    )
+    amount = IndicatorFactory(
+        code=f"test_api_{suffix}.started.amount",
+        name="新开工项目总投资",
+        measure=Indicator.Measure.SUM,
+        measure_field="total_investment",
+        display_unit="元",
+    )
+    reported = IndicatorFactory(
+        code=f"test_api_{suffix}.pipes_km",
+        name="改造管网长度",
+        kind=Indicator.Kind.REPORTED,
+        registry="",
+        measure="",
+        event="",
+        display_unit="公里",
+    )
+    half_year = IndicatorFactory(
+        code=f"test_api_{suffix}.h1",
+        name="双过半",
+        kind=Indicator.Kind.CHECKPOINT,
+        registry="",
+        measure="",
+        event="",
+        checkpoint=Indicator.Checkpoint.H1,
+        display_unit="",
+    )
+    TargetFactory(indicator=started, unit=world.district_a, year=world.year, value=2)
+    TargetFactory(indicator=started, unit=world.district_b, year=world.year, value=1)
+    indicator_services.reported_value_record(
+        actor=None,
+        indicator=reported,
+        unit=world.district_a,
+        as_of=world.day(6, 30),
+        value=Decimal("12.5"),
+    )
+    scheme = RankingSchemeFactory(
+        code=f"test-api-{suffix}", name="测试赛马", year=world.year, parent_unit=world.city
+    )
+    RankingItemFactory(scheme=scheme, indicator=started, weight=Decimal(1))
+    return IndicatorWorld(
+        started=started, amount=amount, reported=reported, half_year=half_year, scheme=scheme
+    )

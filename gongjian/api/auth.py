@@ -25,8 +25,9 @@ class ApiTokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
         if not token or not token.startswith("gj_"):
             return None
-        row = (ApiToken.objects.select_related("user")
-               .filter(digest=ApiToken.digest_of(token)).first())
+        row = (
+            ApiToken.objects.select_related("user").filter(digest=ApiToken.digest_of(token)).first()
+        )
         if row is None or row.revoked_at is not None or not row.user.is_active:
             return None
         now = timezone.now()

@@ -86,8 +86,9 @@ def visible_unit_or_404(user: User, ref: str | int | None) -> Unit:
     return unit
 
 
-def reference(model: type[Model], pk: int | None, field: str, label: str,
-              queryset: QuerySet | None = None) -> Model | None:
+def reference(
+    model: type[Model], pk: int | None, field: str, label: str, queryset: QuerySet | None = None
+) -> Model | None:
     """Turn an id in a request body into a row, or a 422 naming the field."""
     if pk is None:
         return None
@@ -111,13 +112,19 @@ def as_number(value: Any) -> Any:
     return value
 
 
-def year_and_as_of(year: int | None, as_of: dt.date | None,
-                   default_year: int | None = None) -> tuple[int, dt.date]:
+YEARS = (1990, 2100)
+
+
+def year_and_as_of(
+    year: int | None, as_of: dt.date | None, default_year: int | None = None
+) -> tuple[int, dt.date]:
     """Fill in the evaluation year and cut-off date: today in the current year, the last day
     of the year otherwise; refuse a cut-off outside the year (422)."""
     today = timezone.localdate()
     if year is None:
         year = as_of.year if as_of is not None else (default_year or today.year)
+    if not YEARS[0] <= year <= YEARS[1]:
+        raise ValidationError({"year": f"年度 {year} 超出范围({YEARS[0]}–{YEARS[1]})"})
     if as_of is None:
         as_of = today if year == today.year else dt.date(year, 12, 31)
     try:

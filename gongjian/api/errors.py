@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -72,8 +73,13 @@ def _field_of(loc: list[Any] | tuple[Any, ...]) -> str:
 
 def pydantic_message(error: dict[str, Any]) -> str:
     template = PYDANTIC_MESSAGES.get(error.get("type", ""), "格式不正确")
+    ctx = dict(error.get("ctx") or {})
+    if "expected" in ctx:
+        # pydantic writes "'a', 'b' or 'c'"; list the choices the Chinese way.
+        choices = re.findall(r"'([^']*)'", str(ctx["expected"]))
+        ctx["expected"] = "、".join(choices) if choices else ctx["expected"]
     try:
-        return template.format(**(error.get("ctx") or {}))
+        return template.format(**ctx)
     except (KeyError, IndexError):
         return template
 
@@ -92,12 +98,12 @@ def install(api: NinjaAPI) -> None:
 
     def on_django_validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         if hasattr(exc, "error_dict"):
-            fields = {("__all__" if k == "__all__" else k): v
-                      for k, v in exc.message_dict.items()}
+            fields = dict(exc.message_dict)
         else:
             fields = {"__all__": list(exc.messages)}
-        return api.create_response(request, {"detail": messages_of(exc), "fields": fields},
-                                   status=422)
+        return api.create_response(
+            request, {"detail": messages_of(exc), "fields": fields}, status=422
+        )
 
     def on_request_validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
         pairs = [(_field_of(e.get("loc", ())), pydantic_message(e)) for e in exc.errors]
@@ -110,16 +116,25 @@ def install(api: NinjaAPI) -> None:
         return api.create_response(request, {"detail": NOT_FOUND}, status=404)
 
     def on_conflict(request: HttpRequest, exc: ConflictError) -> HttpResponse:
-        body = {"detail": exc.message, "current_version": exc.current_version,
-                "current": exc.changes}
+        body = {
+            "detail": exc.message,
+            "current_version": exc.current_version,
+            "current": exc.changes,
+        }
         return api.create_response(request, body, status=409)
 
     def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
         return api.create_response(
-            request, {"detail": "未登录,或 API 令牌无效、已撤销"}, status=401)
+            request, {"detail": "未登录,或 API 令牌无效、已撤销"}, status=401
+        )
 
     def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-        message = "CSRF 校验失败,请刷新页面后重试" if "CSRF" in exc.message else exc.message
+        if "CSRF" in exc.message:
+            message = "CSRF 校验失败,请刷新页面后重试"
+        elif exc.status_code == 400 and "parse" in exc.message:
+            message = "请求体无法解析,须为有效的 JSON"
+        else:
+            message = exc.message
         return api.create_response(request, {"detail": message}, status=exc.status_code)
 
     api.add_exception_handler(ValidationError, on_django_validation)

@@ -43,7 +43,7 @@ from gongjian.projects.models import (
 )
 from gongjian.projects.services import escalation_apply_all, validate_transition
 from gongjian.units import services as unit_services
-from gongjian.units.models import Membership, Role, Unit, User
+from gongjian.units.models import Role, Unit, User
 
 from . import plan as P
 
@@ -53,58 +53,190 @@ INDICATORS_FILE = DATA / "jinzhou-2024-indicators.yaml"
 CITY_CODE = "210700"
 TODAY = dt.date(2026, 1, 1)  # the demo's history lies in the past whatever the clock says
 
-COUNTY_KIND = {"210702": "district", "210703": "district", "210711": "district",
-               "210726": "county", "210727": "county", "210781": "county_city",
-               "210782": "county_city"}
-CENTRES = {  # approximate centres (lat, lon) of each unit, for map pins
-    "210702": (41.130, 121.120), "210703": (41.115, 121.170), "210711": (41.105, 121.090),
-    "210726": (41.690, 122.120), "210727": (41.540, 121.240), "210781": (41.170, 121.360),
-    "210782": (41.600, 121.790), "zone": (40.930, 121.100),
+COUNTY_KIND = {
+    "210702": "district",
+    "210703": "district",
+    "210711": "district",
+    "210726": "county",
+    "210727": "county",
+    "210781": "county_city",
+    "210782": "county_city",
 }
-PINYIN = {"210702": "guta", "210703": "linghe", "210711": "taihe", "210726": "heishan",
-          "210727": "yixian", "210781": "linghai", "210782": "beizhen", "zone": "kaifaqu"}
+CENTRES = {  # approximate centres (lat, lon) of each unit, for map pins
+    "210702": (41.130, 121.120),
+    "210703": (41.115, 121.170),
+    "210711": (41.105, 121.090),
+    "210726": (41.690, 122.120),
+    "210727": (41.540, 121.240),
+    "210781": (41.170, 121.360),
+    "210782": (41.600, 121.790),
+    "zone": (40.930, 121.100),
+}
+PINYIN = {
+    "210702": "guta",
+    "210703": "linghe",
+    "210711": "taihe",
+    "210726": "heishan",
+    "210727": "yixian",
+    "210781": "linghai",
+    "210782": "beizhen",
+    "zone": "kaifaqu",
+}
 ZONE_NAME = "锦州经济技术开发区"
 CITY_DEPARTMENTS = [
-    ("市项目建设指挥部办公室", None), ("市发展和改革委员会", None),
-    ("市工业和信息化局", Category.INDUSTRY), ("市商务局", Category.COMMERCE),
-    ("市交通运输局", Category.INFRASTRUCTURE), ("市住房和城乡建设局", Category.LIVELIHOOD),
-    ("市农业农村局", Category.AGRICULTURE), ("市文化旅游和广播电视局", Category.TOURISM),
-    ("市自然资源局", None), ("市生态环境局", None),
+    ("市项目建设指挥部办公室", None),
+    ("市发展和改革委员会", None),
+    ("市工业和信息化局", Category.INDUSTRY),
+    ("市商务局", Category.COMMERCE),
+    ("市交通运输局", Category.INFRASTRUCTURE),
+    ("市住房和城乡建设局", Category.LIVELIHOOD),
+    ("市农业农村局", Category.AGRICULTURE),
+    ("市文化旅游和广播电视局", Category.TOURISM),
+    ("市自然资源局", None),
+    ("市生态环境局", None),
 ]
-CITY_LEADERS = [("zhang_wei", "张伟", "市长"), ("li_qiang", "李强", "常务副市长"),
-                ("wang_min", "王敏", "副市长"), ("liu_yang", "刘洋", "副市长"),
-                ("chen_jing", "陈静", "副市长"), ("yang_fan", "杨帆", "副市长"),
-                ("zhao_lei", "赵磊", "市政府秘书长"), ("sun_li", "孙丽", "市发展改革委主任")]
+CITY_LEADERS = [
+    ("zhang_wei", "张伟", "市长"),
+    ("li_qiang", "李强", "常务副市长"),
+    ("wang_min", "王敏", "副市长"),
+    ("liu_yang", "刘洋", "副市长"),
+    ("chen_jing", "陈静", "副市长"),
+    ("yang_fan", "杨帆", "副市长"),
+    ("zhao_lei", "赵磊", "市政府秘书长"),
+    ("sun_li", "孙丽", "市发展改革委主任"),
+]
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
-GIVEN = ["建华", "志强", "海燕", "国庆", "立新", "红梅", "振宇", "晓东", "丽娟", "文博",
-         "春生", "玉兰", "宏伟", "雪松", "明轩"]
+GIVEN = [
+    "建华",
+    "志强",
+    "海燕",
+    "国庆",
+    "立新",
+    "红梅",
+    "振宇",
+    "晓东",
+    "丽娟",
+    "文博",
+    "春生",
+    "玉兰",
+    "宏伟",
+    "雪松",
+    "明轩",
+]
 
-CATEGORY_WEIGHTS = [(Category.INDUSTRY, 45), (Category.COMMERCE, 15),
-                    (Category.INFRASTRUCTURE, 15), (Category.LIVELIHOOD, 8),
-                    (Category.AGRICULTURE, 8), (Category.TOURISM, 7), (Category.OTHER, 2)]
-CLUSTERS = ["石化及精细化工", "新材料", "先进有色金属材料", "汽车及零部件", "电子信息",
-            "集成电路装备", "工程机械与高端重型装备", "高品质钢铁材料", "新能源", "生物医药",
-            "现代高效畜牧业"]
+CATEGORY_WEIGHTS = [
+    (Category.INDUSTRY, 45),
+    (Category.COMMERCE, 15),
+    (Category.INFRASTRUCTURE, 15),
+    (Category.LIVELIHOOD, 8),
+    (Category.AGRICULTURE, 8),
+    (Category.TOURISM, 7),
+    (Category.OTHER, 2),
+]
+CLUSTERS = [
+    "石化及精细化工",
+    "新材料",
+    "先进有色金属材料",
+    "汽车及零部件",
+    "电子信息",
+    "集成电路装备",
+    "工程机械与高端重型装备",
+    "高品质钢铁材料",
+    "新能源",
+    "生物医药",
+    "现代高效畜牧业",
+]
 PRODUCTS = {
-    Category.INDUSTRY: ["高性能树脂", "锂电池正极材料", "光伏组件", "汽车零部件", "精细化工中间体",
-                        "铝合金型材", "电子级硅材料", "储能电池", "生物基新材料", "泡沫铝",
-                        "碳纤维复合材料", "氢能装备", "集成电路装备零部件", "液压件", "特种钢材",
-                        "肉牛精深加工", "饲料"],
-    Category.COMMERCE: ["商贸物流园", "冷链物流中心", "城市综合体", "电商产业园", "汽车商贸城",
-                        "农产品批发市场", "保税仓储中心"],
-    Category.INFRASTRUCTURE: ["道路改造工程", "供热管网改造工程", "污水处理厂提标改造工程",
-                              "220千伏变电站工程", "港区码头工程", "铁路专用线工程", "燃气管网工程"],
-    Category.LIVELIHOOD: ["老旧小区改造工程", "中医院门诊楼", "中学新建工程", "养老服务中心",
-                          "保障性住房"],
-    Category.AGRICULTURE: ["高标准农田建设", "设施农业产业园", "现代农业产业园", "粮食仓储设施",
-                           "肉鸡养殖基地"],
-    Category.TOURISM: ["文旅综合体", "温泉度假区", "滨海旅游区", "古城保护利用工程", "乡村旅游示范区"],
+    Category.INDUSTRY: [
+        "高性能树脂",
+        "锂电池正极材料",
+        "光伏组件",
+        "汽车零部件",
+        "精细化工中间体",
+        "铝合金型材",
+        "电子级硅材料",
+        "储能电池",
+        "生物基新材料",
+        "泡沫铝",
+        "碳纤维复合材料",
+        "氢能装备",
+        "集成电路装备零部件",
+        "液压件",
+        "特种钢材",
+        "肉牛精深加工",
+        "饲料",
+    ],
+    Category.COMMERCE: [
+        "商贸物流园",
+        "冷链物流中心",
+        "城市综合体",
+        "电商产业园",
+        "汽车商贸城",
+        "农产品批发市场",
+        "保税仓储中心",
+    ],
+    Category.INFRASTRUCTURE: [
+        "道路改造工程",
+        "供热管网改造工程",
+        "污水处理厂提标改造工程",
+        "220千伏变电站工程",
+        "港区码头工程",
+        "铁路专用线工程",
+        "燃气管网工程",
+    ],
+    Category.LIVELIHOOD: [
+        "老旧小区改造工程",
+        "中医院门诊楼",
+        "中学新建工程",
+        "养老服务中心",
+        "保障性住房",
+    ],
+    Category.AGRICULTURE: [
+        "高标准农田建设",
+        "设施农业产业园",
+        "现代农业产业园",
+        "粮食仓储设施",
+        "肉鸡养殖基地",
+    ],
+    Category.TOURISM: [
+        "文旅综合体",
+        "温泉度假区",
+        "滨海旅游区",
+        "古城保护利用工程",
+        "乡村旅游示范区",
+    ],
     Category.OTHER: ["综合服务中心", "数据中心"],
 }
-FIRMS = ["锦泰", "渤海", "辽西", "锦港", "华锦", "锦昌", "凌润", "北宁", "医巫闾", "笔架山",
-         "大凌河", "东方", "中信", "国投", "宏远", "恒通", "瑞丰", "鑫源"]
-PROGRESS_TEXT = ["土建施工", "主体结构施工", "钢结构吊装", "设备安装调试", "基础施工",
-                 "厂房封顶", "室外配套工程", "场地平整"]
+FIRMS = [
+    "锦泰",
+    "渤海",
+    "辽西",
+    "锦港",
+    "华锦",
+    "锦昌",
+    "凌润",
+    "北宁",
+    "医巫闾",
+    "笔架山",
+    "大凌河",
+    "东方",
+    "中信",
+    "国投",
+    "宏远",
+    "恒通",
+    "瑞丰",
+    "鑫源",
+]
+PROGRESS_TEXT = [
+    "土建施工",
+    "主体结构施工",
+    "钢结构吊装",
+    "设备安装调试",
+    "基础施工",
+    "厂房封顶",
+    "室外配套工程",
+    "场地平整",
+]
 
 
 def _facts() -> dict:
@@ -140,7 +272,9 @@ def remove_demo(*, log=print) -> None:
         Target.objects.filter(unit__in=units).delete()
         ReportedValue.objects.filter(unit__in=units).delete()
         Campaign.objects.filter(root_unit=city).delete()
-        codes = [d["code"] for d in yaml.safe_load(INDICATORS_FILE.read_text("utf-8"))["indicators"]]
+        codes = [
+            d["code"] for d in yaml.safe_load(INDICATORS_FILE.read_text("utf-8"))["indicators"]
+        ]
         Indicator.objects.filter(code__in=codes).update(base_indicator=None)
         Indicator.objects.filter(code__in=codes).delete()
         EscalationRule.objects.filter(name__startswith="锦州").delete()
@@ -168,24 +302,34 @@ class _Loader:
         self.targets(items)
         self.reported_values()
         self.ranking()
-        self.log(f"已加载锦州 2024 演示数据:{Project.objects.filter(unit__path__startswith=self.city.path).count()} 个项目")
+        self.log(
+            f"已加载锦州 2024 演示数据:{Project.objects.filter(unit__path__startswith=self.city.path).count()} 个项目"
+        )
 
     # --- units and people -----------------------------------------------------------
 
     def units(self) -> None:
-        self.city = unit_services.unit_create(actor=None, name=self.facts["city"], kind="city",
-                                              code=CITY_CODE)
+        self.city = unit_services.unit_create(
+            actor=None, name=self.facts["city"], kind="city", code=CITY_CODE
+        )
         self.by_code: dict[str, Unit] = {}
         for order, row in enumerate(self.facts["units"], start=1):
             self.by_code[row["code"]] = unit_services.unit_create(
-                actor=None, name=row["name"], kind=COUNTY_KIND[row["code"]], parent=self.city,
-                code=row["code"], sort_order=order)
+                actor=None,
+                name=row["name"],
+                kind=COUNTY_KIND[row["code"]],
+                parent=self.city,
+                code=row["code"],
+                sort_order=order,
+            )
         self.by_code["zone"] = unit_services.unit_create(
-            actor=None, name=ZONE_NAME, kind="zone", parent=self.city, sort_order=90)
+            actor=None, name=ZONE_NAME, kind="zone", parent=self.city, sort_order=90
+        )
         self.departments: dict[str, Unit] = {}
         for order, (name, category) in enumerate(CITY_DEPARTMENTS, start=100):
-            dept = unit_services.unit_create(actor=None, name=name, kind="department",
-                                             parent=self.city, sort_order=order)
+            dept = unit_services.unit_create(
+                actor=None, name=name, kind="department", parent=self.city, sort_order=order
+            )
             if category:
                 self.departments[category] = dept
         self.office_unit = Unit.objects.get(name=CITY_DEPARTMENTS[0][0], parent=self.city)
@@ -193,53 +337,97 @@ class _Loader:
         for key, unit in self.by_code.items():
             suffix = "经济发展局" if key == "zone" else "发展和改革局"
             self.county_depts[key] = unit_services.unit_create(
-                actor=None, name=f"{unit.name}{suffix}", kind="department", parent=unit)
+                actor=None, name=f"{unit.name}{suffix}", kind="department", parent=unit
+            )
 
     def people(self) -> None:
         create = unit_services.user_create
-        self.office = create(actor=None, username="office", full_name="攻坚办管理员",
-                             title="市项目建设指挥部办公室",
-                             memberships=[(self.city, Role.OFFICE)])
-        create(actor=None, username="viewer", full_name="市委督查室",
-               title="督查专员", memberships=[(self.city, Role.VIEWER)])
+        self.office = create(
+            actor=None,
+            username="office",
+            full_name="攻坚办管理员",
+            title="市项目建设指挥部办公室",
+            memberships=[(self.city, Role.OFFICE)],
+        )
+        create(
+            actor=None,
+            username="viewer",
+            full_name="市委督查室",
+            title="督查专员",
+            memberships=[(self.city, Role.VIEWER)],
+        )
         self.city_leaders = [
-            create(actor=None, username=u, full_name=n, title=t,
-                   memberships=[(self.city, Role.LEADER)]) for u, n, t in CITY_LEADERS]
+            create(
+                actor=None, username=u, full_name=n, title=t, memberships=[(self.city, Role.LEADER)]
+            )
+            for u, n, t in CITY_LEADERS
+        ]
         self.county_leaders: dict[str, list[User]] = {}
         rng = random.Random(P.SEED + 2)
         for key, unit in self.by_code.items():
             slug = PINYIN[key]
-            create(actor=None, username=f"{slug}_op", full_name=f"{unit.name}填报员",
-                   title="项目填报员", memberships=[(unit, Role.OPERATOR)])
-            head = "主任" if key == "zone" else "区长" if unit.kind == "district" else (
-                "市长" if unit.kind == "county_city" else "县长")
+            create(
+                actor=None,
+                username=f"{slug}_op",
+                full_name=f"{unit.name}填报员",
+                title="项目填报员",
+                memberships=[(unit, Role.OPERATOR)],
+            )
+            head = (
+                "主任"
+                if key == "zone"
+                else "区长"
+                if unit.kind == "district"
+                else ("市长" if unit.kind == "county_city" else "县长")
+            )
             self.county_leaders[key] = [
-                create(actor=None, username=f"{slug}_leader{i}",
-                       full_name=rng.choice(SURNAMES) + rng.choice(GIVEN),
-                       title=f"{unit.name}{'' if i == 1 else '副'}{head}",
-                       memberships=[(unit, Role.LEADER)]) for i in (1, 2)]
+                create(
+                    actor=None,
+                    username=f"{slug}_leader{i}",
+                    full_name=rng.choice(SURNAMES) + rng.choice(GIVEN),
+                    title=f"{unit.name}{'' if i == 1 else '副'}{head}",
+                    memberships=[(unit, Role.LEADER)],
+                )
+                for i in (1, 2)
+            ]
 
     def catalogue(self) -> None:
-        tags = [("provincial_major", "省重大工程"), ("central_local", "央地合作"),
-                ("provincial_central_local", "省央地合作重大项目"), ("shuanggao", "双高"),
-                ("escalated", "提级管理")]
-        self.tags = {slug: Tag.objects.get_or_create(slug=slug, defaults={"name": name})[0]
-                     for slug, name in tags}
+        tags = [
+            ("provincial_major", "省重大工程"),
+            ("central_local", "央地合作"),
+            ("provincial_central_local", "省央地合作重大项目"),
+            ("shuanggao", "双高"),
+            ("escalated", "提级管理"),
+        ]
+        self.tags = {
+            slug: Tag.objects.get_or_create(slug=slug, defaults={"name": name})[0]
+            for slug, name in tags
+        }
         self.batches = {
             "2024-collective-start": Batch.objects.create(
-                code="2024-collective-start", name="2024年春季重点项目集中开工",
-                kind=Batch.Kind.COLLECTIVE_START, year=2024, held_on=P.CEREMONY_DAY,
-                place="锦州市主会场及各县(市)区分会场"),
+                code="2024-collective-start",
+                name="2024年春季重点项目集中开工",
+                kind=Batch.Kind.COLLECTIVE_START,
+                year=2024,
+                held_on=P.CEREMONY_DAY,
+                place="锦州市主会场及各县(市)区分会场",
+            ),
             "2025-shuanggao-first": Batch.objects.create(
-                code="2025-shuanggao-first", name="2025年首批双高推进重点项目",
-                kind=Batch.Kind.KEY_LIST, year=2025),
+                code="2025-shuanggao-first",
+                name="2025年首批双高推进重点项目",
+                kind=Batch.Kind.KEY_LIST,
+                year=2025,
+            ),
         }
-        rule = EscalationRule.objects.create(name="锦州:10亿元以上项目提级管理",
-                                             tag=self.tags["escalated"],
-                                             min_total_investment=10 * P.YI)
+        rule = EscalationRule.objects.create(
+            name="锦州:10亿元以上项目提级管理",
+            tag=self.tags["escalated"],
+            min_total_investment=10 * P.YI,
+        )
         rule.any_of_tags.add(self.tags["provincial_major"])
-        self.campaign = Campaign.objects.create(year=P.YEAR, name="2024 锦州攻坚",
-                                                root_unit=self.city)
+        self.campaign = Campaign.objects.create(
+            year=P.YEAR, name="2024 锦州攻坚", root_unit=self.city, reporting_date=P.AS_OF
+        )
 
     def indicators(self) -> None:
         rows = yaml.safe_load(INDICATORS_FILE.read_text(encoding="utf-8"))["indicators"]
@@ -250,9 +438,13 @@ class _Loader:
             fixed = row.pop("fixed_unit", None)
             base = row.pop("base", None)
             self.indicator[code] = indicator_services.indicator_define(
-                actor=None, code=code, sort_order=order,
+                actor=None,
+                code=code,
+                sort_order=order,
                 fixed_unit=Unit.objects.get(code=fixed) if fixed else None,
-                base_indicator=self.indicator[base] if base else None, **row)
+                base_indicator=self.indicator[base] if base else None,
+                **row,
+            )
 
     # --- the registry ---------------------------------------------------------------------
 
@@ -268,19 +460,31 @@ class _Loader:
             firm = rng.choice(FIRMS)
             place = "锦州" if item.unit == "zone" else self._unit(item.unit).name[:2]
             product = rng.choice(PRODUCTS[category])
-            name = item.name or f"{place}{firm}{product}{'' if rng.random() < 0.7 else rng.choice(['一期', '二期', '扩建'])}项目".replace("工程项目", "工程")
+            name = (
+                item.name
+                or f"{place}{firm}{product}{'' if rng.random() < 0.7 else rng.choice(['一期', '二期', '扩建'])}项目".replace(
+                    "工程项目", "工程"
+                )
+            )
             lat, lon = _centre(item.unit, rng)
             leader = self._leader(item, rng)
             first_year = item.events[0][1].year if item.events else P.YEAR + 1
             project = Project(
-                code=f"JZ{first_year}{seq:05d}", name=name, unit=self._unit(item.unit),
+                code=f"JZ{first_year}{seq:05d}",
+                name=name,
+                unit=self._unit(item.unit),
                 responsible_unit=self.departments.get(category, self.county_depts[item.unit])
-                if item.band in "AB" else self.county_depts[item.unit],
-                leader=leader, category=category,
+                if item.band in "AB"
+                else self.county_depts[item.unit],
+                leader=leader,
+                category=category,
                 industry_cluster=rng.choice(CLUSTERS) if category == Category.INDUSTRY else "",
-                enterprise_name=f"{place}{firm}{product[:2]}有限公司" if category in (
-                    Category.INDUSTRY, Category.COMMERCE, Category.TOURISM) else "",
-                total_investment=item.amount, latitude=lat, longitude=lon,
+                enterprise_name=f"{place}{firm}{product[:2]}有限公司"
+                if category in (Category.INDUSTRY, Category.COMMERCE, Category.TOURISM)
+                else "",
+                total_investment=item.amount,
+                latitude=lat,
+                longitude=lon,
                 description=f"{name},总投资{item.amount / P.YI:.2f}亿元。",
             )
             last = None
@@ -289,7 +493,8 @@ class _Loader:
                 project.stage = stage
                 setattr(project, STAGE_DATE_FIELD[Stage(stage)], day)
                 if stage in ("signed", "landed", "started", "resumed") and (
-                        project.first_event_on is None or day < project.first_event_on):
+                    project.first_event_on is None or day < project.first_event_on
+                ):
                     project.first_event_on = day
                 last = day
             project._events = item.events
@@ -297,21 +502,32 @@ class _Loader:
             project._batches = item.batches
             project._item = item
             projects.append(project)
-        bulk_create_with_history(projects, Project, batch_size=500, default_user=None,
-                                 default_change_reason="锦州 2024 演示数据")
-        saved = dict(Project.objects.filter(code__in=[p.code for p in projects]).values_list(
-            "code", "pk"))
+        bulk_create_with_history(
+            projects,
+            Project,
+            batch_size=500,
+            default_user=None,
+            default_change_reason="锦州 2024 演示数据",
+        )
+        saved = dict(
+            Project.objects.filter(code__in=[p.code for p in projects]).values_list("code", "pk")
+        )
         for project in projects:
             project.pk = saved[project.code]
             for stage, day in project._events:
-                transitions.append(StageTransition(project_id=project.pk, stage=stage,
-                                                   occurred_on=day, note="演示数据"))
+                transitions.append(
+                    StageTransition(
+                        project_id=project.pk, stage=stage, occurred_on=day, note="演示数据"
+                    )
+                )
             for slug in project._tags:
-                tag_links.append(Project.tags.through(project_id=project.pk,
-                                                      tag_id=self.tags[slug].pk))
+                tag_links.append(
+                    Project.tags.through(project_id=project.pk, tag_id=self.tags[slug].pk)
+                )
             for code in project._batches:
-                batch_links.append(Project.batches.through(project_id=project.pk,
-                                                           batch_id=self.batches[code].pk))
+                batch_links.append(
+                    Project.batches.through(project_id=project.pk, batch_id=self.batches[code].pk)
+                )
         StageTransition.objects.bulk_create(transitions, batch_size=1000)
         Project.tags.through.objects.bulk_create(tag_links, batch_size=1000)
         Project.batches.through.objects.bulk_create(batch_links, batch_size=1000)
@@ -342,8 +558,11 @@ class _Loader:
             planned = min(room, int(project.total_investment * rng.uniform(0.25, 0.6)))
             project.planned_investment = planned // P.WAN * P.WAN
             roll = rng.random()
-            pace = rng.uniform(0.95, 1.2) if roll < 0.72 else (
-                rng.uniform(0.62, 0.84) if roll < 0.9 else rng.uniform(0.2, 0.55))
+            pace = (
+                rng.uniform(0.95, 1.2)
+                if roll < 0.72
+                else (rng.uniform(0.62, 0.84) if roll < 0.9 else rng.uniform(0.2, 0.55))
+            )
             end = events.get("completed") or P.AS_OF
             months = list(range(begun.month, end.month + 1))
             if len(months) > 1 and rng.random() < 0.04:
@@ -355,13 +574,19 @@ class _Loader:
                 amount = int(goal * share / sum(shares)) // P.WAN * P.WAN
                 cumulative += amount
                 start = dt.date(P.YEAR, month, 1)
-                reports.append(ProgressReport(
-                    project_id=project.pk, period_start=start,
-                    period_end=Period.month(P.YEAR, month).end,
-                    investment_this_period=amount, cumulative_investment=cumulative,
-                    progress_text=rng.choice(PROGRESS_TEXT),
-                    status=ProgressReport.Status.APPROVED if month < 10 else
-                    ProgressReport.Status.SUBMITTED))
+                reports.append(
+                    ProgressReport(
+                        project_id=project.pk,
+                        period_start=start,
+                        period_end=Period.month(P.YEAR, month).end,
+                        investment_this_period=amount,
+                        cumulative_investment=cumulative,
+                        progress_text=rng.choice(PROGRESS_TEXT),
+                        status=ProgressReport.Status.APPROVED
+                        if month < 10
+                        else ProgressReport.Status.SUBMITTED,
+                    )
+                )
             project.completed_investment = cumulative
             updates.append(project)
             if rng.random() < 0.12 or pace < 0.55:
@@ -370,20 +595,31 @@ class _Loader:
                 status = rng.choices(list(Problem.Status), [15, 20, 15, 50])[0]
                 deadline = raised + dt.timedelta(days=rng.randint(15, 75))
                 kind = rng.choice(list(Problem.Kind))
-                problems.append(Problem(
-                    project_id=project.pk, kind=kind,
-                    description=f"{project.name}:{Problem.Kind(kind).label}问题待协调解决",
-                    owner_unit=project.responsible_unit, leader=project.leader,
-                    raised_on=raised, deadline=deadline, status=status,
-                    resolved_on=deadline - dt.timedelta(days=3)
-                    if status in (Problem.Status.RESOLVED, Problem.Status.VERIFIED) else None,
-                    verified_on=deadline if status == Problem.Status.VERIFIED else None))
-        Project.objects.bulk_update(updates, ["planned_investment", "completed_investment"],
-                                    batch_size=500)
-        bulk_create_with_history(reports, ProgressReport, batch_size=1000,
-                                 default_change_reason="锦州 2024 演示数据")
-        bulk_create_with_history(problems, Problem, batch_size=500,
-                                 default_change_reason="锦州 2024 演示数据")
+                problems.append(
+                    Problem(
+                        project_id=project.pk,
+                        kind=kind,
+                        description=f"{project.name}:{Problem.Kind(kind).label}问题待协调解决",
+                        owner_unit=project.responsible_unit,
+                        leader=project.leader,
+                        raised_on=raised,
+                        deadline=deadline,
+                        status=status,
+                        resolved_on=deadline - dt.timedelta(days=3)
+                        if status in (Problem.Status.RESOLVED, Problem.Status.VERIFIED)
+                        else None,
+                        verified_on=deadline if status == Problem.Status.VERIFIED else None,
+                    )
+                )
+        Project.objects.bulk_update(
+            updates, ["planned_investment", "completed_investment"], batch_size=500
+        )
+        bulk_create_with_history(
+            reports, ProgressReport, batch_size=1000, default_change_reason="锦州 2024 演示数据"
+        )
+        bulk_create_with_history(
+            problems, Problem, batch_size=500, default_change_reason="锦州 2024 演示数据"
+        )
 
     # --- targets -------------------------------------------------------------------------
 
@@ -392,8 +628,11 @@ class _Loader:
         the plan — used only to choose plausible targets."""
         ind = self.indicator[code]
         low = (ind.filters or {}).get("total_investment__gte", 0)
-        events = {"signed": ("signed",), "landed": ("landed",),
-                  "started_or_resumed": ("started", "resumed")}[ind.event]
+        events = {
+            "signed": ("signed",),
+            "landed": ("landed",),
+            "started_or_resumed": ("started", "resumed"),
+        }[ind.event]
         total = 0
         for item in items:
             if unit_key and item.unit != unit_key:
@@ -406,23 +645,39 @@ class _Loader:
 
     def targets(self, items) -> None:
         rng = random.Random(P.SEED + 4)
-        city_codes = ["signed_ge_100m", "signed_ge_100m_amount", "landed_ge_20m",
-                      "landed_ge_20m_amount", "started_or_resumed"]
+        city_codes = [
+            "signed_ge_100m",
+            "signed_ge_100m_amount",
+            "landed_ge_20m",
+            "landed_ge_20m_amount",
+            "started_or_resumed",
+        ]
         for code in city_codes:
             now = self._plan_value(items, code, None, P.AS_OF)
-            ceiling = min(
-                self._plan_value(items, code, None, quarter_end(P.YEAR, 1)) / pro_rata(quarter_end(P.YEAR, 1)),
-                self._plan_value(items, code, None, quarter_end(P.YEAR, 2)) / 0.5,
-                self._plan_value(items, code, None, quarter_end(P.YEAR, 3)) / pro_rata(quarter_end(P.YEAR, 3)),
-            ) * 0.995
+            ceiling = (
+                min(
+                    self._plan_value(items, code, None, quarter_end(P.YEAR, 1))
+                    / pro_rata(quarter_end(P.YEAR, 1)),
+                    self._plan_value(items, code, None, quarter_end(P.YEAR, 2)) / 0.5,
+                    self._plan_value(items, code, None, quarter_end(P.YEAR, 3))
+                    / pro_rata(quarter_end(P.YEAR, 3)),
+                )
+                * 0.995
+            )
             # a target the city is ahead of at every checkpoint, ~89 % done by October
             value = _nice_below(min(ceiling, now * 1.12), amount=code.endswith("amount"))
             if not now < value <= ceiling:
                 raise ValueError(f"no target for {code}: now {now}, ceiling {ceiling}")
-            indicator_services.target_set(actor=None, indicator=self.indicator[code],
-                                          unit=self.city, year=P.YEAR, value=value)
-        county_codes = ["signed_count", "signed_amount", "landed_count", "landed_amount",
-                        "started_or_resumed"]
+            indicator_services.target_set(
+                actor=None, indicator=self.indicator[code], unit=self.city, year=P.YEAR, value=value
+            )
+        county_codes = [
+            "signed_count",
+            "signed_amount",
+            "landed_count",
+            "landed_amount",
+            "started_or_resumed",
+        ]
         for key in self.by_code:
             for code in county_codes:
                 now = self._plan_value(items, code, key, P.AS_OF)
@@ -430,19 +685,36 @@ class _Loader:
                 value = max(1, int(now * factor))
                 if code.endswith("amount"):
                     value = max(P.YI, value // P.YI * P.YI)
-                indicator_services.target_set(actor=None, indicator=self.indicator[code],
-                                              unit=self.by_code[key], year=P.YEAR, value=value)
-            done = sum(r.investment_this_period for r in ProgressReport.objects.filter(
-                project__unit=self.by_code[key], period_end__lte=P.AS_OF).only(
-                "investment_this_period"))
+                indicator_services.target_set(
+                    actor=None,
+                    indicator=self.indicator[code],
+                    unit=self.by_code[key],
+                    year=P.YEAR,
+                    value=value,
+                )
+            done = sum(
+                r.investment_this_period
+                for r in ProgressReport.objects.filter(
+                    project__unit=self.by_code[key], period_end__lte=P.AS_OF
+                ).only("investment_this_period")
+            )
             indicator_services.target_set(
-                actor=None, indicator=self.indicator["completed_investment"],
-                unit=self.by_code[key], year=P.YEAR,
-                value=max(P.YI, int(done * rng.uniform(1.05, 1.35)) // P.YI * P.YI))
+                actor=None,
+                indicator=self.indicator["completed_investment"],
+                unit=self.by_code[key],
+                year=P.YEAR,
+                value=max(P.YI, int(done * rng.uniform(1.05, 1.35)) // P.YI * P.YI),
+            )
         pipe = self.facts_by_id()["pipe_network_km"]["value"]
         indicator_services.target_set(
-            actor=None, indicator=self.indicator["pipe_network_km.done_km"], unit=self.city,
-            year=P.YEAR, value=(Decimal(str(pipe["done_km"])) / Decimal(str(pipe["completion_rate"]))).quantize(Decimal("0.1")))
+            actor=None,
+            indicator=self.indicator["pipe_network_km.done_km"],
+            unit=self.city,
+            year=P.YEAR,
+            value=(Decimal(str(pipe["done_km"])) / Decimal(str(pipe["completion_rate"]))).quantize(
+                Decimal("0.1")
+            ),
+        )
 
     def facts_by_id(self) -> dict:
         return {f["id"]: f for f in self.facts["facts"]}
@@ -459,18 +731,31 @@ class _Loader:
                 if self.indicator[code].kind != Indicator.Kind.REPORTED:
                     continue  # e.g. a completion rate the engine derives from its target
                 indicator_services.reported_value_record(
-                    actor=None, indicator=self.indicator[code], unit=self.city, as_of=as_of,
-                    value=value, note=fact.get("quote", ""))
+                    actor=None,
+                    indicator=self.indicator[code],
+                    unit=self.city,
+                    as_of=as_of,
+                    value=value,
+                    note=fact.get("quote", ""),
+                )
 
     def ranking(self) -> None:
         scheme = RankingScheme.objects.create(
-            code="2024-county-race", name="2024年县(市)区项目建设赛马", year=P.YEAR,
-            parent_unit=self.city, unit_kinds=["district", "county", "county_city"])
-        for code, weight in [("signed_count", 20), ("signed_amount", 20), ("landed_count", 15),
-                             ("landed_amount", 15), ("started_or_resumed", 15),
-                             ("completed_investment", 15)]:
-            RankingItem.objects.create(scheme=scheme, indicator=self.indicator[code],
-                                       weight=weight)
+            code="2024-county-race",
+            name="2024年县(市)区项目建设赛马",
+            year=P.YEAR,
+            parent_unit=self.city,
+            unit_kinds=["district", "county", "county_city"],
+        )
+        for code, weight in [
+            ("signed_count", 20),
+            ("signed_amount", 20),
+            ("landed_count", 15),
+            ("landed_amount", 15),
+            ("started_or_resumed", 15),
+            ("completed_investment", 15),
+        ]:
+            RankingItem.objects.create(scheme=scheme, indicator=self.indicator[code], weight=weight)
 
 
 def _nice_below(ceiling: float, *, amount: bool) -> int:
@@ -483,5 +768,7 @@ def _nice_below(ceiling: float, *, amount: bool) -> int:
 def _centre(unit_key: str, rng: random.Random) -> tuple[Decimal, Decimal]:
     lat, lon = CENTRES[unit_key]
     spread = 0.04 if unit_key in ("210702", "210703", "210711", "zone") else 0.15
-    return (Decimal(f"{lat + rng.uniform(-spread, spread):.6f}"),
-            Decimal(f"{lon + rng.uniform(-spread, spread):.6f}"))
+    return (
+        Decimal(f"{lat + rng.uniform(-spread, spread):.6f}"),
+        Decimal(f"{lon + rng.uniform(-spread, spread):.6f}"),
+    )

@@ -33,13 +33,24 @@ BANDS = {
 
 LINGHE = "210703"
 COUNTY_WEIGHTS = {  # where projects without a set unit go
-    "210702": 10, "210711": 16, "210726": 14, "210727": 10, "210781": 20, "210782": 14,
-    "zone": 8, LINGHE: 8,
+    "210702": 10,
+    "210711": 16,
+    "210726": 14,
+    "210727": 10,
+    "210781": 20,
+    "210782": 14,
+    "zone": 8,
+    LINGHE: 8,
 }
 CEREMONY_DAY = dt.date(2024, 3, 28)  # 2024 春季集中开工
 # Front-loaded cumulative share of the year's events by date (Jan 1 … Oct 31).
-EVENT_CDF = [(dt.date(2024, 1, 1), 0.0), (dt.date(2024, 3, 31), 0.36),
-             (dt.date(2024, 6, 30), 0.66), (dt.date(2024, 9, 30), 0.92), (AS_OF, 1.0)]
+EVENT_CDF = [
+    (dt.date(2024, 1, 1), 0.0),
+    (dt.date(2024, 3, 31), 0.36),
+    (dt.date(2024, 6, 30), 0.66),
+    (dt.date(2024, 9, 30), 0.92),
+    (AS_OF, 1.0),
+]
 
 # Timelines: which events a project has, and when (Y = the campaign year).
 #   S    signed in Y                      SL   signed, landed in Y
@@ -70,12 +81,34 @@ class Item:
 
 # (count, band, timeline) cohorts, before the named projects are added.
 COHORTS = [
-    (22, "A", "R"), (5, "A", "SLT"), (5, "A", "SL"), (5, "A", "S"), (3, "A", "planned"),
-    (150, "B", "S"), (160, "B", "SL"), (88, "B", "SLT"), (55, "B", "oL"), (45, "B", "oLT"),
-    (75, "B", "R"), (12, "B", "late"), (6, "B", "stalled"), (10, "B", "prev"), (5, "B", "planned"),
-    (100, "C", "S"), (800, "C", "SL"), (400, "C", "SLT"), (687, "C", "oL"), (50, "C", "oLT"),
-    (100, "C", "R"), (4, "C", "stalled"), (20, "C", "prev"), (10, "C", "planned"),
-    (120, "D", "SL"), (50, "D", "SLT"), (29, "D", "R"), (10, "D", "planned"),
+    (22, "A", "R"),
+    (5, "A", "SLT"),
+    (5, "A", "SL"),
+    (5, "A", "S"),
+    (3, "A", "planned"),
+    (150, "B", "S"),
+    (160, "B", "SL"),
+    (88, "B", "SLT"),
+    (55, "B", "oL"),
+    (45, "B", "oLT"),
+    (75, "B", "R"),
+    (12, "B", "late"),
+    (6, "B", "stalled"),
+    (10, "B", "prev"),
+    (5, "B", "planned"),
+    (100, "C", "S"),
+    (800, "C", "SL"),
+    (400, "C", "SLT"),
+    (687, "C", "oL"),
+    (50, "C", "oLT"),
+    (100, "C", "R"),
+    (4, "C", "stalled"),
+    (20, "C", "prev"),
+    (10, "C", "planned"),
+    (120, "D", "SL"),
+    (50, "D", "SLT"),
+    (29, "D", "R"),
+    (10, "D", "planned"),
 ]
 
 # The article's named projects: (name, band, timeline, unit, amount, category, final stage).
@@ -107,8 +140,13 @@ ON_LIST_2024 = {"S", "SL", "SLT", "oL", "oLT", "R", "T", "stalled"}
 TAG_SETS = [
     # key, {band: count}, total, tags given, eligible timelines
     ("provincial_major", {"A": 15, "B": 5}, 461_00 * STEP, {"provincial_major"}, ON_LIST_2024),
-    ("provincial_central_local", {"A": 8, "B": 2}, 220_90 * STEP,
-     {"provincial_central_local", "central_local"}, ON_LIST_2024),
+    (
+        "provincial_central_local",
+        {"A": 8, "B": 2},
+        220_90 * STEP,
+        {"provincial_central_local", "central_local"},
+        ON_LIST_2024,
+    ),
     ("shuanggao_2025", {"A": 12, "B": 18}, 504_00 * STEP, {"shuanggao"}, ON_LIST_2024),
 ]
 SHUANGGAO_CATEGORIES = ["industry"] * 22 + ["commerce"] * 5 + ["infrastructure"] * 3
@@ -130,8 +168,11 @@ def allocate(rng: random.Random, bounds: list[tuple[int, int]], total: int) -> l
     diff = total - sum(values)
     while diff:
         sign = 1 if diff > 0 else -1
-        movable = [i for i, (lo, hi) in enumerate(bounds)
-                   if (values[i] < hi if sign > 0 else values[i] > lo)]
+        movable = [
+            i
+            for i, (lo, hi) in enumerate(bounds)
+            if (values[i] < hi if sign > 0 else values[i] > lo)
+        ]
         per = max(STEP, abs(diff) // len(movable) // STEP * STEP)
         for i in rng.sample(movable, len(movable)):
             lo, hi = bounds[i]
@@ -144,8 +185,9 @@ def allocate(rng: random.Random, bounds: list[tuple[int, int]], total: int) -> l
     return values
 
 
-def event_date(rng: random.Random, earliest: dt.date = dt.date(2024, 1, 1),
-               latest: dt.date = AS_OF) -> dt.date:
+def event_date(
+    rng: random.Random, earliest: dt.date = dt.date(2024, 1, 1), latest: dt.date = AS_OF
+) -> dt.date:
     """A date in Jan 1 … Oct 31 drawn from the front-loaded EVENT_CDF, within
     ``earliest`` … ``latest``."""
     while True:
@@ -184,26 +226,44 @@ def timeline_events(rng: random.Random, item: Item) -> list[tuple[str, dt.date]]
         landed = event_date(rng, dt.date(YEAR, 1, 10))
         return [("signed", _before(rng, landed, jan, 7, 60)), ("landed", landed)]
     if t in ("SLT", "oLT", "T"):
-        started = CEREMONY_DAY if "collective_start" in item.batches else event_date(
-            rng, dt.date(YEAR, 2, 1))
+        started = (
+            CEREMONY_DAY
+            if "collective_start" in item.batches
+            else event_date(rng, dt.date(YEAR, 2, 1))
+        )
         if t == "T":
             return [("started", started)]
         landed = _before(rng, started, jan, 5, 45)
         if t == "oLT":
-            return [("signed", _in_year(rng, YEAR - 1, 3, 12)), ("landed", landed),
-                    ("started", started)]
-        return [("signed", _before(rng, landed, jan, 7, 60)), ("landed", landed),
-                ("started", started)]
+            return [
+                ("signed", _in_year(rng, YEAR - 1, 3, 12)),
+                ("landed", landed),
+                ("started", started),
+            ]
+        return [
+            ("signed", _before(rng, landed, jan, 7, 60)),
+            ("landed", landed),
+            ("started", started),
+        ]
     if t == "oL":
         return [("signed", _in_year(rng, YEAR - 1, 3, 12)), ("landed", event_date(rng))]
     if t == "R":
         signed = _in_year(rng, YEAR - 3, 1, 12)
         landed = signed + dt.timedelta(days=rng.randint(30, 150))
-        started = _in_year(rng, YEAR - 1, 3, 9) if rng.random() < 0.7 else _in_year(
-            rng, YEAR - 2, 4, 9)
-        events = [("signed", signed), ("landed", landed), ("started", started),
-                  ("resumed", event_date(rng, dt.date(YEAR, 2, 1),
-                                         dt.date(YEAR, 6, 30) if item.final_stage else AS_OF))]
+        started = (
+            _in_year(rng, YEAR - 1, 3, 9) if rng.random() < 0.7 else _in_year(rng, YEAR - 2, 4, 9)
+        )
+        events = [
+            ("signed", signed),
+            ("landed", landed),
+            ("started", started),
+            (
+                "resumed",
+                event_date(
+                    rng, dt.date(YEAR, 2, 1), dt.date(YEAR, 6, 30) if item.final_stage else AS_OF
+                ),
+            ),
+        ]
         if item.final_stage:
             done = dt.date(YEAR, 8, 20) + dt.timedelta(days=rng.randint(0, 25))
             events.append(("completed", done))
@@ -212,23 +272,38 @@ def timeline_events(rng: random.Random, item: Item) -> list[tuple[str, dt.date]]
         return events
     if t == "stalled":
         signed = _in_year(rng, YEAR - 2, 2, 8)
-        return [("signed", signed), ("landed", signed + dt.timedelta(days=60)),
-                ("started", _in_year(rng, YEAR - 1, 4, 8)), ("stalled", event_date(rng))]
+        return [
+            ("signed", signed),
+            ("landed", signed + dt.timedelta(days=60)),
+            ("started", _in_year(rng, YEAR - 1, 4, 8)),
+            ("stalled", event_date(rng)),
+        ]
     if t == "prev":
         signed = _in_year(rng, YEAR - 3, 2, 8)
         done = _in_year(rng, YEAR - 1, 5, 10)
-        events = [("signed", signed), ("landed", signed + dt.timedelta(days=45)),
-                  ("started", _in_year(rng, YEAR - 2, 4, 8)), ("completed", done)]
+        events = [
+            ("signed", signed),
+            ("landed", signed + dt.timedelta(days=45)),
+            ("started", _in_year(rng, YEAR - 2, 4, 8)),
+            ("completed", done),
+        ]
         if rng.random() < 0.6:
             events.append(("in_production", done + dt.timedelta(days=rng.randint(20, 60))))
         return events
     raise ValueError(f"unknown timeline {t}")
 
 
-def _take(pool: list[Item], rng: random.Random, band: str, count: int, timelines: set[str],
-          accept=lambda item: True) -> list[Item]:
-    candidates = [i for i in pool if i.band == band and i.timeline in timelines
-                  and not i.sets and accept(i)]
+def _take(
+    pool: list[Item],
+    rng: random.Random,
+    band: str,
+    count: int,
+    timelines: set[str],
+    accept=lambda item: True,
+) -> list[Item]:
+    candidates = [
+        i for i in pool if i.band == band and i.timeline in timelines and not i.sets and accept(i)
+    ]
     if len(candidates) < count:
         raise ValueError(f"not enough {band} items in {timelines}: {len(candidates)} < {count}")
     chosen = rng.sample(candidates, count)
@@ -240,8 +315,18 @@ def build_plan(seed: int = SEED) -> list[Item]:
     rng = random.Random(seed)
     items: list[Item] = []
     for name, band, timeline, unit, amount, category, final in NAMED:
-        items.append(Item(band=band, timeline=timeline, unit=unit, amount=amount, name=name,
-                          category=category, final_stage=final, sets={"named"}))
+        items.append(
+            Item(
+                band=band,
+                timeline=timeline,
+                unit=unit,
+                amount=amount,
+                name=name,
+                category=category,
+                final_stage=final,
+                sets={"named"},
+            )
+        )
     for count, band, timeline in COHORTS:
         items.extend(Item(band=band, timeline=timeline) for _ in range(count))
 

@@ -11,8 +11,17 @@ class CampaignAdmin(SimpleHistoryAdmin):
 
 @admin.register(Indicator)
 class IndicatorAdmin(SimpleHistoryAdmin):
-    list_display = ["code", "name", "kind", "registry", "measure", "event", "fixed_unit",
-                    "in_checkpoints", "is_active"]
+    list_display = [
+        "code",
+        "name",
+        "kind",
+        "registry",
+        "measure",
+        "event",
+        "fixed_unit",
+        "in_checkpoints",
+        "is_active",
+    ]
     list_filter = ["kind", "registry", "in_checkpoints", "is_active"]
     search_fields = ["code", "name"]
 

@@ -36,10 +36,16 @@ def indicator_list(request: HttpRequest):
     return _active_indicators().order_by("sort_order", "code")
 
 
-@router.get("/indicators/{path:code}", response={200: IndicatorValueOut, **READ_ERRORS},
-            summary="指标值")
-def indicator_value(request: HttpRequest, code: str, unit: str | None = None,
-                    year: int | None = None, as_of: dt.date | None = None):
+@router.get(
+    "/indicators/{path:code}", response={200: IndicatorValueOut, **READ_ERRORS}, summary="指标值"
+)
+def indicator_value(
+    request: HttpRequest,
+    code: str,
+    unit: str | None = None,
+    year: int | None = None,
+    as_of: dt.date | None = None,
+):
     """The indicator for a unit's subtree from 1 January to ``as_of``, with the unit's
     target, completion rate and 序时进度. Codes may contain dots and Chinese characters."""
     indicator = get_or_404(_active_indicators(), code=code)
@@ -47,18 +53,27 @@ def indicator_value(request: HttpRequest, code: str, unit: str | None = None,
     year, as_of = year_and_as_of(year, as_of)
     result = engine.completion(indicator, scope, year, as_of)
     return {
-        "code": indicator.code, "name": indicator.name, "kind": indicator.kind,
+        "code": indicator.code,
+        "name": indicator.name,
+        "kind": indicator.kind,
         "display_unit": indicator.display_unit,
-        "unit": scope, "year": year, "as_of": as_of,
-        "value": as_number(result.value), "target": as_number(result.target),
-        "completion_rate": result.rate, "pro_rata": result.pro_rata,
+        "unit": scope,
+        "year": year,
+        "as_of": as_of,
+        "value": as_number(result.value),
+        "target": as_number(result.target),
+        "completion_rate": result.rate,
+        "pro_rata": result.pro_rata,
     }
 
 
-@router.get("/kpi", response={200: dict[str, IndicatorValue], **READ_ERRORS},
-            summary="全部指标值")
-def kpi(request: HttpRequest, unit: str | None = None, year: int | None = None,
-        as_of: dt.date | None = None):
+@router.get("/kpi", response={200: dict[str, IndicatorValue], **READ_ERRORS}, summary="全部指标值")
+def kpi(
+    request: HttpRequest,
+    unit: str | None = None,
+    year: int | None = None,
+    as_of: dt.date | None = None,
+):
     """``{指标代码: 值}`` for every active indicator that applies to the unit."""
     scope = visible_unit_or_404(request.auth, unit)
     year, as_of = year_and_as_of(year, as_of)
@@ -71,14 +86,18 @@ def _may_see_scheme(user: User, scheme: RankingScheme) -> bool:
     if is_office(user):
         return True
     parent = scheme.parent_unit
-    return any(unit.is_within(parent) or parent.is_within(unit)
-               for unit in units_visible_to(user).only("pk", "path"))
+    return any(
+        unit.is_within(parent) or parent.is_within(unit)
+        for unit in units_visible_to(user).only("pk", "path")
+    )
 
 
-@router.get("/rankings/{scheme_code}", response={200: RankingOut, **READ_ERRORS},
-            summary="赛马排名")
-def ranking(request: HttpRequest, scheme_code: str, year: int | None = None,
-            as_of: dt.date | None = None):
+@router.get(
+    "/rankings/{scheme_code}", response={200: RankingOut, **READ_ERRORS}, summary="赛马排名"
+)
+def ranking(
+    request: HttpRequest, scheme_code: str, year: int | None = None, as_of: dt.date | None = None
+):
     """Units ranked on the scheme's weighted indicators from 1 January to ``as_of``, each
     with its rank one month earlier and the movement since."""
     scheme = get_or_404(RankingScheme.objects.select_related("parent_unit"), code=scheme_code)
@@ -86,16 +105,33 @@ def ranking(request: HttpRequest, scheme_code: str, year: int | None = None,
         raise Http404(NOT_FOUND)
     year, as_of = year_and_as_of(year, as_of, default_year=scheme.year)
     before = month_earlier(as_of)
-    rows = engine.ranking(scheme, Period.year_to_date(year, as_of),
-                          previous=Period.year_to_date(year, before) if before else None)
+    rows = engine.ranking(
+        scheme,
+        Period.year_to_date(year, as_of),
+        previous=Period.year_to_date(year, before) if before else None,
+    )
     return {
-        "code": scheme.code, "name": scheme.name, "year": year, "as_of": as_of,
+        "code": scheme.code,
+        "name": scheme.name,
+        "year": year,
+        "as_of": as_of,
         "previous_as_of": before,
-        "rows": [{
-            "unit": row.unit, "score": row.score, "rank": row.rank,
-            "previous_rank": row.previous_rank, "movement": row.movement,
-            "parts": {code: {**part, "value": as_number(part["value"]),
-                             "target": as_number(part["target"])}
-                      for code, part in row.parts.items()},
-        } for row in rows],
+        "rows": [
+            {
+                "unit": row.unit,
+                "score": row.score,
+                "rank": row.rank,
+                "previous_rank": row.previous_rank,
+                "movement": row.movement,
+                "parts": {
+                    code: {
+                        **part,
+                        "value": as_number(part["value"]),
+                        "target": as_number(part["target"]),
+                    }
+                    for code, part in row.parts.items()
+                },
+            }
+            for row in rows
+        ],
     }

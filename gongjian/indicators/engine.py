@@ -88,11 +88,16 @@ def evaluate_by_unit(indicator: Indicator, units: list[Unit], period: Period) ->
 def _reported(indicator: Indicator, unit: Unit, period: Period) -> Decimal | None:
     """Latest value reported within the year up to ``period.end``: the unit's own, or else
     the sum of the latest values of the units below it."""
-    rows = (ReportedValue.objects
-            .filter(indicator=indicator, unit__path__startswith=unit.path,
-                    as_of__gte=dt.date(period.year, 1, 1), as_of__lte=period.end)
-            .order_by("unit_id", "-as_of")
-            .values_list("unit_id", "value"))
+    rows = (
+        ReportedValue.objects.filter(
+            indicator=indicator,
+            unit__path__startswith=unit.path,
+            as_of__gte=dt.date(period.year, 1, 1),
+            as_of__lte=period.end,
+        )
+        .order_by("unit_id", "-as_of")
+        .values_list("unit_id", "value")
+    )
     latest: dict[int, Decimal] = {}
     for unit_id, value in rows:
         latest.setdefault(unit_id, value)
@@ -116,8 +121,9 @@ class Completion:
     ahead: bool | None
 
 
-def completion(indicator: Indicator, unit: Unit, year: int, as_of: dt.date,
-               target: Target | None = None) -> Completion:
+def completion(
+    indicator: Indicator, unit: Unit, year: int, as_of: dt.date, target: Target | None = None
+) -> Completion:
     period = Period.year_to_date(year, as_of)
     if target is None:
         target = Target.objects.filter(indicator=indicator, unit=unit, year=year).first()
@@ -144,8 +150,11 @@ def checkpoint_status(kind: str, unit: Unit, year: int, as_of: dt.date) -> bool 
     early — 100 % before the last day of the year. None when the checkpoint is
     not yet due or the unit has no such targets.
     """
-    targets = list(Target.objects.filter(unit=unit, year=year, indicator__in_checkpoints=True,
-                                         indicator__is_active=True).select_related("indicator"))
+    targets = list(
+        Target.objects.filter(
+            unit=unit, year=year, indicator__in_checkpoints=True, indicator__is_active=True
+        ).select_related("indicator")
+    )
     if not targets:
         return None
     if kind == Indicator.Checkpoint.EARLY:
@@ -174,15 +183,22 @@ class Light:
     behind_points: float | None
 
 
+def campaign_for(unit: Unit, year: int) -> Campaign | None:
+    """The year's campaign whose root unit contains ``unit`` (the nearest one)."""
+    campaigns = Campaign.objects.filter(year=year).select_related("root_unit")
+    matching = [c for c in campaigns if unit.is_within(c.root_unit)]
+    return max(matching, key=lambda c: c.root_unit.depth, default=None)
+
+
 def warning_lights(projects, as_of: dt.date, campaign: Campaign | None = None) -> dict[int, Light]:
     """红黄绿灯: each project's year-to-date investment against its annual plan × 序时进度.
 
     Yellow when it lags 序时进度 by more than ``yellow_points`` (default 10)
-    percentage points, red beyond ``red_points`` (default 30); 停缓建 is red.
+    percentage points, red beyond ``red_points`` (default 30) — the thresholds of
+    ``campaign`` (see ``campaign_for``); 停缓建 is red.
     """
     from gongjian.projects.models import ProgressReport, Stage
 
-    campaign = campaign or Campaign.objects.filter(year=as_of.year).first()
     yellow = float(campaign.yellow_points) if campaign else 10.0
     red = float(campaign.red_points) if campaign else 30.0
     expected = pro_rata(as_of) * 100
@@ -190,8 +206,12 @@ def warning_lights(projects, as_of: dt.date, campaign: Campaign | None = None) -
     done = dict(
         ProgressReport.objects.filter(
             project__in=[r[0] for r in rows] if len(rows) < 5000 else projects.values("pk"),
-            period_end__gte=dt.date(as_of.year, 1, 1), period_end__lte=as_of,
-        ).values("project").annotate(v=Sum("investment_this_period")).values_list("project", "v")
+            period_end__gte=dt.date(as_of.year, 1, 1),
+            period_end__lte=as_of,
+        )
+        .values("project")
+        .annotate(v=Sum("investment_this_period"))
+        .values_list("project", "v")
     )
     lights: dict[int, Light] = {}
     for pk, stage, planned in rows:
@@ -231,10 +251,15 @@ def ranking_units(scheme: RankingScheme) -> list[Unit]:
     return list(qs.order_by("sort_order", "code", "pk"))
 
 
-def _score_period(scheme: RankingScheme, items: list[RankingItem], units: list[Unit],
-                  period: Period) -> dict[int, RankingRow]:
-    targets = {(t.indicator_id, t.unit_id): t.value for t in Target.objects.filter(
-        year=scheme.year, unit__in=units, indicator__in=[i.indicator_id for i in items])}
+def _score_period(
+    scheme: RankingScheme, items: list[RankingItem], units: list[Unit], period: Period
+) -> dict[int, RankingRow]:
+    targets = {
+        (t.indicator_id, t.unit_id): t.value
+        for t in Target.objects.filter(
+            year=scheme.year, unit__in=units, indicator__in=[i.indicator_id for i in items]
+        )
+    }
     rows = {u.pk: RankingRow(unit=u, score=0.0) for u in units}
     total_weight = float(sum(i.weight for i in items)) or 1.0
     for item in items:
@@ -251,21 +276,28 @@ def _score_period(scheme: RankingScheme, items: list[RankingItem], units: list[U
                 score = float(value or 0) / top * 100 if top else 0.0
             weighted = score * float(item.weight) / total_weight
             rows[unit.pk].parts[item.indicator.code] = {
-                "name": item.indicator.name, "value": value,
-                "target": target, "rate": rate, "score": round(score, 2),
-                "weight": float(item.weight), "weighted": round(weighted, 2),
+                "name": item.indicator.name,
+                "value": value,
+                "target": target,
+                "rate": rate,
+                "score": round(score, 2),
+                "weight": float(item.weight),
+                "weighted": round(weighted, 2),
             }
             rows[unit.pk].score += weighted
-    ordered = sorted(rows.values(), key=lambda r: (-round(r.score, 6), r.unit.sort_order, r.unit.pk))
+    ordered = sorted(
+        rows.values(), key=lambda r: (-round(r.score, 6), r.unit.sort_order, r.unit.pk)
+    )
     for position, row in enumerate(ordered, start=1):
         row.score = round(row.score, 2)
-        same = [r for r in ordered[:position - 1] if r.score == row.score]
+        same = [r for r in ordered[: position - 1] if r.score == row.score]
         row.rank = same[0].rank if same else position
     return rows
 
 
-def ranking(scheme: RankingScheme, period: Period,
-            previous: Period | None = None) -> list[RankingRow]:
+def ranking(
+    scheme: RankingScheme, period: Period, previous: Period | None = None
+) -> list[RankingRow]:
     """Rank the scheme's units for ``period``; with ``previous``, each row's movement."""
     items = list(scheme.items.select_related("indicator", "indicator__fixed_unit"))
     units = ranking_units(scheme)
@@ -291,4 +323,3 @@ def evaluate_all(unit: Unit, period: Period, indicators=None) -> dict[str, Value
             continue
         out[indicator.code] = evaluate(indicator, unit, period)
     return out
-

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -13,15 +16,28 @@ from gongjian.units.models import Unit
 class Campaign(models.Model):
     """A year's campaign (攻坚) of a city, with its configurable thresholds."""
 
-    year = models.PositiveSmallIntegerField(_("年度"), unique=True)
+    year = models.PositiveSmallIntegerField(_("年度"))
     name = models.CharField(_("名称"), max_length=100)
-    root_unit = models.ForeignKey(Unit, verbose_name=_("牵头单位"), on_delete=models.PROTECT,
-                                  related_name="campaigns")
+    root_unit = models.ForeignKey(
+        Unit, verbose_name=_("牵头单位"), on_delete=models.PROTECT, related_name="campaigns"
+    )
+    reporting_date = models.DateField(
+        _("数据截止日期"),
+        null=True,
+        blank=True,
+        help_text=_("页面默认展示截至该日的数据;不填则为今天(往年为年末)"),
+    )
     yellow_points = models.DecimalField(
-        _("黄灯:落后序时进度(百分点)"), max_digits=5, decimal_places=1, default=10,
+        _("黄灯:落后序时进度(百分点)"),
+        max_digits=5,
+        decimal_places=1,
+        default=10,
     )
     red_points = models.DecimalField(
-        _("红灯:落后序时进度超过(百分点)"), max_digits=5, decimal_places=1, default=30,
+        _("红灯:落后序时进度超过(百分点)"),
+        max_digits=5,
+        decimal_places=1,
+        default=30,
     )
 
     history = HistoricalRecords()
@@ -30,11 +46,22 @@ class Campaign(models.Model):
         verbose_name = _("攻坚年度")
         verbose_name_plural = _("攻坚年度")
         ordering = ["-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["root_unit", "year"], name="campaign_unique_year"),
+        ]
 
     def __str__(self) -> str:
         return self.name
 
+    def default_as_of(self, today: dt.date) -> dt.date:
+        """The date pages show figures as of, unless the user picks another."""
+        if self.reporting_date:
+            return self.reporting_date
+        return today if today.year == self.year else dt.date(self.year, 12, 31)
+
     def clean(self) -> None:
+        if self.reporting_date and self.reporting_date.year != self.year:
+            raise ValidationError({"reporting_date": _("数据截止日期须在本年度内")})
         if self.yellow_points >= self.red_points:
             raise ValidationError({"red_points": _("红灯阈值须大于黄灯阈值")})
 
@@ -75,22 +102,34 @@ class Indicator(models.Model):
     registry = models.CharField(_("数据清单"), max_length=40, blank=True)
     measure = models.CharField(_("度量"), max_length=10, choices=Measure.choices, blank=True)
     measure_field = models.CharField(_("求和字段"), max_length=60, blank=True)
-    period_mode = models.CharField(_("期间方式"), max_length=10, choices=PeriodMode.choices,
-                                   default=PeriodMode.EVENT)
+    period_mode = models.CharField(
+        _("期间方式"), max_length=10, choices=PeriodMode.choices, default=PeriodMode.EVENT
+    )
     event = models.CharField(_("事件"), max_length=40, blank=True)
     filters = models.JSONField(_("筛选条件"), default=dict, blank=True)
     fixed_unit = models.ForeignKey(
-        Unit, verbose_name=_("限定单位"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", help_text=_("设定后只统计该单位及其下级"),
+        Unit,
+        verbose_name=_("限定单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("设定后只统计该单位及其下级"),
     )
     base_indicator = models.ForeignKey(
-        "self", verbose_name=_("完成率所依据的指标"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        "self",
+        verbose_name=_("完成率所依据的指标"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
-    checkpoint = models.CharField(_("判定节点"), max_length=10, choices=Checkpoint.choices,
-                                  blank=True)
+    checkpoint = models.CharField(
+        _("判定节点"), max_length=10, choices=Checkpoint.choices, blank=True
+    )
     in_checkpoints = models.BooleanField(
-        _("参与节点判定"), default=False,
+        _("参与节点判定"),
+        default=False,
         help_text=_("开门红、双过半等节点按该单位设有目标的此类指标判定"),
     )
     display_unit = models.CharField(_("计量单位"), max_length=20, blank=True)
@@ -129,8 +168,9 @@ class ReportedValue(models.Model):
         verbose_name = _("填报值")
         verbose_name_plural = _("填报值")
         constraints = [
-            models.UniqueConstraint(fields=["indicator", "unit", "as_of"],
-                                    name="reported_value_unique"),
+            models.UniqueConstraint(
+                fields=["indicator", "unit", "as_of"], name="reported_value_unique"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -168,8 +208,9 @@ class RankingScheme(models.Model):
     code = models.SlugField(_("标识"), max_length=60, unique=True)
     name = models.CharField(_("名称"), max_length=100)
     year = models.PositiveSmallIntegerField(_("年度"))
-    parent_unit = models.ForeignKey(Unit, verbose_name=_("参赛单位的上级"),
-                                    on_delete=models.PROTECT, related_name="+")
+    parent_unit = models.ForeignKey(
+        Unit, verbose_name=_("参赛单位的上级"), on_delete=models.PROTECT, related_name="+"
+    )
     unit_kinds = models.JSONField(_("参赛单位类型"), default=list, blank=True)
 
     history = HistoricalRecords()
@@ -192,9 +233,12 @@ class RankingItem(models.Model):
     scheme = models.ForeignKey(RankingScheme, on_delete=models.CASCADE, related_name="items")
     indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
     weight = models.DecimalField(_("权重"), max_digits=6, decimal_places=2)
-    scoring = models.CharField(_("计分方式"), max_length=20, choices=Scoring.choices,
-                               default=Scoring.COMPLETION)
-    cap = models.DecimalField(_("完成率封顶"), max_digits=5, decimal_places=2, default=1.2)
+    scoring = models.CharField(
+        _("计分方式"), max_length=20, choices=Scoring.choices, default=Scoring.COMPLETION
+    )
+    cap = models.DecimalField(
+        _("完成率封顶"), max_digits=5, decimal_places=2, default=Decimal("1.2")
+    )
 
     class Meta:
         verbose_name = _("赛马指标")
@@ -203,6 +247,9 @@ class RankingItem(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["scheme", "indicator"], name="ranking_item_unique"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.scheme} · {self.indicator.name} × {self.weight}"
 
     def clean(self) -> None:
         if self.weight is not None and self.weight <= 0:

@@ -71,9 +71,14 @@ def _project_registry() -> RegistrySpec:
 
     def event(*stages: str):
         def apply(qs: QuerySet, period: Period) -> QuerySet:
-            return qs.filter(pk__in=StageTransition.objects.filter(
-                stage__in=stages, occurred_on__gte=period.start, occurred_on__lte=period.end,
-            ).values("project_id"))
+            return qs.filter(
+                pk__in=StageTransition.objects.filter(
+                    stage__in=stages,
+                    occurred_on__gte=period.start,
+                    occurred_on__lte=period.end,
+                ).values("project_id")
+            )
+
         return apply
 
     def active(qs: QuerySet, period: Period) -> QuerySet:
@@ -87,23 +92,30 @@ def _project_registry() -> RegistrySpec:
     def tags_all(qs, slugs):
         through = Project.tags.through
         for slug in _as_list(slugs):
-            qs = qs.filter(Exists(through.objects.filter(project_id=OuterRef("pk"), tag__slug=slug)))
+            qs = qs.filter(
+                Exists(through.objects.filter(project_id=OuterRef("pk"), tag__slug=slug))
+            )
         return qs
 
     def tags_any(qs, slugs):
         through = Project.tags.through
-        return qs.filter(Exists(through.objects.filter(
-            project_id=OuterRef("pk"), tag__slug__in=_as_list(slugs))))
+        return qs.filter(
+            Exists(through.objects.filter(project_id=OuterRef("pk"), tag__slug__in=_as_list(slugs)))
+        )
 
     def tags_none(qs, slugs):
         through = Project.tags.through
-        return qs.exclude(Exists(through.objects.filter(
-            project_id=OuterRef("pk"), tag__slug__in=_as_list(slugs))))
+        return qs.exclude(
+            Exists(through.objects.filter(project_id=OuterRef("pk"), tag__slug__in=_as_list(slugs)))
+        )
 
     def batch(qs, code):
         through = Project.batches.through
-        return qs.filter(Exists(through.objects.filter(project_id=OuterRef("pk"),
-                                                       batch__code__in=_as_list(code))))
+        return qs.filter(
+            Exists(
+                through.objects.filter(project_id=OuterRef("pk"), batch__code__in=_as_list(code))
+            )
+        )
 
     amount = (int,)
     return RegistrySpec(
@@ -128,16 +140,21 @@ def _project_registry() -> RegistrySpec:
         },
         active=active,
         filters={
-            "total_investment__gte": FilterSpec("总投资不低于(元)", amount,
-                                                lambda qs, v: qs.filter(total_investment__gte=v)),
-            "total_investment__lt": FilterSpec("总投资低于(元)", amount,
-                                               lambda qs, v: qs.filter(total_investment__lt=v)),
-            "category": FilterSpec("项目类别", (str, list),
-                                   lambda qs, v: qs.filter(category__in=_as_list(v))),
-            "stage": FilterSpec("当前阶段", (str, list),
-                                lambda qs, v: qs.filter(stage__in=_as_list(v))),
-            "industry_cluster": FilterSpec("产业集群", (str, list),
-                                           lambda qs, v: qs.filter(industry_cluster__in=_as_list(v))),
+            "total_investment__gte": FilterSpec(
+                "总投资不低于(元)", amount, lambda qs, v: qs.filter(total_investment__gte=v)
+            ),
+            "total_investment__lt": FilterSpec(
+                "总投资低于(元)", amount, lambda qs, v: qs.filter(total_investment__lt=v)
+            ),
+            "category": FilterSpec(
+                "项目类别", (str, list), lambda qs, v: qs.filter(category__in=_as_list(v))
+            ),
+            "stage": FilterSpec(
+                "当前阶段", (str, list), lambda qs, v: qs.filter(stage__in=_as_list(v))
+            ),
+            "industry_cluster": FilterSpec(
+                "产业集群", (str, list), lambda qs, v: qs.filter(industry_cluster__in=_as_list(v))
+            ),
             "tags": FilterSpec("同时带有标签", (str, list), tags_all),
             "tags_any": FilterSpec("带有任一标签", (str, list), tags_any),
             "tags_none": FilterSpec("不带标签", (str, list), tags_none),
@@ -160,11 +177,14 @@ def _progress_registry() -> RegistrySpec:
         measure_fields={"investment_this_period": "本期完成投资"},
         events={"reported": ("报告期", in_period)},
         filters={
-            "category": FilterSpec("项目类别", (str, list),
-                                   lambda qs, v: qs.filter(project__category__in=_as_list(v))),
+            "category": FilterSpec(
+                "项目类别", (str, list), lambda qs, v: qs.filter(project__category__in=_as_list(v))
+            ),
             "project_total_investment__gte": FilterSpec(
-                "项目总投资不低于(元)", (int,),
-                lambda qs, v: qs.filter(project__total_investment__gte=v)),
+                "项目总投资不低于(元)",
+                (int,),
+                lambda qs, v: qs.filter(project__total_investment__gte=v),
+            ),
         },
     )
 
@@ -193,12 +213,17 @@ def validate_definition(indicator) -> None:
     errors: dict[str, list[str]] = {}
     if indicator.measure not in (indicator.Measure.COUNT, indicator.Measure.SUM):
         errors.setdefault("measure", []).append("计算指标须选择计数或求和")
-    if indicator.measure == indicator.Measure.SUM and indicator.measure_field not in spec.measure_fields:
+    if (
+        indicator.measure == indicator.Measure.SUM
+        and indicator.measure_field not in spec.measure_fields
+    ):
         errors.setdefault("measure_field", []).append(
-            f"“{spec.label}”没有可求和字段“{indicator.measure_field}”,可选:{'、'.join(spec.measure_fields)}")
+            f"“{spec.label}”没有可求和字段“{indicator.measure_field}”,可选:{'、'.join(spec.measure_fields)}"
+        )
     if indicator.period_mode == indicator.PeriodMode.EVENT and indicator.event not in spec.events:
         errors.setdefault("event", []).append(
-            f"“{spec.label}”没有事件“{indicator.event}”,可选:{'、'.join(spec.events)}")
+            f"“{spec.label}”没有事件“{indicator.event}”,可选:{'、'.join(spec.events)}"
+        )
     if indicator.period_mode == indicator.PeriodMode.ACTIVE and spec.active is None:
         errors.setdefault("period_mode", []).append(f"“{spec.label}”不支持“期间内在清单上”")
     if not isinstance(indicator.filters, dict):
@@ -208,9 +233,11 @@ def validate_definition(indicator) -> None:
             fspec = spec.filters.get(key)
             if fspec is None:
                 errors.setdefault("filters", []).append(
-                    f"未知的筛选条件“{key}”,可选:{'、'.join(spec.filters)}")
+                    f"未知的筛选条件“{key}”,可选:{'、'.join(spec.filters)}"
+                )
             elif not isinstance(value, fspec.kind) or isinstance(value, bool):
-                errors.setdefault("filters", []).append(f"筛选条件“{key}”({fspec.label})的值类型不正确")
+                errors.setdefault("filters", []).append(
+                    f"筛选条件“{key}”({fspec.label})的值类型不正确"
+                )
     if errors:
         raise ValidationError(errors)
-

@@ -29,8 +29,9 @@ def indicator_define(*, actor: User | None, code: str, **fields) -> Indicator:
 
 
 @transaction.atomic
-def target_set(*, actor: User | None, indicator: Indicator, unit: Unit, year: int,
-               value: Decimal | int) -> Target:
+def target_set(
+    *, actor: User | None, indicator: Indicator, unit: Unit, year: int, value: Decimal | int
+) -> Target:
     if actor is not None and not is_office(actor):
         raise PermissionDenied("只有攻坚办可以下达目标任务")
     target = Target.objects.filter(indicator=indicator, unit=unit, year=year).first()
@@ -43,9 +44,15 @@ def target_set(*, actor: User | None, indicator: Indicator, unit: Unit, year: in
 
 
 @transaction.atomic
-def reported_value_record(*, actor: User | None, indicator: Indicator, unit: Unit,
-                          as_of: dt.date, value: Decimal | int | float | str,
-                          note: str = "") -> ReportedValue:
+def reported_value_record(
+    *,
+    actor: User | None,
+    indicator: Indicator,
+    unit: Unit,
+    as_of: dt.date,
+    value: Decimal | int | float | str,
+    note: str = "",
+) -> ReportedValue:
     if indicator.kind != Indicator.Kind.REPORTED:
         from django.core.exceptions import ValidationError
 

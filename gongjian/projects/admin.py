@@ -19,8 +19,17 @@ class ProjectAdmin(SimpleHistoryAdmin):
     list_display = ["code", "name", "unit", "category", "stage", "total_investment", "leader"]
     list_filter = ["stage", "category", "unit", "tags", "batches"]
     search_fields = ["code", "name", "enterprise_name"]
-    readonly_fields = ["stage", "signed_on", "landed_on", "started_on", "resumed_on",
-                       "stalled_on", "completed_on", "in_production_on", "version"]
+    readonly_fields = [
+        "stage",
+        "signed_on",
+        "landed_on",
+        "started_on",
+        "resumed_on",
+        "stalled_on",
+        "completed_on",
+        "in_production_on",
+        "version",
+    ]
     autocomplete_fields = ["unit", "responsible_unit", "leader"]
     filter_horizontal = ["tags", "batches"]
     inlines = [StageTransitionInline]
@@ -28,8 +37,14 @@ class ProjectAdmin(SimpleHistoryAdmin):
 
 @admin.register(ProgressReport)
 class ProgressReportAdmin(SimpleHistoryAdmin):
-    list_display = ["project", "period_start", "period_end", "investment_this_period",
-                    "cumulative_investment", "status"]
+    list_display = [
+        "project",
+        "period_start",
+        "period_end",
+        "investment_this_period",
+        "cumulative_investment",
+        "status",
+    ]
     list_filter = ["status", "period_start"]
     search_fields = ["project__name", "project__code"]
     raw_id_fields = ["project"]

@@ -41,31 +41,36 @@ def _projects(user: User) -> QuerySet[Project]:
 
 
 def _project_list_qs(user: User) -> QuerySet[Project]:
-    return (_projects(user).select_related("unit", "leader")
-            .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("pk"))))
+    return (
+        _projects(user)
+        .select_related("unit", "leader")
+        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("pk")))
+    )
 
 
 def _project_detail(user: User, project_id: int) -> Project:
-    qs = (_projects(user)
-          .select_related("unit", "responsible_unit", "leader")
-          .prefetch_related(
-              Prefetch("tags", queryset=Tag.objects.order_by("pk")),
-              Prefetch("batches", queryset=Batch.objects.order_by("-year", "code")),
-              Prefetch("transitions",
-                       queryset=StageTransition.objects.order_by("occurred_on", "pk"))))
+    qs = (
+        _projects(user)
+        .select_related("unit", "responsible_unit", "leader")
+        .prefetch_related(
+            Prefetch("tags", queryset=Tag.objects.order_by("pk")),
+            Prefetch("batches", queryset=Batch.objects.order_by("-year", "code")),
+            Prefetch("transitions", queryset=StageTransition.objects.order_by("occurred_on", "pk")),
+        )
+    )
     return get_or_404(qs, pk=project_id)
 
 
 def _reports(user: User) -> QuerySet[ProgressReport]:
-    return (ProgressReport.objects
-            .filter(project__in=_projects(user).values("pk"))
-            .select_related("project", "submitted_by"))
+    return ProgressReport.objects.filter(project__in=_projects(user).values("pk")).select_related(
+        "project", "submitted_by"
+    )
 
 
 def _problems(user: User) -> QuerySet[Problem]:
-    return (Problem.objects
-            .filter(project__in=_projects(user).values("pk"))
-            .select_related("project", "project__unit", "owner_unit", "leader"))
+    return Problem.objects.filter(project__in=_projects(user).values("pk")).select_related(
+        "project", "project__unit", "owner_unit", "leader"
+    )
 
 
 # --- body references ----------------------------------------------------------------
@@ -104,8 +109,9 @@ def project_list(request: HttpRequest, filters: Query[ProjectFilter]):
     return filters.apply(_project_list_qs(request.auth))
 
 
-@router.get("/projects/{int:project_id}", response={200: ProjectDetail, **READ_ERRORS},
-            summary="项目详情")
+@router.get(
+    "/projects/{project_id}", response={200: ProjectDetail, **READ_ERRORS}, summary="项目详情"
+)
 def project_detail(request: HttpRequest, project_id: int):
     return _project_detail(request.auth, project_id)
 
@@ -121,8 +127,7 @@ def project_create(request: HttpRequest, payload: ProjectCreateIn):
         unit=_unit_in_scope(user, data.pop("unit_id")),
         category=data.pop("category"),
         total_investment=data.pop("total_investment"),
-        responsible_unit=_any_unit(data.pop("responsible_unit_id"), "responsible_unit",
-                                   "责任部门"),
+        responsible_unit=_any_unit(data.pop("responsible_unit_id"), "responsible_unit", "责任部门"),
         leader=_person(data.pop("leader_id")),
         tags=_by_key(Tag, data.pop("tags"), "tags", "slug", "标签"),
         batches=_by_key(Batch, data.pop("batches"), "batches", "code", "批次"),
@@ -132,9 +137,11 @@ def project_create(request: HttpRequest, payload: ProjectCreateIn):
     return Status(201, _project_detail(user, project.pk))
 
 
-@router.patch("/projects/{int:project_id}",
-              response={200: ProjectDetail, 409: ConflictOut, **WRITE_ERRORS},
-              summary="修改项目")
+@router.patch(
+    "/projects/{project_id}",
+    response={200: ProjectDetail, 409: ConflictOut, **WRITE_ERRORS},
+    summary="修改项目",
+)
 def project_update(request: HttpRequest, project_id: int, payload: ProjectUpdateIn):
     """Change the fields sent. With ``expected_version``, a project someone else saved in
     the meantime is refused with 409 and nothing is changed."""
@@ -149,39 +156,54 @@ def project_update(request: HttpRequest, project_id: int, payload: ProjectUpdate
             raise ValidationError({"unit": "所属单位不能为空"})
         data["unit"] = _unit_in_scope(user, data.pop("unit_id"))
     if "responsible_unit_id" in data:
-        data["responsible_unit"] = _any_unit(data.pop("responsible_unit_id"),
-                                             "responsible_unit", "责任部门")
+        data["responsible_unit"] = _any_unit(
+            data.pop("responsible_unit_id"), "responsible_unit", "责任部门"
+        )
     if "leader_id" in data:
         data["leader"] = _person(data.pop("leader_id"))
-    services.project_update(actor=user, project=project, expected_version=expected_version,
-                            **data)
+    services.project_update(actor=user, project=project, expected_version=expected_version, **data)
     return _project_detail(user, project.pk)
 
 
-@router.post("/projects/{int:project_id}/transitions",
-             response={201: ProjectDetail, **WRITE_ERRORS}, summary="登记阶段变更")
+@router.post(
+    "/projects/{project_id}/transitions",
+    response={201: ProjectDetail, **WRITE_ERRORS},
+    summary="登记阶段变更",
+)
 def project_transition(request: HttpRequest, project_id: int, payload: TransitionIn):
     """Move the project to a stage on a date (签约、落地、开工、复工、停缓建、竣工、投产)."""
     user = request.auth
     project = get_or_404(_projects(user).select_related("unit"), pk=project_id)
-    services.project_transition(actor=user, project=project, to_stage=payload.stage,
-                                on_date=payload.occurred_on, note=payload.note)
+    services.project_transition(
+        actor=user,
+        project=project,
+        to_stage=payload.stage,
+        on_date=payload.occurred_on,
+        note=payload.note,
+    )
     return Status(201, _project_detail(user, project.pk))
 
 
 # --- progress reports ----------------------------------------------------------------
 
 
-@router.get("/projects/{int:project_id}/reports", response={200: list[ReportOut], **READ_ERRORS},
-            summary="项目的进度报告")
+@router.get(
+    "/projects/{project_id}/reports",
+    response={200: list[ReportOut], **READ_ERRORS},
+    summary="项目的进度报告",
+)
 def project_reports(request: HttpRequest, project_id: int):
     project = get_or_404(_projects(request.auth), pk=project_id)
-    return (ProgressReport.objects.filter(project=project)
-            .select_related("project", "submitted_by").order_by("period_start", "pk"))
+    return (
+        ProgressReport.objects.filter(project=project)
+        .select_related("project", "submitted_by")
+        .order_by("period_start", "pk")
+    )
 
 
-@router.post("/projects/{int:project_id}/reports", response={201: ReportOut, **WRITE_ERRORS},
-             summary="报送进度")
+@router.post(
+    "/projects/{project_id}/reports", response={201: ReportOut, **WRITE_ERRORS}, summary="报送进度"
+)
 def report_submit(request: HttpRequest, project_id: int, payload: ReportIn):
     """Submit (or, before approval, replace) the project's report for a period."""
     user = request.auth
@@ -205,30 +227,43 @@ def problem_list(request: HttpRequest, filters: Query[ProblemFilter]):
     return filters.apply(_problems(request.auth))
 
 
-@router.post("/projects/{int:project_id}/problems", response={201: ProblemOut, **WRITE_ERRORS},
-             summary="提出问题")
+@router.post(
+    "/projects/{project_id}/problems",
+    response={201: ProblemOut, **WRITE_ERRORS},
+    summary="提出问题",
+)
 def problem_create(request: HttpRequest, project_id: int, payload: ProblemIn):
     user = request.auth
     project = get_or_404(_projects(user).select_related("unit", "leader"), pk=project_id)
     data = payload.model_dump()
     problem = services.problem_create(
-        actor=user, project=project, kind=data["kind"], description=data["description"],
-        raised_on=data["raised_on"], deadline=data["deadline"],
+        actor=user,
+        project=project,
+        kind=data["kind"],
+        description=data["description"],
+        raised_on=data["raised_on"],
+        deadline=data["deadline"],
         owner_unit=_any_unit(data["owner_unit_id"], "owner_unit", "责任单位"),
         leader=_person(data["leader_id"]),
     )
     return Status(201, _problems(user).get(pk=problem.pk))
 
 
-@router.post("/problems/{int:problem_id}/transition", response={200: ProblemOut, **WRITE_ERRORS},
-             summary="办理问题(交办、解决、销号)")
+@router.post(
+    "/problems/{problem_id}/transition",
+    response={200: ProblemOut, **WRITE_ERRORS},
+    summary="办理问题(交办、解决、销号)",
+)
 def problem_transition(request: HttpRequest, problem_id: int, payload: ProblemTransitionIn):
     """assigned → resolved → verified (销号, by the 包保 leader or the superior unit); a
     rejected resolution goes back to assigned."""
     user = request.auth
     problem = get_or_404(_problems(user), pk=problem_id)
     services.problem_transition(
-        actor=user, problem=problem, to_status=payload.status, on_date=payload.on_date,
+        actor=user,
+        problem=problem,
+        to_status=payload.status,
+        on_date=payload.on_date,
         comment=payload.comment,
         owner_unit=_any_unit(payload.owner_unit_id, "owner_unit", "责任单位"),
     )

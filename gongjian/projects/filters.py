@@ -61,7 +61,8 @@ def _unit_q(ref: str | None, field: str) -> Q | None:
 
 STAGE_POSITION = Case(
     *(When(stage=value, then=Value(position)) for position, value in enumerate(Stage.values)),
-    default=Value(len(Stage.values)), output_field=IntegerField(),
+    default=Value(len(Stage.values)),
+    output_field=IntegerField(),
 )
 
 PROJECT_ORDERINGS: dict[str, tuple[str, ...]] = {
@@ -99,19 +100,28 @@ class ProjectFilter(QueryFilter):
             qs = qs.filter(category=self.category)
         through_tags = Project.tags.through
         for slug in self.tag or ():
-            qs = qs.filter(Exists(through_tags.objects.filter(
-                project_id=OuterRef("pk"), tag__slug=slug)))
+            qs = qs.filter(
+                Exists(through_tags.objects.filter(project_id=OuterRef("pk"), tag__slug=slug))
+            )
         if self.batch:
-            qs = qs.filter(Exists(Project.batches.through.objects.filter(
-                project_id=OuterRef("pk"), batch__code=self.batch)))
+            qs = qs.filter(
+                Exists(
+                    Project.batches.through.objects.filter(
+                        project_id=OuterRef("pk"), batch__code=self.batch
+                    )
+                )
+            )
         if self.min_amount is not None:
             qs = qs.filter(total_investment__gte=self.min_amount)
         if self.max_amount is not None:
             qs = qs.filter(total_investment__lt=self.max_amount)
         if self.q and self.q.strip():
             text = self.q.strip()
-            qs = qs.filter(Q(name__icontains=text) | Q(code__icontains=text)
-                           | Q(enterprise_name__icontains=text))
+            qs = qs.filter(
+                Q(name__icontains=text)
+                | Q(code__icontains=text)
+                | Q(enterprise_name__icontains=text)
+            )
         if self.ordering == "stage":
             qs = qs.annotate(stage_position=STAGE_POSITION)
         return qs.order_by(*PROJECT_ORDERINGS[self.ordering])
@@ -145,8 +155,7 @@ OPEN_STATUSES = (Problem.Status.OPEN, Problem.Status.ASSIGNED)
 def problem_is_overdue(problem: Problem, today: dt.date | None = None) -> bool:
     """Past its deadline and not yet resolved."""
     today = today or timezone.localdate()
-    return bool(problem.deadline and problem.deadline < today
-                and problem.status in OPEN_STATUSES)
+    return bool(problem.deadline and problem.deadline < today and problem.status in OPEN_STATUSES)
 
 
 class ProblemFilter(QueryFilter):
@@ -169,4 +178,3 @@ class ProblemFilter(QueryFilter):
             overdue = Q(deadline__lt=timezone.localdate(), status__in=OPEN_STATUSES)
             qs = qs.filter(overdue) if self.overdue else qs.exclude(overdue)
         return qs.order_by(F("deadline").asc(nulls_last=True), "pk")
-

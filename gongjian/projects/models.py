@@ -35,8 +35,14 @@ class Stage(models.TextChoices):
 
 
 # The main chain a project moves forward along; 复工 and 停缓建 sit beside 开工.
-STAGE_CHAIN = [Stage.PLANNED, Stage.SIGNED, Stage.LANDED, Stage.STARTED, Stage.COMPLETED,
-               Stage.IN_PRODUCTION]
+STAGE_CHAIN = [
+    Stage.PLANNED,
+    Stage.SIGNED,
+    Stage.LANDED,
+    Stage.STARTED,
+    Stage.COMPLETED,
+    Stage.IN_PRODUCTION,
+]
 STAGE_RANK = {stage: rank for rank, stage in enumerate(STAGE_CHAIN)}
 STAGE_RANK[Stage.RESUMED] = STAGE_RANK[Stage.STARTED]
 STAGE_RANK[Stage.STALLED] = STAGE_RANK[Stage.STARTED]
@@ -122,15 +128,24 @@ class Project(models.Model):
 
     code = models.CharField(_("项目编号"), max_length=40, unique=True)
     name = models.CharField(_("项目名称"), max_length=200)
-    unit = models.ForeignKey(Unit, verbose_name=_("所属单位"), on_delete=models.PROTECT,
-                             related_name="projects")
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("所属单位"), on_delete=models.PROTECT, related_name="projects"
+    )
     responsible_unit = models.ForeignKey(
-        Unit, verbose_name=_("责任部门"), on_delete=models.PROTECT, null=True, blank=True,
+        Unit,
+        verbose_name=_("责任部门"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="responsible_projects",
     )
     leader = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("包保领导"), on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="led_projects",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("包保领导"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="led_projects",
     )
     industry_cluster = models.CharField(_("产业集群"), max_length=50, blank=True)
     category = models.CharField(_("项目类别"), max_length=20, choices=Category.choices)
@@ -152,14 +167,23 @@ class Project(models.Model):
     in_production_on = models.DateField(_("投产日期"), null=True, blank=True, editable=False)
     first_event_on = models.DateField(null=True, blank=True, editable=False, db_index=True)
     tags = models.ManyToManyField(Tag, verbose_name=_("标签"), blank=True, related_name="projects")
-    batches = models.ManyToManyField(Batch, verbose_name=_("批次"), blank=True,
-                                     related_name="projects")
+    batches = models.ManyToManyField(
+        Batch, verbose_name=_("批次"), blank=True, related_name="projects"
+    )
     latitude = models.DecimalField(
-        _("纬度"), max_digits=9, decimal_places=6, null=True, blank=True,
+        _("纬度"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(-90), MaxValueValidator(90)],
     )
     longitude = models.DecimalField(
-        _("经度"), max_digits=9, decimal_places=6, null=True, blank=True,
+        _("经度"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(-180), MaxValueValidator(180)],
     )
     description = models.TextField(_("项目简介"), blank=True)
@@ -190,8 +214,9 @@ class StageTransition(models.Model):
     stage = models.CharField(_("阶段"), max_length=20, choices=Stage.choices)
     occurred_on = models.DateField(_("日期"))
     note = models.CharField(_("说明"), max_length=200, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                    null=True, blank=True, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -222,10 +247,12 @@ class ProgressReport(models.Model):
     )
     progress_text = models.TextField(_("形象进度"), blank=True)
     problems_text = models.TextField(_("存在问题"), blank=True)
-    status = models.CharField(_("状态"), max_length=20, choices=Status.choices,
-                              default=Status.SUBMITTED)
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                     null=True, blank=True, related_name="+")
+    status = models.CharField(
+        _("状态"), max_length=20, choices=Status.choices, default=Status.SUBMITTED
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     submitted_at = models.DateTimeField(auto_now_add=True)
     version = models.PositiveIntegerField(default=1, editable=False)
 
@@ -236,8 +263,9 @@ class ProgressReport(models.Model):
         verbose_name_plural = _("进度报告")
         ordering = ["project", "period_start"]
         constraints = [
-            models.UniqueConstraint(fields=["project", "period_start"],
-                                    name="progress_one_per_period"),
+            models.UniqueConstraint(
+                fields=["project", "period_start"], name="progress_one_per_period"
+            ),
         ]
         indexes = [models.Index(fields=["period_end"])]
 
@@ -266,14 +294,24 @@ class Problem(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="problems")
     kind = models.CharField(_("问题类型"), max_length=20, choices=Kind.choices)
     description = models.TextField(_("问题描述"))
-    owner_unit = models.ForeignKey(Unit, verbose_name=_("责任单位"), on_delete=models.PROTECT,
-                                   null=True, blank=True, related_name="problems")
-    leader = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("包保领导"),
-                               on_delete=models.SET_NULL, null=True, blank=True,
-                               related_name="problems")
+    owner_unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("责任单位"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="problems",
+    )
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("包保领导"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="problems",
+    )
     deadline = models.DateField(_("办结时限"), null=True, blank=True)
-    status = models.CharField(_("状态"), max_length=20, choices=Status.choices,
-                              default=Status.OPEN)
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.OPEN)
     raised_on = models.DateField(_("提出日期"))
     resolved_on = models.DateField(_("解决日期"), null=True, blank=True)
     verified_on = models.DateField(_("销号日期"), null=True, blank=True)
@@ -294,11 +332,13 @@ class EscalationRule(models.Model):
     """提级管理: projects matching the rule carry the escalation tag (city-level management)."""
 
     name = models.CharField(_("名称"), max_length=100)
-    tag = models.ForeignKey(Tag, verbose_name=_("标记标签"), on_delete=models.PROTECT,
-                            related_name="+")
+    tag = models.ForeignKey(
+        Tag, verbose_name=_("标记标签"), on_delete=models.PROTECT, related_name="+"
+    )
     min_total_investment = models.BigIntegerField(_("总投资不低于(元)"), null=True, blank=True)
-    any_of_tags = models.ManyToManyField(Tag, verbose_name=_("或带有标签"), blank=True,
-                                         related_name="+")
+    any_of_tags = models.ManyToManyField(
+        Tag, verbose_name=_("或带有标签"), blank=True, related_name="+"
+    )
     is_active = models.BooleanField(_("启用"), default=True)
 
     history = HistoricalRecords()

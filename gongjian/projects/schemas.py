@@ -9,6 +9,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Literal
 
+from django.utils import timezone
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
@@ -129,6 +130,14 @@ class ProjectDetail(ProjectItem):
     transitions: list[TransitionOut] = Field(description="阶段变更记录,按日期排序")
 
     @staticmethod
+    def resolve_created_at(obj: Project) -> dt.datetime:
+        return timezone.localtime(obj.created_at)
+
+    @staticmethod
+    def resolve_updated_at(obj: Project) -> dt.datetime:
+        return timezone.localtime(obj.updated_at)
+
+    @staticmethod
     def resolve_batches(obj: Project) -> list[Batch]:
         return list(obj.batches.all())
 
@@ -159,6 +168,10 @@ class ReportOut(Schema):
     @staticmethod
     def resolve_submitted_by_name(obj: ProgressReport) -> str | None:
         return _person(obj.submitted_by)
+
+    @staticmethod
+    def resolve_submitted_at(obj: ProgressReport) -> dt.datetime:
+        return timezone.localtime(obj.submitted_at)
 
 
 class ProblemOut(Schema):
@@ -222,7 +235,8 @@ class ProjectCreateIn(Body):
     tags: list[str] = Field([], description="标签标识")
     batches: list[str] = Field([], description="批次标识")
     stage_events: list[StageEventIn] = Field(
-        [], description="已发生的阶段(如签约、落地),按日期先后登记")
+        [], description="已发生的阶段(如签约、落地),按日期先后登记"
+    )
 
 
 class ProjectUpdateIn(Body):
@@ -241,7 +255,8 @@ class ProjectUpdateIn(Body):
     longitude: Decimal | None = None
     description: str | None = None
     expected_version: int | None = Field(
-        None, description="读取时的 version;已被他人修改则返回 409,不做任何修改")
+        None, description="读取时的 version;已被他人修改则返回 409,不做任何修改"
+    )
 
 
 class TransitionIn(Body):

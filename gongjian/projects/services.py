@@ -11,7 +11,6 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
@@ -32,8 +31,17 @@ from .models import (
 )
 
 EDITABLE_FIELDS = (
-    "name", "unit", "responsible_unit", "leader", "industry_cluster", "category",
-    "enterprise_name", "total_investment", "planned_investment", "latitude", "longitude",
+    "name",
+    "unit",
+    "responsible_unit",
+    "leader",
+    "industry_cluster",
+    "category",
+    "enterprise_name",
+    "total_investment",
+    "planned_investment",
+    "latitude",
+    "longitude",
     "description",
 )
 
@@ -47,8 +55,13 @@ def _stage_label(stage: str) -> str:
     return Stage(stage).label
 
 
-def validate_transition(project: Project, to_stage: str, on_date: dt.date,
-                        last_date: dt.date | None, today: dt.date | None = None) -> None:
+def validate_transition(
+    project: Project,
+    to_stage: str,
+    on_date: dt.date,
+    last_date: dt.date | None,
+    today: dt.date | None = None,
+) -> None:
     """Refuse an impossible stage move with a Chinese message; change nothing."""
     today = today or timezone.localdate()
     current = Stage(project.stage)
@@ -59,26 +72,40 @@ def validate_transition(project: Project, to_stage: str, on_date: dt.date,
     if on_date > today:
         raise ValidationError({"occurred_on": f"日期 {on_date} 晚于今天,不能登记未发生的阶段"})
     if last_date and on_date < last_date:
-        raise ValidationError({
-            "occurred_on": f"日期 {on_date} 早于上一阶段“{_stage_label(current)}”的日期 {last_date}"
-        })
+        raise ValidationError(
+            {
+                "occurred_on": f"日期 {on_date} 早于上一阶段“{_stage_label(current)}”的日期 {last_date}"
+            }
+        )
     if target == current and target != Stage.RESUMED:
         raise ValidationError({"stage": f"项目已处于“{target.label}”阶段"})
     if target == Stage.RESUMED:
         if current == Stage.STALLED:
             return
         if current not in (Stage.STARTED, Stage.RESUMED):
-            raise ValidationError({"stage": f"“{current.label}”阶段的项目不能复工:复工只适用于已开工的续建项目或停缓建项目"})
+            raise ValidationError(
+                {
+                    "stage": f"“{current.label}”阶段的项目不能复工:复工只适用于已开工的续建项目或停缓建项目"
+                }
+            )
         previous = project.resumed_on if current == Stage.RESUMED else project.started_on
         if previous and previous.year >= on_date.year:
-            raise ValidationError({"stage": f"复工只适用于往年已开工、本年度继续建设的项目(上次开工/复工于 {previous})"})
+            raise ValidationError(
+                {
+                    "stage": f"复工只适用于往年已开工、本年度继续建设的项目(上次开工/复工于 {previous})"
+                }
+            )
         return
     if target == Stage.STALLED:
         if current not in (Stage.STARTED, Stage.RESUMED):
-            raise ValidationError({"stage": f"只有在建项目才能登记停缓建,当前阶段为“{current.label}”"})
+            raise ValidationError(
+                {"stage": f"只有在建项目才能登记停缓建,当前阶段为“{current.label}”"}
+            )
         return
     if target == Stage.PLANNED or STAGE_RANK[target] <= STAGE_RANK[current]:
-        raise ValidationError({"stage": f"不能从“{current.label}”变更为“{target.label}”:阶段只能向前推进"})
+        raise ValidationError(
+            {"stage": f"不能从“{current.label}”变更为“{target.label}”:阶段只能向前推进"}
+        )
     if current == Stage.STALLED:
         raise ValidationError({"stage": "停缓建项目须先登记复工"})
 
@@ -105,8 +132,10 @@ def escalation_tags(project: Project) -> tuple[set[int], set[int]]:
     tag_ids = set(project.tags.values_list("pk", flat=True))
     for rule in EscalationRule.objects.filter(is_active=True).prefetch_related("any_of_tags"):
         governed.add(rule.tag_id)
-        by_amount = (rule.min_total_investment is not None
-                     and project.total_investment >= rule.min_total_investment)
+        by_amount = (
+            rule.min_total_investment is not None
+            and project.total_investment >= rule.min_total_investment
+        )
         by_tag = bool(tag_ids & {t.pk for t in rule.any_of_tags.all()})
         if by_amount or by_tag:
             matched.add(rule.tag_id)
@@ -124,7 +153,9 @@ def escalation_apply_all() -> int:
         match = Project.objects.none()
         for rule in (r for r in rules if r.tag_id == tag_id):
             if rule.min_total_investment is not None:
-                match = match | Project.objects.filter(total_investment__gte=rule.min_total_investment)
+                match = match | Project.objects.filter(
+                    total_investment__gte=rule.min_total_investment
+                )
             any_tags = [t.pk for t in rule.any_of_tags.all()]
             if any_tags:
                 match = match | Project.objects.filter(tags__in=any_tags)
@@ -132,7 +163,8 @@ def escalation_apply_all() -> int:
         have = set(through.objects.filter(tag_id=tag_id).values_list("project_id", flat=True))
         through.objects.filter(tag_id=tag_id, project_id__in=have - wanted).delete()
         through.objects.bulk_create(
-            [through(project_id=pk, tag_id=tag_id) for pk in wanted - have], batch_size=1000)
+            [through(project_id=pk, tag_id=tag_id) for pk in wanted - have], batch_size=1000
+        )
         tagged += len(wanted)
     return tagged
 
@@ -149,13 +181,29 @@ def project_apply_escalation(*, project: Project) -> None:
 
 
 @transaction.atomic
-def project_create(*, actor: User | None, code: str, name: str, unit: Unit, category: str,
-                   total_investment: int, stage_events: list[tuple[str, dt.date]] = (),
-                   tags=(), batches=(), **fields) -> Project:
+def project_create(
+    *,
+    actor: User | None,
+    code: str,
+    name: str,
+    unit: Unit,
+    category: str,
+    total_investment: int,
+    stage_events: list[tuple[str, dt.date]] = (),
+    tags=(),
+    batches=(),
+    **fields,
+) -> Project:
     """Create a project; ``stage_events`` replays its history (e.g. signed, landed)."""
     _require_write(actor, unit)
-    project = Project(code=code, name=name, unit=unit, category=category,
-                      total_investment=total_investment, **fields)
+    project = Project(
+        code=code,
+        name=name,
+        unit=unit,
+        category=category,
+        total_investment=total_investment,
+        **fields,
+    )
     project.full_clean()
     project._history_user = actor
     project.save()
@@ -170,8 +218,9 @@ def project_create(*, actor: User | None, code: str, name: str, unit: Unit, cate
 
 
 @transaction.atomic
-def project_update(*, actor: User | None, project: Project, expected_version: int | None = None,
-                   **fields) -> Project:
+def project_update(
+    *, actor: User | None, project: Project, expected_version: int | None = None, **fields
+) -> Project:
     """Change editable fields; refuses a stale ``expected_version`` (no lost update)."""
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
@@ -190,7 +239,7 @@ def project_update(*, actor: User | None, project: Project, expected_version: in
     for name, value in fields.items():
         setattr(locked, name, value)
     locked.full_clean()
-    locked.version = F("version") + 1
+    locked.version += 1
     locked._history_user = actor
     locked.save()
     locked.refresh_from_db()
@@ -199,61 +248,98 @@ def project_update(*, actor: User | None, project: Project, expected_version: in
 
 
 @transaction.atomic
-def project_transition(*, actor: User | None, project: Project, to_stage: str,
-                       on_date: dt.date, note: str = "") -> StageTransition:
+def project_transition(
+    *, actor: User | None, project: Project, to_stage: str, on_date: dt.date, note: str = ""
+) -> StageTransition:
     """Move a project to ``to_stage`` on ``on_date``, recording the history."""
     _require_write(actor, project.unit)
     locked = Project.objects.select_for_update().get(pk=project.pk)
     validate_transition(locked, to_stage, on_date, _last_transition_date(locked))
-    transition = StageTransition.objects.create(
+    transition = StageTransition(
         project=locked, stage=to_stage, occurred_on=on_date, note=note, recorded_by=actor
     )
+    transition.full_clean()
+    transition.save()
     _apply_stage(locked, to_stage, on_date)
-    locked.version = F("version") + 1
+    locked.version += 1
     locked._history_user = actor
     locked.save()
     locked.refresh_from_db()
-    project.__dict__.update({k: getattr(locked, k) for k in (
-        "stage", "version", "first_event_on", *STAGE_DATE_FIELD.values())})
+    project.__dict__.update(
+        {
+            k: getattr(locked, k)
+            for k in ("stage", "version", "first_event_on", *STAGE_DATE_FIELD.values())
+        }
+    )
     return transition
 
 
 @transaction.atomic
-def progress_report_submit(*, actor: User | None, project: Project, period_start: dt.date,
-                           period_end: dt.date, investment_this_period: int,
-                           progress_text: str = "", problems_text: str = "") -> ProgressReport:
-    """Submit (or, before approval, replace) a project's report for a period."""
+def progress_report_submit(
+    *,
+    actor: User | None,
+    project: Project,
+    period_start: dt.date,
+    period_end: dt.date,
+    investment_this_period: int,
+    cumulative_investment: int | None = None,
+    progress_text: str = "",
+    problems_text: str = "",
+) -> ProgressReport:
+    """Submit (or, until approved, replace) a project's report for a period.
+
+    ``cumulative_investment`` (自开工累计) defaults to the previous report's cumulative
+    plus this period; for a project's first report, to what it had completed before.
+    """
     _require_write(actor, project.unit)
     if period_end < period_start:
-        raise ValidationError({"period_end": "期间结束日期早于开始日期"})
-    if project.stage in (Stage.PLANNED,):
-        raise ValidationError({"project": f"项目“{project.name}”尚处于谋划阶段,无需报送进度"})
+        raise ValidationError(
+            {"period_end": f"期间结束日期 {period_end} 早于开始日期 {period_start}"}
+        )
     locked = Project.objects.select_for_update().get(pk=project.pk)
-    earlier = ProgressReport.objects.filter(project=locked, period_start__lt=period_start)
-    previous_cumulative = (earlier.order_by("-period_start").values_list(
-        "cumulative_investment", flat=True).first() or 0)
-    report = ProgressReport.objects.filter(project=locked, period_start=period_start).first()
+    if locked.stage == Stage.PLANNED:
+        raise ValidationError({"project": f"项目“{locked.name}”尚处于谋划阶段,无需报送进度"})
+    reports = ProgressReport.objects.filter(project=locked)
+    if reports.filter(period_start__gt=period_start).exists():
+        raise ValidationError({"period_start": "已有更晚期间的进度报告,不能再报送或修改本期"})
+    earlier = reports.filter(period_start__lt=period_start).order_by("-period_start").first()
+    report = reports.filter(period_start=period_start).first()
     if report and report.status == ProgressReport.Status.APPROVED:
         raise ValidationError({"period_start": "该期进度已审核,不能再修改"})
-    if report is None:
-        report = ProgressReport(project=locked, period_start=period_start)
+    if earlier is not None:
+        base = earlier.cumulative_investment
+    elif report is not None:
+        base = report.cumulative_investment - report.investment_this_period
+    else:
+        base = locked.completed_investment
+    minimum = (earlier.cumulative_investment if earlier else 0) + investment_this_period
+    if cumulative_investment is None:
+        cumulative_investment = base + investment_this_period
+    elif cumulative_investment < minimum:
+        raise ValidationError(
+            {
+                "cumulative_investment": f"累计完成投资 {cumulative_investment} 元少于上期累计加本期完成投资 {minimum} 元"
+            }
+        )
+    if cumulative_investment > locked.total_investment:
+        raise ValidationError(
+            {
+                "cumulative_investment": f"累计完成投资 {cumulative_investment} 元超过总投资 {locked.total_investment} 元"
+            }
+        )
+    report = report or ProgressReport(project=locked, period_start=period_start)
     report.period_end = period_end
     report.investment_this_period = investment_this_period
-    report.cumulative_investment = previous_cumulative + investment_this_period
+    report.cumulative_investment = cumulative_investment
     report.progress_text = progress_text
     report.problems_text = problems_text
     report.submitted_by = actor
     report.full_clean()
     report._history_user = actor
     report.save()
-    if report.cumulative_investment > locked.total_investment:
-        raise ValidationError({"investment_this_period":
-                               f"累计完成投资 {report.cumulative_investment} 元超过总投资 {locked.total_investment} 元"})
-    latest = ProgressReport.objects.filter(project=locked).order_by("-period_start").first()
-    if latest.cumulative_investment != locked.completed_investment:
-        locked.completed_investment = latest.cumulative_investment
-        locked._history_user = actor
-        locked.save(update_fields=["completed_investment", "updated_at"])
+    locked.completed_investment = cumulative_investment
+    locked._history_user = actor
+    locked.save(update_fields=["completed_investment", "updated_at"])
     return report
 
 
@@ -266,12 +352,27 @@ PROBLEM_FLOW = {
 
 
 @transaction.atomic
-def problem_create(*, actor: User | None, project: Project, kind: str, description: str,
-                   raised_on: dt.date, deadline: dt.date | None = None,
-                   owner_unit: Unit | None = None, leader: User | None = None) -> Problem:
+def problem_create(
+    *,
+    actor: User | None,
+    project: Project,
+    kind: str,
+    description: str,
+    raised_on: dt.date,
+    deadline: dt.date | None = None,
+    owner_unit: Unit | None = None,
+    leader: User | None = None,
+) -> Problem:
     _require_write(actor, project.unit)
-    problem = Problem(project=project, kind=kind, description=description, raised_on=raised_on,
-                      deadline=deadline, owner_unit=owner_unit, leader=leader or project.leader)
+    problem = Problem(
+        project=project,
+        kind=kind,
+        description=description,
+        raised_on=raised_on,
+        deadline=deadline,
+        owner_unit=owner_unit,
+        leader=leader or project.leader,
+    )
     if deadline and deadline < raised_on:
         raise ValidationError({"deadline": f"办结时限 {deadline} 早于提出日期 {raised_on}"})
     problem.full_clean()
@@ -281,9 +382,15 @@ def problem_create(*, actor: User | None, project: Project, kind: str, descripti
 
 
 @transaction.atomic
-def problem_transition(*, actor: User | None, problem: Problem, to_status: str,
-                       on_date: dt.date, comment: str = "",
-                       owner_unit: Unit | None = None) -> Problem:
+def problem_transition(
+    *,
+    actor: User | None,
+    problem: Problem,
+    to_status: str,
+    on_date: dt.date,
+    comment: str = "",
+    owner_unit: Unit | None = None,
+) -> Problem:
     """assign → resolve → verify (销号); a rejected resolution goes back to assigned."""
     locked = Problem.objects.select_for_update().get(pk=problem.pk)
     target = Problem.Status(to_status)
@@ -291,9 +398,14 @@ def problem_transition(*, actor: User | None, problem: Problem, to_status: str,
     if target not in PROBLEM_FLOW[current]:
         raise ValidationError({"status": f"问题不能从“{current.label}”变为“{target.label}”"})
     if target == Problem.Status.VERIFIED:
-        if actor is not None and not (actor == locked.leader or can_write_unit(actor, locked.project.unit.parent or locked.project.unit)):
+        if actor is not None and not (
+            actor == locked.leader
+            or can_write_unit(actor, locked.project.unit.parent or locked.project.unit)
+        ):
             raise PermissionDenied("只有包保领导或上级单位可以销号")
-    elif actor is not None and not (actor == locked.leader or can_write_unit(actor, locked.project.unit)):
+    elif actor is not None and not (
+        actor == locked.leader or can_write_unit(actor, locked.project.unit)
+    ):
         raise PermissionDenied(f"无权处理项目“{locked.project.name}”的问题")
     if target == Problem.Status.ASSIGNED and owner_unit is not None:
         locked.owner_unit = owner_unit
@@ -312,6 +424,12 @@ def problem_transition(*, actor: User | None, problem: Problem, to_status: str,
 
 
 __all__ = [
-    "STAGE_CHAIN", "project_create", "project_update", "project_transition",
-    "progress_report_submit", "problem_create", "problem_transition", "validate_transition",
+    "STAGE_CHAIN",
+    "project_create",
+    "project_update",
+    "project_transition",
+    "progress_report_submit",
+    "problem_create",
+    "problem_transition",
+    "validate_transition",
 ]

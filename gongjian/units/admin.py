@@ -30,7 +30,9 @@ class UserAdmin(BaseUserAdmin):
     inlines = [MembershipInline]
     list_display = ["username", "full_name", "title", "is_active", "is_staff"]
     search_fields = ["username", "full_name"]
-    fieldsets = BaseUserAdmin.fieldsets + ((_("职务信息"), {"fields": ("full_name", "title", "phone")}),)
+    fieldsets = BaseUserAdmin.fieldsets + (
+        (_("职务信息"), {"fields": ("full_name", "title", "phone")}),
+    )
 
 
 @admin.register(ApiToken)

@@ -17,6 +17,6 @@ def unit_list(request: HttpRequest):
     return units_visible_to(request.auth).order_by("path")
 
 
-@router.get("/units/{int:unit_id}", response={200: UnitOut, **READ_ERRORS}, summary="单位详情")
+@router.get("/units/{unit_id}", response={200: UnitOut, **READ_ERRORS}, summary="单位详情")
 def unit_detail(request: HttpRequest, unit_id: int):
     return get_or_404(units_visible_to(request.auth), pk=unit_id)

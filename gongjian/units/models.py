@@ -37,13 +37,21 @@ class Unit(models.Model):
 
     name = models.CharField(_("名称"), max_length=100)
     code = models.CharField(
-        _("行政区划代码"), max_length=6, null=True, blank=True, unique=True,
+        _("行政区划代码"),
+        max_length=6,
+        null=True,
+        blank=True,
+        unique=True,
         help_text=_("GB/T 2260 六位代码,部门可不填"),
     )
     kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("上级单位"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="children",
+        "self",
+        verbose_name=_("上级单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     path = models.CharField(max_length=255, editable=False, db_index=True, default="")
     depth = models.PositiveSmallIntegerField(editable=False, default=0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
 
@@ -19,15 +20,20 @@ def _refresh_paths(unit: Unit) -> None:
     Unit.objects.filter(pk=unit.pk).update(path=unit.path, depth=unit.depth)
     if old_path and old_path != unit.path:
         for child in Unit.objects.filter(path__startswith=old_path).exclude(pk=unit.pk):
-            child.path = unit.path + child.path[len(old_path):]
+            child.path = unit.path + child.path[len(old_path) :]
             child.depth = child.path.count("/") - 1
             Unit.objects.filter(pk=child.pk).update(path=child.path, depth=child.depth)
 
 
 @transaction.atomic
 def unit_create(
-    *, actor: User | None, name: str, kind: str, parent: Unit | None = None,
-    code: str | None = None, sort_order: int = 0,
+    *,
+    actor: User | None,
+    name: str,
+    kind: str,
+    parent: Unit | None = None,
+    code: str | None = None,
+    sort_order: int = 0,
 ) -> Unit:
     unit = Unit(name=name, kind=kind, parent=parent, code=code or None, sort_order=sort_order)
     unit.full_clean(exclude=["path", "depth"])
@@ -50,8 +56,14 @@ def unit_update(*, actor: User | None, unit: Unit, **fields) -> Unit:
 
 @transaction.atomic
 def user_create(
-    *, actor: User | None, username: str, password: str | None = None, full_name: str = "",
-    title: str = "", memberships: list[tuple[Unit, str]] = (), is_staff: bool = False,
+    *,
+    actor: User | None,
+    username: str,
+    password: str | None = None,
+    full_name: str = "",
+    title: str = "",
+    memberships: list[tuple[Unit, str]] = (),
+    is_staff: bool = False,
 ) -> User:
     user = User(username=username, full_name=full_name, title=title, is_staff=is_staff)
     if password:
@@ -65,12 +77,29 @@ def user_create(
     return user
 
 
+OFFICE_GROUP = "攻坚办"
+OFFICE_APPS = ("units", "projects", "indicators")
+
+
+def office_group() -> Group:
+    """The permission group of office admins: every permission on the campaign's data,
+    so that the Django admin is their data-fixing tool."""
+    group, _ = Group.objects.get_or_create(name=OFFICE_GROUP)
+    wanted = Permission.objects.filter(content_type__app_label__in=OFFICE_APPS)
+    missing = wanted.exclude(pk__in=group.permissions.values("pk"))
+    if missing.exists():
+        group.permissions.add(*missing)
+    return group
+
+
 @transaction.atomic
 def membership_grant(*, actor: User | None, user: User, unit: Unit, role: str) -> Membership:
     membership, created = Membership.objects.get_or_create(user=user, unit=unit, role=role)
-    if role == Role.OFFICE and not user.is_staff:
-        user.is_staff = True
-        user.save(update_fields=["is_staff"])
+    if role == Role.OFFICE:
+        user.groups.add(office_group())
+        if not user.is_staff:
+            user.is_staff = True
+            user.save(update_fields=["is_staff"])
     return membership
 
 

@@ -23,7 +23,9 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, password=None, **options):
         password = password or secrets.token_urlsafe(9)
-        users = {u.username: u for u in User.objects.filter(username__in=[n for n, _ in DEMO_LOGINS])}
+        users = {
+            u.username: u for u in User.objects.filter(username__in=[n for n, _ in DEMO_LOGINS])
+        }
         if "office" not in users:
             raise CommandError("没有找到演示账号,请先运行 gongjian demo")
         self.stdout.write("演示账号(密码相同):")

@@ -46,13 +46,19 @@ class Command(BaseCommand):
             raise CommandError(f"截止日期无效:{exc}") from exc
         target_unit = unit_resolve(unit) if unit else root_unit()
         if target_unit is None:
-            raise CommandError(f"找不到单位“{unit}”" if unit else "还没有任何单位,请先运行 gongjian demo")
-        indicators = list(Indicator.objects.filter(is_active=True).select_related(
-            "fixed_unit", "base_indicator"))
+            raise CommandError(
+                f"找不到单位“{unit}”" if unit else "还没有任何单位,请先运行 gongjian demo"
+            )
+        indicators = list(
+            Indicator.objects.filter(is_active=True).select_related("fixed_unit", "base_indicator")
+        )
         values = evaluate_all(target_unit, period, indicators)
         if format == "json":
-            self.stdout.write(json.dumps({k: json_value(v) for k, v in values.items()},
-                                         ensure_ascii=False, indent=2))
+            self.stdout.write(
+                json.dumps(
+                    {k: json_value(v) for k, v in values.items()}, ensure_ascii=False, indent=2
+                )
+            )
             return
         by_code = {i.code: i for i in indicators}
         self.stdout.write(f"{target_unit.name} {period.label}")

@@ -1,0 +1,36 @@
+"""Shared fixtures.
+
+``demo`` loads the Jinzhou 2024 demo once per test session (outside the
+per-test transactions, so every test sees it and none can damage it: each
+test's changes roll back). Tests that build their own small registries put
+them under their own city and assert within it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from gongjian.demo.loader import CITY_CODE, is_loaded, load_demo
+from gongjian.units.models import Unit
+
+
+@pytest.fixture(scope="session")
+def _demo_loaded(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        if not is_loaded():
+            load_demo(log=lambda message: None)
+
+
+@pytest.fixture
+def demo(_demo_loaded, db):
+    """The demo's city unit (锦州市)."""
+    if not is_loaded():  # a transactional test flushed the database: load again
+        load_demo(log=lambda message: None)
+    return Unit.objects.get(code=CITY_CODE)
+
+
+@pytest.fixture
+def as_of():
+    return dt.date(2024, 10, 31)
