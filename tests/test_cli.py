@@ -75,3 +75,13 @@ def test_console_command_wraps_manage_py():
         check=True,
     )
     assert "--as-of" in result.stdout
+
+
+def test_printed_login_works_for_every_role(demo, client):
+    run("demo_logins", "--password", "login-check-Pass-9")
+    for username in ("office", "linghe_op", "heishan_op", "li_qiang", "viewer"):
+        client.logout()
+        response = client.post("/accounts/login/", {"username": username,
+                                                   "password": "login-check-Pass-9"})
+        assert response.status_code == 302, username
+        assert client.get("/api/units").status_code == 200, username
