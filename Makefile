@@ -13,7 +13,10 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --upgrade pip wheel setuptools
+	# echarts-china-cities-pypkg (the city maps) imports its installer at build time
+	$(BIN)/python -m pip install --quiet pyecharts-jupyter-installer
+	$(BIN)/python -m pip install --quiet --no-build-isolation echarts-china-cities-pypkg
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 

@@ -40,6 +40,10 @@ INSTALLED_APPS = [
     "gongjian.projects",
     "gongjian.indicators",
     "gongjian.api",
+    "gongjian.enterprises",
+    "gongjian.attraction",
+    "gongjian.reports",
+    "gongjian.review",
     "gongjian.web",
     "gongjian.demo",
 ]

@@ -8,5 +8,9 @@ urlpatterns = [
     path("api/", api.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("reports/", include("gongjian.reports.urls")),
+    path("review/", include("gongjian.review.urls")),
+    path("attraction/", include("gongjian.attraction.urls")),
+    path("enterprises/", include("gongjian.enterprises.urls")),
     path("", include("gongjian.web.urls")),
 ]
