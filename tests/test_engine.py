@@ -285,3 +285,19 @@ def test_ranking_weights_targets_and_movement(tree):
     # end of January: 甲区 2/2 → 100 and 8亿 best → 100; 乙县 1/6 and 2亿/8亿 → 0.6*16.67+0.4*25
     assert [r.previous_rank for r in rows] == [1, 2]
     assert [r.movement for r in rows] == [0, 0]
+
+
+def test_ratio_indicator(tree):
+    signed = define("t_ratio_signed")
+    started = define("t_ratio_started", event="started")
+    make(tree["a"], YI, [("signed", D(2024, 2, 1)), ("started", D(2024, 3, 1))])
+    make(tree["a"], YI, [("signed", D(2024, 2, 1))])
+    make(tree["a"], YI, [("signed", D(2024, 2, 1))])
+    ratio = indicator_define(actor=None, code="t_ratio", name="开工转化率", kind="ratio",
+                             base_indicator=started, denominator=signed)
+    ytd = Period.year_to_date(2024)
+    assert engine.evaluate(ratio, tree["a"], ytd) == Decimal("0.3333")
+    assert engine.evaluate(ratio, tree["b"], ytd) is None  # nothing signed: no rate
+    with pytest.raises(ValidationError, match="分母"):
+        indicator_define(actor=None, code="t_ratio_bad", name="坏", kind="ratio",
+                         base_indicator=started)

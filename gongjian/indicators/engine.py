@@ -61,6 +61,12 @@ def evaluate(indicator: Indicator, unit: Unit, period: Period) -> Value:
         return int(value or 0)
     if indicator.kind == Indicator.Kind.REPORTED:
         return _reported(indicator, scope, period)
+    if indicator.kind == Indicator.Kind.RATIO:
+        numerator = evaluate(indicator.base_indicator, scope, period)
+        denominator = evaluate(indicator.denominator, scope, period)
+        if numerator is None or not denominator:
+            return None
+        return (Decimal(numerator) / Decimal(denominator)).quantize(Decimal("0.0001"))
     if indicator.kind == Indicator.Kind.COMPLETION:
         rate = completion(indicator.base_indicator, scope, period.year, period.end).rate
         return None if rate is None else Decimal(str(round(rate, 4)))

@@ -80,6 +80,7 @@ class Indicator(models.Model):
         REPORTED = "reported", _("填报指标")
         CHECKPOINT = "checkpoint", _("节点判定")
         COMPLETION = "completion", _("目标完成率")
+        RATIO = "ratio", _("比率")
 
     class Measure(models.TextChoices):
         COUNT = "count", _("计数")
@@ -228,6 +229,7 @@ class RankingItem(models.Model):
 
     class Scoring(models.TextChoices):
         COMPLETION = "completion", _("目标完成率")
+        RATIO = "ratio", _("比率")
         RELATIVE = "relative", _("与最高值相比")
 
     scheme = models.ForeignKey(RankingScheme, on_delete=models.CASCADE, related_name="items")

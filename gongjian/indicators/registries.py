@@ -199,6 +199,10 @@ def validate_definition(indicator) -> None:
     kind = indicator.Kind
     if indicator.kind == kind.REPORTED:
         return
+    if indicator.kind == kind.RATIO:
+        if indicator.base_indicator_id is None or indicator.denominator_id is None:
+            raise ValidationError({"denominator": "比率指标须指定分子(所依据的指标)和分母指标"})
+        return
     if indicator.kind == kind.COMPLETION:
         if indicator.base_indicator_id is None:
             raise ValidationError({"base_indicator": "目标完成率指标须指定所依据的指标"})
