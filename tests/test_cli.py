@@ -81,7 +81,8 @@ def test_printed_login_works_for_every_role(demo, client):
     run("demo_logins", "--password", "login-check-Pass-9")
     for username in ("office", "linghe_op", "heishan_op", "li_qiang", "viewer"):
         client.logout()
-        response = client.post("/accounts/login/", {"username": username,
-                                                   "password": "login-check-Pass-9"})
+        response = client.post(
+            "/accounts/login/", {"username": username, "password": "login-check-Pass-9"}
+        )
         assert response.status_code == 302, username
         assert client.get("/api/units").status_code == 200, username

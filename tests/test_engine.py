@@ -293,11 +293,18 @@ def test_ratio_indicator(tree):
     make(tree["a"], YI, [("signed", D(2024, 2, 1)), ("started", D(2024, 3, 1))])
     make(tree["a"], YI, [("signed", D(2024, 2, 1))])
     make(tree["a"], YI, [("signed", D(2024, 2, 1))])
-    ratio = indicator_define(actor=None, code="t_ratio", name="开工转化率", kind="ratio",
-                             base_indicator=started, denominator=signed)
+    ratio = indicator_define(
+        actor=None,
+        code="t_ratio",
+        name="开工转化率",
+        kind="ratio",
+        base_indicator=started,
+        denominator=signed,
+    )
     ytd = Period.year_to_date(2024)
     assert engine.evaluate(ratio, tree["a"], ytd) == Decimal("0.3333")
     assert engine.evaluate(ratio, tree["b"], ytd) is None  # nothing signed: no rate
     with pytest.raises(ValidationError, match="分母"):
-        indicator_define(actor=None, code="t_ratio_bad", name="坏", kind="ratio",
-                         base_indicator=started)
+        indicator_define(
+            actor=None, code="t_ratio_bad", name="坏", kind="ratio", base_indicator=started
+        )

@@ -119,11 +119,20 @@ class Indicator(models.Model):
     )
     base_indicator = models.ForeignKey(
         "self",
-        verbose_name=_("完成率所依据的指标"),
+        verbose_name=_("所依据的指标"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+    )
+    denominator = models.ForeignKey(
+        "self",
+        verbose_name=_("比率的分母指标"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("比率指标 = 所依据的指标 ÷ 分母指标"),
     )
     checkpoint = models.CharField(
         _("判定节点"), max_length=10, choices=Checkpoint.choices, blank=True

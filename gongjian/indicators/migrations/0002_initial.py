@@ -74,7 +74,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='indicator',
             name='base_indicator',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='indicators.indicator', verbose_name='完成率所依据的指标'),
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='indicators.indicator', verbose_name='所依据的指标'),
+        ),
+        migrations.AddField(
+            model_name='indicator',
+            name='denominator',
+            field=models.ForeignKey(blank=True, help_text='比率指标 = 所依据的指标 ÷ 分母指标', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='indicators.indicator', verbose_name='比率的分母指标'),
         ),
         migrations.AddField(
             model_name='indicator',
@@ -94,7 +99,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='historicalindicator',
             name='base_indicator',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='indicators.indicator', verbose_name='完成率所依据的指标'),
+            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='indicators.indicator', verbose_name='所依据的指标'),
+        ),
+        migrations.AddField(
+            model_name='historicalindicator',
+            name='denominator',
+            field=models.ForeignKey(blank=True, db_constraint=False, help_text='比率指标 = 所依据的指标 ÷ 分母指标', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='indicators.indicator', verbose_name='比率的分母指标'),
         ),
         migrations.AddField(
             model_name='rankingitem',
