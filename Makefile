@@ -5,8 +5,11 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed
+# Front-end assets (ECharts + its word-cloud plugin, htmx, Pico CSS) from the npm registry, copied to vendor/ for Django.
+VENDOR := vendor
+ASSETS := $(VENDOR)/.installed
 
-.PHONY: run test install migrate demo lint format bench clean
+.PHONY: run test install assets migrate demo lint format bench clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "需要 Python 3.11($(PYTHON) 未找到)"; exit 1; }
@@ -20,7 +23,19 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) $(ASSETS)
+
+$(ASSETS): package.json $(wildcard package-lock.json)
+	@command -v npm >/dev/null 2>&1 || { echo "需要 Node.js/npm(npm 未找到)"; exit 1; }
+	if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+	mkdir -p $(VENDOR)/echarts $(VENDOR)/echarts-wordcloud $(VENDOR)/htmx $(VENDOR)/pico
+	cp node_modules/echarts/dist/echarts.min.js node_modules/echarts/LICENSE $(VENDOR)/echarts/
+	cp node_modules/echarts-wordcloud/dist/echarts-wordcloud.min.js $(VENDOR)/echarts-wordcloud/
+	cp node_modules/htmx.org/dist/htmx.min.js node_modules/htmx.org/LICENSE $(VENDOR)/htmx/
+	cp node_modules/@picocss/pico/css/pico.min.css node_modules/@picocss/pico/LICENSE.md $(VENDOR)/pico/
+	@touch $(ASSETS)
+
+assets: $(ASSETS)
 
 migrate: install
 	$(BIN)/gongjian migrate --no-input -v 0
@@ -44,5 +59,8 @@ lint: install
 format: install
 	$(BIN)/ruff format gongjian tests bench
 
+bench: install
+	$(BIN)/python bench/bench_excel.py $(BENCH_ARGS)
+
 clean:
-	rm -rf $(VENV) var *.egg-info
+	rm -rf $(VENV) var *.egg-info $(VENDOR) node_modules

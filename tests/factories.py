@@ -373,3 +373,139 @@ def build_indicator_world(world: CityWorld) -> IndicatorWorld:
     return IndicatorWorld(
         started=started, amount=amount, reported=reported, half_year=half_year, scheme=scheme
     )
+
+
+# --- 招商引资 and the enterprise registry ------------------------------------------------
+
+
+def credit_code(seq: int, division: str = "130102") -> str:
+    """A valid 统一社会信用代码 (GB 32100-2015 check character) for test enterprises."""
+    from gongjian.common.validators import credit_code_check_char
+
+    body = f"91{division}{seq:09d}"
+    return body + credit_code_check_char(body)
+
+
+class EnterpriseFactory(factory.django.DjangoModelFactory):
+    """An enterprise made by ``enterprise_create``; ``revenues={2023: 12 * 10**8}``."""
+
+    class Meta:
+        model = "enterprises.Enterprise"
+
+    name = factory.Sequence(lambda n: f"测试企业{n}有限公司")
+    unit = factory.SubFactory(UnitFactory)
+    credit_code = factory.Sequence(lambda n: credit_code(700_000 + n))
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from gongjian.enterprises import services as enterprise_services
+
+        return enterprise_services.enterprise_create(actor=None, **kwargs)
+
+
+class OutreachFactory(factory.django.DjangoModelFactory):
+    """An outreach batch made by ``outreach_create``; ``enterprises=[…]`` met."""
+
+    class Meta:
+        model = "attraction.Outreach"
+
+    held_on = factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=30))
+    kind = "going_out"
+    theme = "new_materials"
+    title = factory.Sequence(lambda n: f"测试招商活动{n}")
+    unit = factory.SubFactory(UnitFactory)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from gongjian.attraction import services as attraction_services
+
+        return attraction_services.outreach_create(actor=None, **kwargs)
+
+
+class LeadFactory(factory.django.DjangoModelFactory):
+    """A lead at 接洽, made by ``lead_create``."""
+
+    class Meta:
+        model = "attraction.Lead"
+
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    name = factory.Sequence(lambda n: f"测试招商项目{n}")
+    unit = factory.LazyAttribute(lambda o: o.enterprise.unit)
+    intended_investment = 300_000_000
+    contacted_on = factory.LazyFunction(lambda: dt.date(timezone.localdate().year - 1, 1, 5))
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from gongjian.attraction import services as attraction_services
+
+        return attraction_services.lead_create(actor=None, **kwargs)
+
+
+# --- spreadsheet files for the import/export/dispatch tests ---------------------------
+
+
+def write_xlsx(path, rows: list[list], *, merge: tuple | None = None):
+    """Write ``rows`` to a real .xlsx (dates as Excel dates, "=…" as formulas);
+    ``merge=(first_row, first_col, last_row, last_col, text)`` merges cells."""
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("项目")
+    date = book.add_format({"num_format": "yyyy-mm-dd"})
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if value is None:
+                continue
+            if isinstance(value, dt.date):
+                sheet.write_datetime(r, c, dt.datetime.combine(value, dt.time()), date)
+            elif isinstance(value, str) and value.startswith("="):
+                sheet.write_formula(r, c, value)
+            else:
+                sheet.write(r, c, value)
+    if merge:
+        sheet.merge_range(*merge)
+    book.close()
+    return path
+
+
+def read_xlsx(path) -> list[list]:
+    from python_calamine import CalamineWorkbook
+
+    return CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+
+
+def registry_snapshot() -> dict:
+    """Everything an import could touch, history included."""
+    return {
+        "projects": list(Project.objects.order_by("pk").values()),
+        "tags": list(Project.tags.through.objects.order_by("pk").values()),
+        "batches": list(Project.batches.through.objects.order_by("pk").values()),
+        "transitions": list(
+            Project.transitions.rel.related_model.objects.order_by("pk").values()
+        ),
+        "reports": list(ProgressReport.objects.order_by("pk").values()),
+        "problems": list(Problem.objects.order_by("pk").values()),
+        "history": (Project.history.count(), ProgressReport.history.count()),
+    }
+
+
+def soffice() -> str | None:
+    import shutil
+
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def libreoffice_convert(source, fmt: str, outdir):
+    """``soffice --headless --convert-to <fmt>`` into ``outdir`` with a fresh profile."""
+    import subprocess
+
+    outdir.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [soffice(), "--headless", "--norestore",
+         f"-env:UserInstallation=file://{outdir / 'lo-profile'}",
+         "--convert-to", fmt, "--outdir", str(outdir), str(source)],
+        check=True, capture_output=True, timeout=180,
+    )
+    out = outdir / (source.stem + "." + fmt.split(":")[0])
+    assert out.exists(), f"LibreOffice did not write {out}"
+    return out

@@ -27,8 +27,6 @@ PERIOD = Period.year_to_date(2024, AS_OF)
 
 # Computed facts about registries that later parts of the product bring.
 LATER_REGISTRIES = {
-    "outreach_batches",
-    "enterprises_contacted",
     "policies_without_application",
     "appeals_resolution_rate",
 }

@@ -7,6 +7,8 @@ regenerate with ``gongjian openapi > docs/openapi.json``).
 from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
 
+from gongjian.attraction.api import router as attraction_router
+from gongjian.enterprises.api import router as enterprises_router
 from gongjian.indicators.api import router as indicators_router
 from gongjian.projects.api import router as projects_router
 from gongjian.units.api import router as units_router
@@ -46,3 +48,5 @@ errors.install(api)
 api.add_router("", units_router)
 api.add_router("", projects_router)
 api.add_router("", indicators_router)
+api.add_router("", enterprises_router)
+api.add_router("", attraction_router)

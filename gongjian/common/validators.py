@@ -53,3 +53,72 @@ def validate_division_child(parent_code: str, child_code: str) -> None:
             params={"child": child_code, "parent": parent_code},
             code="hierarchy",
         )
+
+
+# --- 统一社会信用代码 (GB 32100-2015) ---------------------------------------------------
+
+# The 31 characters a credit code may use (no I, O, S, V, Z) and each one's value.
+CREDIT_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_CREDIT_VALUES = {ch: i for i, ch in enumerate(CREDIT_CODE_CHARS)}
+# Weight of position i (0-based) is 3**i mod 31.
+_CREDIT_WEIGHTS = [pow(3, i, 31) for i in range(17)]
+
+
+def credit_code_check_char(first17: str) -> str:
+    """The check character (18th) of a credit code whose first 17 characters are given."""
+    total = sum(_CREDIT_VALUES[ch] * w for ch, w in zip(first17, _CREDIT_WEIGHTS, strict=True))
+    return CREDIT_CODE_CHARS[(31 - total % 31) % 31]
+
+
+def _is_full_width(ch: str) -> bool:
+    return ch == "\u3000" or "\uff01" <= ch <= "\uff5e"
+
+
+def validate_credit_code(code: str) -> None:
+    """Check a 统一社会信用代码: 18 upper-case ASCII characters of the GB 32100-2015 set,
+    positions 3–8 a division code, and the check character.
+
+    Raises ``ValidationError`` with a Chinese message naming the problem.
+    """
+    if not isinstance(code, str) or not code:
+        raise ValidationError("统一社会信用代码不能为空", code="required")
+    wide = [ch for ch in code if _is_full_width(ch)]
+    if wide:
+        raise ValidationError(
+            "统一社会信用代码“%(code)s”含有全角字符“%(chars)s”,请使用半角字母和数字",
+            params={"code": code, "chars": "".join(wide)},
+            code="full_width",
+        )
+    if len(code) != 18:
+        raise ValidationError(
+            "统一社会信用代码“%(code)s”应为 18 位,现为 %(n)d 位",
+            params={"code": code, "n": len(code)},
+            code="length",
+        )
+    if any(ch.isascii() and ch.islower() for ch in code):
+        raise ValidationError(
+            "统一社会信用代码“%(code)s”含有小写字母,须使用大写字母",
+            params={"code": code},
+            code="lowercase",
+        )
+    for position, ch in enumerate(code, start=1):
+        if ch not in _CREDIT_VALUES:
+            raise ValidationError(
+                "统一社会信用代码“%(code)s”第 %(pos)d 位“%(ch)s”不是有效字符"
+                "(只用数字和除 I、O、S、V、Z 以外的大写字母)",
+                params={"code": code, "pos": position, "ch": ch},
+                code="character",
+            )
+    if not code[2:8].isdigit():
+        raise ValidationError(
+            "统一社会信用代码“%(code)s”第 3–8 位应为行政区划代码(6 位数字)",
+            params={"code": code},
+            code="division",
+        )
+    expected = credit_code_check_char(code[:17])
+    if code[17] != expected:
+        raise ValidationError(
+            "统一社会信用代码“%(code)s”校验码错误:第 18 位应为“%(expected)s”,实为“%(actual)s”",
+            params={"code": code, "expected": expected, "actual": code[17]},
+            code="check",
+        )

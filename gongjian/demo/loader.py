@@ -44,8 +44,11 @@ from gongjian.projects.models import (
 from gongjian.projects.services import escalation_apply_all, validate_transition
 from gongjian.units import services as unit_services
 from gongjian.units.models import Role, Unit, User
+from gongjian.web.services import map_config_set
 
+from . import geo
 from . import plan as P
+from .attraction import load_attraction, remove_attraction
 
 DATA = Path(__file__).parent / "data"
 FACTS_FILE = DATA / "jinzhou-2024-facts.yaml"
@@ -61,16 +64,6 @@ COUNTY_KIND = {
     "210727": "county",
     "210781": "county_city",
     "210782": "county_city",
-}
-CENTRES = {  # approximate centres (lat, lon) of each unit, for map pins
-    "210702": (41.130, 121.120),
-    "210703": (41.115, 121.170),
-    "210711": (41.105, 121.090),
-    "210726": (41.690, 122.120),
-    "210727": (41.540, 121.240),
-    "210781": (41.170, 121.360),
-    "210782": (41.600, 121.790),
-    "zone": (40.930, 121.100),
 }
 PINYIN = {
     "210702": "guta",
@@ -266,6 +259,7 @@ def remove_demo(*, log=print) -> None:
         if city is None:
             return
         units = Unit.objects.subtree(city)
+        remove_attraction(units)
         Project.objects.filter(unit__in=units).delete()
         RankingItem.objects.filter(scheme__parent_unit__in=units).delete()
         RankingScheme.objects.filter(parent_unit__in=units).delete()
@@ -302,6 +296,7 @@ class _Loader:
         self.targets(items)
         self.reported_values()
         self.ranking()
+        load_attraction(self)
         self.log(
             f"已加载锦州 2024 演示数据:{Project.objects.filter(unit__path__startswith=self.city.path).count()} 个项目"
         )
@@ -428,6 +423,10 @@ class _Loader:
         self.campaign = Campaign.objects.create(
             year=P.YEAR, name="2024 锦州攻坚", root_unit=self.city, reporting_date=P.AS_OF
         )
+        # 挂图作战: Jinzhou's district boundaries from echarts-china-cities-pypkg
+        map_config_set(
+            actor=None, unit=self.city, map_name="锦州", package_map="liao2_ning2_jin3_zhou1"
+        )
 
     def indicators(self) -> None:
         rows = yaml.safe_load(INDICATORS_FILE.read_text(encoding="utf-8"))["indicators"]
@@ -453,6 +452,7 @@ class _Loader:
 
     def projects(self, items: list[P.Item]) -> None:
         rng = self.rng
+        pin_rng = random.Random(P.SEED + 5)
         cats, weights = zip(*CATEGORY_WEIGHTS, strict=True)
         projects, tag_links, batch_links, transitions = [], [], [], []
         for seq, item in enumerate(items, start=1):
@@ -466,7 +466,7 @@ class _Loader:
                     "工程项目", "工程"
                 )
             )
-            lat, lon = _centre(item.unit, rng)
+            lat, lon = geo.pin(pin_rng, item.unit)
             leader = self._leader(item, rng)
             first_year = item.events[0][1].year if item.events else P.YEAR + 1
             project = Project(
@@ -763,12 +763,3 @@ def _nice_below(ceiling: float, *, amount: bool) -> int:
     if amount:
         return int(ceiling // P.YI * P.YI)
     return int(ceiling // 10 * 10)
-
-
-def _centre(unit_key: str, rng: random.Random) -> tuple[Decimal, Decimal]:
-    lat, lon = CENTRES[unit_key]
-    spread = 0.04 if unit_key in ("210702", "210703", "210711", "zone") else 0.15
-    return (
-        Decimal(f"{lat + rng.uniform(-spread, spread):.6f}"),
-        Decimal(f"{lon + rng.uniform(-spread, spread):.6f}"),
-    )

@@ -211,7 +211,7 @@ def warning_lights(projects, as_of: dt.date, campaign: Campaign | None = None) -
     rows = list(projects.values_list("pk", "stage", "planned_investment"))
     done = dict(
         ProgressReport.objects.filter(
-            project__in=[r[0] for r in rows] if len(rows) < 5000 else projects.values("pk"),
+            project__in=projects.values("pk"),
             period_end__gte=dt.date(as_of.year, 1, 1),
             period_end__lte=as_of,
         )

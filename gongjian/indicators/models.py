@@ -39,6 +39,11 @@ class Campaign(models.Model):
         decimal_places=1,
         default=30,
     )
+    report_due_days = models.PositiveSmallIntegerField(
+        _("调度报送时限(期末后天数)"),
+        default=5,
+        help_text=_("每月进度须在月末后该天数内报送"),
+    )
 
     history = HistoricalRecords()
 
@@ -58,6 +63,10 @@ class Campaign(models.Model):
         if self.reporting_date:
             return self.reporting_date
         return today if today.year == self.year else dt.date(self.year, 12, 31)
+
+    def report_deadline(self, period_end: dt.date) -> dt.date:
+        """The day a dispatch period's progress reports are due (调度报送截止日)."""
+        return period_end + dt.timedelta(days=self.report_due_days)
 
     def clean(self) -> None:
         if self.reporting_date and self.reporting_date.year != self.year:

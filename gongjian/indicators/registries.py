@@ -192,6 +192,12 @@ def _progress_registry() -> RegistrySpec:
 def _register_builtin() -> None:
     register(_project_registry())
     register(_progress_registry())
+    from gongjian.attraction.registries import lead_registry, outreach_registry
+    from gongjian.enterprises.registries import enterprise_registry
+
+    register(enterprise_registry())
+    register(outreach_registry())
+    register(lead_registry())
 
 
 def validate_definition(indicator) -> None:

@@ -247,6 +247,7 @@ class ProgressReport(models.Model):
     )
     progress_text = models.TextField(_("形象进度"), blank=True)
     problems_text = models.TextField(_("存在问题"), blank=True)
+    photo = models.ImageField(_("现场照片"), upload_to="reports/%Y/%m/", blank=True)
     status = models.CharField(
         _("状态"), max_length=20, choices=Status.choices, default=Status.SUBMITTED
     )
@@ -326,6 +327,28 @@ class Problem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}:{self.description[:20]}"
+
+
+class ProblemComment(models.Model):
+    """One entry of a problem's trail: an action (交办/解决/销号/退回) or a plain comment."""
+
+    problem = models.ForeignKey(Problem, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(
+        _("办理后状态"), max_length=20, choices=Problem.Status.choices, blank=True
+    )
+    text = models.TextField(_("意见"), blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("问题办理记录")
+        verbose_name_plural = _("问题办理记录")
+        ordering = ["problem", "created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.problem_id} {self.status} {self.created_at:%Y-%m-%d}"
 
 
 class EscalationRule(models.Model):

@@ -433,3 +433,51 @@ __all__ = [
     "problem_transition",
     "validate_transition",
 ]
+
+
+@transaction.atomic
+def problem_act(
+    *,
+    actor: User | None,
+    problem: Problem,
+    to_status: str = "",
+    comment: str = "",
+    on_date: dt.date | None = None,
+    owner_unit: Unit | None = None,
+) -> Problem:
+    """One step of the 包保 trail: move the problem (交办/解决/销号/退回) and/or comment.
+
+    Every step is kept as a ``ProblemComment`` (who, when, what) next to the history."""
+    from .models import ProblemComment
+
+    on_date = on_date or timezone.localdate()
+    comment = comment.strip()
+    if not to_status and not comment:
+        raise ValidationError({"comment": "请填写办理意见或选择办理动作"})
+    if to_status:
+        problem = problem_transition(
+            actor=actor,
+            problem=problem,
+            to_status=to_status,
+            on_date=on_date,
+            comment=comment,
+            owner_unit=owner_unit,
+        )
+    elif actor is not None and not (
+        actor == problem.leader or can_write_unit(actor, problem.project.unit)
+    ):
+        raise PermissionDenied(f"无权处理项目“{problem.project.name}”的问题")
+    entry = ProblemComment(problem=problem, author=actor, status=to_status, text=comment)
+    entry.full_clean()
+    entry.save()
+    return problem
+
+
+@transaction.atomic
+def progress_report_attach_photo(*, actor: User | None, report: ProgressReport, photo) -> None:
+    """Attach (or replace) the site photo of a progress report."""
+    _require_write(actor, report.project.unit)
+    report.photo = photo
+    report.full_clean()
+    report._history_user = actor
+    report.save()

@@ -1,4 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "review"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.review_page, name="review"),
+    path("draft/", views.draft_save, name="draft_save"),
+    path("review.docx", views.review_download, name="download"),
+    path("documents/", views.documents, name="documents"),
+    path("dictionary/", views.dictionary, name="dictionary"),
+]

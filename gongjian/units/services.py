@@ -78,7 +78,8 @@ def user_create(
 
 
 OFFICE_GROUP = "攻坚办"
-OFFICE_APPS = ("units", "projects", "indicators")
+OFFICE_APPS = ("units", "projects", "indicators", "enterprises", "attraction", "reports",
+               "review", "web")
 
 
 def office_group() -> Group:

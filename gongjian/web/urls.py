@@ -3,4 +3,18 @@ from django.urls import path
 from . import views
 
 app_name = "web"
-urlpatterns = [path("", views.home, name="home")]
+urlpatterns = [
+    path("", views.dashboard, name="home"),
+    path("projects/", views.project_list, name="projects"),
+    path("projects/<int:pk>/", views.project_detail, name="project"),
+    path("dispatch/", views.dispatch, name="dispatch"),
+    path("dispatch/reminders/", views.dispatch_reminders, name="dispatch_reminders"),
+    path("dispatch/<int:pk>/report/", views.report_submit, name="report_submit"),
+    path("baobao/", views.baobao, name="baobao"),
+    path("problems/<int:pk>/", views.problem_detail, name="problem"),
+    path("map/", views.map_page, name="map"),
+    path("map/settings/", views.map_settings, name="map_settings"),
+    path("map/shape/<int:pk>.js", views.map_shape, name="map_shape"),
+    path("rankings/", views.rankings, name="rankings"),
+    path("targets/", views.targets, name="targets"),
+]

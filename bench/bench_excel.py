@@ -1,0 +1,308 @@
+"""Benchmark of Excel import and export (``gongjian.reports``).
+
+Usage::
+
+    .venv/bin/python bench/bench_excel.py [--rows 100000] [--database-url URL]
+
+Writes a project sheet of ``--rows`` rows, then measures, each in its own process
+(so that every peak memory figure is that step's own):
+
+- python-calamine alone reading every cell of the sheet;
+- ``pandas.read_excel`` (openpyxl) reading the same sheet;
+- ``gongjian import projects``: reading, validating every row (API schema, model
+  ``full_clean``, stage rules) and writing projects, stage history and history rows
+  into an empty database (a fresh SQLite file unless ``--database-url`` is given);
+- the project export (xlsxwriter, constant memory) of those rows, against raw
+  xlsxwriter writing the same cells.
+
+Prints a Markdown section for docs/benchmarks.md. Not a test: nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DISTRICTS = ["古塔区", "凌河区", "太和区", "黑山县", "义县", "凌海市", "北镇市"]
+CATEGORIES = ["工业", "商贸服务", "基础设施", "社会民生", "农业农村", "文旅"]
+HEAD = [
+    "项目编号",
+    "项目名称",
+    "所属单位",
+    "项目类别",
+    "总投资(万元)",
+    "年度计划投资(万元)",
+    "阶段",
+    "签约日期",
+    "开工日期",
+    "建设单位/企业",
+    "项目简介",
+]
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def write_sheet(path: Path, rows: int) -> None:
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    sheet = book.add_worksheet("项目清单")
+    date = book.add_format({"num_format": "yyyy-mm-dd"})
+    sheet.write_row(0, 0, HEAD)
+    for i in range(rows):
+        started = i % 3 != 0
+        signed = dt.datetime(2024, 1 + i % 9, 1 + i % 28)
+        sheet.write_row(
+            i + 1,
+            0,
+            [
+                f"B{i:07d}",
+                f"基准测试项目{i}",
+                DISTRICTS[i % 7],
+                CATEGORIES[i % 6],
+                1000 + (i * 37) % 500000 + (i % 100) / 100,
+                200 + i % 5000,
+                "开工" if started else "签约",
+            ],
+        )
+        sheet.write_datetime(i + 1, 7, signed, date)
+        if started:
+            sheet.write_datetime(i + 1, 8, signed + dt.timedelta(days=20), date)
+        sheet.write_row(i + 1, 9, [f"锦州基准{i % 977}有限公司", "年产能扩建,建设厂房及配套设施"])
+    book.close()
+
+
+# --- phases (each runs in a child process) ------------------------------------------
+
+
+def phase_calamine(path: Path) -> dict:
+    from python_calamine import CalamineWorkbook
+
+    start = time.perf_counter()
+    book = CalamineWorkbook.from_path(str(path))
+    cells = sum(len(row) for row in book.get_sheet_by_index(0).iter_rows())
+    return {"seconds": time.perf_counter() - start, "cells": cells}
+
+
+def phase_pandas(path: Path) -> dict:
+    import pandas
+
+    start = time.perf_counter()
+    frame = pandas.read_excel(path, engine="openpyxl")
+    return {"seconds": time.perf_counter() - start, "cells": int(frame.size)}
+
+
+def _django(database_url: str | None, var_dir: Path):
+    os.environ["GONGJIAN_VAR_DIR"] = str(var_dir)
+    os.environ.setdefault("GONGJIAN_DEBUG", "0")  # as in production: no query log kept
+    if database_url:
+        os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gongjian.settings")
+    import django
+
+    django.setup()
+
+
+def phase_import(path: Path, database_url: str | None, var_dir: Path) -> dict:
+    _django(database_url, var_dir)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from gongjian.projects.models import Project
+    from gongjian.reports.imports import projects_import
+    from gongjian.units import services as unit_services
+    from gongjian.units.models import Unit
+
+    city = Unit.objects.filter(code="210700").first() or unit_services.unit_create(
+        actor=None, name="锦州市", kind="city", code="210700"
+    )
+    codes = ["210702", "210703", "210711", "210726", "210727", "210781", "210782"]
+    for name, code in zip(DISTRICTS, codes, strict=True):
+        if not Unit.objects.filter(code=code).exists():
+            unit_services.unit_create(
+                actor=None, name=name, kind="district", code=code, parent=city
+            )
+    before = Project.objects.count()
+    start = time.perf_counter()
+    result = projects_import(actor=None, path=path)
+    seconds = time.perf_counter() - start
+    return {
+        "seconds": seconds,
+        "created": result.created,
+        "errors": result.errors[:5],
+        "projects": Project.objects.count() - before,
+        "history": Project.history.count(),
+    }
+
+
+def phase_export(database_url: str | None, var_dir: Path) -> dict:
+    _django(database_url, var_dir)
+    from gongjian.projects.models import Project
+    from gongjian.reports.exports import export_projects
+
+    start = time.perf_counter()
+    path = export_projects(Project.objects.filter(code__startswith="B"))
+    seconds = time.perf_counter() - start
+    size = path.stat().st_size
+    path.unlink()
+    return {
+        "seconds": seconds,
+        "rows": Project.objects.filter(code__startswith="B").count(),
+        "bytes": size,
+    }
+
+
+def phase_raw_export(database_url: str | None, var_dir: Path) -> dict:
+    """The same cells (values read with one query) written by bare xlsxwriter."""
+    _django(database_url, var_dir)
+    import xlsxwriter
+
+    from gongjian.projects.models import Project
+
+    fields = [
+        "code",
+        "name",
+        "unit__name",
+        "category",
+        "total_investment",
+        "planned_investment",
+        "stage",
+        "signed_on",
+        "landed_on",
+        "started_on",
+        "resumed_on",
+        "stalled_on",
+        "completed_on",
+        "in_production_on",
+        "responsible_unit__name",
+        "leader__username",
+        "industry_cluster",
+        "enterprise_name",
+        "latitude",
+        "longitude",
+        "description",
+        "completed_investment",
+    ]
+    start = time.perf_counter()
+    handle, name = tempfile.mkstemp(suffix=".xlsx")
+    os.close(handle)
+    book = xlsxwriter.Workbook(name, {"constant_memory": True})
+    sheet = book.add_worksheet()
+    date = book.add_format({"num_format": "yyyy-mm-dd"})
+    rows = 0
+    qs = Project.objects.filter(code__startswith="B").order_by("code")
+    for rows, values in enumerate(qs.values_list(*fields).iterator(chunk_size=2000), start=1):
+        for col, value in enumerate(values):
+            if value is None:
+                continue
+            if isinstance(value, dt.date):
+                sheet.write_datetime(rows, col, value, date)
+            elif isinstance(value, int):
+                sheet.write_number(rows, col, value / 10000)
+            else:
+                sheet.write(rows, col, str(value))
+    book.close()
+    seconds = time.perf_counter() - start
+    os.unlink(name)
+    return {"seconds": seconds, "rows": rows}
+
+
+def child(args) -> None:
+    path = Path(args.sheet)
+    var_dir = Path(args.var_dir)
+    if args.phase == "calamine":
+        out = phase_calamine(path)
+    elif args.phase == "pandas":
+        out = phase_pandas(path)
+    elif args.phase == "import":
+        out = phase_import(path, args.database_url, var_dir)
+    elif args.phase == "export":
+        out = phase_export(args.database_url, var_dir)
+    else:
+        out = phase_raw_export(args.database_url, var_dir)
+    out["peak_mb"] = peak_mb()
+    print(json.dumps(out, ensure_ascii=False))
+
+
+def run_phase(phase: str, sheet: Path, var_dir: Path, database_url: str | None) -> dict:
+    cmd = [
+        sys.executable,
+        __file__,
+        "--phase",
+        phase,
+        "--sheet",
+        str(sheet),
+        "--var-dir",
+        str(var_dir),
+    ]
+    if database_url:
+        cmd += ["--database-url", database_url]
+    done = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--database-url", help="an empty database (default: a fresh SQLite file)")
+    parser.add_argument("--phase", help=argparse.SUPPRESS)
+    parser.add_argument("--sheet", help=argparse.SUPPRESS)
+    parser.add_argument("--var-dir", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.phase:
+        child(args)
+        return
+    with tempfile.TemporaryDirectory(prefix="gongjian-bench-") as tmp:
+        tmp_path = Path(tmp)
+        sheet = tmp_path / "projects.xlsx"
+        start = time.perf_counter()
+        write_sheet(sheet, args.rows)
+        written = time.perf_counter() - start
+        results = {}
+        for phase in ("calamine", "pandas", "import", "export", "raw_export"):
+            results[phase] = run_phase(phase, sheet, tmp_path, args.database_url)
+            print(f"{phase}: {results[phase]}", file=sys.stderr)
+    n = args.rows
+    db = "PostgreSQL" if args.database_url else "SQLite"
+
+    def line(label, r, rows=n):
+        return f"| {label} | {r['seconds']:.1f} | {rows / r['seconds']:,.0f} | {r['peak_mb']:.0f} |"
+
+    imp = results["import"]
+    print(f"""## Excel import and export (bench/bench_excel.py)
+
+{n:,} projects, {len(HEAD)} columns ({sheet.name}, {written:.1f} s to write); {db};
+Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs, DEBUG off.
+Each step runs in its own process; peak memory is that process's maximum resident size.
+
+| step | seconds | rows/s | peak MB |
+| --- | --- | --- | --- |
+{line("python-calamine alone: read every cell", results["calamine"])}
+{line("pandas.read_excel (openpyxl)", results["pandas"])}
+{line("gongjian import: read, validate, write projects + stage history + history rows", imp)}
+{line("gongjian export (xlsxwriter, constant memory, formatted)", results["export"])}
+{line("raw xlsxwriter writing the same cells", results["raw_export"])}
+
+Import created {imp["created"]:,} projects ({imp["history"]:,} history rows), errors: {imp["errors"] or "none"}.
+Import time is {imp["seconds"] / results["calamine"]["seconds"]:.1f}× calamine's parse alone and
+{imp["seconds"] / results["pandas"]["seconds"]:.2f}× pandas' read; export time is
+{results["export"]["seconds"] / results["raw_export"]["seconds"]:.1f}× raw xlsxwriter.
+""")
+
+
+if __name__ == "__main__":
+    main()

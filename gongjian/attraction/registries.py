@@ -1,0 +1,101 @@
+"""Outreach batches and leads as the indicator engine sees them (``RegistrySpec``s)."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from gongjian.common.dates import Period
+from gongjian.indicators.registries import FilterSpec, RegistrySpec, _as_list
+
+
+def outreach_registry() -> RegistrySpec:
+    from .models import Outreach
+
+    def held(qs: QuerySet, period: Period) -> QuerySet:
+        return qs.filter(held_on__gte=period.start, held_on__lte=period.end)
+
+    return RegistrySpec(
+        key="outreach",
+        label="招商活动",
+        queryset=lambda: Outreach.objects.all(),
+        unit_path="unit__path",
+        measure_fields={},
+        events={"held": ("期间内开展", held)},
+        filters={
+            "kind": FilterSpec("方式", (str, list), lambda qs, v: qs.filter(kind__in=_as_list(v))),
+            "theme": FilterSpec(
+                "主题", (str, list), lambda qs, v: qs.filter(theme__in=_as_list(v))
+            ),
+        },
+    )
+
+
+def lead_registry() -> RegistrySpec:
+    from gongjian.projects.models import Stage, StageTransition
+
+    from .models import Lead, LeadStage, LeadTransition, stage_q
+
+    def own_event(stage: str):
+        def apply(qs: QuerySet, period: Period) -> QuerySet:
+            # an IN (subquery) semi-join: evaluated once, not once per lead
+            return qs.filter(
+                pk__in=LeadTransition.objects.filter(
+                    stage=stage, occurred_on__gte=period.start, occurred_on__lte=period.end
+                ).values("lead_id")
+            )
+
+        return apply
+
+    def project_event(*stages: str):
+        """From 签约 on, a lead's events are its project's stage history (one history)."""
+
+        def apply(qs: QuerySet, period: Period) -> QuerySet:
+            return qs.filter(
+                project_id__in=StageTransition.objects.filter(
+                    stage__in=stages, occurred_on__gte=period.start, occurred_on__lte=period.end
+                ).values("project_id")
+            )
+
+        return apply
+
+    def stage_filter(qs, value):
+        return qs.filter(stage_q(_as_list(value)))
+
+    return RegistrySpec(
+        key="leads",
+        label="招商线索",
+        queryset=lambda: Lead.objects.all(),
+        unit_path="unit__path",
+        measure_fields={
+            "intended_investment": "意向投资额",
+            "project__total_investment": "签约项目总投资",
+        },
+        events={
+            "contacted": ("接洽", own_event(LeadStage.CONTACT)),
+            "negotiating": ("洽谈", own_event(LeadStage.NEGOTIATING)),
+            "terminated": ("终止", own_event(LeadStage.TERMINATED)),
+            "signed": ("签约", project_event(Stage.SIGNED)),
+            "landed": ("落地", project_event(Stage.LANDED)),
+            "started": ("开工", project_event(Stage.STARTED)),
+            "in_production": ("投产", project_event(Stage.IN_PRODUCTION)),
+        },
+        filters={
+            "stage": FilterSpec("当前阶段", (str, list), stage_filter),
+            "category": FilterSpec(
+                "项目类别", (str, list), lambda qs, v: qs.filter(category__in=_as_list(v))
+            ),
+            "industry_cluster": FilterSpec(
+                "产业集群", (str, list), lambda qs, v: qs.filter(industry_cluster__in=_as_list(v))
+            ),
+            "intended_investment__gte": FilterSpec(
+                "意向投资额不低于(元)",
+                (int,),
+                lambda qs, v: qs.filter(intended_investment__gte=v),
+            ),
+            "enterprise_tier": FilterSpec(
+                "企业 21152 档次",
+                (str, list),
+                lambda qs, v: qs.filter(enterprise__tier__in=_as_list(v)),
+            ),
+        },
+    )

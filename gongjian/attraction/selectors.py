@@ -1,0 +1,144 @@
+"""Reads for the 招商 pages: the funnel, the lead board, the outreach calendar. Every figure
+comes from the indicator engine; lists come from the scoped querysets."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Case, IntegerField, Q, Value, When
+from django.utils import timezone
+
+from gongjian.common.dates import Period
+from gongjian.indicators.engine import campaign_for, completion, evaluate
+from gongjian.indicators.models import Indicator
+from gongjian.units.models import Unit
+
+from .models import LEAD_CHAIN, Lead, LeadStage, Outreach, stage_q
+
+FUNNEL = [  # (indicator code, label) — the lead funnel, year to date
+    ("leads_contacted", "接洽"),
+    ("leads_signed", "签约"),
+    ("leads_landed", "落地"),
+    ("leads_started", "开工"),
+    ("leads_in_production", "投产"),
+]
+TILES = ["outreach_batches", "enterprises_contacted", "leads_signed_amount"]
+RATES = ["lead_conversion.signed", "lead_conversion.landed", "lead_conversion.started"]
+MATRIX_PREFIX = "matrix_21152."
+
+
+def as_of_for(unit: Unit, today: dt.date | None = None) -> tuple[int, dt.date]:
+    """The year and cut-off date pages show: the campaign's reporting date, else today."""
+    today = today or timezone.localdate()
+    campaign = campaign_for(unit, today.year)
+    if campaign is None:
+        from gongjian.indicators.models import Campaign
+
+        campaign = Campaign.objects.order_by("-year").first()
+        if campaign is not None and not unit.is_within(campaign.root_unit):
+            campaign = None
+    as_of = campaign.default_as_of(today) if campaign else today
+    return as_of.year, as_of
+
+
+@dataclass
+class FunnelView:
+    unit: Unit
+    year: int
+    as_of: dt.date
+    steps: list[dict] = field(default_factory=list)
+    tiles: list[tuple[Indicator, object]] = field(default_factory=list)
+    rates: list[tuple[Indicator, object]] = field(default_factory=list)
+    matrix: list = field(default_factory=list)
+
+
+def funnel(unit: Unit, year: int, as_of: dt.date) -> FunnelView:
+    period = Period.year_to_date(year, as_of)
+    codes = [c for c, _ in FUNNEL] + TILES + RATES
+    by_code = {
+        i.code: i
+        for i in Indicator.objects.filter(
+            Q(code__in=codes) | Q(code__startswith=MATRIX_PREFIX), is_active=True
+        ).select_related("fixed_unit", "base_indicator", "denominator")
+    }
+    view = FunnelView(unit=unit, year=year, as_of=as_of)
+    for code, label in FUNNEL:
+        if code in by_code:
+            view.steps.append(
+                {"code": code, "name": label, "value": evaluate(by_code[code], unit, period)}
+            )
+    view.tiles = [(by_code[c], evaluate(by_code[c], unit, period)) for c in TILES if c in by_code]
+    view.rates = [(by_code[c], evaluate(by_code[c], unit, period)) for c in RATES if c in by_code]
+    view.matrix = [
+        completion(indicator, unit, year, as_of)
+        for code, indicator in sorted(by_code.items(), key=lambda kv: kv[1].sort_order)
+        if code.startswith(MATRIX_PREFIX)
+    ]
+    return view
+
+
+def stage_count(stage: str, unit: Unit, period: Period) -> int:
+    """How many leads of ``unit``'s subtree are at ``stage`` now — through the engine."""
+    indicator = Indicator(
+        code=f"leads_by_stage.{stage}",
+        kind=Indicator.Kind.COMPUTED,
+        registry="leads",
+        measure=Indicator.Measure.COUNT,
+        period_mode=Indicator.PeriodMode.NONE,
+        filters={"stage": stage},
+    )
+    return evaluate(indicator, unit, period)
+
+
+BOARD_COLUMNS = [*LEAD_CHAIN, LeadStage.TERMINATED]
+
+
+def lead_board(leads, unit: Unit, as_of: dt.date, per_column: int = 30) -> list[dict]:
+    """Columns of the board: each stage's leads (overdue next steps first) and its count."""
+    period = Period.year_to_date(as_of.year, as_of)
+    overdue = Case(
+        When(next_step_due__lt=as_of, then=Value(0)), default=Value(1), output_field=IntegerField()
+    )
+    columns = []
+    for stage in BOARD_COLUMNS:
+        rows = list(
+            leads.filter(stage_q([stage]))
+            .annotate(overdue_rank=overdue)
+            .order_by("overdue_rank", "next_step_due", "-contacted_on", "pk")[:per_column]
+        )
+        for lead in rows:
+            lead.is_overdue = bool(
+                lead.next_step_due and lead.next_step_due < as_of and stage not in _DONE
+            )
+        columns.append(
+            {
+                "stage": stage,
+                "label": LeadStage(stage).label,
+                "count": stage_count(stage, unit, period),
+                "leads": rows,
+            }
+        )
+    return columns
+
+
+_DONE = {LeadStage.IN_PRODUCTION, LeadStage.TERMINATED}
+
+
+def month_calendar(outreach, year: int, month: int) -> list[list[dict]]:
+    """Weeks (Monday first) of ``month``, each day with the outreach batches held on it."""
+    rows = outreach.filter(held_on__year=year, held_on__month=month).order_by("held_on", "pk")
+    by_day: dict[dt.date, list[Outreach]] = {}
+    for row in rows:
+        by_day.setdefault(row.held_on, []).append(row)
+    weeks = []
+    for week in calendar.Calendar(firstweekday=0).monthdatescalendar(year, month):
+        weeks.append(
+            [{"day": d, "in_month": d.month == month, "items": by_day.get(d, [])} for d in week]
+        )
+    return weeks
+
+
+def visible_leads(user):
+    return Lead.objects.visible_to(user).select_related("unit", "enterprise", "project")

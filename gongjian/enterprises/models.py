@@ -1,0 +1,195 @@
+"""The enterprise registry (企业库): enterprises, their revenue by year, contacts and the
+21152 matrix tier derived from revenue."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from gongjian.common.validators import validate_credit_code
+from gongjian.units.models import Unit
+from gongjian.units.selectors import WRITE_ROLES, is_office, path_q, scope_paths
+
+YI = 100_000_000
+
+# Legal-form endings that do not tell two enterprises apart.
+_LEGAL_FORMS = ("股份有限公司", "有限责任公司", "有限公司", "股份公司", "公司")
+
+
+def normalise_name(name: str) -> str:
+    """The name duplicates are detected by: NFKC (full-width → half-width), no spaces or
+    punctuation, upper case, without the legal-form ending."""
+    text = unicodedata.normalize("NFKC", name or "").upper()
+    text = re.sub(r"[\s\(\)()\[\]【】·.,,、\-—_]", "", text)
+    for ending in _LEGAL_FORMS:
+        if text.endswith(ending) and len(text) > len(ending):
+            text = text[: -len(ending)]
+            break
+    return text
+
+
+class Tier(models.TextChoices):
+    """The 21152 matrix tiers (by annual revenue, thresholds in ``TierThresholds``)."""
+
+    GE_10BN = "ge_10bn", _("百亿元以上企业")
+    GE_5BN = "ge_5bn", _("50亿元以上企业")
+    GE_1BN = "ge_1bn", _("10亿元以上企业")
+    HIGH_GROWTH = "high_growth", _("亿元以上高成长性企业")
+
+
+class TierThresholds(models.Model):
+    """The revenue thresholds (元) of the 21152 tiers; one row, editable by the office."""
+
+    ge_10bn = models.BigIntegerField(_("百亿元级:营收不低于(元)"), default=100 * YI)
+    ge_5bn = models.BigIntegerField(_("50亿元级:营收不低于(元)"), default=50 * YI)
+    ge_1bn = models.BigIntegerField(_("10亿元级:营收不低于(元)"), default=10 * YI)
+    high_growth = models.BigIntegerField(_("亿元级高成长:营收不低于(元)"), default=1 * YI)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("21152 矩阵门槛")
+        verbose_name_plural = _("21152 矩阵门槛")
+
+    def __str__(self) -> str:
+        return str(_("21152 矩阵门槛"))
+
+    @classmethod
+    def current(cls) -> TierThresholds:
+        return cls.objects.order_by("pk").first() or cls()
+
+    def ordered(self) -> list[tuple[str, int]]:
+        return [
+            (Tier.GE_10BN, self.ge_10bn),
+            (Tier.GE_5BN, self.ge_5bn),
+            (Tier.GE_1BN, self.ge_1bn),
+            (Tier.HIGH_GROWTH, self.high_growth),
+        ]
+
+    def tier_of(self, revenue: int | None) -> str:
+        if revenue is None:
+            return ""
+        for tier, threshold in self.ordered():
+            if revenue >= threshold:
+                return tier
+        return ""
+
+    def clean(self) -> None:
+        values = [v for _, v in self.ordered()]
+        if any(v is None or v <= 0 for v in values):
+            raise ValidationError(_("各档门槛须为正数"))
+        if not all(a > b for a, b in zip(values, values[1:], strict=False)):
+            raise ValidationError(_("门槛须从百亿元级到亿元级依次递减"))
+
+
+class EnterpriseQuerySet(models.QuerySet):
+    def visible_to(self, user) -> EnterpriseQuerySet:
+        """The only way a page, API call or export gets enterprises: the user's units."""
+        if is_office(user):
+            return self
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(path_q(scope_paths(user)))
+
+    def editable_by(self, user) -> EnterpriseQuerySet:
+        if is_office(user):
+            return self
+        return self.filter(path_q(scope_paths(user, WRITE_ROLES)))
+
+
+class Enterprise(models.Model):
+    """An enterprise the city follows: met in outreach, behind a lead, or already local.
+
+    ``tier`` and ``latest_revenue`` mirror the latest ``EnterpriseRevenue`` row and are
+    written only by ``enterprises.services``.
+    """
+
+    name = models.CharField(_("企业名称"), max_length=200)
+    normalized_name = models.CharField(max_length=200, editable=False, db_index=True)
+    credit_code = models.CharField(
+        _("统一社会信用代码"),
+        max_length=18,
+        null=True,
+        blank=True,
+        unique=True,
+        validators=[validate_credit_code],
+    )
+    industry = models.CharField(_("所属行业"), max_length=50, blank=True)
+    cluster = models.CharField(_("产业集群"), max_length=50, blank=True)
+    region = models.CharField(_("所在地区"), max_length=50, blank=True)
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("跟踪服务单位"), on_delete=models.PROTECT, related_name="enterprises"
+    )
+    latest_revenue = models.BigIntegerField(_("最近年度营收(元)"), null=True, editable=False)
+    revenue_year = models.PositiveSmallIntegerField(_("营收年度"), null=True, editable=False)
+    tier = models.CharField(
+        _("21152 矩阵档次"), max_length=20, choices=Tier.choices, blank=True, editable=False
+    )
+    notes = models.TextField(_("备注"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+    objects = EnterpriseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("企业")
+        verbose_name_plural = _("企业")
+        ordering = ["name", "pk"]
+        indexes = [models.Index(fields=["tier"]), models.Index(fields=["unit", "tier"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.credit_code == "":
+            self.credit_code = None
+        self.normalized_name = normalise_name(self.name)
+        if not self.normalized_name:
+            raise ValidationError({"name": _("企业名称不能为空")})
+
+
+class EnterpriseRevenue(models.Model):
+    """An enterprise's operating revenue (营业收入) for a year, in 元."""
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="revenues")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    revenue = models.BigIntegerField(_("营业收入(元)"), validators=[MinValueValidator(0)])
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("企业营收")
+        verbose_name_plural = _("企业营收")
+        ordering = ["enterprise", "-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "year"], name="revenue_one_per_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id} {self.year}: {self.revenue}"
+
+
+class EnterpriseContact(models.Model):
+    """A person at an enterprise the units talk to."""
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(_("联系人"), max_length=50)
+    title = models.CharField(_("职务"), max_length=100, blank=True)
+    phone = models.CharField(_("电话"), max_length=30, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("企业联系人")
+        verbose_name_plural = _("企业联系人")
+        ordering = ["enterprise", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.title}".strip()

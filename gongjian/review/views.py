@@ -1,0 +1,186 @@
+"""Pages of the year review: the drafted 十大高频词 with its word cloud, the .docx, the
+corpus documents and the office's user dictionary. Thin: selectors read, services write."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from gongjian.common.errors import ConflictError, messages_of
+from gongjian.units.selectors import can_write_unit, is_office, units_visible_to
+
+from . import services
+from .exports import review_docx
+from .forms import DictionaryForm, UploadForm
+from .models import DictionaryTerm
+from .selectors import compose_review, documents_visible_to, drafts_visible_to
+
+
+def _year(request) -> int:
+    try:
+        return int(request.GET.get("year") or request.POST.get("year") or timezone.localdate().year)
+    except ValueError as exc:
+        raise Http404 from exc
+
+
+def _unit(request):
+    """The unit asked for (within the user's scope, else 404) or the user's top unit."""
+    visible = units_visible_to(request.user)
+    ref = request.GET.get("unit") or request.POST.get("unit")
+    if ref:
+        if not str(ref).isdigit():
+            raise Http404
+        return get_object_or_404(visible, pk=int(ref))
+    unit = visible.order_by("depth", "pk").first()
+    if unit is None:
+        raise Http404
+    return unit
+
+
+def _items(review) -> list[dict]:
+    return [
+        {
+            "term": t.term,
+            "paragraph": t.paragraph,
+            "quotes": [vars(q) for q in t.quotes],
+            "figures": [vars(f) for f in t.figures],
+        }
+        for t in review.terms
+    ]
+
+
+@login_required
+def review_page(request):
+    year, unit = _year(request), _unit(request)
+    review = compose_review(year, unit, user=request.user)
+    draft = drafts_visible_to(request.user).filter(year=year, unit=unit).first()
+    items = draft.items if draft else _items(review)
+    context = {
+        "year": year,
+        "unit": unit,
+        "review": review,
+        "draft": draft,
+        "items": items,
+        "drafted": {t.term: t for t in review.terms},
+        "cloud": review.cloud,
+        "can_edit": can_write_unit(request.user, unit),
+    }
+    return render(request, "review/review.html", context)
+
+
+@login_required
+@require_POST
+def draft_save(request):
+    year, unit = _year(request), _unit(request)
+    if not can_write_unit(request.user, unit):
+        raise Http404
+    review = compose_review(year, unit, user=request.user)
+    items = _items(review)
+    for index, item in enumerate(items):
+        edited = request.POST.get(f"paragraph-{index}")
+        if edited is not None:
+            item["paragraph"] = edited.strip()
+    try:
+        version = request.POST.get("version")
+        services.draft_save(
+            actor=request.user,
+            unit=unit,
+            year=year,
+            as_of=review.as_of,
+            title=request.POST.get("title") or review.title,
+            items=items,
+            expected_version=int(version) if version and version.isdigit() else None,
+        )
+        messages.success(request, _("已保存年度总结稿"))
+    except ConflictError as exc:
+        messages.error(request, exc.message)
+    except ValidationError as exc:
+        messages.error(request, ";".join(messages_of(exc)))
+    return redirect(f"{request.path.rsplit('draft/', 1)[0]}?year={year}&unit={unit.pk}")
+
+
+@login_required
+def review_download(request):
+    year, unit = _year(request), _unit(request)
+    draft = drafts_visible_to(request.user).filter(year=year, unit=unit).first()
+    if draft is not None:
+        title, as_of, items = draft.title, draft.as_of, draft.items
+    else:
+        review = compose_review(year, unit, user=request.user)
+        title, as_of, items = review.title, review.as_of, _items(review)
+    data = review_docx(title, f"{as_of:%Y-%m-%d}", items)
+    response = HttpResponse(
+        data,
+        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+    response["Content-Disposition"] = f'attachment; filename="review-{year}-{unit.pk}.docx"'
+    return response
+
+
+@login_required
+def documents(request):
+    year, unit = _year(request), _unit(request)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        if not can_write_unit(request.user, unit):
+            raise Http404
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                services.document_upload(
+                    actor=request.user,
+                    unit=unit,
+                    year=year,
+                    dated_on=form.cleaned_data["dated_on"],
+                    file_name=upload.name,
+                    data=upload.read(),
+                    title=form.cleaned_data["title"],
+                    source=form.cleaned_data["source"],
+                )
+                messages.success(request, _("已加入语料"))
+                return redirect(f"{request.path}?year={year}&unit={unit.pk}")
+            except ValidationError as exc:
+                form.add_error(None, ";".join(messages_of(exc)))
+    docs = (
+        documents_visible_to(request.user)
+        .filter(year=year, unit__path__startswith=unit.path)
+        .select_related("unit")
+        .defer("text")
+    )
+    context = {
+        "year": year,
+        "unit": unit,
+        "form": form,
+        "documents": docs,
+        "can_edit": can_write_unit(request.user, unit),
+    }
+    return render(request, "review/documents.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def dictionary(request):
+    if not is_office(request.user):
+        raise Http404
+    form = DictionaryForm(request.POST or None)
+    if request.method == "POST":
+        delete = request.POST.get("delete")
+        try:
+            if delete:
+                term = get_object_or_404(DictionaryTerm, pk=delete)
+                services.dictionary_term_delete(actor=request.user, term=term)
+                return redirect(request.path)
+            if form.is_valid():
+                services.dictionary_term_set(actor=request.user, **form.cleaned_data)
+                return redirect(request.path)
+        except (ValidationError, PermissionDenied) as exc:
+            form.add_error(
+                None, ";".join(messages_of(exc)) if isinstance(exc, ValidationError) else str(exc)
+            )
+    context = {"form": form, "terms": DictionaryTerm.objects.all()}
+    return render(request, "review/dictionary.html", context, status=400 if form.errors else 200)

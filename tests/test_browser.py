@@ -1,0 +1,171 @@
+"""The pages in a real browser: Playwright for Python driving Debian's Chromium.
+
+Screenshots of each main page at desktop and phone widths go to var/screenshots/.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from gongjian.projects.models import Project
+from gongjian.units.models import Unit, User
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = [
+    pytest.mark.skipif(CHROMIUM is None, reason="没有找到 Chromium(apt-get install chromium)"),
+    pytest.mark.skipif(
+        not (settings.PROJECT_DIR / "vendor" / "echarts" / "echarts.min.js").exists(),
+        reason="前端资源未安装(make assets)",
+    ),
+]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SHOTS = Path(settings.PROJECT_DIR) / "var" / "screenshots"
+PASSWORD = "browser-test-pass-1"
+SIZES = {"desktop": (1366, 900), "phone": (390, 844)}
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
+    # between page actions are still synchronous.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def _login(browser, live_server, username, size="desktop"):
+    user = User.objects.get(username=username)
+    user.set_password(PASSWORD)
+    user.save(update_fields=["password"])
+    width, height = SIZES[size]
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+    page = context.new_page()
+    foreign = []
+    page.on(
+        "request",
+        lambda r: (
+            foreign.append(r.url)
+            if not r.url.startswith(live_server.url) and not r.url.startswith("data:")
+            else None
+        ),
+    )
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    return page, foreign
+
+
+def _shot(page, name):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_timeout(600)  # ECharts animations
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_roles_in_chromium(browser, live_server, demo):
+    linghe = Unit.objects.get(code="210703")
+    # 1. operator submits a progress report; the dashboard changes
+    page, foreign = _login(browser, live_server, "linghe_op")
+    page.goto(f"{live_server.url}/?unit={linghe.pk}")
+    tile = '[data-testid="tile-completed_investment"]'
+    before = int(page.get_attribute(tile, "data-value"))
+    page.goto(f"{live_server.url}/dispatch/?unit={linghe.pk}&period=2024-10")
+    from gongjian.common.dates import Period
+    from gongjian.web.selectors import due_projects
+
+    missing = [
+        p
+        for p in due_projects(
+            User.objects.get(username="linghe_op"), linghe, Period.month(2024, 10)
+        )
+        if not p.reported and p.total_investment - p.completed_investment >= 100_000
+    ]
+    assert missing, "凌河区 2024-10 没有未报送的项目"
+    page.locator(f'li.todo[data-project="{missing[0].pk}"] a[role=button]').click()
+    page.fill("#id_investment_this_period", "10")
+    page.fill("#id_progress_text", "主体结构施工")
+    page.click("button:has-text('报送')")
+    page.wait_for_load_state("networkidle")
+    assert "已报送" in page.inner_text(".gj-flash")
+    page.goto(f"{live_server.url}/?unit={linghe.pk}")
+    assert int(page.get_attribute(tile, "data-value")) == before + 100_000
+    # another district's project by URL: 404
+    other = Project.objects.filter(unit__code="210726").first()
+    response = page.goto(f"{live_server.url}/projects/{other.pk}/")
+    assert response.status == 404
+    assert foreign == []
+    page.context.close()
+
+    # 2. leader sees only assigned projects
+    leader = User.objects.get(username="li_qiang")
+    page, foreign = _login(browser, live_server, "li_qiang")
+    page.goto(f"{live_server.url}/projects/")
+    names = set(page.locator("table.gj-table tbody td:nth-child(2) a").all_inner_texts())
+    assert names and names <= set(
+        Project.objects.filter(leader=leader).values_list("name", flat=True)
+    )
+    page.goto(f"{live_server.url}/baobao/")
+    _shot(page, "baobao-desktop")
+    page.context.close()
+
+    # 3. office opens the map and clicks a district
+    page, foreign = _login(browser, live_server, "office")
+    page.goto(f"{live_server.url}/map/")
+    page.wait_for_function("window.gongjianMap !== undefined")
+    page.wait_for_timeout(800)
+    _shot(page, "map-clicked-before")
+    x, y = page.evaluate(
+        """() => { const c = window.gongjianMap;
+        // hide the project points (legend) so that the click lands on the district itself
+        c.getOption().series.slice(1).forEach(s => c.dispatchAction({type: 'legendUnSelect', name: s.name})); const box = document.getElementById('gj-map').getBoundingClientRect();
+        const p = c.convertToPixel({geoIndex: 0}, [122.12, 41.69]); return [box.left + p[0], box.top + p[1]]; }"""
+    )
+    page.mouse.click(x, y)
+    page.wait_for_timeout(300)
+    assert "黑山县" in page.inner_text('[data-testid="region-info"]')
+    assert foreign == []
+    page.context.close()
+
+    # 4. screenshots of each main page at desktop and phone widths
+    for size in SIZES:
+        page, foreign = _login(browser, live_server, "office", size)
+        for name, url in [
+            ("dashboard", "/"),
+            ("projects", "/projects/?ordering=-total_investment"),
+            (
+                "project",
+                f"/projects/{Project.objects.filter(reports__isnull=False).order_by('-total_investment').first().pk}/",
+            ),
+            ("dispatch", "/dispatch/"),
+            ("map", "/map/"),
+            ("rankings", "/rankings/"),
+            ("targets", "/targets/"),
+        ]:
+            response = page.goto(f"{live_server.url}{url}")
+            assert response.status == 200, url
+            page.wait_for_load_state("networkidle")
+            _shot(page, f"{name}-{size}")
+        assert foreign == [], foreign
+        page.context.close()
+    page, _ = _login(browser, live_server, "linghe_op", "phone")
+    page.goto(f"{live_server.url}/dispatch/?unit={linghe.pk}&period=2024-10")
+    _shot(page, "dispatch-operator-phone")
+    page.context.close()
