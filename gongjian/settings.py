@@ -44,6 +44,9 @@ INSTALLED_APPS = [
     "gongjian.attraction",
     "gongjian.reports",
     "gongjian.review",
+    "gongjian.inspections",
+    "gongjian.appeals",
+    "gongjian.policies",
     "gongjian.web",
     "gongjian.demo",
 ]

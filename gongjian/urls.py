@@ -12,5 +12,8 @@ urlpatterns = [
     path("review/", include("gongjian.review.urls")),
     path("attraction/", include("gongjian.attraction.urls")),
     path("enterprises/", include("gongjian.enterprises.urls")),
+    path("inspections/", include("gongjian.inspections.urls")),
+    path("appeals/", include("gongjian.appeals.urls")),
+    path("policies/", include("gongjian.policies.urls")),
     path("", include("gongjian.web.urls")),
 ]

@@ -78,8 +78,19 @@ def user_create(
 
 
 OFFICE_GROUP = "攻坚办"
-OFFICE_APPS = ("units", "projects", "indicators", "enterprises", "attraction", "reports",
-               "review", "web")
+OFFICE_APPS = (
+    "units",
+    "projects",
+    "indicators",
+    "enterprises",
+    "attraction",
+    "reports",
+    "review",
+    "web",
+    "inspections",
+    "appeals",
+    "policies",
+)
 
 
 def office_group() -> Group:
