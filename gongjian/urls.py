@@ -15,5 +15,6 @@ urlpatterns = [
     path("inspections/", include("gongjian.inspections.urls")),
     path("appeals/", include("gongjian.appeals.urls")),
     path("policies/", include("gongjian.policies.urls")),
+    path("open311/v2/", include("gongjian.appeals.open311_urls")),
     path("", include("gongjian.web.urls")),
 ]

@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.conf import settings
+from django.utils import translation
 
 from gongjian.demo.loader import CITY_CODE, is_loaded, load_demo
 from gongjian.units.models import Unit
@@ -29,6 +31,15 @@ def demo(_demo_loaded, db):
     if not is_loaded():  # a transactional test flushed the database: load again
         load_demo(log=lambda message: None)
     return Unit.objects.get(code=CITY_CODE)
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the product's default language: a request that switched to
+    English (LocaleMiddleware activates it on the thread) must not leak into the next."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

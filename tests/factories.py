@@ -509,3 +509,99 @@ def libreoffice_convert(source, fmt: str, outdir):
     out = outdir / (source.stem + "." + fmt.split(":")[0])
     assert out.exists(), f"LibreOffice did not write {out}"
     return out
+
+
+# --- 拉练 inspection tours ----------------------------------------------------------------
+
+
+def build_tour(world: CityWorld, *, panel: list[User] | None = None, name: str = "一季度拉练"):
+    """A tour of ``world``'s two projects scored on a three-criterion form (weights 50/30/20,
+    ranges 0–10, 0–10 and 60–100); the tour is open for scoring."""
+    from gongjian.inspections import services as inspection_services
+
+    form = inspection_services.score_form_create(
+        actor=world.office,
+        name=f"{name}评分表{world.city.code}",
+        criteria_text="项目进度,50,10\n投资强度,30,10\n观感质量,20,100,60",
+    )
+    tour = inspection_services.tour_create(
+        actor=world.office,
+        name=name,
+        year=world.year,
+        quarter=2,
+        starts_on=world.day(6, 10),
+        ends_on=world.day(6, 12),
+        form=form,
+        route="甲区 → 乙区",
+        panel=panel or [world.leader],
+    )
+    inspection_services.stop_add(
+        actor=world.operator_a, tour=tour, project=world.project_a, kind="new_start"
+    )
+    inspection_services.stop_add(
+        actor=world.operator_b, tour=tour, project=world.project_b, kind="new_start"
+    )
+    inspection_services.tour_start_scoring(actor=world.office, tour=tour)
+    return tour
+
+
+# --- 12345 appeals and 免申即享 policies ----------------------------------------------
+
+
+class AppealCategoryFactory(factory.django.DjangoModelFactory):
+    """An appeal category made by ``category_define``."""
+
+    class Meta:
+        model = "appeals.AppealCategory"
+
+    code = factory.Sequence(lambda n: f"test-category-{n}")
+    name = factory.Sequence(lambda n: f"测试诉求类别{n}")
+    default_unit = None
+    sla_days = 5
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from gongjian.appeals import services as appeal_services
+
+        return appeal_services.category_define(actor=None, **kwargs)
+
+
+class AppealFactory(factory.django.DjangoModelFactory):
+    """An appeal received (受理) by ``appeal_receive`` at ``intake_unit``."""
+
+    class Meta:
+        model = "appeals.Appeal"
+
+    category = factory.SubFactory(AppealCategoryFactory)
+    title = factory.Sequence(lambda n: f"测试诉求{n}")
+    content = "路灯不亮,请尽快维修"
+    intake_unit = factory.SubFactory(CityFactory)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from gongjian.appeals import services as appeal_services
+
+        return appeal_services.appeal_receive(actor=None, **kwargs)
+
+
+class PolicyFactory(factory.django.DjangoModelFactory):
+    """A published 免申即享 policy made by ``policy_create`` (+ ``policy_set_status``)."""
+
+    class Meta:
+        model = "policies.Policy"
+
+    code = factory.Sequence(lambda n: f"TEST-ZC-{n:04d}")
+    name = factory.Sequence(lambda n: f"测试惠企政策{n}")
+    unit = factory.SubFactory(CityFactory)
+    rules = factory.LazyFunction(dict)
+    benefit = factory.LazyFunction(lambda: {"amount": 100000})
+    valid_from = factory.LazyFunction(lambda: dt.date(timezone.localdate().year - 1, 1, 1))
+
+    @classmethod
+    def _create(cls, model_class, *args, status="published", **kwargs):
+        from gongjian.policies import services as policy_services
+
+        policy = policy_services.policy_create(actor=None, **kwargs)
+        if status != "draft":
+            policy_services.policy_set_status(actor=None, policy=policy, status=status)
+        return policy

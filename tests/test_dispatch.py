@@ -54,7 +54,7 @@ def test_figures_come_from_the_engine(demo, october):
     assert value == FACT["value"]
     assert f"全市新签约亿元以上项目{value}个" in text
     assert "锦州市重点项目建设调度通报" in text and "〔2024〕10号" in text
-    scheme = RankingScheme.objects.get(year=2024)
+    scheme = RankingScheme.objects.get(code="2024-county-race")
     rows = engine.ranking(scheme, Period.year_to_date(2024, dt.date(2024, 10, 31)))
     assert f"第1名  {rows[0].unit.name}  {rows[0].score:.2f}分" in text
     assert f"第{rows[-1].rank}名  {rows[-1].unit.name}" in text

@@ -7,9 +7,11 @@ regenerate with ``gongjian openapi > docs/openapi.json``).
 from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
 
+from gongjian.appeals.api import router as appeals_router
 from gongjian.attraction.api import router as attraction_router
 from gongjian.enterprises.api import router as enterprises_router
 from gongjian.indicators.api import router as indicators_router
+from gongjian.policies.api import router as policies_router
 from gongjian.projects.api import router as projects_router
 from gongjian.units.api import router as units_router
 
@@ -50,3 +52,5 @@ api.add_router("", projects_router)
 api.add_router("", indicators_router)
 api.add_router("", enterprises_router)
 api.add_router("", attraction_router)
+api.add_router("", appeals_router)
+api.add_router("", policies_router)

@@ -1,4 +1,16 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "appeals"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.board, name="board"),
+    path("list/", views.appeal_list, name="list"),
+    path("export.xlsx", views.appeal_export, name="export"),
+    path("import/", views.appeal_import, name="import"),
+    path("import/template.xlsx", views.appeal_import_template, name="import_template"),
+    path("new/", views.appeal_create, name="create"),
+    path("calendar/", views.calendar, name="calendar"),
+    path("<int:pk>/", views.appeal_detail, name="detail"),
+    path("<int:pk>/step/", views.appeal_step, name="step"),
+]

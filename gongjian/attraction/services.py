@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -17,7 +17,7 @@ from gongjian.enterprises.models import Enterprise
 from gongjian.projects import services as project_services
 from gongjian.projects.models import Project, Stage
 from gongjian.units.models import Unit, User
-from gongjian.units.selectors import can_write_unit
+from gongjian.units.selectors import require_write
 
 from .models import (
     LEAD_CHAIN,
@@ -41,10 +41,6 @@ LEAD_EDITABLE = (
     "next_step_due",
 )
 
-
-def _require_write(actor: User | None, unit: Unit) -> None:
-    if actor is not None and not can_write_unit(actor, unit):
-        raise PermissionDenied(f"无权修改“{unit}”的数据")
 
 
 def _visible_enterprises(actor: User | None, enterprises) -> list[Enterprise]:
@@ -80,7 +76,7 @@ def outreach_create(
     notes: str = "",
 ) -> Outreach:
     """Record an outreach batch and the enterprises met."""
-    _require_write(actor, unit)
+    require_write(actor, unit)
     if held_on > timezone.localdate():
         raise ValidationError({"held_on": f"日期 {held_on} 晚于今天,不能登记尚未开展的活动"})
     outreach = Outreach(
@@ -105,7 +101,7 @@ def outreach_add_enterprises(
     *, actor: User | None, outreach: Outreach, enterprises, note: str = ""
 ) -> int:
     """Add enterprises met in the batch (those already there are left alone)."""
-    _require_write(actor, outreach.unit)
+    require_write(actor, outreach.unit)
     enterprises = _visible_enterprises(actor, enterprises)
     have = set(outreach.contacts.values_list("enterprise_id", flat=True))
     added = 0
@@ -136,7 +132,7 @@ def lead_create(
     **fields,
 ) -> Lead:
     """Open a lead at 接洽 on ``contacted_on``."""
-    _require_write(actor, unit)
+    require_write(actor, unit)
     _visible_enterprises(actor, [enterprise])
     if contacted_on > timezone.localdate():
         raise ValidationError({"contacted_on": f"日期 {contacted_on} 晚于今天"})
@@ -167,7 +163,7 @@ def lead_update(*, actor: User | None, lead: Lead, **fields) -> Lead:
     unknown = set(fields) - set(LEAD_EDITABLE)
     if unknown:
         raise ValidationError({f: "该字段不能直接修改" for f in sorted(unknown)})
-    _require_write(actor, lead.unit)
+    require_write(actor, lead.unit)
     locked = Lead.objects.select_for_update().get(pk=lead.pk)
     for name, value in fields.items():
         setattr(locked, name, value)
@@ -219,7 +215,7 @@ def lead_transition(
     actor's scope); 落地 and later are recorded on the project. Refuses impossible moves
     with a Chinese message and changes nothing.
     """
-    _require_write(actor, lead.unit)
+    require_write(actor, lead.unit)
     locked = Lead.objects.select_for_update(of=("self",)).select_related("project").get(pk=lead.pk)
     try:
         target = LeadStage(to_stage)

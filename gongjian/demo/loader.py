@@ -49,6 +49,9 @@ from gongjian.web.services import map_config_set
 from . import geo
 from . import plan as P
 from .attraction import load_attraction, remove_attraction
+from .mechanisms import load_mechanisms, remove_mechanisms
+from .review import load_review, remove_review
+from .services import load_services, remove_services
 
 DATA = Path(__file__).parent / "data"
 FACTS_FILE = DATA / "jinzhou-2024-facts.yaml"
@@ -220,6 +223,19 @@ FIRMS = [
     "瑞丰",
     "鑫源",
 ]
+PROBLEM_TEXT = {  # how units word their problems (要素保障), a few ways each
+    "land": ["建设用地指标尚未落实,需协调办理用地预审", "土地组卷报批进度滞后,影响开工",
+             "项目用地存在权属争议,需属地政府协调"],
+    "approval": ["施工许可手续尚未办结,需住建部门并联审批", "规划许可调整未获批复",
+                 "能评报告待省级部门审查"],
+    "funds": ["项目资本金到位不足,申请专项债券支持", "银行贷款审批周期长,建设资金紧张",
+              "中央预算内投资尚未下达"],
+    "utilities": ["施工用电外线工程未完成,需供电公司加快接入", "供水管网未敷设到厂区",
+                  "天然气管线接入方案待确定"],
+    "demolition": ["征收范围内尚有住户未签约", "地上附着物补偿标准存在分歧"],
+    "environment": ["环评批复待生态环境部门审批", "排污总量指标需统筹调剂"],
+    "other": ["施工队伍和技术工人短缺", "设备采购周期延长,影响投产时间"],
+}
 PROGRESS_TEXT = [
     "土建施工",
     "主体结构施工",
@@ -259,7 +275,10 @@ def remove_demo(*, log=print) -> None:
         if city is None:
             return
         units = Unit.objects.subtree(city)
+        remove_services(units)
+        remove_mechanisms(units)
         remove_attraction(units)
+        remove_review(city)
         Project.objects.filter(unit__in=units).delete()
         RankingItem.objects.filter(scheme__parent_unit__in=units).delete()
         RankingScheme.objects.filter(parent_unit__in=units).delete()
@@ -297,6 +316,9 @@ class _Loader:
         self.reported_values()
         self.ranking()
         load_attraction(self)
+        load_review(self)
+        load_services(self)
+        load_mechanisms(self)
         self.log(
             f"已加载锦州 2024 演示数据:{Project.objects.filter(unit__path__startswith=self.city.path).count()} 个项目"
         )
@@ -485,7 +507,9 @@ class _Loader:
                 total_investment=item.amount,
                 latitude=lat,
                 longitude=lon,
-                description=f"{name},总投资{item.amount / P.YI:.2f}亿元。",
+                description=(
+                    f"{item.name},总投资{item.amount / P.YI:.2f}亿元。" if item.name else ""
+                ),
             )
             last = None
             for stage, day in item.events:
@@ -599,7 +623,7 @@ class _Loader:
                     Problem(
                         project_id=project.pk,
                         kind=kind,
-                        description=f"{project.name}:{Problem.Kind(kind).label}问题待协调解决",
+                        description=rng.choice(PROBLEM_TEXT[kind]),
                         owner_unit=project.responsible_unit,
                         leader=project.leader,
                         raised_on=raised,

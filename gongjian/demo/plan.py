@@ -115,7 +115,7 @@ COHORTS = [
 NAMED = [
     ("国机达远零碳产业园一期", "A", "SLT", None, 56 * YI, "industry", None),
     ("黑山300MW风电项目", "A", "SLT", "210726", None, "infrastructure", None),
-    ("锦州港30万吨级航道改扩建项目", "A", "T", None, None, "infrastructure", None),
+    ("锦州港30万吨级航道改扩建项目", "A", "T", "zone", None, "infrastructure", None),
     ("锦州智谷", "B", "T", LINGHE, None, "commerce", None),
     ("锦州石化40万吨/年针状焦装置", "B", "R", "210702", None, "industry", "in_production"),
     ("宏拓科技二期7000吨铝制品深加工项目", "B", "R", "210711", None, "industry", "completed"),

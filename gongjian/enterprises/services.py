@@ -7,17 +7,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from gongjian.units.models import Unit, User
-from gongjian.units.selectors import can_write_unit, is_office
+from gongjian.units.selectors import is_office, require_write
 
 from .models import Enterprise, EnterpriseContact, EnterpriseRevenue, TierThresholds
 from .selectors import duplicates_of
 
 EDITABLE_FIELDS = ("name", "credit_code", "industry", "cluster", "region", "unit", "notes")
 
-
-def _require_write(actor: User | None, unit: Unit) -> None:
-    if actor is not None and not can_write_unit(actor, unit):
-        raise PermissionDenied(f"无权修改“{unit}”的数据")
 
 
 def _refuse_duplicates(actor: User | None, enterprise: Enterprise) -> None:
@@ -57,7 +53,7 @@ def enterprise_create(
     **fields,
 ) -> Enterprise:
     """Register an enterprise; refuses a credit code or normalised name already there."""
-    _require_write(actor, unit)
+    require_write(actor, unit)
     enterprise = Enterprise(name=name, unit=unit, credit_code=credit_code or None, **fields)
     enterprise.full_clean(validate_unique=False)  # duplicates: the clearer check below
     _refuse_duplicates(actor, enterprise)
@@ -75,9 +71,9 @@ def enterprise_update(*, actor: User | None, enterprise: Enterprise, **fields) -
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError({f: "该字段不能直接修改" for f in sorted(unknown)})
-    _require_write(actor, enterprise.unit)
+    require_write(actor, enterprise.unit)
     if "unit" in fields:
-        _require_write(actor, fields["unit"])
+        require_write(actor, fields["unit"])
     locked = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
     for name, value in fields.items():
         setattr(locked, name, value)
@@ -93,7 +89,7 @@ def enterprise_revenue_set(
     *, actor: User | None, enterprise: Enterprise, year: int, revenue: int
 ) -> EnterpriseRevenue:
     """Record (or correct) a year's revenue; the tier follows the latest year."""
-    _require_write(actor, enterprise.unit)
+    require_write(actor, enterprise.unit)
     if not 1990 <= int(year) <= 2100:
         raise ValidationError({"year": f"年度 {year} 超出范围(1990–2100)"})
     row = EnterpriseRevenue.objects.filter(enterprise=enterprise, year=year).first()
@@ -116,7 +112,7 @@ def enterprise_revenue_set(
 def enterprise_contact_add(
     *, actor: User | None, enterprise: Enterprise, name: str, title: str = "", phone: str = ""
 ) -> EnterpriseContact:
-    _require_write(actor, enterprise.unit)
+    require_write(actor, enterprise.unit)
     contact = EnterpriseContact(enterprise=enterprise, name=name, title=title, phone=phone)
     contact.full_clean()
     contact._history_user = actor

@@ -64,17 +64,28 @@ def evaluate(indicator: Indicator, unit: Unit, period: Period) -> Value:
     if indicator.kind == Indicator.Kind.RATIO:
         numerator = evaluate(indicator.base_indicator, scope, period)
         denominator = evaluate(indicator.denominator, scope, period)
-        if numerator is None or not denominator:
-            return None
-        return (Decimal(numerator) / Decimal(denominator)).quantize(Decimal("0.0001"))
+        return ratio_value(numerator, denominator)
     if indicator.kind == Indicator.Kind.COMPLETION:
         rate = completion(indicator.base_indicator, scope, period.year, period.end).rate
         return None if rate is None else Decimal(str(round(rate, 4)))
     return checkpoint_status(indicator.checkpoint, scope, period.year, period.end)
 
 
+def ratio_value(numerator: Value, denominator: Value) -> Decimal | None:
+    """A ratio indicator's value: numerator ÷ denominator to four places; None without a
+    denominator."""
+    if numerator is None or not denominator:
+        return None
+    return (Decimal(numerator) / Decimal(denominator)).quantize(Decimal("0.0001"))
+
+
 def evaluate_by_unit(indicator: Indicator, units: list[Unit], period: Period) -> dict[int, Value]:
-    """Values for several units at once: one grouped query, rolled up the unit tree."""
+    """Values for several units at once: one grouped query, rolled up the unit tree (a
+    ratio: one for its numerator and one for its denominator)."""
+    if indicator.kind == Indicator.Kind.RATIO and indicator.fixed_unit_id is None:
+        numerators = evaluate_by_unit(indicator.base_indicator, units, period)
+        denominators = evaluate_by_unit(indicator.denominator, units, period)
+        return {u.pk: ratio_value(numerators[u.pk], denominators[u.pk]) for u in units}
     if indicator.kind != Indicator.Kind.COMPUTED:
         return {u.pk: evaluate(indicator, u, period) for u in units}
     spec, qs = _computed_queryset(indicator, period)
@@ -270,11 +281,22 @@ def _score_period(
     total_weight = float(sum(i.weight for i in items)) or 1.0
     for item in items:
         values = evaluate_by_unit(item.indicator, units, period)
-        top = max((float(v) for v in values.values() if v is not None), default=0.0)
+        samples = _samples(item, units, period)
+        small = {pk for pk, n in samples.items() if (n or 0) < item.min_sample}
+        top = max(
+            (float(v) for pk, v in values.items() if v is not None and pk not in small),
+            default=0.0,
+        )
         for unit in units:
             value = values[unit.pk]
             target = targets.get((item.indicator_id, unit.pk))
-            if item.scoring == RankingItem.Scoring.COMPLETION and target:
+            if unit.pk in small:
+                # too few cases to rank on a rate: one appeal closed is not 100 % of anything
+                rate, score = None, 0.0
+            elif item.scoring == RankingItem.Scoring.RATIO:
+                rate = None
+                score = min(float(value or 0), 1.0) * 100
+            elif item.scoring == RankingItem.Scoring.COMPLETION and target:
                 rate = min(float(Decimal(value or 0) / target), float(item.cap))
                 score = rate * 100
             else:
@@ -289,6 +311,8 @@ def _score_period(
                 "score": round(score, 2),
                 "weight": float(item.weight),
                 "weighted": round(weighted, 2),
+                "sample": samples.get(unit.pk),
+                "insufficient": unit.pk in small,
             }
             rows[unit.pk].score += weighted
     ordered = sorted(
@@ -301,11 +325,27 @@ def _score_period(
     return rows
 
 
+def _samples(item: RankingItem, units: list[Unit], period: Period) -> dict[int, Value]:
+    """The sample behind a rate for each unit (a ratio's denominator, e.g. appeals
+    received), when the item sets a minimum sample; empty otherwise."""
+    indicator = item.indicator
+    if not item.min_sample:
+        return {}
+    basis = indicator.denominator if indicator.kind == Indicator.Kind.RATIO else indicator
+    if basis is None:
+        return {}
+    return evaluate_by_unit(basis, units, period)
+
+
 def ranking(
     scheme: RankingScheme, period: Period, previous: Period | None = None
 ) -> list[RankingRow]:
     """Rank the scheme's units for ``period``; with ``previous``, each row's movement."""
-    items = list(scheme.items.select_related("indicator", "indicator__fixed_unit"))
+    items = list(
+        scheme.items.select_related(
+            "indicator", "indicator__fixed_unit", "indicator__denominator"
+        )
+    )
     units = ranking_units(scheme)
     rows = _score_period(scheme, items, units, period)
     if previous is not None:

@@ -44,6 +44,11 @@ class Campaign(models.Model):
         default=5,
         help_text=_("每月进度须在月末后该天数内报送"),
     )
+    problem_escalation_days = models.PositiveSmallIntegerField(
+        _("问题逐级升级间隔(天)"),
+        default=7,
+        help_text=_("问题逾期即升至包保领导;在包保领导处再逾期该天数后升至市攻坚办督办"),
+    )
 
     history = HistoricalRecords()
 
@@ -258,6 +263,13 @@ class RankingItem(models.Model):
     )
     cap = models.DecimalField(
         _("完成率封顶"), max_digits=5, decimal_places=2, default=Decimal("1.2")
+    )
+    min_sample = models.PositiveIntegerField(
+        _("最少样本数"),
+        default=0,
+        help_text=_(
+            "比率指标:分母(如受理量)少于该数的单位不参与本项排名,得 0 分并标注样本不足"
+        ),
     )
 
     class Meta:

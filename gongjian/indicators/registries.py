@@ -189,15 +189,57 @@ def _progress_registry() -> RegistrySpec:
     )
 
 
+def _obligation_registry() -> RegistrySpec:
+    """双高 cadence: the reports projects owed (``projects.ReportObligation``); with
+    ``{"status": "missing"}`` an indicator counts the missing ones against the unit."""
+    from gongjian.projects.models import ProgressReport, ReportObligation
+
+    def due(qs: QuerySet, period: Period) -> QuerySet:
+        return qs.filter(due_on__gte=period.start, due_on__lte=period.end)
+
+    def status(qs: QuerySet, value) -> QuerySet:
+        met = Exists(
+            ProgressReport.objects.filter(
+                project_id=OuterRef("project_id"), period_start=OuterRef("period_start")
+            )
+        )
+        return qs.filter(~met) if value == "missing" else qs.filter(met)
+
+    return RegistrySpec(
+        key="report_obligations",
+        label="调度报送义务",
+        queryset=lambda: ReportObligation.objects.all(),
+        unit_path="project__unit__path",
+        measure_fields={},
+        events={"due": ("报送截止", due)},
+        filters={
+            "status": FilterSpec("报送情况(missing 未报 / reported 已报)", (str,), status),
+            "cadence": FilterSpec(
+                "调度频次", (str, list), lambda qs, v: qs.filter(cadence__in=_as_list(v))
+            ),
+        },
+    )
+
+
 def _register_builtin() -> None:
     register(_project_registry())
     register(_progress_registry())
+    register(_obligation_registry())
     from gongjian.attraction.registries import lead_registry, outreach_registry
     from gongjian.enterprises.registries import enterprise_registry
 
     register(enterprise_registry())
     register(outreach_registry())
     register(lead_registry())
+    from gongjian.appeals.registries import appeal_registry
+    from gongjian.policies.registries import grant_registry, policy_registry
+
+    register(appeal_registry())
+    register(policy_registry())
+    register(grant_registry())
+    from gongjian.inspections.registries import tour_result_registry
+
+    register(tour_result_registry())
 
 
 def validate_definition(indicator) -> None:

@@ -1,7 +1,18 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Batch, EscalationRule, Problem, ProgressReport, Project, StageTransition, Tag
+from .models import (
+    Batch,
+    CadenceRule,
+    EscalationEvent,
+    EscalationRule,
+    Problem,
+    ProgressReport,
+    Project,
+    ReportObligation,
+    StageTransition,
+    Tag,
+)
 
 
 class StageTransitionInline(admin.TabularInline):
@@ -60,3 +71,23 @@ class ProblemAdmin(SimpleHistoryAdmin):
 admin.site.register(Tag)
 admin.site.register(Batch)
 admin.site.register(EscalationRule, SimpleHistoryAdmin)
+
+
+@admin.register(CadenceRule)
+class CadenceRuleAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "cadence", "tag", "stage", "priority", "is_active"]
+    list_editable = ["priority", "is_active"]
+
+
+@admin.register(EscalationEvent)
+class EscalationEventAdmin(admin.ModelAdmin):
+    list_display = ["occurred_at", "project", "direction", "tag", "reason", "actor"]
+    list_filter = ["direction"]
+    raw_id_fields = ["project"]
+
+
+@admin.register(ReportObligation)
+class ReportObligationAdmin(admin.ModelAdmin):
+    list_display = ["project", "cadence", "period_start", "period_end", "due_on"]
+    list_filter = ["cadence"]
+    raw_id_fields = ["project"]

@@ -274,6 +274,14 @@ class ProgressReport(models.Model):
         return f"{self.project_id} {self.period_start:%Y-%m}"
 
 
+class EscalationLevel(models.TextChoices):
+    """Who a problem sits with: past its deadline it climbs one level at a time."""
+
+    UNIT = "unit", _("责任单位")
+    LEADER = "leader", _("包保领导")
+    OFFICE = "office", _("市攻坚办督办")
+
+
 class Problem(models.Model):
     """A problem blocking a project (要素保障), cleared by its owner and verified (销号)."""
 
@@ -317,6 +325,10 @@ class Problem(models.Model):
     resolved_on = models.DateField(_("解决日期"), null=True, blank=True)
     verified_on = models.DateField(_("销号日期"), null=True, blank=True)
     resolution = models.TextField(_("办理情况"), blank=True)
+    level = models.CharField(
+        _("督办层级"), max_length=20, choices=EscalationLevel.choices, default=EscalationLevel.UNIT
+    )
+    escalated_on = models.DateField(_("最近升级日期"), null=True, blank=True)
 
     history = HistoricalRecords()
 
@@ -363,6 +375,24 @@ class EscalationRule(models.Model):
         Tag, verbose_name=_("或带有标签"), blank=True, related_name="+"
     )
     is_active = models.BooleanField(_("启用"), default=True)
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("市级牵头领导"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("提级项目的问题转由该领导协调"),
+    )
+    department = models.ForeignKey(
+        Unit,
+        verbose_name=_("市级牵头部门"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("提级项目未指定责任单位的问题转由该部门办理"),
+    )
 
     history = HistoricalRecords()
 
@@ -372,3 +402,109 @@ class EscalationRule(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class EscalationEvent(models.Model):
+    """One move of a project into (or out of) city-level management (提级/降级), with why."""
+
+    class Direction(models.TextChoices):
+        UP = "up", _("提级")
+        DOWN = "down", _("取消提级")
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="escalations")
+    tag = models.ForeignKey(Tag, verbose_name=_("标签"), on_delete=models.PROTECT, related_name="+")
+    direction = models.CharField(_("方向"), max_length=10, choices=Direction.choices)
+    reason = models.CharField(_("原因"), max_length=300)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    occurred_at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("提级记录")
+        verbose_name_plural = _("提级记录")
+        ordering = ["-occurred_at", "-pk"]
+        indexes = [models.Index(fields=["project", "occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} {self.get_direction_display()} {self.occurred_at:%Y-%m-%d}"
+
+
+class Cadence(models.TextChoices):
+    """How often a project reports progress (调度频次)."""
+
+    WEEKLY = "weekly", _("每周")
+    MONTHLY = "monthly", _("每月")
+    QUARTERLY = "quarterly", _("每季度")
+
+
+class CadenceRule(models.Model):
+    """双高 cadence: projects with ``tag`` (and/or at ``stage``) report at ``cadence``.
+
+    Rules are tried by ``priority`` (lowest first); the first that matches wins;
+    a project no rule matches reports monthly. A rule naming a stage also puts
+    projects at that stage on the dispatch list (e.g. 谋划 projects quarterly)."""
+
+    name = models.CharField(_("名称"), max_length=100)
+    cadence = models.CharField(_("调度频次"), max_length=20, choices=Cadence.choices)
+    tag = models.ForeignKey(
+        Tag,
+        verbose_name=_("标签"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    stage = models.CharField(_("阶段"), max_length=20, choices=Stage.choices, blank=True)
+    priority = models.PositiveSmallIntegerField(_("优先级(小者优先)"), default=10)
+    valid_from = models.DateField(
+        _("起始日期"),
+        null=True,
+        blank=True,
+        help_text=_("自该日所在月份起按此频次调度;不填则一直适用"),
+    )
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("调度频次规则")
+        verbose_name_plural = _("调度频次规则")
+        ordering = ["priority", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name}:{self.get_cadence_display()}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.tag_id is None and not self.stage:
+            raise ValidationError({"tag": _("请至少指定标签或阶段")})
+
+
+class ReportObligation(models.Model):
+    """A report a project owed for one dispatch period under its cadence (调度报送义务).
+
+    Kept by ``projects.services.report_obligations_sync`` (idempotent, run daily) so the
+    indicator engine can count missing reports against the unit (registry
+    ``report_obligations``); whether it was met is read live from ``ProgressReport``."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="obligations")
+    cadence = models.CharField(_("调度频次"), max_length=20, choices=Cadence.choices)
+    period_start = models.DateField(_("期间开始"))
+    period_end = models.DateField(_("期间结束"))
+    due_on = models.DateField(_("报送截止"))
+
+    class Meta:
+        verbose_name = _("调度报送义务")
+        verbose_name_plural = _("调度报送义务")
+        ordering = ["project", "period_start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "period_start"], name="obligation_one_per_period"
+            ),
+        ]
+        indexes = [models.Index(fields=["due_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} {self.period_start}–{self.period_end}"

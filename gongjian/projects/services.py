@@ -142,13 +142,103 @@ def escalation_tags(project: Project) -> tuple[set[int], set[int]]:
     return matched, governed
 
 
+def _rule_reason(rule: EscalationRule, project: Project) -> str:
+    from gongjian.common.money import format_amount
+
+    if (
+        rule.min_total_investment is not None
+        and project.total_investment >= rule.min_total_investment
+    ):
+        return (
+            f"总投资 {format_amount(project.total_investment, '亿元')} 达到提级规则“{rule.name}”"
+            f"的 {format_amount(rule.min_total_investment, '亿元')}"
+        )
+    return f"带有提级规则“{rule.name}”所列标签"
+
+
+def _route_problems(project: Project, rule: EscalationRule | None, actor: User | None) -> None:
+    """An escalated project's open problems go to the city: the rule's department takes
+    those without an owner, its leader those without a leader."""
+    if rule is None or (rule.department_id is None and rule.leader_id is None):
+        return
+    for problem in Problem.objects.filter(
+        project=project, status__in=[Problem.Status.OPEN, Problem.Status.ASSIGNED]
+    ):
+        changed = False
+        if problem.owner_unit_id is None and rule.department_id:
+            problem.owner_unit_id = rule.department_id
+            changed = True
+        if problem.leader_id is None and rule.leader_id:
+            problem.leader_id = rule.leader_id
+            changed = True
+        if changed:
+            problem._history_user = actor
+            problem._change_reason = "项目提级管理,问题转市级协调"
+            problem.full_clean()
+            problem.save()
+
+
+def _record_escalations(
+    added: dict[int, set[int]],
+    removed: dict[int, set[int]],
+    rules: list[EscalationRule],
+    actor: User | None,
+    reason: str = "",
+) -> None:
+    """Keep an ``EscalationEvent`` per project and tag moved, and route the problems."""
+    from .models import EscalationEvent
+
+    if not added and not removed:
+        return
+    projects = Project.objects.in_bulk(set(added) | set(removed))
+    events = []
+    for project_id, tag_ids in added.items():
+        project = projects[project_id]
+        for tag_id in tag_ids:
+            rule = next(
+                (r for r in rules if r.tag_id == tag_id and _rule_matches(r, project)), None
+            )
+            why = reason or (_rule_reason(rule, project) if rule else "符合提级规则")
+            events.append(
+                EscalationEvent(
+                    project=project, tag_id=tag_id, direction="up", reason=why, actor=actor
+                )
+            )
+            _route_problems(project, rule, actor)
+    for project_id, tag_ids in removed.items():
+        for tag_id in tag_ids:
+            events.append(
+                EscalationEvent(
+                    project=projects[project_id],
+                    tag_id=tag_id,
+                    direction="down",
+                    reason=reason or "不再符合提级规则,恢复属地管理",
+                    actor=actor,
+                )
+            )
+    EscalationEvent.objects.bulk_create(events, batch_size=1000)
+
+
+def _rule_matches(rule: EscalationRule, project: Project) -> bool:
+    if (
+        rule.min_total_investment is not None
+        and project.total_investment >= rule.min_total_investment
+    ):
+        return True
+    wanted = {t.pk for t in rule.any_of_tags.all()}
+    return bool(wanted and wanted & set(project.tags.values_list("pk", flat=True)))
+
+
 @transaction.atomic
-def escalation_apply_all() -> int:
+def escalation_apply_all(*, actor: User | None = None, reason: str = "") -> int:
     """Re-apply every 提级 rule to the whole registry in a few set-based queries;
-    returns how many projects carry an escalation tag afterwards."""
+    returns how many projects carry an escalation tag afterwards. Each project moved
+    up or down gets an ``EscalationEvent`` (who, when, why)."""
     through = Project.tags.through
     tagged = 0
     rules = list(EscalationRule.objects.filter(is_active=True).prefetch_related("any_of_tags"))
+    added: dict[int, set[int]] = {}
+    removed: dict[int, set[int]] = {}
     for tag_id in {r.tag_id for r in rules}:
         match = Project.objects.none()
         for rule in (r for r in rules if r.tag_id == tag_id):
@@ -165,11 +255,16 @@ def escalation_apply_all() -> int:
         through.objects.bulk_create(
             [through(project_id=pk, tag_id=tag_id) for pk in wanted - have], batch_size=1000
         )
+        for pk in wanted - have:
+            added.setdefault(pk, set()).add(tag_id)
+        for pk in have - wanted:
+            removed.setdefault(pk, set()).add(tag_id)
         tagged += len(wanted)
+    _record_escalations(added, removed, rules, actor, reason)
     return tagged
 
 
-def project_apply_escalation(*, project: Project) -> None:
+def project_apply_escalation(*, project: Project, actor: User | None = None) -> None:
     matched, governed = escalation_tags(project)
     current = set(project.tags.values_list("pk", flat=True))
     to_add = matched - current
@@ -178,6 +273,14 @@ def project_apply_escalation(*, project: Project) -> None:
         project.tags.add(*to_add)
     if to_remove:
         project.tags.remove(*to_remove)
+    if to_add or to_remove:
+        rules = list(EscalationRule.objects.filter(is_active=True).prefetch_related("any_of_tags"))
+        _record_escalations(
+            {project.pk: to_add} if to_add else {},
+            {project.pk: to_remove} if to_remove else {},
+            rules,
+            actor,
+        )
 
 
 @transaction.atomic
@@ -213,7 +316,7 @@ def project_create(
         project.batches.set(batches)
     for stage, on_date in stage_events:
         project_transition(actor=actor, project=project, to_stage=stage, on_date=on_date)
-    project_apply_escalation(project=project)
+    project_apply_escalation(project=project, actor=actor)
     return project
 
 
@@ -243,7 +346,7 @@ def project_update(
     locked._history_user = actor
     locked.save()
     locked.refresh_from_db()
-    project_apply_escalation(project=locked)
+    project_apply_escalation(project=locked, actor=actor)
     return locked
 
 
@@ -364,6 +467,10 @@ def problem_create(
     leader: User | None = None,
 ) -> Problem:
     _require_write(actor, project.unit)
+    rule = escalation_rule_of(project)
+    if rule is not None:  # 提级管理: the city's department and leader take it by default
+        owner_unit = owner_unit or rule.department
+        leader = leader or project.leader or rule.leader
     problem = Problem(
         project=project,
         kind=kind,
@@ -481,3 +588,193 @@ def progress_report_attach_photo(*, actor: User | None, report: ProgressReport, 
     report.full_clean()
     report._history_user = actor
     report.save()
+
+
+def escalation_rule_of(project: Project) -> EscalationRule | None:
+    """The active 提级 rule whose tag the project carries (city-level management)."""
+    return (
+        EscalationRule.objects.filter(is_active=True, tag__in=project.tags.all())
+        .select_related("department", "leader")
+        .order_by("pk")
+        .first()
+    )
+
+
+# --- problem escalation: unit → 包保 leader → city office -------------------------------
+
+LEVEL_ORDER = ["unit", "leader", "office"]
+
+
+def _escalation_days(project: Project, year: int) -> int:
+    from gongjian.indicators.engine import campaign_for
+
+    campaign = campaign_for(project.unit, year)
+    return campaign.problem_escalation_days if campaign else 7
+
+
+@transaction.atomic
+def problems_escalate_overdue(
+    *, today: dt.date | None = None, actor: User | None = None
+) -> list[Problem]:
+    """Move every open problem past its deadline up one level; idempotent.
+
+    责任单位 → 包保领导 once the deadline has passed; 包保领导 → 市攻坚办督办 once it has
+    sat overdue with the leader for the campaign's ``problem_escalation_days``. A run
+    moves a problem at most one level, and a second run the same day moves nothing.
+    Each move is kept as a ``ProblemComment`` and in the problem's history."""
+    from .models import EscalationLevel, ProblemComment
+
+    today = today or timezone.localdate()
+    moved: list[Problem] = []
+    candidates = (
+        Problem.objects.select_for_update(of=("self",))
+        .filter(
+            status__in=[Problem.Status.OPEN, Problem.Status.ASSIGNED],
+            deadline__lt=today,
+        )
+        .exclude(level=EscalationLevel.OFFICE)
+        .select_related("project", "project__unit", "leader", "project__leader")
+        .order_by("pk")
+    )
+    days_cache: dict[tuple[int, int], int] = {}
+    for problem in candidates:
+        if problem.level == EscalationLevel.UNIT:
+            target = EscalationLevel.LEADER
+            if problem.leader is None and problem.project.leader is None:
+                target = EscalationLevel.OFFICE  # nobody to take it: straight to the office
+        else:
+            key = (problem.project.unit_id, today.year)
+            if key not in days_cache:
+                days_cache[key] = _escalation_days(problem.project, today.year)
+            since = max(problem.escalated_on or problem.deadline, problem.deadline)
+            if (today - since).days < days_cache[key]:
+                continue
+            target = EscalationLevel.OFFICE
+        if problem.leader is None and problem.project.leader is not None:
+            problem.leader = problem.project.leader
+        text = f"逾期未办结(时限 {problem.deadline}),自动升级至{EscalationLevel(target).label}"
+        problem.level = target
+        problem.escalated_on = today
+        problem.full_clean()
+        problem._history_user = actor
+        problem._change_reason = text
+        problem.save()
+        ProblemComment.objects.create(problem=problem, author=actor, text=text)
+        moved.append(problem)
+    return moved
+
+
+# --- 双高 cadence: report obligations ------------------------------------------------------
+
+
+@transaction.atomic
+def report_obligations_sync(*, year: int, through: dt.date) -> int:
+    """Record every report a project owed under its cadence for periods ending by
+    ``through`` in ``year`` (idempotent: existing rows are kept); returns rows added."""
+    from django.db.models import Case, Count, F, IntegerField, OuterRef, Subquery, Value, When
+    from django.db.models.functions import Coalesce
+
+    from gongjian.common.dates import Period
+    from gongjian.indicators.models import Campaign
+
+    from .cadence import due_periods, quarter_of, week_periods, with_cadence
+    from .models import Cadence, ReportObligation
+
+    due_days = {
+        c.root_unit.path: c.report_due_days
+        for c in Campaign.objects.filter(year=year).select_related("root_unit")
+    }
+
+    def due_on(path: str, end: dt.date) -> dt.date:
+        matches = [p for p in due_days if path.startswith(p)]
+        days = due_days[max(matches, key=len)] if matches else 5
+        return end + dt.timedelta(days=days)
+
+    added = 0
+    for month in range(1, 13):
+        period = Period.month(year, month)
+        rows = []
+        if period.end > through and period.start > through:
+            break
+
+        # skip projects whose obligations for the month are all recorded already
+        def known_in(starts):
+            return Coalesce(
+                Subquery(
+                    ReportObligation.objects.filter(project=OuterRef("pk"), period_start__in=starts)
+                    .values("project")
+                    .annotate(n=Count("pk"))
+                    .values("n")[:1],
+                    output_field=IntegerField(),
+                ),
+                0,
+            )
+
+        weeks = [w.start for w in week_periods(period)]
+        known = Case(
+            When(cadence=Cadence.WEEKLY, then=known_in(weeks) if weeks else Value(0)),
+            When(cadence=Cadence.QUARTERLY, then=known_in([quarter_of(period).start])),
+            default=known_in([period.start]),
+            output_field=IntegerField(),
+        )
+        pending = (
+            with_cadence(Project.objects.all(), period)
+            .annotate(known=known)
+            .filter(known__lt=F("due_count"))
+        )
+        for pk, cadence, path in pending.values_list("pk", "cadence", "unit__path"):
+            for p in due_periods(cadence, period):
+                if p.end <= through:
+                    rows.append(
+                        ReportObligation(
+                            project_id=pk,
+                            cadence=cadence,
+                            period_start=p.start,
+                            period_end=p.end,
+                            due_on=due_on(path, p.end),
+                        )
+                    )
+        before = ReportObligation.objects.count()
+        ReportObligation.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
+        added += ReportObligation.objects.count() - before
+    return added
+
+
+@transaction.atomic
+def batch_update(
+    *, actor: User | None, batch, held_on: dt.date | None, place: str, name: str | None = None
+):
+    """Set a 集中开工/签约 event's date and place (the office only)."""
+    from gongjian.units.selectors import is_office
+
+    if actor is not None and not is_office(actor):
+        raise PermissionDenied("只有攻坚办可以修改批次")
+    if held_on is not None and held_on.year != batch.year:
+        raise ValidationError({"held_on": f"日期 {held_on} 不在批次年度 {batch.year} 年内"})
+    batch.held_on = held_on
+    batch.place = place.strip()
+    if name:
+        batch.name = name.strip()
+    batch.full_clean()
+    batch.save()
+    return batch
+
+
+@transaction.atomic
+def escalation_rule_set_routing(
+    *, actor: User | None, rule: EscalationRule, leader: User | None, department: Unit | None
+) -> EscalationRule:
+    """Name the city leader and department that take an escalated project's problems, and
+    route the open problems of the projects already escalated under the rule."""
+    from gongjian.units.selectors import is_office
+
+    if actor is not None and not is_office(actor):
+        raise PermissionDenied("只有攻坚办可以修改提级规则")
+    rule.leader = leader
+    rule.department = department
+    rule.full_clean()
+    rule._history_user = actor
+    rule.save()
+    for project in Project.objects.filter(tags=rule.tag_id):
+        _route_problems(project, rule, actor)
+    return rule

@@ -11,6 +11,7 @@ from __future__ import annotations
 from functools import reduce
 from operator import or_
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 
 from .models import Membership, Role, Unit, User
@@ -65,6 +66,13 @@ def can_write_unit(user: User, unit: Unit) -> bool:
     if is_office(user):
         return True
     return any(unit.path.startswith(p) for p in scope_paths(user, WRITE_ROLES))
+
+
+def require_write(user: User | None, unit: Unit) -> None:
+    """Refuse (PermissionDenied) a write by ``user`` to rows owned by ``unit``;
+    ``None`` is the system itself (demo loader, commands)."""
+    if user is not None and not can_write_unit(user, unit):
+        raise PermissionDenied(f"无权修改“{unit}”的数据")
 
 
 def root_unit() -> Unit | None:

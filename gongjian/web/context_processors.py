@@ -20,10 +20,13 @@ NAV_ENTRIES: list[NavEntry] = [
     NavEntry("projects", _("项目清单"), "/projects/", 20),
     NavEntry("dispatch", _("调度"), "/dispatch/", 30),
     NavEntry("baobao", _("包保"), "/baobao/", 40),
+    NavEntry("supervision", _("督办"), "/supervision/", 45),
     NavEntry("map", _("挂图作战"), "/map/", 50),
     NavEntry("rankings", _("赛马"), "/rankings/", 60),
     NavEntry("targets", _("目标"), "/targets/", 70),
     NavEntry("attraction", _("招商"), "/attraction/", 80),
+    NavEntry("appeals", _("诉求"), "/appeals/", 85),
+    NavEntry("policies", _("政策"), "/policies/", 87),
     NavEntry("reports", _("报表"), "/reports/", 90),
     NavEntry("review", _("年度总结"), "/review/", 100),
 ]

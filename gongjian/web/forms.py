@@ -87,3 +87,12 @@ class MapConfigForm(forms.Form):
             return f.read().decode("utf-8")
         except UnicodeDecodeError as exc:
             raise forms.ValidationError(_("GeoJSON 须为 UTF-8 编码")) from exc
+
+
+class BatchEventForm(forms.Form):
+    """Date and place of a 集中开工/签约 event."""
+
+    held_on = forms.DateField(
+        label=_("日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    place = forms.CharField(label=_("地点"), max_length=100, required=False)

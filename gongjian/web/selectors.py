@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,7 +24,7 @@ from gongjian.indicators.engine import (
 )
 from gongjian.indicators.models import Campaign, Indicator, Target
 from gongjian.projects.filters import OPEN_STATUSES
-from gongjian.projects.models import Problem, ProgressReport, Project, Stage
+from gongjian.projects.models import Problem, Project
 from gongjian.units.models import Unit, User
 from gongjian.units.selectors import units_visible_to
 
@@ -261,16 +261,14 @@ def dispatch_period(request, scope: Scope) -> Period:
 
 
 def due_projects(user: User, unit: Unit, period: Period):
-    """Projects of ``unit``'s subtree that owe a report for ``period``: under construction
-    (开工/复工, not 停缓建) by the period's end, annotated with ``reported``."""
-    reported = ProgressReport.objects.filter(project=OuterRef("pk"), period_start=period.start)
-    return (
-        Project.objects.visible_to(user)
-        .in_subtree(unit)
-        .filter(stage__in=[Stage.STARTED, Stage.RESUMED])
-        .filter(Q(started_on__lte=period.end) | Q(resumed_on__lte=period.end))
-        .annotate(reported=Exists(reported))
-        .select_related("unit")
+    """Projects of ``unit``'s subtree that owe reports in the month ``period`` under their
+    双高 cadence (``projects.cadence``): under construction (开工/复工, not 停缓建) by the
+    period's end or at a stage a cadence rule names; annotated with ``cadence``,
+    ``due_count``, ``reported_count`` and ``reported`` (everything owed is in)."""
+    from gongjian.projects.cadence import with_cadence
+
+    return with_cadence(Project.objects.visible_to(user).in_subtree(unit), period).select_related(
+        "unit"
     )
 
 

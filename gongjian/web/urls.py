@@ -17,4 +17,8 @@ urlpatterns = [
     path("map/shape/<int:pk>.js", views.map_shape, name="map_shape"),
     path("rankings/", views.rankings, name="rankings"),
     path("targets/", views.targets, name="targets"),
+    path("batches/", views.batches, name="batches"),
+    path("batches/<slug:code>/", views.batch_detail, name="batch"),
+    path("escalated/", views.escalated, name="escalated"),
+    path("supervision/", views.supervision, name="supervision"),
 ]

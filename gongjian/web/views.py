@@ -22,9 +22,11 @@ from gongjian.common.money import format_amount
 from gongjian.indicators.engine import campaign_for, completion, evaluate, ranking, warning_lights
 from gongjian.indicators.models import Indicator, RankingScheme, Target
 from gongjian.projects import services as project_services
+from gongjian.projects.cadence import next_period
 from gongjian.projects.filters import ProjectFilter, problem_is_overdue
 from gongjian.projects.models import (
     Batch,
+    Cadence,
     Category,
     Problem,
     ProblemComment,
@@ -229,6 +231,8 @@ def dispatch(request):
     period = sel.dispatch_period(request, scope)
     deadline = scope.campaign.report_deadline(period.end) if scope.campaign else None
     projects = list(sel.due_projects(request.user, scope.unit, period).order_by("reported", "code"))
+    for p in projects:
+        p.cadence_label = Cadence(p.cadence).label
     missing = [p for p in projects if not p.reported]
     by_unit = sel.dispatch_status_by_unit(request.user, scope.unit, period)
     query = {"unit": scope.unit.pk, "period": f"{period.start:%Y-%m}"}
@@ -306,7 +310,13 @@ def report_submit(request, pk: int):
     if not Project.objects.editable_by(request.user).filter(pk=pk).exists():
         raise Http404(_("没有这个项目"))
     scope = sel.resolve_scope(request)
-    period = sel.dispatch_period(request, scope)
+    month = sel.dispatch_period(request, scope)
+    try:
+        week = dt.date.fromisoformat(request.GET.get("week", ""))
+    except ValueError:
+        week = None
+    # 双高 cadence: a weekly project reports a week, a quarterly one the quarter
+    period = next_period(project, month, week)
     existing = ProgressReport.objects.filter(project=project, period_start=period.start).first()
     previous = (
         ProgressReport.objects.filter(project=project, period_start__lt=period.start)
@@ -344,7 +354,7 @@ def report_submit(request, pk: int):
                 return redirect(
                     "/dispatch/?"
                     + urlencode(
-                        {"unit": request.GET.get("unit", ""), "period": f"{period.start:%Y-%m}"}
+                        {"unit": request.GET.get("unit", ""), "period": f"{month.start:%Y-%m}"}
                     )
                 )
     else:
@@ -724,5 +734,114 @@ def targets(request):
             "export_query": urlencode(
                 {"unit": scope.unit.pk, "year": scope.year, "as_of": scope.as_of.isoformat()}
             ),
+        },
+    )
+
+
+# --- 集中开工 / 签约, 提级管理, 督办 --------------------------------------------------------
+
+
+def _mechanism_scope(request):
+    scope = sel.resolve_scope(request)
+    if scope.unit is None:
+        raise Http404(_("没有可查看的单位"))
+    return scope
+
+
+@login_required
+def batches(request):
+    from .mechanisms import batch_summary
+
+    scope = _mechanism_scope(request)
+    rows = [
+        batch_summary(b, scope.unit)
+        for b in Batch.objects.exclude(kind=Batch.Kind.KEY_LIST).order_by(
+            "-year", "held_on", "code"
+        )
+    ]
+    return render(request, "web/batches.html", {"scope": scope, "rows": rows})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def batch_detail(request, code: str):
+    from .forms import BatchEventForm
+    from .mechanisms import batch_by_unit, batch_projects, batch_summary
+
+    batch = get_object_or_404(Batch, code=code)
+    scope = _mechanism_scope(request)
+    office = is_office(request.user)
+    form = None
+    if office:
+        form = BatchEventForm(
+            request.POST or None, initial={"held_on": batch.held_on, "place": batch.place}
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                project_services.batch_update(actor=request.user, batch=batch, **form.cleaned_data)
+            except (ValidationError, PermissionDenied) as exc:
+                form.add_error(
+                    None, _errors_text(exc) if isinstance(exc, ValidationError) else str(exc)
+                )
+            else:
+                messages.success(request, _("已保存日期和地点"))
+                return redirect("web:batch", code=batch.code)
+    elif request.method == "POST":
+        raise Http404(_("没有这个页面"))
+    projects = list(batch_projects(request.user, batch, scope.unit))
+    for p in projects:
+        p.total_text = format_amount(p.total_investment, "亿元")
+    return render(
+        request,
+        "web/batch_print.html" if request.GET.get("print") else "web/batch_detail.html",
+        {
+            "scope": scope,
+            "batch": batch,
+            "summary": batch_summary(batch, scope.unit),
+            "by_unit": batch_by_unit(batch, scope.unit),
+            "projects": projects,
+            "form": form,
+            "query": urlencode({"unit": scope.unit.pk}),
+        },
+    )
+
+
+@login_required
+def escalated(request):
+    from .mechanisms import escalated_projects, escalation_events
+
+    projects = list(escalated_projects(request.user))
+    for p in projects:
+        p.total_text = format_amount(p.total_investment, "亿元")
+    return render(
+        request,
+        "web/escalated.html",
+        {"projects": projects, "events": escalation_events(request.user)},
+    )
+
+
+@login_required
+def supervision(request):
+    """督办: problems the deadline escalation moved up — the office's list, or a leader's."""
+    from gongjian.projects.models import EscalationLevel
+
+    from .mechanisms import supervision_problems
+
+    office = is_office(request.user)
+    level = EscalationLevel.OFFICE if office else EscalationLevel.LEADER
+    if request.GET.get("level") in (EscalationLevel.LEADER, EscalationLevel.OFFICE):
+        level = request.GET["level"]
+    problems = list(supervision_problems(request.user, level))
+    return render(
+        request,
+        "web/supervision.html",
+        {
+            "problems": problems,
+            "level": level,
+            "levels": [
+                (EscalationLevel.OFFICE, _("市攻坚办督办")),
+                (EscalationLevel.LEADER, _("包保领导及以上")),
+            ],
+            "today": timezone.localdate(),
         },
     )

@@ -1,0 +1,120 @@
+"""Reads for the appeals pages and API: lists from the scoped queryset, every figure from
+the indicator engine (per unit, per category, the 赛马 of units)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from gongjian.common.dates import Period
+from gongjian.indicators.engine import evaluate, evaluate_by_unit, ranking, ratio_value
+from gongjian.indicators.models import Indicator, RankingScheme
+from gongjian.units.models import Unit
+
+from .models import AppealCategory
+
+COUNTS = [
+    ("appeals_received", "受理量"),
+    ("appeals_closed", "办结量"),
+    ("appeals_closed_on_time", "按期办结量"),
+    ("appeals_reopened", "重办量"),
+]
+RATES = [
+    ("appeals_resolution_rate", "办结率"),
+    ("appeals_on_time_rate", "按期办结率"),
+    ("appeals_satisfaction_rate", "满意率"),
+    ("appeals_reopen_rate", "重办率"),
+]
+# (numerator event, denominator event) of each rate, for the per-category table
+RATE_EVENTS = {
+    "appeals_resolution_rate": ("closed", "received"),
+    "appeals_on_time_rate": ("closed_on_time", "received"),
+    "appeals_satisfaction_rate": ("satisfied", "closed"),  # every closed appeal was visited
+    "appeals_reopen_rate": ("reopened", "closed"),
+}
+
+
+def _count(event: str, filters: dict) -> Indicator:
+    """An (unsaved) count indicator over the appeals registry, evaluated by the engine."""
+    return Indicator(
+        code=f"appeals.{event}",
+        name=event,
+        kind=Indicator.Kind.COMPUTED,
+        registry="appeals",
+        measure=Indicator.Measure.COUNT,
+        event=event,
+        filters=filters,
+    )
+
+
+def _ratio(code: str, filters: dict) -> Indicator:
+    numerator, denominator = RATE_EVENTS[code]
+    return Indicator(
+        code=code,
+        name=code,
+        kind=Indicator.Kind.RATIO,
+        base_indicator=_count(numerator, filters),
+        denominator=_count(denominator, filters),
+    )
+
+
+@dataclass
+class Board:
+    unit: Unit
+    year: int
+    as_of: dt.date
+    figures: list[tuple[str, str, object]] = field(default_factory=list)
+    by_category: list[dict] = field(default_factory=list)
+    by_unit: list[dict] = field(default_factory=list)
+    rankings: list[tuple[RankingScheme, list]] = field(default_factory=list)
+
+
+def board(unit: Unit, year: int, as_of: dt.date, *, with_rankings: bool = True) -> Board:
+    period = Period.year_to_date(year, as_of)
+    out = Board(unit, year, as_of)
+    defined = {
+        i.code: i
+        for i in Indicator.objects.filter(
+            code__in=[c for c, _ in COUNTS + RATES], is_active=True
+        ).select_related("base_indicator", "denominator", "fixed_unit")
+    }
+    for code, label in COUNTS + RATES:
+        indicator = defined.get(code) or (
+            _ratio(code, {}) if code in RATE_EVENTS else _count(code.removeprefix("appeals_"), {})
+        )
+        out.figures.append((code, label, evaluate(indicator, unit, period)))
+    for category in AppealCategory.objects.order_by("code"):
+        filters = {"category": category.code}
+        counts = {"received": evaluate(_count("received", filters), unit, period)}
+        if not counts["received"]:
+            continue
+        row = {"code": category.code, "name": category.name, "received": counts["received"]}
+        for code, _label in RATES:
+            numerator, denominator = RATE_EVENTS[code]
+            for event in (numerator, denominator):
+                if event not in counts:
+                    counts[event] = evaluate(_count(event, filters), unit, period)
+            row[code] = ratio_value(counts[numerator], counts[denominator])
+        out.by_category.append(row)
+    children = list(Unit.objects.filter(parent=unit, is_active=True).order_by("sort_order", "pk"))
+    if children:
+        received = evaluate_by_unit(_count("received", {}), children, period)
+        rates = {
+            code: evaluate_by_unit(defined.get(code) or _ratio(code, {}), children, period)
+            for code, _ in RATES
+        }
+        for child in children:
+            if not received[child.pk]:
+                continue
+            row = {"unit": child, "received": received[child.pk]}
+            row.update({code: rates[code][child.pk] for code, _ in RATES})
+            out.by_unit.append(row)
+    if with_rankings:
+        schemes = RankingScheme.objects.filter(
+            year=year,
+            parent_unit__path__startswith=unit.path,
+            items__indicator__code__startswith="appeals_",
+        ).distinct()
+        for scheme in schemes:
+            out.rankings.append((scheme, ranking(scheme, period)))
+    return out

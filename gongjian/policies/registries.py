@@ -1,0 +1,70 @@
+"""Policies and grants as the indicator engine sees them (``RegistrySpec``s)."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from gongjian.common.dates import Period
+from gongjian.indicators.registries import FilterSpec, RegistrySpec, _as_list
+
+
+def policy_registry() -> RegistrySpec:
+    """Published policies; ``active`` = in force at some time in the period."""
+    from .models import Policy
+
+    def in_force(qs: QuerySet, period: Period) -> QuerySet:
+        return qs.filter(valid_from__lte=period.end).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gte=period.start)
+        )
+
+    def took_effect(qs: QuerySet, period: Period) -> QuerySet:
+        return qs.filter(valid_from__gte=period.start, valid_from__lte=period.end)
+
+    return RegistrySpec(
+        key="policies",
+        label="惠企政策",
+        queryset=lambda: Policy.objects.filter(status=Policy.Status.PUBLISHED),
+        unit_path="unit__path",
+        measure_fields={},
+        events={"took_effect": ("期间内开始施行", took_effect)},
+        active=in_force,
+        filters={
+            "mode": FilterSpec(
+                "兑现方式", (str, list), lambda qs, v: qs.filter(mode__in=_as_list(v))
+            ),
+        },
+    )
+
+
+def grant_registry() -> RegistrySpec:
+    """Grants approved (核准) in the period, counted or summed, by the enterprise's unit."""
+    from .models import Grant
+
+    def approved(qs: QuerySet, period: Period) -> QuerySet:
+        return qs.filter(
+            status=Grant.Status.APPROVED,
+            decided_on__gte=period.start,
+            decided_on__lte=period.end,
+        )
+
+    return RegistrySpec(
+        key="grants",
+        label="政策兑现",
+        queryset=lambda: Grant.objects.all(),
+        unit_path="enterprise__unit__path",
+        measure_fields={"amount": "兑现金额"},
+        events={"approved": ("期间内核准", approved)},
+        filters={
+            "policy_mode": FilterSpec(
+                "政策兑现方式", (str, list), lambda qs, v: qs.filter(policy__mode__in=_as_list(v))
+            ),
+            "policy": FilterSpec(
+                "政策编号", (str, list), lambda qs, v: qs.filter(policy__code__in=_as_list(v))
+            ),
+            "enterprise_tier": FilterSpec(
+                "企业 21152 档次",
+                (str, list),
+                lambda qs, v: qs.filter(enterprise__tier__in=_as_list(v)),
+            ),
+        },
+    )

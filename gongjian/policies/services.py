@@ -1,0 +1,259 @@
+"""Every write to policies and grants (keyword-only, one transaction, ``full_clean()``
+before saving, who/when/before/after in the history), and the matching that proposes
+each eligible enterprise's grant."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from gongjian.enterprises.models import Enterprise
+from gongjian.units.models import Unit, User
+from gongjian.units.selectors import can_write_unit
+
+from . import rules as R
+from .models import EnterpriseLabel, Grant, Policy
+
+POLICY_FIELDS = (
+    "name",
+    "unit",
+    "department",
+    "mode",
+    "summary",
+    "rules",
+    "benefit",
+    "valid_from",
+    "valid_to",
+)
+
+
+def _require_write(actor: User | None, unit: Unit) -> None:
+    if actor is not None and not can_write_unit(actor, unit):
+        raise PermissionDenied(f"无权修改“{unit}”的政策")
+
+
+@transaction.atomic
+def policy_create(*, actor: User | None, code: str, unit: Unit, **fields) -> Policy:
+    _require_write(actor, unit)
+    unknown = set(fields) - set(POLICY_FIELDS)
+    if unknown:
+        raise ValidationError({f: "该字段不能直接设置" for f in sorted(unknown)})
+    if Policy.objects.filter(code=code).exists():
+        raise ValidationError({"code": f"政策编号“{code}”已存在"})
+    policy = Policy(code=code, unit=unit, **fields)
+    policy.full_clean()
+    policy._history_user = actor
+    policy.save()
+    return policy
+
+
+@transaction.atomic
+def policy_update(*, actor: User | None, policy: Policy, **fields) -> Policy:
+    unknown = set(fields) - set(POLICY_FIELDS)
+    if unknown:
+        raise ValidationError({f: "该字段不能直接修改" for f in sorted(unknown)})
+    _require_write(actor, policy.unit)
+    if "unit" in fields:
+        _require_write(actor, fields["unit"])
+    for key, value in fields.items():
+        setattr(policy, key, value)
+    policy.full_clean()
+    policy._history_user = actor
+    policy.save()
+    return policy
+
+
+@transaction.atomic
+def policy_set_status(*, actor: User | None, policy: Policy, status: str) -> Policy:
+    """发布 or 废止 a policy (a withdrawn policy proposes no more grants)."""
+    _require_write(actor, policy.unit)
+    if status not in Policy.Status.values:
+        raise ValidationError({"status": f"未知的政策状态“{status}”"})
+    policy.status = status
+    policy.full_clean()
+    policy._history_user = actor
+    policy.save()
+    return policy
+
+
+@transaction.atomic
+def label_set(
+    *, actor: User | None, enterprise: Enterprise, label: str, since: dt.date | None = None
+) -> EnterpriseLabel:
+    if actor is not None and not can_write_unit(actor, enterprise.unit):
+        raise PermissionDenied(f"无权修改“{enterprise.unit}”的企业")
+    row = EnterpriseLabel.objects.filter(enterprise=enterprise, label=label.strip()).first()
+    row = row or EnterpriseLabel(enterprise=enterprise, label=label.strip())
+    row.since = since
+    row.full_clean()
+    row._history_user = actor
+    row.save()
+    return row
+
+
+# --- matching --------------------------------------------------------------------------
+
+
+@dataclass
+class Match:
+    enterprise: Enterprise
+    explanation: R.Explanation
+    amount: int | None
+
+
+def enterprises_for_matching(qs=None):
+    """Enterprises with what rules read (revenues, labels, unit) loaded in four queries."""
+    qs = qs if qs is not None else Enterprise.objects.all()
+    return qs.select_related("unit").prefetch_related(
+        Prefetch("revenues"), Prefetch("labels", queryset=EnterpriseLabel.objects.all())
+    )
+
+
+def _unit_paths(policy: Policy) -> dict[str, str]:
+    refs = R.unit_refs(policy.rules)
+    out: dict[str, str] = {}
+    for ref in refs:
+        unit = Unit.objects.filter(code=ref).first() if ref.isdigit() else None
+        unit = unit or Unit.objects.filter(name=ref).order_by("depth").first()
+        if unit is not None:
+            out[ref] = unit.path
+    return out
+
+
+def jurisdiction(policy: Policy) -> Unit:
+    """The area a policy applies in: its issuing unit, or for a department the unit above
+    it (a city bureau's policy covers the city's enterprises)."""
+    unit = policy.unit
+    while unit.kind == Unit.Kind.DEPARTMENT and unit.parent_id:
+        unit = unit.parent
+    return unit
+
+
+def check(policy: Policy, enterprise: Enterprise, units: dict | None = None) -> Match:
+    """The policy calculator: is ``enterprise`` eligible for ``policy``, and why."""
+    facts = R.Facts.of(enterprise)
+    explanation = R.explain(
+        policy.rules, facts, units if units is not None else _unit_paths(policy)
+    )
+    area = jurisdiction(policy)
+    if not enterprise.unit.path.startswith(area.path):
+        explanation.eligible = False
+        explanation.lines.insert(
+            0, R.Line(False, f"企业不在本政策的适用范围“{area}”内 — 不符合", 0)
+        )
+    amount = R.benefit_amount(policy.benefit, facts) if explanation.eligible else None
+    if explanation.eligible and amount is None:
+        explanation.eligible = False
+        explanation.lines.append(R.Line(False, "缺少计算兑现金额所需的营收数据 — 不符合", 0))
+    return Match(enterprise, explanation, amount)
+
+
+def match(policy: Policy, enterprises=None) -> list[Match]:
+    """Every enterprise of ``enterprises`` (default: those in the policy's area) the rules
+    accept."""
+    units = _unit_paths(policy)
+    if enterprises is None:
+        enterprises = Enterprise.objects.filter(unit__path__startswith=jurisdiction(policy).path)
+    found = []
+    for enterprise in enterprises_for_matching(enterprises).iterator(chunk_size=2000):
+        result = check(policy, enterprise, units)
+        if result.explanation.eligible:
+            found.append(result)
+    return found
+
+
+def match_many(policies: list[Policy], enterprises=None) -> dict[int, list[Match]]:
+    """``match`` for several policies, reading each enterprise (revenues, labels) once."""
+    facts = [
+        (e, R.Facts.of(e)) for e in enterprises_for_matching(enterprises).iterator(chunk_size=2000)
+    ]
+    out: dict[int, list[Match]] = {}
+    for policy in policies:
+        units = _unit_paths(policy)
+        area = jurisdiction(policy).path
+        found = out.setdefault(policy.pk, [])
+        for enterprise, fact in facts:
+            if not fact.unit_path.startswith(area):
+                continue
+            explanation = R.explain(policy.rules, fact, units)
+            if not explanation.eligible:
+                continue
+            amount = R.benefit_amount(policy.benefit, fact)
+            if amount is not None:
+                found.append(Match(enterprise, explanation, amount))
+    return out
+
+
+@transaction.atomic
+def grants_propose(
+    *, actor: User | None, policy: Policy, year: int, on: dt.date | None = None
+) -> list[Grant]:
+    """Run the matching and add a proposed grant (待审核) for each eligible enterprise that
+    has none for ``year`` yet; returns the new grants."""
+    _require_write(actor, policy.unit)
+    on = on or timezone.localdate()
+    if policy.status != Policy.Status.PUBLISHED:
+        raise ValidationError({"status": f"政策“{policy.name}”未发布,不能生成兑现名单"})
+    if policy.mode != Policy.Mode.AUTO:
+        raise ValidationError({"mode": f"政策“{policy.name}”须企业申请,不能免申即享"})
+    if policy.valid_from > dt.date(year, 12, 31) or (
+        policy.valid_to is not None and policy.valid_to < dt.date(year, 1, 1)
+    ):
+        raise ValidationError({"valid_from": f"政策“{policy.name}”在 {year} 年不在有效期内"})
+    have = set(
+        Grant.objects.filter(policy=policy, year=year).values_list("enterprise_id", flat=True)
+    )
+    grants = []
+    for result in match(policy):
+        if result.enterprise.pk in have:
+            continue
+        grant = Grant(
+            policy=policy,
+            enterprise=result.enterprise,
+            year=year,
+            amount=result.amount,
+            reason=result.explanation.text(),
+            proposed_on=on,
+        )
+        grant.full_clean(validate_unique=False)
+        grant._history_user = actor
+        grant.save()
+        grants.append(grant)
+    return grants
+
+
+@transaction.atomic
+def grant_decide(
+    *,
+    actor: User | None,
+    grants: list[Grant],
+    approve: bool,
+    note: str = "",
+    on: dt.date | None = None,
+) -> list[Grant]:
+    """核准 or 不予兑现 proposed grants (all or none)."""
+    on = on or timezone.localdate()
+    for grant in grants:
+        _require_write(actor, grant.policy.unit)
+        if grant.status != Grant.Status.PROPOSED:
+            raise ValidationError(
+                {
+                    "status": f"{grant.enterprise} 的兑现已是“{grant.get_status_display()}”,不能再审核"
+                }
+            )
+        if not approve and not note.strip():
+            raise ValidationError({"note": "不予兑现须填写审核意见"})
+    for grant in grants:
+        grant.status = Grant.Status.APPROVED if approve else Grant.Status.REJECTED
+        grant.decided_on = on
+        grant.decided_by = actor
+        grant.note = note
+        grant.full_clean()
+        grant._history_user = actor
+        grant.save()
+    return grants

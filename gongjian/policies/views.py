@@ -1,0 +1,232 @@
+"""免申即享 pages: the policy list, a policy (its rules explained, its grant list, the
+policy calculator), the rule form, Excel in and out."""
+
+import tempfile
+from pathlib import Path
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from gongjian.common.errors import messages_of
+from gongjian.enterprises.models import Enterprise
+from gongjian.enterprises.views import writable_units
+
+from . import rules as R
+from . import services
+from .forms import CheckForm, ImportForm, PolicyForm
+from .models import Grant, Policy
+from .sheets import export_grants, export_policies, policies_import, policy_template
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _file(path: Path, name: str) -> FileResponse:
+    return FileResponse(path.open("rb"), as_attachment=True, filename=name, content_type=XLSX)
+
+
+def _policies(request):
+    return Policy.objects.visible_to(request.user).select_related("unit")
+
+
+@login_required
+def policy_list(request):
+    qs = _policies(request)
+    mode = request.GET.get("mode", "")
+    if mode in Policy.Mode.values:
+        qs = qs.filter(mode=mode)
+    page = Paginator(qs.order_by("-valid_from", "code"), 50).get_page(request.GET.get("page"))
+    for p in page:
+        p.benefit_text = R.describe_benefit(p.benefit)
+    return render(
+        request, "policies/list.html", {"page": page, "mode": mode, "modes": Policy.Mode.choices}
+    )
+
+
+@login_required
+def policy_export(request):
+    return _file(export_policies(_policies(request).order_by("code")), "惠企政策.xlsx")
+
+
+def _save(request, policy=None):
+    initial = None
+    if policy is not None:
+        initial = {
+            f: getattr(policy, f)
+            for f in (
+                "code",
+                "name",
+                "unit",
+                "department",
+                "mode",
+                "summary",
+                "rules",
+                "benefit",
+                "valid_from",
+                "valid_to",
+            )
+        }
+    form = PolicyForm(
+        request.POST or None,
+        initial=initial,
+        units=writable_units(request.user),
+        editing=policy is not None,
+    )
+    errors: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        code = data.pop("code")
+        try:
+            if policy is None:
+                policy = services.policy_create(actor=request.user, code=code, **data)
+            else:
+                policy = services.policy_update(actor=request.user, policy=policy, **data)
+        except ValidationError as exc:
+            errors = messages_of(exc)
+        except PermissionDenied as exc:
+            errors = [str(exc)]
+        else:
+            return redirect("policies:detail", pk=policy.pk)
+    response = render(
+        request,
+        "policies/form.html",
+        {
+            "form": form,
+            "errors": errors,
+            "title": _("修改政策") if policy else _("新建政策"),
+            "fields": R.FIELDS,
+            "ops": R.OPS,
+        },
+    )
+    if errors:
+        response.status_code = 422
+    return response
+
+
+@login_required
+def policy_create(request):
+    return _save(request)
+
+
+@login_required
+def policy_edit(request, pk: int):
+    policy = get_object_or_404(_policies(request), pk=pk)
+    return _save(request, policy)
+
+
+@login_required
+def policy_detail(request, pk: int):
+    policy = get_object_or_404(_policies(request), pk=pk)
+    grants = (
+        Grant.objects.visible_to(request.user).filter(policy=policy).select_related("enterprise")
+    )
+    status = request.GET.get("status", "")
+    if status in Grant.Status.values:
+        grants = grants.filter(status=status)
+    page = Paginator(grants.order_by("enterprise__name", "pk"), 100).get_page(
+        request.GET.get("page")
+    )
+    check = None
+    form = CheckForm(request.GET or None) if "enterprise" in request.GET else CheckForm()
+    errors: list[str] = []
+    if "enterprise" in request.GET and form.is_valid():
+        text = form.cleaned_data["enterprise"].strip()
+        enterprise = (
+            services.enterprises_for_matching(Enterprise.objects.visible_to(request.user))
+            .filter(Q(name=text) | Q(credit_code=text))
+            .first()
+        )
+        if enterprise is None:
+            errors = [_("企业库中没有“%(e)s”") % {"e": text}]
+        else:
+            check = services.check(policy, enterprise)
+    return render(
+        request,
+        "policies/detail.html",
+        {
+            "policy": policy,
+            "benefit_text": R.describe_benefit(policy.benefit),
+            "page": page,
+            "status": status,
+            "statuses": Grant.Status.choices,
+            "form": form,
+            "check": check,
+            "errors": errors,
+            "year": timezone.localdate().year,
+            "can_edit": Policy.objects.editable_by(request.user).filter(pk=pk).exists(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def policy_action(request, pk: int):
+    """发布 / 废止, 生成兑现名单, 核准 / 不予兑现 the selected grants."""
+    policy = get_object_or_404(_policies(request), pk=pk)
+    action = request.POST.get("action", "")
+    try:
+        if action in ("published", "withdrawn"):
+            services.policy_set_status(actor=request.user, policy=policy, status=action)
+        elif action == "propose":
+            year = int(request.POST.get("year") or timezone.localdate().year)
+            services.grants_propose(actor=request.user, policy=policy, year=year)
+        elif action in ("approve", "reject"):
+            ids = [int(i) for i in request.POST.getlist("grant") if i.isdigit()]
+            grants = list(Grant.objects.visible_to(request.user).filter(policy=policy, pk__in=ids))
+            if not grants:
+                raise ValidationError(_("请先勾选兑现名单中的企业"))
+            services.grant_decide(
+                actor=request.user,
+                grants=grants,
+                approve=action == "approve",
+                note=request.POST.get("note", ""),
+            )
+        else:
+            raise ValidationError(_("未知的操作"))
+    except ValidationError as exc:
+        for m in messages_of(exc):
+            messages.error(request, m)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    return redirect("policies:detail", pk=pk)
+
+
+@login_required
+def grant_export(request, pk: int):
+    policy = get_object_or_404(_policies(request), pk=pk)
+    grants = (
+        Grant.objects.visible_to(request.user).filter(policy=policy).order_by("enterprise__name")
+    )
+    return _file(export_grants(grants, caption=policy.name), f"{policy.code}兑现名单.xlsx")
+
+
+@login_required
+def policy_import(request):
+    form = ImportForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        with tempfile.NamedTemporaryFile(suffix=".xlsx") as tmp:
+            for chunk in form.cleaned_data["file"].chunks():
+                tmp.write(chunk)
+            tmp.flush()
+            try:
+                result = policies_import(
+                    actor=request.user,
+                    path=tmp.name,
+                    skip_bad_rows=form.cleaned_data["skip_bad_rows"],
+                )
+            except ValueError as exc:
+                result = {"message": str(exc), "errors": []}
+    return render(request, "policies/import.html", {"form": form, "result": result})
+
+
+@login_required
+def policy_import_template(request):
+    return _file(policy_template(), "惠企政策导入模板.xlsx")

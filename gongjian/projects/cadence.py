@@ -1,0 +1,179 @@
+"""双高 cadence: which projects report, how often, and for which periods (reads only).
+
+The dispatch pages stay month-based: for a month, a weekly project owes a report
+for every week (Monday–Sunday) whose Sunday falls in the month, a monthly one for
+the month, a quarterly one for the quarter — only in the quarter's last month.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+
+from gongjian.common.dates import Period
+
+from .models import Cadence, CadenceRule, ProgressReport, Project, Stage
+
+DEFAULT = Cadence.MONTHLY
+UNDER_CONSTRUCTION = (Stage.STARTED, Stage.RESUMED)
+
+
+def active_rules(month: Period | None = None) -> list[CadenceRule]:
+    """Active rules, in priority order; with ``month``, those in force by its end."""
+    qs = CadenceRule.objects.filter(is_active=True).order_by("priority", "pk")
+    if month is not None:
+        qs = qs.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=month.end))
+    return list(qs)
+
+
+def _rule_q(rule: CadenceRule) -> Q:
+    cond = Q()
+    if rule.tag_id:
+        through = Project.tags.through
+        cond &= Q(Exists(through.objects.filter(project_id=OuterRef("pk"), tag_id=rule.tag_id)))
+    if rule.stage:
+        cond &= Q(stage=rule.stage)
+    return cond
+
+
+def cadence_expression(rules: list[CadenceRule]):
+    """SQL for each project's cadence: the first matching rule, else monthly."""
+    whens = [When(_rule_q(r), then=Value(r.cadence)) for r in rules]
+    if not whens:
+        return Value(DEFAULT, output_field=CharField())
+    return Case(*whens, default=Value(DEFAULT), output_field=CharField())
+
+
+def cadence_of(
+    project: Project, month: Period | None = None, rules: list[CadenceRule] | None = None
+) -> str:
+    rules = active_rules(month) if rules is None else rules
+    tag_ids = set(project.tags.values_list("pk", flat=True))
+    for r in rules:
+        if (r.tag_id is None or r.tag_id in tag_ids) and (not r.stage or r.stage == project.stage):
+            return r.cadence
+    return DEFAULT
+
+
+def week_periods(month: Period) -> list[Period]:
+    """Weeks (Monday–Sunday) whose Sunday falls in ``month``."""
+    first_sunday = month.start + dt.timedelta(days=(6 - month.start.weekday()) % 7)
+    weeks = []
+    sunday = first_sunday
+    while sunday <= month.end:
+        monday = sunday - dt.timedelta(days=6)
+        weeks.append(Period(monday, sunday, f"{monday:%m月%d日}–{sunday:%m月%d日}"))
+        sunday += dt.timedelta(days=7)
+    return weeks
+
+
+def quarter_of(month: Period) -> Period:
+    return Period.quarter(month.start.year, (month.start.month - 1) // 3 + 1)
+
+
+def is_quarter_end(month: Period) -> bool:
+    return month.start.month % 3 == 0
+
+
+def due_periods(cadence: str, month: Period) -> list[Period]:
+    """The periods a project of ``cadence`` owes a report for, within ``month``."""
+    if cadence == Cadence.WEEKLY:
+        return week_periods(month)
+    if cadence == Cadence.QUARTERLY:
+        return [quarter_of(month)] if is_quarter_end(month) else []
+    return [month]
+
+
+def on_dispatch_list(qs: QuerySet[Project], month: Period, rules: list[CadenceRule]) -> QuerySet:
+    """Projects that report at all in ``month``: under construction by its end, or at a
+    stage a cadence rule names (e.g. 谋划 projects quarterly)."""
+    building = Q(stage__in=UNDER_CONSTRUCTION) & (
+        Q(started_on__lte=month.end) | Q(resumed_on__lte=month.end)
+    )
+    stages = {r.stage for r in rules if r.stage and r.stage not in UNDER_CONSTRUCTION}
+    if stages:
+        building |= Q(stage__in=stages)
+    return qs.filter(building)
+
+
+def with_cadence(qs: QuerySet[Project], month: Period) -> QuerySet[Project]:
+    """Annotate ``cadence``, ``due_count`` (reports owed in the month), ``reported_count``
+    and ``reported`` (all owed reports are in); drop projects owing nothing this month."""
+    rules = active_rules(month)
+    weeks = [w.start for w in week_periods(month)]
+    quarter = quarter_of(month)
+    qs = on_dispatch_list(qs, month, rules).annotate(cadence=cadence_expression(rules))
+    if not is_quarter_end(month):
+        qs = qs.exclude(cadence=Cadence.QUARTERLY)
+
+    def count(starts) -> Subquery:
+        return Coalesce(
+            Subquery(
+                ProgressReport.objects.filter(project=OuterRef("pk"), period_start__in=starts)
+                .values("project")
+                .annotate(n=Count("pk"))
+                .values("n")[:1],
+                output_field=IntegerField(),
+            ),
+            0,
+        )
+
+    qs = qs.annotate(
+        due_count=Case(
+            When(cadence=Cadence.WEEKLY, then=Value(len(weeks))),
+            default=Value(1),
+            output_field=IntegerField(),
+        ),
+        reported_count=Case(
+            When(cadence=Cadence.WEEKLY, then=count(weeks) if weeks else Value(0)),
+            When(cadence=Cadence.QUARTERLY, then=count([quarter.start])),
+            default=count([month.start]),
+            output_field=IntegerField(),
+        ),
+    )
+    if not weeks:
+        qs = qs.exclude(cadence=Cadence.WEEKLY)
+    return qs.annotate(
+        reported=Case(
+            When(reported_count__gte=F("due_count"), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+    )
+
+
+def next_period(project: Project, month: Period, chosen: dt.date | None = None) -> Period:
+    """The period a report form for ``project`` in ``month`` is for: the chosen week, else
+    the first week not yet reported (weekly); the quarter (quarterly); else the month."""
+    cadence = cadence_of(project, month)
+    if cadence == Cadence.QUARTERLY:
+        return quarter_of(month)
+    if cadence != Cadence.WEEKLY:
+        return month
+    weeks = week_periods(month)
+    if chosen is not None:
+        for w in weeks:
+            if w.start == chosen:
+                return w
+    done = set(
+        ProgressReport.objects.filter(
+            project=project, period_start__in=[w.start for w in weeks]
+        ).values_list("period_start", flat=True)
+    )
+    return next((w for w in weeks if w.start not in done), weeks[-1] if weeks else month)
