@@ -25,22 +25,9 @@ import datetime as dt
 import os
 import platform
 import random
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-
-def best_of(fn, n=3):
-    times = []
-    for _ in range(n):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+from _common import best_of, setup_demo_database
 
 
 def main() -> None:
@@ -48,13 +35,7 @@ def main() -> None:
     parser.add_argument("--enterprises", type=int, default=100_000)
     parser.add_argument("--database-url")
     args = parser.parse_args()
-    tmp = tempfile.mkdtemp(prefix="gj-bench-")
-    os.environ["DATABASE_URL"] = args.database_url or f"sqlite:///{tmp}/bench.sqlite3"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gongjian.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    demo_seconds = setup_demo_database(args.database_url)
     from django.db import connection, reset_queries
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -62,16 +43,12 @@ def main() -> None:
     from gongjian.attraction.models import Lead, LeadTransition, Outreach, OutreachContact
     from gongjian.common.dates import Period
     from gongjian.common.validators import credit_code_check_char
-    from gongjian.demo.loader import CITY_CODE, load_demo
+    from gongjian.demo.loader import CITY_CODE
     from gongjian.enterprises.models import Enterprise
     from gongjian.indicators.engine import evaluate, evaluate_by_unit
     from gongjian.indicators.models import Indicator
     from gongjian.units.models import Unit, User
 
-    call_command("migrate", verbosity=0)
-    start = time.perf_counter()
-    load_demo(log=lambda m: None)
-    demo_seconds = time.perf_counter() - start
     city = Unit.objects.get(code=CITY_CODE)
     districts = list(Unit.objects.filter(parent=city).exclude(code=None))
     rng = random.Random(7)

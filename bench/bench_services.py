@@ -23,24 +23,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import platform
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-
-def best_of(fn, n=3):
-    times = []
-    for _ in range(n):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+from _common import best_of, setup_demo_database
 
 
 def main() -> None:
@@ -48,27 +34,19 @@ def main() -> None:
     parser.add_argument("--appeals", type=int, default=200_000)
     parser.add_argument("--database-url")
     args = parser.parse_args()
-    tmp = tempfile.mkdtemp(prefix="gj-bench-")
-    os.environ["DATABASE_URL"] = args.database_url or f"sqlite:///{tmp}/bench.sqlite3"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gongjian.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    setup_demo_database(args.database_url)
     from django.db import connection
     from django.test import Client
 
     from gongjian.appeals.models import Appeal, AppealStep
     from gongjian.common.dates import Period
-    from gongjian.demo.loader import CITY_CODE, load_demo
+    from gongjian.demo.loader import CITY_CODE
     from gongjian.indicators.engine import evaluate, evaluate_by_unit, ranking
     from gongjian.indicators.models import Indicator, RankingScheme
     from gongjian.policies import services as policy_services
     from gongjian.policies.models import Policy
     from gongjian.units.models import Unit, User
 
-    call_command("migrate", verbosity=0)
-    load_demo(log=lambda m: None)
     city = Unit.objects.get(code=CITY_CODE)
     template = list(Appeal.objects.filter(received_on__year=2024).order_by("pk"))
     steps_of: dict[int, list] = {}

@@ -1,7 +1,6 @@
 """12345 pages: the board (every figure from the engine), the list, intake, an appeal's
 page where each role does its step, the working-day calendar, Excel in and out."""
 
-import tempfile
 from pathlib import Path
 
 from django.contrib.auth.decorators import login_required
@@ -18,6 +17,7 @@ from gongjian.attraction.selectors import as_of_for
 from gongjian.common.errors import messages_of
 from gongjian.enterprises.models import Enterprise
 from gongjian.projects.models import Project
+from gongjian.reports.files import import_upload
 from gongjian.units.models import Unit
 from gongjian.units.selectors import is_office, units_visible_to
 
@@ -219,18 +219,12 @@ def appeal_import(request):
     form = ImportForm(request.POST or None, request.FILES or None)
     result = None
     if request.method == "POST" and form.is_valid():
-        with tempfile.NamedTemporaryFile(suffix=".xlsx") as tmp:
-            for chunk in form.cleaned_data["file"].chunks():
-                tmp.write(chunk)
-            tmp.flush()
-            try:
-                result = appeals_import(
-                    actor=request.user,
-                    path=tmp.name,
-                    skip_bad_rows=form.cleaned_data["skip_bad_rows"],
-                )
-            except ValueError as exc:  # a file the reader refuses (BadFile, HeaderError)
-                result = {"message": str(exc), "errors": []}
+        result = import_upload(
+            form.cleaned_data["file"],
+            appeals_import,
+            actor=request.user,
+            skip_bad_rows=form.cleaned_data["skip_bad_rows"],
+        )
     return render(request, "appeals/import.html", {"form": form, "result": result})
 
 

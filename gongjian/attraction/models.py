@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from gongjian.common.models import DatedTransition
 from gongjian.enterprises.models import Enterprise
 from gongjian.projects.models import Category, Project, Stage
 from gongjian.units.models import Unit
@@ -244,17 +245,11 @@ class Lead(models.Model):
         return self.project.signed_on if self.project_id is not None else None
 
 
-class LeadTransition(models.Model):
+class LeadTransition(DatedTransition):
     """A dated move of a lead before it has a project: 接洽, 洽谈 or 终止."""
 
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="transitions")
     stage = models.CharField(_("阶段"), max_length=20, choices=LeadStage.choices)
-    occurred_on = models.DateField(_("日期"))
-    note = models.CharField(_("说明"), max_length=200, blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("线索阶段变更")

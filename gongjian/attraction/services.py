@@ -96,6 +96,28 @@ def outreach_create(
     return outreach
 
 
+OUTREACH_EDITABLE = ("held_on", "kind", "theme", "title", "place", "leader_name", "notes")
+
+
+@transaction.atomic
+def outreach_update(*, actor: User | None, outreach: Outreach, **fields) -> Outreach:
+    """Correct an outreach batch's date, kind, theme, title, place, leader or notes."""
+    unknown = set(fields) - set(OUTREACH_EDITABLE)
+    if unknown:
+        raise ValidationError({f: "该字段不能直接修改" for f in sorted(unknown)})
+    require_write(actor, outreach.unit)
+    held_on = fields.get("held_on")
+    if held_on is not None and held_on > timezone.localdate():
+        raise ValidationError({"held_on": f"日期 {held_on} 晚于今天,不能登记尚未开展的活动"})
+    locked = Outreach.objects.select_for_update().get(pk=outreach.pk)
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    locked.full_clean()
+    locked._history_user = actor
+    locked.save()
+    return locked
+
+
 @transaction.atomic
 def outreach_add_enterprises(
     *, actor: User | None, outreach: Outreach, enterprises, note: str = ""

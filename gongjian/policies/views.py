@@ -1,7 +1,6 @@
 """免申即享 pages: the policy list, a policy (its rules explained, its grant list, the
 policy calculator), the rule form, Excel in and out."""
 
-import tempfile
 from pathlib import Path
 
 from django.contrib import messages
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_POST
 from gongjian.common.errors import messages_of
 from gongjian.enterprises.models import Enterprise
 from gongjian.enterprises.views import writable_units
+from gongjian.reports.files import import_upload
 
 from . import rules as R
 from . import services
@@ -212,18 +212,12 @@ def policy_import(request):
     form = ImportForm(request.POST or None, request.FILES or None)
     result = None
     if request.method == "POST" and form.is_valid():
-        with tempfile.NamedTemporaryFile(suffix=".xlsx") as tmp:
-            for chunk in form.cleaned_data["file"].chunks():
-                tmp.write(chunk)
-            tmp.flush()
-            try:
-                result = policies_import(
-                    actor=request.user,
-                    path=tmp.name,
-                    skip_bad_rows=form.cleaned_data["skip_bad_rows"],
-                )
-            except ValueError as exc:
-                result = {"message": str(exc), "errors": []}
+        result = import_upload(
+            form.cleaned_data["file"],
+            policies_import,
+            actor=request.user,
+            skip_bad_rows=form.cleaned_data["skip_bad_rows"],
+        )
     return render(request, "policies/import.html", {"form": form, "result": result})
 
 

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from gongjian.common.models import DatedTransition
 from gongjian.units.models import Unit
 from gongjian.units.selectors import WRITE_ROLES, is_office, path_q, scope_paths
 
@@ -207,17 +208,11 @@ class Project(models.Model):
         return f"{self.code} {self.name}"
 
 
-class StageTransition(models.Model):
+class StageTransition(DatedTransition):
     """One dated move of a project to a stage: the project's stage history."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="transitions")
     stage = models.CharField(_("阶段"), max_length=20, choices=Stage.choices)
-    occurred_on = models.DateField(_("日期"))
-    note = models.CharField(_("说明"), max_length=200, blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("阶段变更")

@@ -10,6 +10,7 @@ workbook, and a sheet holding formulas instead of values.
 from __future__ import annotations
 
 import re
+import tempfile
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -187,3 +188,16 @@ def open_workbook(path: str | Path, *, allow_formulas: bool = False) -> Workbook
     if not visible:
         raise BadFile("工作簿中没有工作表")
     return Workbook(path, book, visible[0])
+
+
+def import_upload(upload, run, **options) -> dict:
+    """Run an importer ``run(path=..., **options)`` on an uploaded .xlsx; a file the
+    readers refuse (``BadFile``, header errors) comes back as ``{"message", "errors"}``."""
+    with tempfile.NamedTemporaryFile(suffix=".xlsx") as tmp:
+        for chunk in upload.chunks():
+            tmp.write(chunk)
+        tmp.flush()
+        try:
+            return run(path=tmp.name, **options)
+        except ValueError as exc:
+            return {"message": str(exc), "errors": []}

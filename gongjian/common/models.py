@@ -1,0 +1,20 @@
+"""Abstract model shapes shared by several registries."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class DatedTransition(models.Model):
+    """A dated move to a stage, noted and signed by who recorded it: the shape of every
+    stage history (projects, leads). Concrete models add the subject and the stage."""
+
+    occurred_on = models.DateField(_("日期"))
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
