@@ -85,3 +85,11 @@ def test_other_pages_render_in_english(office_client, url):
     assert response.status_code == 200
     html = response.content.decode()
     assert "Dashboard" in html and "驾驶舱" not in html
+
+
+def test_chinese_first_whatever_the_browser_says(client, demo):
+    """An English browser still gets Chinese until the user picks English."""
+    call_command("demo_logins", "--password", "browser-lang-Pass-7")
+    client.login(username="office", password="browser-lang-Pass-7")
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "驾驶舱" in html

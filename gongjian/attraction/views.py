@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -16,13 +17,21 @@ from gongjian.api.common import visible_unit_or_404
 from gongjian.common.errors import messages_of
 from gongjian.common.money import to_yuan
 from gongjian.enterprises.models import Enterprise
-from gongjian.enterprises.views import writable_units
+from gongjian.enterprises.views import import_page, list_query, writable_units, xlsx_file
 from gongjian.projects.models import Project
 from gongjian.units.selectors import units_visible_to
 
 from . import selectors, services
 from .forms import LeadForm, OutreachForm, TransitionForm
 from .models import Lead, LeadStage, Outreach
+from .sheets import (
+    export_leads,
+    export_outreach,
+    lead_template,
+    leads_import,
+    outreach_template,
+)
+from .sheets import outreach_import as outreach_import_rows
 
 
 def _unit(request):
@@ -46,16 +55,56 @@ def funnel(request):
     )
 
 
-@login_required
-def outreach_list(request):
+def _outreach_filtered(request):
+    """The list's rows: the user's scope, then the page's filters (a unit out of scope
+    answers 404)."""
     qs = Outreach.objects.visible_to(request.user).select_related("unit")
     month = request.GET.get("month", "")
     if month:
         year, _sep, mon = month.partition("-")
         if year.isdigit() and mon.isdigit() and 1 <= int(mon) <= 12:
             qs = qs.filter(held_on__year=int(year), held_on__month=int(mon))
-    page = Paginator(qs.order_by("-held_on", "-pk"), 50).get_page(request.GET.get("page"))
-    return render(request, "attraction/outreach_list.html", {"page": page, "month": month})
+    if request.GET.get("unit", "").strip():
+        qs = qs.filter(unit__path__startswith=_unit(request).path)
+    return qs.order_by("-held_on", "-pk"), month
+
+
+@login_required
+def outreach_list(request):
+    qs, month = _outreach_filtered(request)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "attraction/outreach_list.html",
+        {
+            "page": page,
+            "month": month,
+            "unit": request.GET.get("unit", ""),
+            "query": list_query(request),
+        },
+    )
+
+
+@login_required
+def outreach_export(request):
+    qs, _month = _outreach_filtered(request)
+    return xlsx_file(export_outreach(qs), "招商活动.xlsx")
+
+
+@login_required
+def outreach_import(request):
+    return import_page(
+        request,
+        outreach_import_rows,
+        title=_("Excel 导入招商活动"),
+        template_url=reverse("attraction:outreach_import_template"),
+        back_url=reverse("attraction:outreach_list"),
+    )
+
+
+@login_required
+def outreach_import_template(request):
+    return xlsx_file(outreach_template(writable_units(request.user)), "招商活动导入模板.xlsx")
 
 
 @login_required
@@ -118,8 +167,34 @@ def lead_board(request):
     leads = selectors.visible_leads(request.user).filter(unit__path__startswith=unit.path)
     columns = selectors.lead_board(leads, unit, as_of)
     return render(
-        request, "attraction/lead_board.html", {"columns": columns, "unit": unit, "as_of": as_of}
+        request,
+        "attraction/lead_board.html",
+        {"columns": columns, "unit": unit, "as_of": as_of, "query": list_query(request)},
     )
+
+
+@login_required
+def lead_export(request):
+    """The board's leads (the same unit) as a sheet, the stage read from the project."""
+    unit = _unit(request)
+    leads = selectors.visible_leads(request.user).filter(unit__path__startswith=unit.path)
+    return xlsx_file(export_leads(leads.order_by("-contacted_on", "-pk")), "招商线索.xlsx")
+
+
+@login_required
+def lead_import(request):
+    return import_page(
+        request,
+        leads_import,
+        title=_("Excel 导入招商线索"),
+        template_url=reverse("attraction:lead_import_template"),
+        back_url=reverse("attraction:lead_board"),
+    )
+
+
+@login_required
+def lead_import_template(request):
+    return xlsx_file(lead_template(writable_units(request.user)), "招商线索导入模板.xlsx")
 
 
 def _lead(request, pk: int) -> Lead:

@@ -26,3 +26,8 @@ class EnterpriseForm(forms.ModelForm):
 class RevenueForm(forms.Form):
     year = forms.IntegerField(label=_("年度"), min_value=1990, max_value=2100)
     revenue_wan = forms.DecimalField(label=_("营业收入(万元)"), min_value=0, decimal_places=2)
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("Excel 文件(.xlsx)"))
+    skip_bad_rows = forms.BooleanField(label=_("跳过错误行"), required=False)

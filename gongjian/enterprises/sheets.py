@@ -93,9 +93,7 @@ def _existing(name: str, code: str | None) -> Enterprise | None:
         found = Enterprise.objects.filter(credit_code=code).select_related("unit").first()
         if found is not None:
             return found
-    for candidate in Enterprise.objects.filter(normalized_name=normalise_name(name)).order_by(
-        "pk"
-    ):
+    for candidate in Enterprise.objects.filter(normalized_name=normalise_name(name)).order_by("pk"):
         if not code or not candidate.credit_code:
             return candidate
     return None  # a namesake with another code: the service refuses the duplicate
@@ -122,9 +120,10 @@ def _enterprise_row(run: _Run, values: dict) -> str:
     if existing is None:
         services.enterprise_create(actor=actor, name=name, unit=unit, credit_code=code, **texts)
         return "created"
-    if actor is not None and not Enterprise.objects.editable_by(actor).filter(
-        pk=existing.pk
-    ).exists():
+    if (
+        actor is not None
+        and not Enterprise.objects.editable_by(actor).filter(pk=existing.pk).exists()
+    ):
         column = title("credit_code") if code and existing.credit_code == code else title("name")
         if Enterprise.objects.visible_to(actor).filter(pk=existing.pk).exists():
             message = f"企业“{existing.name}”由“{existing.unit}”跟踪服务,无权修改"

@@ -1,20 +1,69 @@
-"""Enterprise pages: the registry list, a profile, registering an enterprise."""
+"""Enterprise pages: the registry list, a profile, registering an enterprise, Excel in
+and out."""
+
+from pathlib import Path
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from gongjian.api.common import visible_unit_or_404
 from gongjian.attraction.models import Lead
 from gongjian.common.errors import messages_of
 from gongjian.common.money import to_yuan
+from gongjian.reports.files import import_upload
 from gongjian.units.models import Unit
 from gongjian.units.selectors import WRITE_ROLES, is_office, path_q, scope_paths
 
 from . import services
-from .forms import EnterpriseForm, RevenueForm
+from .forms import EnterpriseForm, ImportForm, RevenueForm
 from .models import Enterprise, Tier
+from .sheets import enterprise_template, enterprises_import, export_enterprises
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_file(path: Path, name: str) -> FileResponse:
+    return FileResponse(path.open("rb"), as_attachment=True, filename=name, content_type=XLSX)
+
+
+def list_query(request) -> str:
+    """The page's filters as a query string (without the page number), for the export link."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+def import_page(request, run, *, title: str, template_url: str, back_url: str):
+    """The shared import page: upload, run the importer as the user, show the row errors.
+    A user who may write to no unit gets 403."""
+    if not writable_units(request.user).exists():
+        raise PermissionDenied(_("没有可导入数据的单位"))
+    form = ImportForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        result = import_upload(
+            form.cleaned_data["file"],
+            run,
+            actor=request.user,
+            skip_bad_rows=form.cleaned_data["skip_bad_rows"],
+        )
+    return render(
+        request,
+        "enterprises/import.html",
+        {
+            "form": form,
+            "result": result,
+            "title": title,
+            "template_url": template_url,
+            "back_url": back_url,
+        },
+    )
 
 
 def writable_units(user):
@@ -23,8 +72,9 @@ def writable_units(user):
     return Unit.objects.filter(path_q(scope_paths(user, WRITE_ROLES), field="path"), is_active=True)
 
 
-@login_required
-def enterprise_list(request):
+def _filtered(request):
+    """The list's rows: the user's scope, then the page's filters (a unit out of scope
+    answers 404)."""
     qs = Enterprise.objects.visible_to(request.user).select_related("unit")
     q = request.GET.get("q", "").strip()
     tier = request.GET.get("tier", "")
@@ -32,12 +82,50 @@ def enterprise_list(request):
         qs = qs.filter(name__icontains=q) | qs.filter(credit_code=q)
     if tier in Tier.values:
         qs = qs.filter(tier=tier)
-    page = Paginator(qs.order_by("name", "pk"), 50).get_page(request.GET.get("page"))
+    if request.GET.get("unit", "").strip():
+        unit = visible_unit_or_404(request.user, request.GET["unit"])
+        qs = qs.filter(unit__path__startswith=unit.path)
+    return qs.order_by("name", "pk"), q, tier
+
+
+@login_required
+def enterprise_list(request):
+    qs, q, tier = _filtered(request)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "enterprises/list.html",
-        {"page": page, "q": q, "tier": tier, "tiers": Tier.choices},
+        {
+            "page": page,
+            "q": q,
+            "tier": tier,
+            "tiers": Tier.choices,
+            "unit": request.GET.get("unit", ""),
+            "query": list_query(request),
+        },
     )
+
+
+@login_required
+def enterprise_export(request):
+    qs, _q, _tier = _filtered(request)
+    return xlsx_file(export_enterprises(qs), "企业库.xlsx")
+
+
+@login_required
+def enterprise_import(request):
+    return import_page(
+        request,
+        enterprises_import,
+        title=_("Excel 导入企业"),
+        template_url=reverse("enterprises:import_template"),
+        back_url=reverse("enterprises:list"),
+    )
+
+
+@login_required
+def enterprise_import_template(request):
+    return xlsx_file(enterprise_template(writable_units(request.user)), "企业库导入模板.xlsx")
 
 
 @login_required

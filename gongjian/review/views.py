@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gongjian.common.errors import ConflictError, messages_of
+from gongjian.indicators.models import Campaign
 from gongjian.units.selectors import can_write_unit, is_office, units_visible_to
 
 from . import services
@@ -23,8 +24,12 @@ from .selectors import compose_review, documents_visible_to, drafts_visible_to
 
 
 def _year(request) -> int:
+    """The year asked for, else the latest campaign's year."""
+    latest = Campaign.objects.order_by("-year").values_list("year", flat=True).first()
     try:
-        return int(request.GET.get("year") or request.POST.get("year") or timezone.localdate().year)
+        return int(
+            request.GET.get("year") or request.POST.get("year") or latest or timezone.localdate().year
+        )
     except ValueError as exc:
         raise Http404 from exc
 
