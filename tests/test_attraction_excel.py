@@ -260,7 +260,8 @@ def test_outreach_bad_rows_and_scope(world, tmp_path, client):
     ]
     path = write_xlsx(tmp_path / "o.xlsx", rows)
     result = outreach_import(actor=world.operator_a, path=path)
-    assert not result.saved and Outreach.objects.count() == 0
+    assert not result.saved
+    assert not Outreach.objects.filter(unit__path__startswith=world.city.path).exists()
     by_row = {r: (c, m) for r, c, m in result.errors}
     assert by_row[2][0] == "方式" and "出差" in by_row[2][1]
     assert by_row[3] == ("对接企业", "企业库中没有“不存在的公司”")
@@ -336,7 +337,8 @@ def test_lead_signing_refused_and_other_bad_rows_save_nothing(world, tmp_path):
     ]
     path = write_xlsx(tmp_path / "bad.xlsx", rows)
     result = leads_import(actor=world.operator_a, path=path)
-    assert not result.saved and not Lead.objects.exists()
+    assert not result.saved
+    assert not Lead.objects.filter(unit__path__startswith=world.city.path).exists()
     by_row: dict[int, list] = {}
     for r, c, m in result.errors:
         by_row.setdefault(r, []).append((c, m))
@@ -348,7 +350,9 @@ def test_lead_signing_refused_and_other_bad_rows_save_nothing(world, tmp_path):
     assert by_row[7][0][0] == "首次接洽日期" and "晚于今天" in by_row[7][0][1]
     result = leads_import(actor=world.operator_a, path=path, skip_bad_rows=True)
     assert result.saved and result.created == 1 and result.bad_rows == 5
-    assert list(Lead.objects.values_list("name", flat=True)) == ["好项目"]
+    assert list(
+        Lead.objects.filter(unit__path__startswith=world.city.path).values_list("name", flat=True)
+    ) == ["好项目"]
 
 
 def test_lead_export_reads_the_project_stage_and_imports_back(world, tmp_path, client):
