@@ -308,3 +308,12 @@ def test_ratio_indicator(tree):
         indicator_define(
             actor=None, code="t_ratio_bad", name="坏", kind="ratio", base_indicator=started
         )
+
+
+def test_completion_by_month(tree):
+    count = define("t_monthly")
+    for day in (D(2024, 1, 15), D(2024, 3, 2), D(2024, 3, 20)):
+        make(tree["a"], YI, [("signed", day)])
+    values = engine.completion_by_month(count, tree["city"], 2024, D(2024, 3, 10), Decimal(4))
+    assert values[:3] == [25.0, 25.0, 50.0]  # March counted to the 10th
+    assert values[3:] == [None] * 9

@@ -152,6 +152,23 @@ def completion(
     return Completion(indicator, value, target.value, rate, expected, rate >= expected)
 
 
+def completion_by_month(
+    indicator: Indicator, unit: Unit, year: int, as_of: dt.date, target: Decimal
+) -> list[float | None]:
+    """Completion (%) against ``target`` at each month end of the year, year to date,
+    up to ``as_of`` (its own month counted to ``as_of``); None for the months after."""
+    values: list[float | None] = []
+    for month in range(1, 13):
+        start_of_month = dt.date(year, month, 1)
+        if start_of_month > as_of:
+            values.append(None)
+            continue
+        end = min(Period.month(year, month).end, as_of)
+        value = evaluate(indicator, unit, Period.year_to_date(year, end))
+        values.append(round(float(Decimal(value or 0) / target) * 100, 1))
+    return values
+
+
 CHECKPOINT_DATES = {
     Indicator.Checkpoint.Q1: lambda year: quarter_end(year, 1),
     Indicator.Checkpoint.H1: lambda year: quarter_end(year, 2),
@@ -342,9 +359,7 @@ def ranking(
 ) -> list[RankingRow]:
     """Rank the scheme's units for ``period``; with ``previous``, each row's movement."""
     items = list(
-        scheme.items.select_related(
-            "indicator", "indicator__fixed_unit", "indicator__denominator"
-        )
+        scheme.items.select_related("indicator", "indicator__fixed_unit", "indicator__denominator")
     )
     units = ranking_units(scheme)
     rows = _score_period(scheme, items, units, period)

@@ -18,7 +18,7 @@ from gongjian.indicators.engine import (
     campaign_for,
     checkpoint_status,
     completion,
-    evaluate,
+    completion_by_month,
     evaluate_by_unit,
     warning_lights,
 )
@@ -192,11 +192,7 @@ def dashboard(user: User, scope: Scope) -> Dashboard:
         ind = target.indicator
         if ind.kind != Indicator.Kind.COMPUTED:
             continue
-        values = []
-        for month in months:
-            end = min(Period.month(year, month).end, as_of)
-            v = evaluate(ind, unit, Period.year_to_date(year, end))
-            values.append(round(float(Decimal(v or 0) / target.value) * 100, 1))
+        values = completion_by_month(ind, unit, year, as_of, target.value)[: len(months)]
         series.append({"name": ind.name, "values": values})
     pro_rata_line = [
         round(pro_rata(min(Period.month(year, m).end, as_of)) * 100, 1) for m in months

@@ -19,7 +19,13 @@ from django.views.decorators.http import require_http_methods
 
 from gongjian.common.dates import Period
 from gongjian.common.money import format_amount
-from gongjian.indicators.engine import campaign_for, completion, evaluate, ranking, warning_lights
+from gongjian.indicators.engine import (
+    campaign_for,
+    completion,
+    completion_by_month,
+    ranking,
+    warning_lights,
+)
 from gongjian.indicators.models import Indicator, RankingScheme, Target
 from gongjian.projects import services as project_services
 from gongjian.projects.cadence import next_period
@@ -702,16 +708,7 @@ def targets(request):
     ]
     series = []
     for t in own[:6]:
-        values = []
-        for m in months:
-            end = Period.month(scope.year, m).end
-            if end > scope.as_of and m != scope.as_of.month:
-                values.append(None)
-                continue
-            v = evaluate(
-                t.indicator, scope.unit, Period.year_to_date(scope.year, min(end, scope.as_of))
-            )
-            values.append(round(float(v or 0) / float(t.value) * 100, 1))
+        values = completion_by_month(t.indicator, scope.unit, scope.year, scope.as_of, t.value)
         series.append({"name": t.indicator.name, "values": values})
     chart = {
         "months": [f"{m}月" for m in months],
