@@ -53,17 +53,6 @@ POLICY_SCHEMA = S.SheetSchema(
         "任何一行有错误时整批不导入(可选择跳过错误行)。",
     ],
 )
-FIELDS = (
-    "name",
-    "unit",
-    "department",
-    "mode",
-    "summary",
-    "rules",
-    "benefit",
-    "valid_from",
-    "valid_to",
-)
 
 
 def _json(text, title: str):
@@ -89,7 +78,10 @@ def policies_import(
                     try:
                         v["rules"] = _json(v.get("rules"), "rules")
                         v["benefit"] = _json(v.get("benefit"), "benefit")
-                        fields = {k: v.get(k) if v.get(k) is not None else "" for k in FIELDS}
+                        fields = {
+                            k: v.get(k) if v.get(k) is not None else ""
+                            for k in services.POLICY_FIELDS
+                        }
                         fields["valid_to"] = v.get("valid_to")
                         with transaction.atomic():
                             existing = Policy.objects.filter(code=v["code"]).first()

@@ -58,21 +58,7 @@ def policy_export(request):
 def _save(request, policy=None):
     initial = None
     if policy is not None:
-        initial = {
-            f: getattr(policy, f)
-            for f in (
-                "code",
-                "name",
-                "unit",
-                "department",
-                "mode",
-                "summary",
-                "rules",
-                "benefit",
-                "valid_from",
-                "valid_to",
-            )
-        }
+        initial = {f: getattr(policy, f) for f in ("code", *services.POLICY_FIELDS)}
     form = PolicyForm(
         request.POST or None,
         initial=initial,
