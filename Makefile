@@ -59,8 +59,13 @@ lint: install
 format: install
 	$(BIN)/ruff format gongjian tests bench
 
+# every bench/bench_*.py on SQLite and on PostgreSQL (bench/run_all.py); results in docs/benchmarks.md
+BENCH_PROJECTS ?= 100000
+BENCH_PG       ?= postgres://postgres@127.0.0.1:5432/gj_bench
+BENCH_DBS      ?= sqlite,postgres
+
 bench: install
-	$(BIN)/python bench/bench_excel.py $(BENCH_ARGS)
+	$(BIN)/python bench/run_all.py --projects $(BENCH_PROJECTS) --pg $(BENCH_PG) --databases $(BENCH_DBS) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var *.egg-info $(VENDOR) node_modules

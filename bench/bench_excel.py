@@ -1,21 +1,25 @@
-"""Benchmark of Excel import and export (``gongjian.reports``).
+"""Benchmark of Excel import and export (``gongjian.reports``), each beside its floor.
 
 Usage::
 
     .venv/bin/python bench/bench_excel.py [--rows 100000] [--database-url URL]
+    .venv/bin/python bench/bench_excel.py --rows 10000        # or 1000000
+    .venv/bin/python bench/bench_excel.py --smoke              # 1,000 rows, seconds
 
 Writes a project sheet of ``--rows`` rows, then measures, each in its own process
-(so that every peak memory figure is that step's own):
+(so that every peak memory figure is that step's own, read from ``ru_maxrss``):
 
-- python-calamine alone reading every cell of the sheet;
-- ``pandas.read_excel`` (openpyxl) reading the same sheet;
+- python-calamine alone reading every cell of the sheet (the import's floor);
+- ``pandas.read_excel`` (openpyxl) reading the same sheet (what a user's script does);
 - ``gongjian import projects``: reading, validating every row (API schema, model
-  ``full_clean``, stage rules) and writing projects, stage history and history rows
-  into an empty database (a fresh SQLite file unless ``--database-url`` is given);
+  field rules, stage rules) and writing projects, stage history and history rows
+  into an empty database (a fresh SQLite file unless ``--database-url`` names an
+  empty PostgreSQL database);
 - the project export (xlsxwriter, constant memory) of those rows, against raw
-  xlsxwriter writing the same cells.
+  xlsxwriter writing the same cells with the same formats from one query.
 
-Prints a Markdown section for docs/benchmarks.md. Not a test: nothing is asserted.
+Prints a Markdown section for docs/benchmarks.md, then one ``RESULT {json}`` line.
+Not a test: nothing is asserted.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,6 +59,11 @@ HEAD = [
 
 def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def write_sheet(path: Path, rows: int) -> None:
@@ -94,8 +104,11 @@ def phase_calamine(path: Path) -> dict:
 
     start = time.perf_counter()
     book = CalamineWorkbook.from_path(str(path))
-    cells = sum(len(row) for row in book.get_sheet_by_index(0).iter_rows())
-    return {"seconds": time.perf_counter() - start, "cells": cells}
+    cells = rows = 0
+    for row in book.get_sheet_by_index(0).iter_rows():
+        cells += len(row)
+        rows += 1
+    return {"seconds": time.perf_counter() - start, "cells": cells, "data_rows": rows - 1}
 
 
 def phase_pandas(path: Path) -> dict:
@@ -136,16 +149,23 @@ def phase_import(path: Path, database_url: str | None, var_dir: Path) -> dict:
             unit_services.unit_create(
                 actor=None, name=name, kind="district", code=code, parent=city
             )
+    from gongjian.projects.models import StageTransition
+
     before = Project.objects.count()
+    cpu = cpu_seconds()
     start = time.perf_counter()
     result = projects_import(actor=None, path=path)
     seconds = time.perf_counter() - start
+    bench = Project.objects.filter(code__startswith="B")
     return {
         "seconds": seconds,
+        "cpu_seconds": cpu_seconds() - cpu,
+        "rows_total": result.rows_total,
         "created": result.created,
         "errors": result.errors[:5],
         "projects": Project.objects.count() - before,
-        "history": Project.history.count(),
+        "history": Project.history.filter(code__startswith="B").count(),
+        "transitions": StageTransition.objects.filter(project__in=bench).count(),
     }
 
 
@@ -154,24 +174,28 @@ def phase_export(database_url: str | None, var_dir: Path) -> dict:
     from gongjian.projects.models import Project
     from gongjian.reports.exports import export_projects
 
+    cpu = cpu_seconds()
     start = time.perf_counter()
     path = export_projects(Project.objects.filter(code__startswith="B"))
     seconds = time.perf_counter() - start
+    cpu = cpu_seconds() - cpu
     size = path.stat().st_size
     path.unlink()
     return {
         "seconds": seconds,
+        "cpu_seconds": cpu,
         "rows": Project.objects.filter(code__startswith="B").count(),
         "bytes": size,
     }
 
 
 def phase_raw_export(database_url: str | None, var_dir: Path) -> dict:
-    """The same cells (values read with one query) written by bare xlsxwriter."""
+    """The same cells (values read with one query, labels from a dict) written by bare
+    xlsxwriter with the same formats: the floor of any formatted export."""
     _django(database_url, var_dir)
     import xlsxwriter
 
-    from gongjian.projects.models import Project
+    from gongjian.projects.models import Category, Project, Stage
 
     fields = [
         "code",
@@ -197,28 +221,37 @@ def phase_raw_export(database_url: str | None, var_dir: Path) -> dict:
         "description",
         "completed_investment",
     ]
+    label = {v: str(k) for v, k in [*Category.choices, *Stage.choices]}
+    amounts = {fields.index(f) for f in fields if f.endswith("_investment")}
+    cpu = cpu_seconds()
     start = time.perf_counter()
     handle, name = tempfile.mkstemp(suffix=".xlsx")
     os.close(handle)
     book = xlsxwriter.Workbook(name, {"constant_memory": True})
     sheet = book.add_worksheet()
     date = book.add_format({"num_format": "yyyy-mm-dd"})
+    wan = book.add_format({"num_format": "#,##0.00##"})
+    number = book.add_format({"num_format": "#,##0.##"})
+    sheet.write_row(0, 0, fields, book.add_format({"bold": True}))
     rows = 0
     qs = Project.objects.filter(code__startswith="B").order_by("code")
-    for rows, values in enumerate(qs.values_list(*fields).iterator(chunk_size=2000), start=1):
+    for rows, values in enumerate(qs.values_list(*fields).iterator(chunk_size=5000), start=1):
         for col, value in enumerate(values):
-            if value is None:
+            if value is None or value == "":
                 continue
             if isinstance(value, dt.date):
                 sheet.write_datetime(rows, col, value, date)
-            elif isinstance(value, int):
-                sheet.write_number(rows, col, value / 10000)
+            elif col in amounts:
+                sheet.write_number(rows, col, value / 10000, wan)
+            elif isinstance(value, int | Decimal):
+                sheet.write_number(rows, col, float(value), number)
             else:
-                sheet.write(rows, col, str(value))
+                sheet.write_string(rows, col, label.get(value, value))
     book.close()
     seconds = time.perf_counter() - start
+    cpu = cpu_seconds() - cpu
     os.unlink(name)
-    return {"seconds": seconds, "rows": rows}
+    return {"seconds": seconds, "cpu_seconds": cpu, "rows": rows}
 
 
 def child(args) -> None:
@@ -255,10 +288,43 @@ def run_phase(phase: str, sheet: Path, var_dir: Path, database_url: str | None) 
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+PHASES = ("calamine", "pandas", "import", "export", "raw_export")
+
+
+def render(results: dict, n: int, db: str, written: float) -> str:
+    def line(label, r, rows=n):
+        return f"| {label} | {r['seconds']:.2f} | {rows / r['seconds']:,.0f} | {r['peak_mb']:.0f} |"
+
+    imp, cal, pan = results["import"], results["calamine"], results["pandas"]
+    exp, raw = results["export"], results["raw_export"]
+    return f"""## Excel import and export (bench/bench_excel.py)
+
+{n:,} projects, {len(HEAD)} columns ({written:.1f} s to write the sheet); {db};
+Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs, DEBUG off.
+Each step runs in its own process; peak memory is that process's maximum resident size.
+
+| step | seconds | rows/s | peak MB |
+| --- | --- | --- | --- |
+{line("python-calamine alone: read every cell", cal)}
+{line("pandas.read_excel (openpyxl)", pan)}
+{line("gongjian import: read, validate, write projects + stage history + history rows", imp)}
+{line("gongjian export (xlsxwriter, constant memory, formatted)", exp)}
+{line("raw xlsxwriter writing the same cells, same formats", raw)}
+
+Import created {imp["created"]:,} projects ({imp["history"]:,} history rows,
+{imp["transitions"]:,} stage transitions), errors: {imp["errors"] or "none"}; its process
+used {imp["cpu_seconds"]:.1f} s of CPU. Import time is {imp["seconds"] / cal["seconds"]:.1f}×
+calamine's parse alone (goal: 3×) and {imp["seconds"] / pan["seconds"]:.2f}× pandas' read.
+Export speed is {raw["seconds"] / exp["seconds"]:.2f}× raw xlsxwriter's (goal: 0.8×; CPU
+{exp["cpu_seconds"]:.1f} s against {raw["cpu_seconds"]:.1f} s).
+"""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--rows", type=int, default=100_000, help="10000, 100000, 1000000 …")
     parser.add_argument("--database-url", help="an empty database (default: a fresh SQLite file)")
+    parser.add_argument("--smoke", action="store_true", help="1,000 rows, SQLite, seconds")
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     parser.add_argument("--sheet", help=argparse.SUPPRESS)
     parser.add_argument("--var-dir", help=argparse.SUPPRESS)
@@ -266,42 +332,29 @@ def main() -> None:
     if args.phase:
         child(args)
         return
+    if args.smoke:
+        args.rows = 1000
     with tempfile.TemporaryDirectory(prefix="gongjian-bench-") as tmp:
         tmp_path = Path(tmp)
         sheet = tmp_path / "projects.xlsx"
+        # a SQLite file of its own unless told otherwise: never whatever DATABASE_URL the
+        # calling shell happens to export
+        database_url = args.database_url or f"sqlite:///{tmp_path}/bench.sqlite3"
         start = time.perf_counter()
         write_sheet(sheet, args.rows)
         written = time.perf_counter() - start
         results = {}
-        for phase in ("calamine", "pandas", "import", "export", "raw_export"):
-            results[phase] = run_phase(phase, sheet, tmp_path, args.database_url)
+        for phase in PHASES:
+            results[phase] = run_phase(phase, sheet, tmp_path, database_url)
             print(f"{phase}: {results[phase]}", file=sys.stderr)
-    n = args.rows
     db = "PostgreSQL" if args.database_url else "SQLite"
-
-    def line(label, r, rows=n):
-        return f"| {label} | {r['seconds']:.1f} | {rows / r['seconds']:,.0f} | {r['peak_mb']:.0f} |"
-
-    imp = results["import"]
-    print(f"""## Excel import and export (bench/bench_excel.py)
-
-{n:,} projects, {len(HEAD)} columns ({sheet.name}, {written:.1f} s to write); {db};
-Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs, DEBUG off.
-Each step runs in its own process; peak memory is that process's maximum resident size.
-
-| step | seconds | rows/s | peak MB |
-| --- | --- | --- | --- |
-{line("python-calamine alone: read every cell", results["calamine"])}
-{line("pandas.read_excel (openpyxl)", results["pandas"])}
-{line("gongjian import: read, validate, write projects + stage history + history rows", imp)}
-{line("gongjian export (xlsxwriter, constant memory, formatted)", results["export"])}
-{line("raw xlsxwriter writing the same cells", results["raw_export"])}
-
-Import created {imp["created"]:,} projects ({imp["history"]:,} history rows), errors: {imp["errors"] or "none"}.
-Import time is {imp["seconds"] / results["calamine"]["seconds"]:.1f}× calamine's parse alone and
-{imp["seconds"] / results["pandas"]["seconds"]:.2f}× pandas' read; export time is
-{results["export"]["seconds"] / results["raw_export"]["seconds"]:.1f}× raw xlsxwriter.
-""")
+    print(render(results, args.rows, db, written))
+    summary = {"rows": args.rows, "database": db, "sheet_rows": results["calamine"]["data_rows"]}
+    summary.update(results)
+    summary["import_vs_calamine"] = results["import"]["seconds"] / results["calamine"]["seconds"]
+    summary["import_vs_pandas"] = results["import"]["seconds"] / results["pandas"]["seconds"]
+    summary["export_speed_vs_raw"] = results["raw_export"]["seconds"] / results["export"]["seconds"]
+    print("RESULT " + json.dumps(summary, ensure_ascii=False, default=str))
 
 
 if __name__ == "__main__":

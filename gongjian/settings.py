@@ -6,23 +6,57 @@ embedded SQLite default and a PostgreSQL production server:
 - ``DATABASE_URL``: e.g. ``postgres://user@127.0.0.1:5432/gongjian``; default is
   ``sqlite:///<project>/var/gongjian.sqlite3``.
 - ``GONGJIAN_SECRET_KEY``, ``GONGJIAN_DEBUG``, ``GONGJIAN_ALLOWED_HOSTS``.
+- ``GONGJIAN_ENV=production`` switches on the production hardening (secure cookies,
+  HSTS, HTTPS redirect) and refuses to start with the default secret key; the
+  security variables are listed in ``docs/security.md``.
 """
 
+import datetime as dt
 import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+
+def env_bool(name: str, default: bool) -> bool:
+    """``1/true/yes/on`` or ``0/false/no/off`` (any case); ``default`` when unset or empty."""
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ImproperlyConfigured(f"{name}={value!r}: expected 1/0, true/false, yes/no or on/off")
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    try:
+        return int(value) if value else default
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r}: expected a whole number") from None
+
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
 VAR_DIR = Path(os.environ.get("GONGJIAN_VAR_DIR", PROJECT_DIR / "var"))
 
-DEBUG = os.environ.get("GONGJIAN_DEBUG", "1") == "1"
-SECRET_KEY = os.environ.get(
-    "GONGJIAN_SECRET_KEY",
-    "dev-only-insecure-key-change-me-in-production-0123456789abcdef",
-)
+GONGJIAN_ENV = os.environ.get("GONGJIAN_ENV", "development").strip().lower()
+PRODUCTION = GONGJIAN_ENV == "production"
+DEBUG = env_bool("GONGJIAN_DEBUG", not PRODUCTION)
+DEFAULT_SECRET_KEY = "dev-only-insecure-key-change-me-in-production-0123456789abcdef"
+SECRET_KEY = os.environ.get("GONGJIAN_SECRET_KEY", DEFAULT_SECRET_KEY)
+if PRODUCTION and (SECRET_KEY == DEFAULT_SECRET_KEY or len(SECRET_KEY) < 50):
+    raise ImproperlyConfigured(
+        "GONGJIAN_ENV=production needs GONGJIAN_SECRET_KEY: a random value of at least 50 "
+        "characters (e.g. python -c 'import secrets; print(secrets.token_urlsafe(64))')"
+    )
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("GONGJIAN_ENV=production cannot run with GONGJIAN_DEBUG=1")
 ALLOWED_HOSTS = os.environ.get("GONGJIAN_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(
     ","
 )
@@ -36,6 +70,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "simple_history",
     "ninja",  # serves the Swagger UI at /api/docs from local static files, never a CDN
+    "axes",  # login throttling and lock-out per username + IP
+    "csp",  # the Content-Security-Policy header
     "gongjian.units",
     "gongjian.projects",
     "gongjian.indicators",
@@ -47,12 +83,16 @@ INSTALLED_APPS = [
     "gongjian.inspections",
     "gongjian.appeals",
     "gongjian.policies",
+    "gongjian.audit",
     "gongjian.web",
     "gongjian.demo",
+    "gongjian.ops",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files from the app server itself
+    "csp.middleware.CSPMiddleware",  # Content-Security-Policy (docs/security.md)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "gongjian.web.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -61,6 +101,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # last: turns a locked-out sign-in into the lock-out page (429)
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "gongjian.urls"
@@ -107,6 +149,78 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# --- accounts: hashing, lock-out, sessions (docs/security.md) -------------------------
+# Argon2id first; a user whose password is stored with an older hasher is re-hashed
+# with Argon2 on the next successful sign-in (Django upgrades on check_password).
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+# django-axes checks every sign-in (login page, admin) before the password is tried.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("GONGJIAN_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("GONGJIAN_LOGIN_COOLOFF_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "gongjian.units.views.locked_out"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+# The client address for lock-out and the login audit: REMOTE_ADDR, or behind
+# GONGJIAN_PROXY_COUNT trusted reverse proxies the X-Forwarded-For entry they appended.
+GONGJIAN_PROXY_COUNT = env_int("GONGJIAN_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "gongjian.units.audit.client_ip"
+
+# A session lasts at most GONGJIAN_SESSION_HOURS from sign-in (not renewed by activity),
+# and by default also ends when the browser closes.
+SESSION_COOKIE_AGE = env_int("GONGJIAN_SESSION_HOURS", 8) * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("GONGJIAN_SESSION_EXPIRE_AT_BROWSER_CLOSE", True)
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# --- headers -------------------------------------------------------------------------
+# Scripts only from this server (no inline script, no eval); inline style attributes are
+# allowed because a few bars size themselves with style="width: …" (docs/security.md).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# --- production (GONGJIAN_ENV=production) ----------------------------------------------
+# An intranet server behind a TLS-terminating proxy sets GONGJIAN_PROXY_SSL_HEADER=1 (the
+# proxy must set X-Forwarded-Proto) so that Django knows the request came in over HTTPS.
+if env_bool("GONGJIAN_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = env_bool("GONGJIAN_SECURE_COOKIES", PRODUCTION)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = env_bool("GONGJIAN_SSL_REDIRECT", PRODUCTION)
+SECURE_HSTS_SECONDS = env_int("GONGJIAN_HSTS_SECONDS", 365 * 24 * 3600 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("GONGJIAN_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+SECURE_HSTS_PRELOAD = env_bool("GONGJIAN_HSTS_PRELOAD", PRODUCTION)
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in os.environ.get("GONGJIAN_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
+
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
@@ -125,6 +239,13 @@ MEDIA_URL = "media/"
 # ECharts, htmx and Pico CSS: copied from node_modules by `make assets` (npm registry), never a CDN.
 VENDOR_DIR = PROJECT_DIR / "vendor"
 STATICFILES_DIRS = [("vendor", VENDOR_DIR)] if VENDOR_DIR.is_dir() else []
+# WhiteNoise serves STATIC_ROOT (filled by `collectstatic`, which `gongjian serve` runs)
+# with gzip copies; no separate web server needed. No manifest, so that a page
+# still renders when collectstatic has not been run (development, tests).
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
 
 SIMPLE_HISTORY_HISTORY_ID_USE_UUID = False
 

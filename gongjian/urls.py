@@ -1,11 +1,14 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from gongjian.api.api import api
+from gongjian.api.errors import not_found as api_not_found
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    re_path(r"^api/", api_not_found),  # JSON 404 for any other /api/ path
+    path("accounts/", include("gongjian.units.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("reports/", include("gongjian.reports.urls")),
@@ -15,6 +18,7 @@ urlpatterns = [
     path("inspections/", include("gongjian.inspections.urls")),
     path("appeals/", include("gongjian.appeals.urls")),
     path("policies/", include("gongjian.policies.urls")),
+    path("audit/", include("gongjian.audit.urls")),
     path("open311/v2/", include("gongjian.appeals.open311_urls")),
     path("", include("gongjian.web.urls")),
 ]

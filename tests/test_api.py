@@ -488,7 +488,7 @@ def test_project_update_stale_version_is_409_and_changes_nothing(world, operator
     assert response.status_code == 409
     body = response.json()
     assert body["current_version"] == 3
-    assert "已被他人修改" in body["detail"]
+    assert body["detail"].startswith("此项目已被") and "以下字段与您打开时不同" in body["detail"]
     assert project_state(world.project_a) == before
 
 

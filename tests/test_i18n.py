@@ -7,6 +7,7 @@ from io import StringIO
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.http import HttpRequest
 from django.utils import translation
 
 PASSWORD = "i18n-check-Pass-7"
@@ -15,7 +16,7 @@ PASSWORD = "i18n-check-Pass-7"
 @pytest.fixture
 def office_client(demo, client):
     call_command("demo_logins", "--password", PASSWORD, stdout=StringIO())
-    assert client.login(username="office", password=PASSWORD)
+    assert client.login(request=HttpRequest(), username="office", password=PASSWORD)
     return client
 
 
@@ -90,6 +91,6 @@ def test_other_pages_render_in_english(office_client, url):
 def test_chinese_first_whatever_the_browser_says(client, demo):
     """An English browser still gets Chinese until the user picks English."""
     call_command("demo_logins", "--password", "browser-lang-Pass-7")
-    client.login(username="office", password="browser-lang-Pass-7")
+    client.login(request=HttpRequest(), username="office", password="browser-lang-Pass-7")
     html = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
     assert "驾驶舱" in html

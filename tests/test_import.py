@@ -237,6 +237,20 @@ def test_duplicate_code_in_the_file(world, tmp_path):
     assert result.errors == [(3, "项目编号", "项目编号“IMP-001”在表中重复")]
 
 
+def test_the_code_of_a_deleted_project_is_refused_with_a_hint(world, tmp_path):
+    from gongjian.projects import services
+
+    services.project_delete(actor=world.office, project=world.project_a)
+    before = snapshot()
+    path = write_xlsx(tmp_path / "p.xlsx", [HEAD, row(world, world.project_a.code)])
+    result = projects_import(actor=world.office, path=path)
+    assert not result.saved
+    assert result.errors == [
+        (2, "项目编号", f"项目编号“{world.project_a.code}”属于已删除的项目,请先在回收站恢复")
+    ]
+    assert snapshot() == before
+
+
 def test_a_district_operator_cannot_import_into_another_district(world, tmp_path):
     before = snapshot()
     path = write_xlsx(

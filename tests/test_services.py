@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest
 
 from gongjian.common.errors import ConflictError
 from gongjian.common.validators import validate_division_code
@@ -171,7 +172,9 @@ def test_update_refuses_stale_version(world):
     services.project_update(actor=world["op_a"], project=p, expected_version=1, name="新名称")
     with pytest.raises(ConflictError) as exc:
         services.project_update(actor=world["office"], project=p, expected_version=1, name="旧页面")
-    assert "已被他人修改" in exc.value.message and exc.value.current_version == 2
+    assert exc.value.message.startswith(f"此项目已被 {world['op_a']} 于")
+    assert exc.value.current_version == 2
+    assert [(c["field"], c["after"]) for c in exc.value.changed] == [("name", "新名称")]
     p.refresh_from_db()
     assert p.name == "新名称"
     with pytest.raises(ValidationError):
@@ -397,12 +400,12 @@ def test_unit_tree_rules(world):
 def test_office_admin_can_use_the_admin(world, client):
     world["office"].set_password("an office pass 1")
     world["office"].save()
-    assert client.login(username="t_office", password="an office pass 1")
+    assert client.login(request=HttpRequest(), username="t_office", password="an office pass 1")
     assert client.get("/admin/projects/project/").status_code == 200
     page = client.get(f"/admin/projects/project/{world['project'].pk}/change/")
     assert page.status_code == 200 and "甲区测试项目" in page.content.decode()
     world["op_a"].set_password("an operator pass 1")
     world["op_a"].save()
     client.logout()
-    assert client.login(username="t_op_a", password="an operator pass 1")
+    assert client.login(request=HttpRequest(), username="t_op_a", password="an operator pass 1")
     assert client.get("/admin/projects/project/").status_code == 302  # not staff

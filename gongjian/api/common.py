@@ -9,7 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.http import Http404
 from django.utils import timezone
-from ninja import Schema
+from ninja import Field, Schema
+from ninja.pagination import PageNumberPagination
 
 from gongjian.common.dates import Period
 from gongjian.units.models import Unit, User
@@ -22,7 +23,7 @@ NOT_FOUND = "未找到"
 
 
 class ErrorOut(Schema):
-    """401, 403 and 404 answers."""
+    """400, 401, 403 and 404 answers."""
 
     detail: str
 
@@ -34,16 +35,40 @@ class ValidationErrorOut(Schema):
     fields: dict[str, list[str]] = {}
 
 
+class ChangedFieldOut(Schema):
+    field: str
+    label: str
+    before: str = ""
+    after: str = ""
+
+
 class ConflictOut(Schema):
-    """409: someone saved the object since the caller read it."""
+    """409 (``expected_version``) or 412 (``If-Match``): someone saved the object since the
+    caller read it; ``changed`` lists the fields that differ from what the caller read."""
 
     detail: str
     current_version: int
     current: dict[str, Any] = {}
+    changed: list[ChangedFieldOut] = []
 
 
 READ_ERRORS: dict[int, type[Schema]] = {401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
-WRITE_ERRORS: dict[int, type[Schema]] = {**READ_ERRORS, 403: ErrorOut}
+# 400: a request body that is not JSON at all.
+WRITE_ERRORS: dict[int, type[Schema]] = {**READ_ERRORS, 400: ErrorOut, 403: ErrorOut}
+
+
+# --- paging ----------------------------------------------------------------------
+
+MAX_PAGE = 1_000_000
+
+
+class Pages(PageNumberPagination):
+    """ninja's page-number paging with the page number bounded: an offset past what the
+    database can count answers 422 instead of failing in the database."""
+
+    class Input(Schema):
+        page: int = Field(1, ge=1, le=MAX_PAGE)
+        page_size: int | None = Field(None, ge=1)
 
 
 # --- scope -----------------------------------------------------------------------

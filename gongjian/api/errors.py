@@ -12,7 +12,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
@@ -93,6 +93,14 @@ def _validation_body(pairs: list[tuple[str, str]]) -> dict[str, Any]:
     return {"detail": detail, "fields": fields}
 
 
+def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    """Any path under /api/ that no operation matches answers the API's JSON 404, not
+    the site's HTML page (mounted after the API's own URLs)."""
+    return JsonResponse(
+        {"detail": NOT_FOUND}, status=404, json_dumps_params={"ensure_ascii": False}
+    )
+
+
 def install(api: NinjaAPI) -> None:
     """Register the handlers on ``api``."""
 
@@ -120,8 +128,13 @@ def install(api: NinjaAPI) -> None:
             "detail": exc.message,
             "current_version": exc.current_version,
             "current": exc.changes,
+            "changed": exc.changed,
         }
-        return api.create_response(request, body, status=409)
+        # a stale If-Match is a failed precondition (412), a stale expected_version a 409
+        status = 412 if getattr(exc, "precondition", False) else 409
+        response = api.create_response(request, body, status=status)
+        response["ETag"] = f'"{exc.current_version}"'
+        return response
 
     def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
         return api.create_response(

@@ -4,12 +4,13 @@ import datetime as dt
 
 from django.http import HttpRequest
 from ninja import Router
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import Status
 
 from gongjian.api.common import (
     READ_ERRORS,
     WRITE_ERRORS,
+    Pages,
     as_number,
     get_or_404,
     reference,
@@ -47,7 +48,7 @@ def appeal_category_list(request: HttpRequest):
 
 
 @router.get("/appeals", response={200: list[AppealOut], **READ_ERRORS}, summary="诉求工单")
-@paginate(PageNumberPagination, page_size=50, max_page_size=500)
+@paginate(Pages, page_size=50, max_page_size=500)
 def appeal_list(
     request: HttpRequest,
     status: str | None = None,

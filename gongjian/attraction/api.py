@@ -2,10 +2,10 @@
 
 from django.http import HttpRequest
 from ninja import Router
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import Status
 
-from gongjian.api.common import READ_ERRORS, WRITE_ERRORS, get_or_404, reference
+from gongjian.api.common import READ_ERRORS, WRITE_ERRORS, Pages, get_or_404, reference
 from gongjian.enterprises.models import Enterprise
 from gongjian.projects.models import Project
 from gongjian.units.models import Unit, User
@@ -27,7 +27,7 @@ def _leads(user):
 
 
 @router.get("/outreach", response={200: list[OutreachOut], **READ_ERRORS}, summary="招商活动")
-@paginate(PageNumberPagination, page_size=50, max_page_size=500)
+@paginate(Pages, page_size=50, max_page_size=500)
 def outreach_list(request: HttpRequest, month: str | None = None):
     """Outreach batches in the caller's scope, newest first; ``month`` as ``2024-10``."""
     qs = _outreach(request.auth).prefetch_related("enterprises")
@@ -53,7 +53,7 @@ def outreach_create(request: HttpRequest, payload: OutreachIn):
 
 
 @router.get("/leads", response={200: list[LeadOut], **READ_ERRORS}, summary="招商线索")
-@paginate(PageNumberPagination, page_size=50, max_page_size=500)
+@paginate(Pages, page_size=50, max_page_size=500)
 def lead_list(request: HttpRequest, stage: str | None = None):
     qs = _leads(request.auth)
     if stage:

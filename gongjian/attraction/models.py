@@ -13,8 +13,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
+from gongjian.common.history import HistoricalRecords
 from gongjian.common.models import DatedTransition
 from gongjian.enterprises.models import Enterprise
 from gongjian.projects.models import Category, Project, Stage
@@ -250,6 +250,8 @@ class LeadTransition(DatedTransition):
 
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="transitions")
     stage = models.CharField(_("阶段"), max_length=20, choices=LeadStage.choices)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("线索阶段变更")

@@ -6,11 +6,19 @@ from django.core.exceptions import ValidationError
 class ConflictError(Exception):
     """Someone else saved the object since the caller read it (no lost update)."""
 
-    def __init__(self, message: str, current_version: int, changes: dict | None = None):
+    def __init__(
+        self,
+        message: str,
+        current_version: int,
+        changes: dict | None = None,
+        changed: list[dict] | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.current_version = current_version
         self.changes = changes or {}
+        # what moved since the caller read the object: [{"field", "label", "before", "after"}]
+        self.changed = changed or []
 
 
 def messages_of(error: ValidationError) -> list[str]:

@@ -1,6 +1,6 @@
 """Money helpers: amounts are integer 元 everywhere; 万元/亿元 are display units."""
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 YUAN = 1
 WAN = 10_000
@@ -23,8 +23,17 @@ def format_amount(yuan: int | None, unit: str = "万元", places: int = 2) -> st
 
 
 def to_yuan(value: Decimal | int | str, unit: str = "元") -> int:
-    """Convert an amount given in ``unit`` to integer 元, refusing fractions of a 元."""
-    amount = Decimal(str(value)) * UNIT_FACTORS[unit]
+    """Convert an amount given in ``unit`` to integer 元, refusing fractions of a 元 and
+    what is not a finite number. Exact whatever the number of digits (no rounding to the
+    default 28-digit Decimal context)."""
+    amount = Decimal(str(value))
+    if not amount.is_finite():
+        raise ValueError(f"金额 {value} 不是数字")
+    if amount.adjusted() > 40:
+        raise ValueError(f"金额 {value}{unit} 过大")
+    with localcontext() as context:
+        context.prec = len(amount.as_tuple().digits) + 20
+        amount = amount * UNIT_FACTORS[unit]
     if amount != amount.to_integral_value():
         raise ValueError(f"金额 {value}{unit} 换算为元后不是整数")
     return int(amount)

@@ -2,12 +2,13 @@
 
 from django.http import HttpRequest
 from ninja import Router
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import Status
 
 from gongjian.api.common import (
     READ_ERRORS,
     WRITE_ERRORS,
+    Pages,
     get_or_404,
     reference,
     resolve_unit_in,
@@ -31,7 +32,7 @@ def _detail(user, pk: int) -> Enterprise:
 
 
 @router.get("/enterprises", response={200: list[EnterpriseItem], **READ_ERRORS}, summary="企业库")
-@paginate(PageNumberPagination, page_size=50, max_page_size=500)
+@paginate(Pages, page_size=50, max_page_size=500)
 def enterprise_list(
     request: HttpRequest, q: str | None = None, tier: str | None = None, unit: str | None = None
 ):

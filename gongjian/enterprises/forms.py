@@ -25,7 +25,9 @@ class EnterpriseForm(forms.ModelForm):
 
 class RevenueForm(forms.Form):
     year = forms.IntegerField(label=_("年度"), min_value=1990, max_value=2100)
-    revenue_wan = forms.DecimalField(label=_("营业收入(万元)"), min_value=0, decimal_places=2)
+    revenue_wan = forms.DecimalField(
+        label=_("营业收入(万元)"), min_value=0, max_digits=16, decimal_places=2
+    )
 
 
 class ImportForm(forms.Form):

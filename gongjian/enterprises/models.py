@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
+from gongjian.common.history import HistoricalRecords
 from gongjian.common.validators import validate_credit_code
 from gongjian.units.models import Unit
 from gongjian.units.selectors import WRITE_ROLES, is_office, path_q, scope_paths

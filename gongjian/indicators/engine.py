@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 
 from gongjian.common.dates import Period, pro_rata, quarter_end
 from gongjian.units.models import Unit
@@ -156,17 +156,13 @@ def completion_by_month(
     indicator: Indicator, unit: Unit, year: int, as_of: dt.date, target: Decimal
 ) -> list[float | None]:
     """Completion (%) against ``target`` at each month end of the year, year to date,
-    up to ``as_of`` (its own month counted to ``as_of``); None for the months after."""
-    values: list[float | None] = []
-    for month in range(1, 13):
-        start_of_month = dt.date(year, month, 1)
-        if start_of_month > as_of:
-            values.append(None)
-            continue
-        end = min(Period.month(year, month).end, as_of)
-        value = evaluate(indicator, unit, Period.year_to_date(year, end))
-        values.append(round(float(Decimal(value or 0) / target) * 100, 1))
-    return values
+    up to ``as_of`` (its own month counted to ``as_of``); None for the months after.
+    One grouped query (``year_to_date_by_month``), not one per month."""
+    values: list[float | None] = [
+        round(float(Decimal(value or 0) / target) * 100, 1)
+        for value in year_to_date_by_month(indicator, unit, year, as_of)
+    ]
+    return values + [None] * (12 - len(values))
 
 
 CHECKPOINT_DATES = {
@@ -373,14 +369,451 @@ def ranking(
 # --- all indicators at once (CLI, API, dashboard) -----------------------------------
 
 
-def evaluate_all(unit: Unit, period: Period, indicators=None) -> dict[str, Value]:
+def evaluate_all(
+    unit: Unit, period: Period, indicators=None, memo: dict | None = None
+) -> dict[str, Value]:
     """Every active indicator for ``unit`` over ``period``; fixed-unit indicators that do
-    not apply to ``unit`` are left out."""
+    not apply to ``unit`` are left out. Evaluated grouped (``evaluate_many``)."""
     if indicators is None:
-        indicators = Indicator.objects.filter(is_active=True).select_related("fixed_unit")
-    out: dict[str, Value] = {}
-    for indicator in indicators:
-        if effective_unit(indicator, unit) is None:
-            continue
-        out[indicator.code] = evaluate(indicator, unit, period)
+        indicators = Indicator.objects.filter(is_active=True).select_related(
+            "fixed_unit", "base_indicator", "denominator"
+        )
+    applicable = [i for i in indicators if effective_unit(i, unit) is not None]
+    values = evaluate_many([(i, unit, period) for i in applicable], memo)
+    return {i.code: v for i, v in zip(applicable, values, strict=True)}
+
+
+# --- grouped evaluation (dashboard, CLI, API at scale) ---------------------------------
+#
+# ``evaluate`` runs one aggregate query per indicator. A dashboard shows ~70 indicators,
+# their checkpoints and a monthly series: ~160 queries. ``evaluate_many`` gives the same
+# values (a test compares them for every demo indicator) from one query per registry,
+# unit subtree: each (indicator, period) becomes one conditional aggregate
+# (``COUNT(*) FILTER (WHERE …)`` / ``SUM(…) FILTER (WHERE …)``) of a single SELECT over
+# the registry's rows in the subtree.
+
+Request = tuple[Indicator, Unit, Period]
+
+
+def _where(qs, base_query):
+    """``qs``'s rows as a condition on the rows of ``base_query``: its WHERE clause when it
+    needs no join the base query lacks, else ``pk IN (qs)``."""
+    query = qs.query
+    joins_ok = all(
+        alias in base_query.alias_map and base_query.alias_map[alias] == join
+        for alias, join in query.alias_map.items()
+    )
+    if joins_ok and query.base_table == base_query.base_table:
+        return query.where if query.where.children else None
+    return Q(pk__in=qs.values("pk"))
+
+
+def _event_window(indicator: Indicator, period: Period):
+    """For an event indicator whose registry dates each row's first event in a window
+    (``first_on``): the window to annotate and the latest first-event date that still
+    counts. A year-to-date period uses the whole year's window — the row had the event
+    in ``[1 Jan, end]`` exactly when its first event of the year is on or before ``end``
+    — so every year-to-date period of a dashboard shares one annotation per event."""
+    if indicator.period_mode != Indicator.PeriodMode.EVENT:
+        return None
+    spec = get_registry(indicator.registry)
+    first_on = getattr(spec.events[indicator.event][1], "first_on", None)
+    if first_on is None:
+        return None
+    if period.start == dt.date(period.end.year, 1, 1):
+        year = period.end.year
+        return first_on, Period(dt.date(year, 1, 1), dt.date(year, 12, 31)), period.end
+    return first_on, period, period.end
+
+
+def _computed_values(requests: set[Request]) -> dict[Request, int]:
+    """Values of computed indicators: one query per (registry, subtree).
+
+    The registry's rows in the subtree are selected once, each with one boolean column
+    per distinct condition, and per event with ``first_on`` one column with the row's
+    first event date in the window (an indexed look-up, shared by every indicator and
+    year-to-date period that needs it); an outer SELECT sums them up, one conditional
+    aggregate per (indicator, period)."""
+    from django.db import connection
+    from django.db.models import BooleanField, ExpressionWrapper, F
+
+    groups: dict[tuple[str, str], list[Request]] = {}
+    for request in sorted(requests, key=lambda r: (r[0].pk, r[2].start, r[2].end)):
+        indicator, scope, _period = request
+        groups.setdefault((indicator.registry, scope.path), []).append(request)
+    out: dict[Request, int] = {}
+    qn = connection.ops.quote_name
+    for (registry, path), members in groups.items():
+        spec = get_registry(registry)
+        base = spec.queryset().filter(**{f"{spec.unit_path}__startswith": path})
+        columns: dict[object, str] = {}
+        annotations: dict[str, object] = {}
+
+        def column(key, make, prefix, _columns=columns, _annotations=annotations):
+            if key not in _columns:
+                name = f"_{prefix}{len(_columns)}"
+                _columns[key] = name
+                _annotations[name] = make()
+            return _columns[key]
+
+        selects, select_params = [], []
+        for indicator, _scope, period in members:
+            window = _event_window(indicator, period)
+            parts, params = [], []
+            if window is None:
+                _, qs = _computed_queryset(indicator, period)
+                condition = _where(qs, base.query)
+            else:
+                first_on, span, until = window
+                ev = column(("ev", indicator.event, span), lambda f=first_on, s=span: f(s), "e")
+                parts.append(f"{qn(ev)} <= %s")
+                params.append(until)
+                condition = _where(
+                    spec.apply_filters(spec.queryset(), indicator.filters), base.query
+                )
+            if condition is not None:
+                key = ("c", indicator.registry, repr(sorted((indicator.filters or {}).items())))
+                if window is None:
+                    key = ("c", indicator.pk, period)
+                c = column(
+                    key,
+                    lambda c=condition: ExpressionWrapper(Q(c), output_field=BooleanField()),
+                    "c",
+                )
+                parts.append(f"{qn(c)}")
+            test = " AND ".join(parts) or "1 = 1"
+            if indicator.measure == Indicator.Measure.COUNT:
+                selects.append(f"COUNT(CASE WHEN {test} THEN 1 END)")
+            else:
+                m = column(
+                    ("m", indicator.measure_field), lambda f=indicator.measure_field: F(f), "m"
+                )
+                selects.append(f"SUM(CASE WHEN {test} THEN {qn(m)} END)")
+            select_params.extend(params)
+        inner = (
+            base.annotate(**annotations).values(*annotations) if annotations else base.values("pk")
+        )
+        sql, inner_params = inner.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {', '.join(selects)} FROM ({sql}) grouped",
+                [*select_params, *inner_params],
+            )
+            row = cursor.fetchone()
+        for value, request in zip(row, members, strict=True):
+            out[request] = int(value or 0)
     return out
+
+
+def _reported_values(requests: set[Request]) -> dict[Request, Decimal | None]:
+    """``_reported`` for many indicators: one query per (subtree, period)."""
+    groups: dict[tuple[Unit, Period], list[Request]] = {}
+    for request in requests:
+        groups.setdefault((request[1], request[2]), []).append(request)
+    out: dict[Request, Decimal | None] = {}
+    for (unit, period), members in groups.items():
+        rows = (
+            ReportedValue.objects.filter(
+                indicator__in=[r[0].pk for r in members],
+                unit__path__startswith=unit.path,
+                as_of__gte=dt.date(period.year, 1, 1),
+                as_of__lte=period.end,
+            )
+            .order_by("indicator_id", "unit_id", "-as_of")
+            .values_list("indicator_id", "unit_id", "value")
+        )
+        latest: dict[int, dict[int, Decimal]] = {}
+        for indicator_id, unit_id, value in rows:
+            latest.setdefault(indicator_id, {}).setdefault(unit_id, value)
+        for request in members:
+            values = latest.get(request[0].pk, {})
+            if unit.pk in values:
+                out[request] = values[unit.pk]
+            else:
+                out[request] = sum(values.values(), Decimal(0)) if values else None
+    return out
+
+
+class _Batch:
+    """Evaluates many (indicator, unit, period) requests: ``plan`` collects the leaf
+    queries every request needs, ``run`` executes them grouped, ``value`` composes the
+    answer exactly as ``evaluate`` does."""
+
+    def __init__(self):
+        self.computed: set[Request] = set()
+        self.reported: set[Request] = set()
+        self.target_keys: set[tuple[int, int, int]] = set()
+        self.checkpoints: set[tuple[str, Unit, int, dt.date]] = set()
+        self.results: dict[Request, Value] = {}
+        self.targets: dict[tuple[int, int, int], Target] = {}
+        self.checkpoint_results: dict[tuple[str, int, int, dt.date], bool | None] = {}
+
+    def plan(self, indicator: Indicator, unit: Unit, period: Period) -> None:
+        scope = effective_unit(indicator, unit)
+        if scope is None:
+            return
+        kind = indicator.kind
+        if kind == Indicator.Kind.COMPUTED:
+            self.computed.add((indicator, scope, period))
+        elif kind == Indicator.Kind.REPORTED:
+            self.reported.add((indicator, scope, period))
+        elif kind == Indicator.Kind.RATIO:
+            self.plan(indicator.base_indicator, scope, period)
+            self.plan(indicator.denominator, scope, period)
+        elif kind == Indicator.Kind.COMPLETION:
+            base = indicator.base_indicator
+            self.target_keys.add((base.pk, scope.pk, period.year))
+            self.plan(base, scope, Period.year_to_date(period.year, period.end))
+        else:
+            self.checkpoints.add((indicator.checkpoint, scope, period.year, period.end))
+
+    def run(self) -> None:
+        self.results.update(_computed_values(self.computed))
+        self.results.update(_reported_values(self.reported))
+        if self.target_keys:
+            ind_ids = {k[0] for k in self.target_keys}
+            unit_ids = {k[1] for k in self.target_keys}
+            years = {k[2] for k in self.target_keys}
+            for target in Target.objects.filter(
+                indicator_id__in=ind_ids, unit_id__in=unit_ids, year__in=years
+            ):
+                self.targets.setdefault((target.indicator_id, target.unit_id, target.year), target)
+        by_unit: dict[tuple[Unit, int, dt.date], list[str]] = {}
+        for kind, unit, year, as_of in self.checkpoints:
+            by_unit.setdefault((unit, year, as_of), []).append(kind)
+        for (unit, year, as_of), kinds in by_unit.items():
+            for kind, status in checkpoint_statuses(unit, year, as_of, kinds).items():
+                self.checkpoint_results[(kind, unit.pk, year, as_of)] = status
+
+    def value(self, indicator: Indicator, unit: Unit, period: Period) -> Value:
+        scope = effective_unit(indicator, unit)
+        if scope is None:
+            return None
+        kind = indicator.kind
+        if kind in (Indicator.Kind.COMPUTED, Indicator.Kind.REPORTED):
+            return self.results[(indicator, scope, period)]
+        if kind == Indicator.Kind.RATIO:
+            return ratio_value(
+                self.value(indicator.base_indicator, scope, period),
+                self.value(indicator.denominator, scope, period),
+            )
+        if kind == Indicator.Kind.COMPLETION:
+            base = indicator.base_indicator
+            value = self.value(base, scope, Period.year_to_date(period.year, period.end))
+            target = self.targets.get((base.pk, scope.pk, period.year))
+            if target is None or value is None or isinstance(value, bool):
+                return None
+            rate = float(Decimal(value) / target.value)
+            return Decimal(str(round(rate, 4)))
+        return self.checkpoint_results[(indicator.checkpoint, scope.pk, period.year, period.end)]
+
+
+def evaluate_many(requests: list[Request], memo: dict | None = None) -> list[Value]:
+    """``[evaluate(i, u, p) for i, u, p in requests]``, with the aggregate queries grouped:
+    one per registry and unit subtree (plus one for reported values per subtree and
+    period, one for targets, and what checkpoints need). With ``memo`` (a dict shared by
+    the calls of one page), values already there are not evaluated again."""
+    keys = [(i.pk, u.pk, p) for i, u, p in requests]
+    if memo is not None and all(k in memo for k in keys):
+        return [memo[k] for k in keys]
+    batch = _Batch()
+    for (indicator, unit, period), key in zip(requests, keys, strict=True):
+        if memo is None or key not in memo:
+            batch.plan(indicator, unit, period)
+    batch.run()
+    values = [
+        memo[key] if memo is not None and key in memo else batch.value(i, u, p)
+        for (i, u, p), key in zip(requests, keys, strict=True)
+    ]
+    if memo is not None:
+        memo.update(zip(keys, values, strict=True))
+    return values
+
+
+def checkpoint_targets(unit: Unit, year: int) -> list[Target]:
+    """The unit's targets that checkpoints judge (in_checkpoints, active)."""
+    return list(
+        Target.objects.filter(
+            unit=unit, year=year, indicator__in_checkpoints=True, indicator__is_active=True
+        ).select_related(
+            "indicator",
+            "indicator__fixed_unit",
+            "indicator__base_indicator",
+            "indicator__denominator",
+        )
+    )
+
+
+def _checkpoint_plans(kinds, year: int, as_of: dt.date):
+    plans: dict[str, tuple[dt.date, float]] = {}
+    not_due: list[str] = []
+    for kind in kinds:
+        if kind == Indicator.Checkpoint.EARLY:
+            plans[kind] = (min(as_of, dt.date(year, 12, 30)), 1.0)
+            continue
+        judge_on = CHECKPOINT_DATES[kind](year)
+        if as_of < judge_on:
+            not_due.append(kind)
+            continue
+        plans[kind] = (judge_on, 0.5 if kind == Indicator.Checkpoint.H1 else pro_rata(judge_on))
+    return plans, not_due
+
+
+def checkpoint_requests(
+    targets: list[Target], unit: Unit, year: int, as_of: dt.date, kinds=None
+) -> list[Request]:
+    """What ``checkpoint_statuses`` evaluates, to put into a page's single batch."""
+    kinds = list(kinds or [c.value for c in Indicator.Checkpoint])
+    plans, _ = _checkpoint_plans(kinds, year, as_of)
+    return [
+        (t.indicator, unit, Period.year_to_date(year, judge_on))
+        for judge_on, _ in plans.values()
+        for t in targets
+    ]
+
+
+def checkpoint_statuses(
+    unit: Unit,
+    year: int,
+    as_of: dt.date,
+    kinds=None,
+    *,
+    targets: list[Target] | None = None,
+    memo: dict | None = None,
+) -> dict[str, bool | None]:
+    """``checkpoint_status`` for several checkpoints at once: the unit's targets read once,
+    every judging date's values in one grouped evaluation."""
+    kinds = list(kinds or [c.value for c in Indicator.Checkpoint])
+    if targets is None:
+        targets = checkpoint_targets(unit, year)
+    if not targets:
+        return dict.fromkeys(kinds)
+    plans, not_due = _checkpoint_plans(kinds, year, as_of)
+    out: dict[str, bool | None] = dict.fromkeys(not_due)
+    values = iter(evaluate_many(checkpoint_requests(targets, unit, year, as_of, kinds), memo))
+    for kind, (_judge_on, threshold) in plans.items():
+        status = True
+        for target in targets:
+            value = next(values)
+            if value is None or isinstance(value, bool):
+                status = False  # completion() gives no rate: the checkpoint is not met
+                continue
+            if float(Decimal(value) / target.value) < threshold:
+                status = False
+        out[kind] = status
+    return {kind: out[kind] for kind in kinds}
+
+
+def completion_many(
+    targets: list[Target], unit: Unit, year: int, as_of: dt.date, memo: dict | None = None
+) -> list[Completion]:
+    """``completion`` for each of ``unit``'s ``targets``, evaluated grouped."""
+    period = Period.year_to_date(year, as_of)
+    values = evaluate_many([(t.indicator, unit, period) for t in targets], memo)
+    expected = pro_rata(as_of)
+    out = []
+    for target, value in zip(targets, values, strict=True):
+        if value is None or isinstance(value, bool):
+            out.append(Completion(target.indicator, value, None, None, expected, None))
+            continue
+        rate = float(Decimal(value) / target.value)
+        out.append(
+            Completion(target.indicator, value, target.value, rate, expected, rate >= expected)
+        )
+    return out
+
+
+def year_to_date_by_month(
+    indicator: Indicator, unit: Unit, year: int, as_of: dt.date
+) -> list[Value]:
+    """The year-to-date value at each month end up to ``as_of`` (its own month counted to
+    ``as_of``) — ``evaluate(…, Period.year_to_date(year, month_end))`` for each month.
+
+    An event indicator whose registry can date each row's first event in a period
+    (``first_on``) is one query grouped by that date, summed up month by month: a row
+    counts from the month of its first event in the year, once, which is exactly what
+    each year-to-date evaluation counts. Others: one grouped evaluation per month."""
+    months = [m for m in range(1, 13) if dt.date(year, m, 1) <= as_of]
+    ends = [min(Period.month(year, m).end, as_of) for m in months]
+    scope = effective_unit(indicator, unit)
+    spec = get_registry(indicator.registry) if indicator.kind == Indicator.Kind.COMPUTED else None
+    event = (
+        spec.events[indicator.event][1]
+        if spec and indicator.period_mode == Indicator.PeriodMode.EVENT
+        else None
+    )
+    first_on = getattr(event, "first_on", None)
+    if scope is None or first_on is None:
+        return evaluate_many([(indicator, unit, Period.year_to_date(year, end)) for end in ends])
+    qs = spec.apply_filters(spec.queryset(), indicator.filters).filter(
+        **{f"{spec.unit_path}__startswith": scope.path}
+    )
+    rows = (
+        # no filter on ``_first``: in WHERE it would be looked up for rows outside the
+        # subtree too; rows without the event fall into one NULL group, skipped below
+        qs.annotate(_first=first_on(Period(dt.date(year, 1, 1), as_of)))
+        .values("_first")
+        .annotate(v=_aggregate(indicator))
+        .order_by()
+        .values_list("_first", "v")
+    )
+    by_month = dict.fromkeys(months, 0)
+    for day, v in rows:
+        if day is not None:
+            by_month[day.month] += int(v or 0)
+    out: list[Value] = []
+    running = 0
+    for month in months:
+        running += by_month[month]
+        out.append(running)
+    return out
+
+
+def warning_light_counts(projects, as_of: dt.date, campaign: Campaign | None = None) -> dict:
+    """How many of ``projects`` show each light (``warning_lights``' colours), counted by
+    one statement instead of reading every project: the year-to-date investment of each
+    project aggregated once (a hash aggregate, not a look-up per project), joined to the
+    projects, and the same float arithmetic as ``warning_lights`` done by the database."""
+    from django.db import connection
+    from django.db.models import F
+
+    from gongjian.projects.models import ProgressReport, Stage
+
+    yellow = float(campaign.yellow_points) if campaign else 10.0
+    red = float(campaign.red_points) if campaign else 30.0
+    expected = pro_rata(as_of) * 100
+    rows = projects.order_by().annotate(
+        _id=F("pk"), _stage=F("stage"), _planned=F("planned_investment")
+    )
+    p_sql, p_params = rows.values("_id", "_stage", "_planned").query.sql_with_params()
+    done = (
+        ProgressReport.objects.filter(
+            project_id__in=projects.order_by().values("pk"),
+            period_end__gte=dt.date(as_of.year, 1, 1),
+            period_end__lte=as_of,
+        )
+        .order_by()
+        .values("project_id")
+        .annotate(_done=Sum("investment_this_period"))
+        .values("project_id", "_done")
+    )
+    d_sql, d_params = done.query.sql_with_params()
+    sql = f"""
+        SELECT COUNT(CASE WHEN _stage = %s OR behind > %s THEN 1 END),
+               COUNT(CASE WHEN behind > %s AND behind <= %s THEN 1 END),
+               COUNT(CASE WHEN behind <= %s THEN 1 END)
+        FROM (
+            SELECT p._stage,
+                   CASE WHEN p._stage IN (%s, %s) AND p._planned > 0
+                        THEN %s - CAST(COALESCE(d._done, 0) * 100 AS DOUBLE PRECISION)
+                                  / CAST(p._planned AS DOUBLE PRECISION)
+                   END AS behind
+            FROM ({p_sql}) p LEFT JOIN ({d_sql}) d ON d.project_id = p._id
+        ) lit
+    """
+    params = [Stage.STALLED.value, red, yellow, red, yellow]
+    params += [Stage.STARTED.value, Stage.RESUMED.value, expected, *p_params, *d_params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        r, y, g = cursor.fetchone()
+    return {"red": int(r or 0), "yellow": int(y or 0), "green": int(g or 0)}

@@ -8,8 +8,8 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
+from gongjian.common.history import HistoricalRecords
 from gongjian.units.models import Unit
 
 
@@ -271,6 +271,8 @@ class RankingItem(models.Model):
             "比率指标:分母(如受理量)少于该数的单位不参与本项排名,得 0 分并标注样本不足"
         ),
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("赛马指标")

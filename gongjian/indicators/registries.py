@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, DateField, Exists, F, Min, OuterRef, Q, QuerySet, Subquery, When
 
 from gongjian.common.dates import Period
 
@@ -79,6 +79,24 @@ def _project_registry() -> RegistrySpec:
                 ).values("project_id")
             )
 
+        def first_on(period: Period):
+            """The row's earliest event date within ``period`` (NULL: none) — the engine
+            groups a monthly series by it in one query."""
+            return Subquery(
+                StageTransition.objects.filter(
+                    project_id=OuterRef("pk"),
+                    stage__in=stages,
+                    occurred_on__gte=period.start,
+                    occurred_on__lte=period.end,
+                )
+                .order_by()
+                .values("project_id")
+                .annotate(first=Min("occurred_on"))
+                .values("first")[:1],
+                output_field=DateField(),
+            )
+
+        apply.first_on = first_on
         return apply
 
     def active(qs: QuerySet, period: Period) -> QuerySet:
@@ -169,10 +187,17 @@ def _progress_registry() -> RegistrySpec:
     def in_period(qs: QuerySet, period: Period) -> QuerySet:
         return qs.filter(period_end__gte=period.start, period_end__lte=period.end)
 
+    in_period.first_on = lambda period: Case(
+        When(Q(period_end__gte=period.start, period_end__lte=period.end), then=F("period_end")),
+        default=None,
+        output_field=DateField(),
+    )
+
     return RegistrySpec(
         key="progress_reports",
         label="进度报告",
-        queryset=lambda: ProgressReport.objects.all(),
+        # current versions only (the manager), of projects not in the recycle bin
+        queryset=lambda: ProgressReport.objects.filter(project__deleted_at__isnull=True),
         unit_path="project__unit__path",
         measure_fields={"investment_this_period": "本期完成投资"},
         events={"reported": ("报告期", in_period)},
@@ -208,7 +233,7 @@ def _obligation_registry() -> RegistrySpec:
     return RegistrySpec(
         key="report_obligations",
         label="调度报送义务",
-        queryset=lambda: ReportObligation.objects.all(),
+        queryset=lambda: ReportObligation.objects.filter(project__deleted_at__isnull=True),
         unit_path="project__unit__path",
         measure_fields={},
         events={"due": ("报送截止", due)},

@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
+from gongjian.common.history import HistoricalRecords
 from gongjian.projects.models import Project
 from gongjian.units.models import Unit
 
@@ -212,6 +212,8 @@ class UnitResult(models.Model):
     score_centi = models.BigIntegerField(_("拉练得分(0.01分)"))
     project_count = models.PositiveIntegerField(_("观摩项目数"))
     rank = models.PositiveIntegerField(_("名次"))
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("拉练单位成绩")

@@ -2,10 +2,10 @@
 
 from django.http import HttpRequest
 from ninja import Router
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import Status
 
-from gongjian.api.common import READ_ERRORS, WRITE_ERRORS, get_or_404, reference
+from gongjian.api.common import READ_ERRORS, WRITE_ERRORS, Pages, get_or_404, reference
 from gongjian.enterprises.models import Enterprise
 from gongjian.units.models import Unit
 from gongjian.units.selectors import units_visible_to
@@ -35,7 +35,7 @@ def _grants(user):
 
 
 @router.get("/policies", response={200: list[PolicyOut], **READ_ERRORS}, summary="惠企政策")
-@paginate(PageNumberPagination, page_size=50, max_page_size=500)
+@paginate(Pages, page_size=50, max_page_size=500)
 def policy_list(request: HttpRequest, mode: str | None = None, status: str | None = None):
     qs = _policies(request.auth)
     if mode:
@@ -118,7 +118,7 @@ def grant_propose(request: HttpRequest, policy_id: int, payload: ProposeIn):
 
 
 @router.get("/grants", response={200: list[GrantOut], **READ_ERRORS}, summary="政策兑现")
-@paginate(PageNumberPagination, page_size=50, max_page_size=500)
+@paginate(Pages, page_size=50, max_page_size=500)
 def grant_list(
     request: HttpRequest,
     policy_id: int | None = None,

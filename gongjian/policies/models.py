@@ -14,8 +14,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
+from gongjian.common.history import HistoricalRecords
 from gongjian.enterprises.models import Enterprise
 from gongjian.units.models import Unit
 from gongjian.units.selectors import WRITE_ROLES, is_office, path_q, scope_paths

@@ -109,7 +109,7 @@ class GrantOut(Schema):
 
 
 class ProposeIn(Body):
-    year: int
+    year: int = Field(ge=1990, le=2100, description="年度")
 
 
 class DecideIn(Body):

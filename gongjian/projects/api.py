@@ -2,13 +2,15 @@
 the services in ``projects.services``."""
 
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, QuerySet
-from django.http import HttpRequest
+from django.db.models import Prefetch, QuerySet, Value
+from django.db.models.functions import Coalesce, NullIf
+from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import Status
 
-from gongjian.api.common import READ_ERRORS, WRITE_ERRORS, ConflictOut, get_or_404, reference
+from gongjian.api.common import READ_ERRORS, WRITE_ERRORS, ConflictOut, Pages, get_or_404, reference
+from gongjian.common.errors import ConflictError
 from gongjian.units.models import Unit, User
 from gongjian.units.selectors import units_visible_to
 
@@ -23,8 +25,10 @@ from .schemas import (
     ProjectDetail,
     ProjectItem,
     ProjectUpdateIn,
+    ReportCorrectIn,
     ReportIn,
     ReportOut,
+    ReportUpdateIn,
     TransitionIn,
 )
 
@@ -40,11 +44,23 @@ def _projects(user: User) -> QuerySet[Project]:
     return Project.objects.visible_to(user)
 
 
+# The columns a list row (``ProjectItem``) shows; the rest (texts, dates, map) stay in the
+# database. bench/bench_list_api.py measures this list against a bare ``.values()`` view.
+LIST_COLUMNS = (
+    *("id", "code", "name", "category", "stage", "unit__id", "unit__name"),
+    *("total_investment", "planned_investment", "completed_investment"),
+)
+
+
 def _project_list_qs(user: User) -> QuerySet[Project]:
     return (
         _projects(user)
-        .select_related("unit", "leader")
-        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("pk")))
+        .select_related("unit")
+        .only(*LIST_COLUMNS)
+        # the leader's name as one column rather than a User object per row
+        .annotate(leader_label=Coalesce(NullIf("leader__full_name", Value("")), "leader__username"))
+        # to_attr: a plain list per row, not a related manager's queryset built per row
+        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("pk"), to_attr="tag_list"))
     )
 
 
@@ -99,11 +115,48 @@ def _by_key(model, keys: list[str], field: str, key: str, label: str) -> list:
     return [found[k] for k in dict.fromkeys(keys)]
 
 
+# --- versions: ETag / If-Match ------------------------------------------------------
+
+CONFLICTS = {409: ConflictOut, 412: ConflictOut}
+
+
+def _etag(response: HttpResponse, version: int) -> None:
+    response["ETag"] = f'"{version}"'
+
+
+def _if_match(request: HttpRequest) -> int | None:
+    """The version an ``If-Match`` header names (``"5"`` or ``W/"5"``); None without one
+    or for ``*``."""
+    raw = request.headers.get("If-Match")
+    if raw is None or raw.strip() == "*":
+        return None
+    tag = raw.split(",")[0].strip()
+    tag = tag[2:] if tag.startswith("W/") else tag
+    tag = tag.strip('"')
+    if not tag.isdigit():
+        raise ValidationError({"If-Match": f'If-Match 须为读取时的 ETag(如 "5"),收到的是 {raw}'})
+    return int(tag)
+
+
+def _versioned(request: HttpRequest, data: dict, write, **kwargs):
+    """Run ``write`` with the version the caller read: the ``If-Match`` header (a stale one
+    answers 412) or else the body's ``expected_version`` (a stale one answers 409)."""
+    expected_version = data.pop("expected_version", None)
+    if_match = _if_match(request)
+    try:
+        return write(
+            expected_version=if_match if if_match is not None else expected_version, **kwargs
+        )
+    except ConflictError as exc:
+        exc.precondition = if_match is not None
+        raise
+
+
 # --- projects ----------------------------------------------------------------------
 
 
 @router.get("/projects", response={200: list[ProjectItem], **READ_ERRORS}, summary="项目清单")
-@paginate(PageNumberPagination, **PAGE)
+@paginate(Pages, **PAGE)
 def project_list(request: HttpRequest, filters: Query[ProjectFilter]):
     """Projects in the caller's scope, filtered and ordered; 50 a page (``page_size`` ≤ 500)."""
     return filters.apply(_project_list_qs(request.auth))
@@ -112,8 +165,11 @@ def project_list(request: HttpRequest, filters: Query[ProjectFilter]):
 @router.get(
     "/projects/{project_id}", response={200: ProjectDetail, **READ_ERRORS}, summary="项目详情"
 )
-def project_detail(request: HttpRequest, project_id: int):
-    return _project_detail(request.auth, project_id)
+def project_detail(request: HttpRequest, project_id: int, response: HttpResponse):
+    """The project; the ``ETag`` header carries its version for ``If-Match`` on PATCH."""
+    project = _project_detail(request.auth, project_id)
+    _etag(response, project.version)
+    return project
 
 
 @router.post("/projects", response={201: ProjectDetail, **WRITE_ERRORS}, summary="新建项目")
@@ -139,12 +195,16 @@ def project_create(request: HttpRequest, payload: ProjectCreateIn):
 
 @router.patch(
     "/projects/{project_id}",
-    response={200: ProjectDetail, 409: ConflictOut, **WRITE_ERRORS},
+    response={200: ProjectDetail, **CONFLICTS, **WRITE_ERRORS},
     summary="修改项目",
 )
-def project_update(request: HttpRequest, project_id: int, payload: ProjectUpdateIn):
-    """Change the fields sent. With ``expected_version``, a project someone else saved in
-    the meantime is refused with 409 and nothing is changed."""
+def project_update(
+    request: HttpRequest, project_id: int, payload: ProjectUpdateIn, response: HttpResponse
+):
+    """Change the fields sent. With an ``If-Match: "<version>"`` header (the ``ETag`` of
+    GET) a project someone else saved in the meantime is refused with 412, with
+    ``expected_version`` in the body with 409; either way nothing is changed and the
+    answer lists the fields that changed since the caller read them."""
     user = request.auth
     project = get_or_404(_projects(user).select_related("unit"), pk=project_id)
     data = payload.model_dump(exclude_unset=True)
@@ -161,7 +221,45 @@ def project_update(request: HttpRequest, project_id: int, payload: ProjectUpdate
         )
     if "leader_id" in data:
         data["leader"] = _person(data.pop("leader_id"))
-    services.project_update(actor=user, project=project, expected_version=expected_version, **data)
+    _versioned(
+        request,
+        {"expected_version": expected_version},
+        services.project_update,
+        actor=user,
+        project=project,
+        **data,
+    )
+    updated = _project_detail(user, project.pk)
+    _etag(response, updated.version)
+    return updated
+
+
+@router.delete(
+    "/projects/{project_id}", response={204: None, **WRITE_ERRORS}, summary="删除项目(回收站)"
+)
+def project_delete(request: HttpRequest, project_id: int, reason: str = ""):
+    """Office only: the project goes to the recycle bin (软删除) — out of every list,
+    count and ranking — and can be restored with ``POST …/restore``."""
+    user = request.auth
+    project = get_or_404(_projects(user), pk=project_id)
+    services.project_delete(actor=user, project=project, reason=reason)
+    return Status(204, None)
+
+
+@router.post(
+    "/projects/{project_id}/restore",
+    response={200: ProjectDetail, **WRITE_ERRORS},
+    summary="从回收站恢复项目",
+)
+def project_restore(request: HttpRequest, project_id: int):
+    """Office only: bring a deleted project back. For anyone else a deleted project is
+    simply missing (404)."""
+    from gongjian.units.selectors import is_office
+
+    user = request.auth
+    bin_ = Project.all_objects.deleted() if is_office(user) else Project.objects.none()
+    project = get_or_404(bin_, pk=project_id)
+    services.project_restore(actor=user, project=project)
     return _project_detail(user, project.pk)
 
 
@@ -213,16 +311,93 @@ def report_submit(request: HttpRequest, project_id: int, payload: ReportIn):
 
 
 @router.get("/reports", response={200: list[ReportOut], **READ_ERRORS}, summary="进度报告")
-@paginate(PageNumberPagination, **PAGE)
+@paginate(Pages, **PAGE)
 def report_list(request: HttpRequest, filters: Query[ProgressReportFilter]):
     return filters.apply(_reports(request.auth))
+
+
+def _any_version(user: User) -> QuerySet[ProgressReport]:
+    return ProgressReport.all_versions.filter(
+        project__in=_projects(user).values("pk")
+    ).select_related("project", "submitted_by")
+
+
+@router.get(
+    "/reports/{report_id}", response={200: ReportOut, **READ_ERRORS}, summary="进度报告详情"
+)
+def report_detail(request: HttpRequest, report_id: int, response: HttpResponse):
+    """One report, current or superseded; ``ETag`` carries its version."""
+    report = get_or_404(_any_version(request.auth), pk=report_id)
+    _etag(response, report.version)
+    return report
+
+
+@router.patch(
+    "/reports/{report_id}",
+    response={200: ReportOut, **CONFLICTS, **WRITE_ERRORS},
+    summary="修改未审核的进度报告",
+)
+def report_update(
+    request: HttpRequest, report_id: int, payload: ReportUpdateIn, response: HttpResponse
+):
+    """Change a report not yet approved (an approved one is corrected with ``…/correct``).
+    ``If-Match`` (412) or ``expected_version`` (409) refuses a stale save."""
+    user = request.auth
+    report = get_or_404(_any_version(user), pk=report_id)
+    data = {k: v for k, v in payload.model_dump(exclude_unset=True).items()}
+    if not {k for k in data if k != "expected_version"}:
+        raise ValidationError("请求中没有要修改的字段")
+    nulls = [k for k, v in data.items() if v is None and k != "expected_version"]
+    if nulls:
+        raise ValidationError({k: "不能为空" for k in nulls})
+    expected = data.pop("expected_version", None)
+    updated = _versioned(
+        request,
+        {"expected_version": expected},
+        services.progress_report_update,
+        actor=user,
+        report=report,
+        **data,
+    )
+    _etag(response, updated.version)
+    return _any_version(user).get(pk=updated.pk)
+
+
+@router.post(
+    "/reports/{report_id}/approve",
+    response={200: ReportOut, **WRITE_ERRORS},
+    summary="审核进度报告",
+)
+def report_approve(request: HttpRequest, report_id: int):
+    """Office only. An approved report is never changed again; see ``…/correct``."""
+    user = request.auth
+    report = get_or_404(_any_version(user), pk=report_id)
+    approved = services.progress_report_approve(actor=user, report=report)
+    return _any_version(user).get(pk=approved.pk)
+
+
+@router.post(
+    "/reports/{report_id}/correct",
+    response={201: ReportOut, **WRITE_ERRORS},
+    summary="更正已审核的进度报告",
+)
+def report_correct(request: HttpRequest, report_id: int, payload: ReportCorrectIn):
+    """A new version of an approved report, with the fields sent changed and a reason; it
+    supersedes the approved one (which stays readable) and awaits approval."""
+    user = request.auth
+    report = get_or_404(_any_version(user), pk=report_id)
+    data = payload.model_dump(exclude_unset=True)
+    reason = data.pop("reason")
+    changes = {k: v for k, v in data.items() if v is not None}
+    new = services.progress_report_correct(actor=user, report=report, reason=reason, **changes)
+    return Status(201, _any_version(user).get(pk=new.pk))
 
 
 # --- problems ----------------------------------------------------------------------
 
 
 @router.get("/problems", response={200: list[ProblemOut], **READ_ERRORS}, summary="问题清单")
-@paginate(PageNumberPagination, **PAGE)
+@paginate(Pages, **PAGE)
 def problem_list(request: HttpRequest, filters: Query[ProblemFilter]):
     return filters.apply(_problems(request.auth))
 

@@ -132,7 +132,7 @@ class ProgressReportFilter(QueryFilter):
     (the same rule as the indicator engine's "reported in the period")."""
 
     unit: str | None = Field(None, description=UNIT_HELP)
-    project: int | None = Field(None, description="项目 ID")
+    project: int | None = Field(None, ge=1, le=2**63 - 1, description="项目 ID")
     period_start: dt.date | None = Field(None, description="期间结束日期不早于")
     period_end: dt.date | None = Field(None, description="期间结束日期不晚于")
 
@@ -163,7 +163,7 @@ class ProblemFilter(QueryFilter):
 
     status: list[ProblemStatusValue] | None = Field(None, description="状态,可重复(任一)")
     unit: str | None = Field(None, description=UNIT_HELP + "(按项目所属单位)")
-    project: int | None = Field(None, description="项目 ID")
+    project: int | None = Field(None, ge=1, le=2**63 - 1, description="项目 ID")
     overdue: bool | None = Field(None, description="true:只看已超期未解决的;false:排除它们")
 
     def apply(self, qs: QuerySet) -> QuerySet:

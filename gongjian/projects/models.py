@@ -7,8 +7,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
+from gongjian.common.history import HistoricalRecords
 from gongjian.common.models import DatedTransition
 from gongjian.units.models import Unit
 from gongjian.units.selectors import WRITE_ROLES, is_office, path_q, scope_paths
@@ -67,6 +67,8 @@ class Tag(models.Model):
     name = models.CharField(_("名称"), max_length=50, unique=True)
     description = models.CharField(_("说明"), max_length=200, blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("标签")
         verbose_name_plural = _("标签")
@@ -91,6 +93,8 @@ class Batch(models.Model):
     held_on = models.DateField(_("日期"), null=True, blank=True)
     place = models.CharField(_("地点"), max_length=100, blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("批次")
         verbose_name_plural = _("批次")
@@ -101,6 +105,13 @@ class Batch(models.Model):
 
 
 class ProjectQuerySet(models.QuerySet):
+    def alive(self) -> ProjectQuerySet:
+        return self.filter(deleted_at__isnull=True)
+
+    def deleted(self) -> ProjectQuerySet:
+        """Soft-deleted projects (the office's recycle bin, 回收站)."""
+        return self.filter(deleted_at__isnull=False)
+
     def visible_to(self, user) -> ProjectQuerySet:
         """The only way a page, API call, export or report gets projects."""
         if is_office(user):
@@ -116,6 +127,15 @@ class ProjectQuerySet(models.QuerySet):
 
     def in_subtree(self, unit: Unit) -> ProjectQuerySet:
         return self.filter(unit__path__startswith=unit.path)
+
+
+class LiveProjectManager(models.Manager.from_queryset(ProjectQuerySet)):
+    """``Project.objects``: soft-deleted projects are not there, so no page, API call,
+    export, ranking, map or indicator counts them. ``Project.all_objects`` has them all
+    (the recycle bin, restores, uniqueness checks, the admin)."""
+
+    def get_queryset(self) -> ProjectQuerySet:
+        return super().get_queryset().filter(deleted_at__isnull=True)
 
 
 class Project(models.Model):
@@ -191,14 +211,29 @@ class Project(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Soft delete: set by projects.services.project_delete, cleared by project_restore.
+    deleted_at = models.DateTimeField(_("删除时间"), null=True, blank=True, editable=False)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("删除人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
 
     history = HistoricalRecords(m2m_fields=[tags, batches])
-    objects = ProjectQuerySet.as_manager()
+    all_objects = ProjectQuerySet.as_manager()
+    objects = LiveProjectManager()
 
     class Meta:
         verbose_name = _("项目")
         verbose_name_plural = _("项目")
         ordering = ["code"]
+        # unique checks, the admin and reverse relations see deleted projects too
+        default_manager_name = "all_objects"
+        base_manager_name = "all_objects"
         indexes = [
             models.Index(fields=["unit", "stage"]),
             models.Index(fields=["total_investment"]),
@@ -214,14 +249,29 @@ class StageTransition(DatedTransition):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="transitions")
     stage = models.CharField(_("阶段"), max_length=20, choices=Stage.choices)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("阶段变更")
         verbose_name_plural = _("阶段变更")
         ordering = ["project", "occurred_on", "pk"]
-        indexes = [models.Index(fields=["stage", "occurred_on", "project"])]
+        indexes = [
+            models.Index(fields=["stage", "occurred_on", "project"]),
+            # a project's first event of a kind in a period (dashboard series, grouped KPIs)
+            models.Index(fields=["project", "stage", "occurred_on"], name="transition_project_stage"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.project_id} {self.get_stage_display()} {self.occurred_on}"
+
+
+class CurrentReportManager(models.Manager):
+    """``ProgressReport.objects``: only the current version of each period's report, so
+    every list, check and indicator counts a corrected report once. ``all_versions`` keeps
+    the superseded rows too (the project page, the history)."""
+
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().filter(is_current=True)
 
 
 class ProgressReport(models.Model):
@@ -251,19 +301,50 @@ class ProgressReport(models.Model):
     )
     submitted_at = models.DateTimeField(auto_now_add=True)
     version = models.PositiveIntegerField(default=1, editable=False)
+    # An approved report is never changed: a correction is a new row that supersedes it
+    # (projects.services.progress_report_correct). Only the current row of a period counts.
+    supersedes = models.OneToOneField(
+        "self",
+        verbose_name=_("更正的报告"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="superseded_by",
+    )
+    is_current = models.BooleanField(_("现行版本"), default=True, editable=False, db_index=True)
+    # The submitting client's own key for this submission (e.g. a UUID): a retried
+    # request carrying the same key returns the stored report instead of writing again.
+    client_ref = models.CharField(
+        _("客户端提交编号"), max_length=64, null=True, blank=True, unique=True, editable=False
+    )
 
     history = HistoricalRecords()
 
+    all_versions = models.Manager()
+    objects = CurrentReportManager()
+
     class Meta:
+        default_manager_name = "all_versions"
+        base_manager_name = "all_versions"
         verbose_name = _("进度报告")
         verbose_name_plural = _("进度报告")
         ordering = ["project", "period_start"]
         constraints = [
             models.UniqueConstraint(
-                fields=["project", "period_start"], name="progress_one_per_period"
+                fields=["project", "period_start"],
+                condition=Q(is_current=True),
+                name="progress_one_current_per_period",
             ),
         ]
-        indexes = [models.Index(fields=["period_end"])]
+        indexes = [
+            models.Index(fields=["period_end"]),
+            # a project's investment done to a date (warning lights), read from the index
+            models.Index(
+                fields=["project", "period_end", "investment_this_period"],
+                name="report_project_end_amount",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.project_id} {self.period_start:%Y-%m}"
@@ -489,6 +570,8 @@ class ReportObligation(models.Model):
     period_start = models.DateField(_("期间开始"))
     period_end = models.DateField(_("期间结束"))
     due_on = models.DateField(_("报送截止"))
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("调度报送义务")

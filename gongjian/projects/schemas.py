@@ -71,6 +71,10 @@ class TransitionOut(Schema):
         return obj.get_stage_display()
 
 
+CATEGORY_LABELS = dict(Category.choices)
+STAGE_LABELS = dict(Stage.choices)
+
+
 class ProjectItem(Schema):
     """A row of the project list."""
 
@@ -88,20 +92,25 @@ class ProjectItem(Schema):
     tags: list[str] = Field(description="标签标识")
     leader_name: str | None = Field(description="包保领导")
 
+    # A dict lookup, not ``get_FOO_display()``: that one hashes every lazy choice label
+    # (a gettext each) on every call, which was a third of a list page's time.
     @staticmethod
     def resolve_category_label(obj: Project) -> str:
-        return obj.get_category_display()
+        return str(CATEGORY_LABELS.get(obj.category, obj.category))
 
     @staticmethod
     def resolve_stage_label(obj: Project) -> str:
-        return obj.get_stage_display()
+        return str(STAGE_LABELS.get(obj.stage, obj.stage))
 
     @staticmethod
     def resolve_tags(obj: Project) -> list[str]:
-        return [tag.slug for tag in obj.tags.all()]
+        tags = getattr(obj, "tag_list", None)  # the list API prefetches into tag_list
+        return [tag.slug for tag in (obj.tags.all() if tags is None else tags)]
 
     @staticmethod
     def resolve_leader_name(obj: Project) -> str | None:
+        if hasattr(obj, "leader_label"):  # annotated by the list API
+            return obj.leader_label
         return _person(obj.leader)
 
 
@@ -159,7 +168,9 @@ class ReportOut(Schema):
     status_label: str
     submitted_by_name: str | None
     submitted_at: dt.datetime
-    version: int
+    version: int = Field(description="修改时作为 expected_version 或 If-Match 传回")
+    is_current: bool = Field(description="是否现行版本;被更正版本取代的报告为 false")
+    supersedes_id: int | None = Field(description="本报告更正的原报告 ID")
 
     @staticmethod
     def resolve_status_label(obj: ProgressReport) -> str:
@@ -271,6 +282,35 @@ class ReportIn(Body):
     investment_this_period: int = Field(description="本期完成投资(元)")
     progress_text: str = ""
     problems_text: str = ""
+    client_ref: str | None = Field(
+        None,
+        max_length=64,
+        description="客户端提交编号(如 UUID):重试同一编号的请求返回已保存的报告,不会重复写入",
+    )
+
+
+class ReportUpdateIn(Body):
+    """Change a report not yet approved; only the fields sent are changed."""
+
+    period_end: dt.date | None = None
+    investment_this_period: int | None = Field(None, ge=0, description="本期完成投资(元)")
+    cumulative_investment: int | None = Field(None, ge=0, description="累计完成投资(元)")
+    progress_text: str | None = None
+    problems_text: str | None = None
+    expected_version: int | None = Field(
+        None, description="读取时的 version(或用 If-Match 头);已被他人修改则不做任何修改"
+    )
+
+
+class ReportCorrectIn(Body):
+    """Correct an approved report: a new version with the fields sent replaces it."""
+
+    reason: str = Field(max_length=80, description="更正原因")
+    period_end: dt.date | None = None
+    investment_this_period: int | None = Field(None, ge=0, description="本期完成投资(元)")
+    cumulative_investment: int | None = Field(None, ge=0, description="累计完成投资(元)")
+    progress_text: str | None = None
+    problems_text: str | None = None
 
 
 class ProblemIn(Body):

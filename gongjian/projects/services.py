@@ -333,12 +333,7 @@ def project_update(
         _require_write(actor, fields["unit"])
     locked = Project.objects.select_for_update().get(pk=project.pk)
     if expected_version is not None and locked.version != expected_version:
-        before = model_to_dict(locked, fields=list(fields))
-        raise ConflictError(
-            f"项目“{locked.name}”已被他人修改(当前版本 {locked.version},您编辑的是版本 {expected_version}),请刷新后再保存",
-            current_version=locked.version,
-            changes={k: v for k, v in before.items()},
-        )
+        raise _stale(locked, expected_version, "此项目", list(fields))
     for name, value in fields.items():
         setattr(locked, name, value)
     locked.full_clean()
@@ -388,11 +383,14 @@ def progress_report_submit(
     cumulative_investment: int | None = None,
     progress_text: str = "",
     problems_text: str = "",
+    client_ref: str | None = None,
 ) -> ProgressReport:
     """Submit (or, until approved, replace) a project's report for a period.
 
     ``cumulative_investment`` (自开工累计) defaults to the previous report's cumulative
     plus this period; for a project's first report, to what it had completed before.
+    ``client_ref`` makes the submission idempotent: a repeat with the same key (a client
+    retrying after a lost response) returns the stored report and writes nothing.
     """
     _require_write(actor, project.unit)
     if period_end < period_start:
@@ -400,9 +398,16 @@ def progress_report_submit(
             {"period_end": f"期间结束日期 {period_end} 早于开始日期 {period_start}"}
         )
     locked = Project.objects.select_for_update().get(pk=project.pk)
+    if client_ref:
+        # checked under the project's row lock, so two retries of one key serialise here
+        done = ProgressReport.objects.filter(client_ref=client_ref).first()
+        if done is not None:
+            if done.project_id != locked.pk or done.period_start != period_start:
+                raise ValidationError({"client_ref": f"提交编号“{client_ref}”已用于另一份报告"})
+            return done
     if locked.stage == Stage.PLANNED:
         raise ValidationError({"project": f"项目“{locked.name}”尚处于谋划阶段,无需报送进度"})
-    reports = ProgressReport.objects.filter(project=locked)
+    reports = ProgressReport.objects.filter(project=locked, is_current=True)
     if reports.filter(period_start__gt=period_start).exists():
         raise ValidationError({"period_start": "已有更晚期间的进度报告,不能再报送或修改本期"})
     earlier = reports.filter(period_start__lt=period_start).order_by("-period_start").first()
@@ -430,6 +435,8 @@ def progress_report_submit(
                 "cumulative_investment": f"累计完成投资 {cumulative_investment} 元超过总投资 {locked.total_investment} 元"
             }
         )
+    if report is not None:
+        report.version += 1
     report = report or ProgressReport(project=locked, period_start=period_start)
     report.period_end = period_end
     report.investment_this_period = investment_this_period
@@ -437,6 +444,7 @@ def progress_report_submit(
     report.progress_text = progress_text
     report.problems_text = problems_text
     report.submitted_by = actor
+    report.client_ref = client_ref or None
     report.full_clean()
     report._history_user = actor
     report.save()
@@ -582,8 +590,15 @@ def problem_act(
 
 @transaction.atomic
 def progress_report_attach_photo(*, actor: User | None, report: ProgressReport, photo) -> None:
-    """Attach (or replace) the site photo of a progress report."""
+    """Attach (or replace) the site photo of a progress report; the photo is re-encoded
+    (no EXIF/GPS, pixel count capped) by ``common.uploads.reencode_image``."""
+    from gongjian.common.uploads import UploadError, reencode_image
+
     _require_write(actor, report.project.unit)
+    try:
+        photo = reencode_image(photo)
+    except UploadError as exc:
+        raise ValidationError({"photo": str(exc)}) from None
     report.photo = photo
     report.full_clean()
     report._history_user = actor
@@ -778,3 +793,220 @@ def escalation_rule_set_routing(
     for project in Project.objects.filter(tags=rule.tag_id):
         _route_problems(project, rule, actor)
     return rule
+
+
+# --- no lost update, soft delete, report corrections ------------------------------------
+
+REPORT_EDITABLE_FIELDS = (
+    "period_end",
+    "investment_this_period",
+    "cumulative_investment",
+    "progress_text",
+    "problems_text",
+)
+
+
+def _stale(obj, expected_version: int, what: str, fields: list[str] | None = None) -> ConflictError:
+    """The conflict to raise when ``obj`` moved past the version the caller read: names
+    who saved it, when, and every field that differs from what the caller opened."""
+    from gongjian.common.history import changes_since_version
+
+    changed, latest = changes_since_version(obj, expected_version)
+    user = latest.history_user if latest is not None else None
+    who = f" {user} " if user is not None else "他人"
+    when = timezone.localtime(latest.history_date if latest is not None else timezone.now())
+    listed = "、".join(f"{c['label']}({c['before']} → {c['after']})" for c in changed)
+    message = (
+        f"{what}已被{who}于 {when:%Y-%m-%d %H:%M} 修改,以下字段与您打开时不同:{listed}"
+        if listed
+        else f"{what}已被{who}于 {when:%Y-%m-%d %H:%M} 修改(版本 {expected_version} → {obj.version})"
+    )
+    current = model_to_dict(obj, fields=fields) if fields else {}
+    return ConflictError(
+        message + "。请核对后重新保存",
+        current_version=obj.version,
+        changes=current,
+        changed=changed,
+    )
+
+
+def _require_office(actor: User | None, what: str) -> None:
+    from gongjian.units.selectors import is_office
+
+    if actor is not None and not is_office(actor):
+        raise PermissionDenied(f"只有攻坚办可以{what}")
+
+
+@transaction.atomic
+def project_delete(*, actor: User | None, project: Project, reason: str = "") -> Project:
+    """Soft delete: the project leaves every list, count, ranking and map, and stays in
+    the office's recycle bin (回收站) with its history until ``project_restore``."""
+    _require_office(actor, "删除项目")
+    locked = Project.all_objects.select_for_update().get(pk=project.pk)
+    if locked.deleted_at is not None:
+        raise ValidationError({"project": f"项目“{locked.name}”已在回收站中"})
+    locked.deleted_at = timezone.now()
+    locked.deleted_by = actor
+    locked.version += 1
+    locked._history_user = actor
+    locked._change_reason = (f"删除:{reason}" if reason else "删除")[:100]
+    locked.save(update_fields=["deleted_at", "deleted_by", "version", "updated_at"])
+    return locked
+
+
+@transaction.atomic
+def project_restore(*, actor: User | None, project: Project) -> Project:
+    """Take a soft-deleted project out of the recycle bin, counting again from now on."""
+    _require_office(actor, "恢复项目")
+    locked = Project.all_objects.select_for_update().get(pk=project.pk)
+    if locked.deleted_at is None:
+        raise ValidationError({"project": f"项目“{locked.name}”未被删除"})
+    locked.deleted_at = None
+    locked.deleted_by = None
+    locked.version += 1
+    locked._history_user = actor
+    locked._change_reason = "恢复"
+    locked.save(update_fields=["deleted_at", "deleted_by", "version", "updated_at"])
+    return locked
+
+
+def _current_report(report: ProgressReport) -> ProgressReport:
+    locked = ProgressReport.all_versions.select_for_update().get(pk=report.pk)
+    if not locked.is_current:
+        raise ValidationError({"report": "该报告已被更正版本取代,请在最新版本上操作"})
+    return locked
+
+
+def _check_report_figures(project: Project, report: ProgressReport) -> ProgressReport | None:
+    """Refuse figures that break the project's chain of cumulative investment; returns
+    the next period's current report (None when ``report`` is the latest)."""
+    if report.period_end < report.period_start:
+        raise ValidationError(
+            {"period_end": f"期间结束日期 {report.period_end} 早于开始日期 {report.period_start}"}
+        )
+    current = ProgressReport.objects.filter(project=project, is_current=True)
+    earlier = current.filter(period_start__lt=report.period_start).order_by("-period_start").first()
+    later = current.filter(period_start__gt=report.period_start).order_by("period_start").first()
+    minimum = (earlier.cumulative_investment if earlier else 0) + report.investment_this_period
+    if report.cumulative_investment < minimum:
+        raise ValidationError(
+            {
+                "cumulative_investment": f"累计完成投资 {report.cumulative_investment} 元少于上期累计加本期完成投资 {minimum} 元"
+            }
+        )
+    if later is not None and report.cumulative_investment > (
+        ceiling := later.cumulative_investment - later.investment_this_period
+    ):
+        raise ValidationError(
+            {
+                "cumulative_investment": f"累计完成投资 {report.cumulative_investment} 元超过下一期报告的期初累计 {ceiling} 元"
+            }
+        )
+    if report.cumulative_investment > project.total_investment:
+        raise ValidationError(
+            {
+                "cumulative_investment": f"累计完成投资 {report.cumulative_investment} 元超过总投资 {project.total_investment} 元"
+            }
+        )
+    return later
+
+
+@transaction.atomic
+def progress_report_update(
+    *,
+    actor: User | None,
+    report: ProgressReport,
+    expected_version: int | None = None,
+    **fields,
+) -> ProgressReport:
+    """Change a report not yet approved. A stale ``expected_version`` is refused with the
+    fields that changed since the caller read it (no lost update)."""
+    unknown = set(fields) - set(REPORT_EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({f: "该字段不能直接修改" for f in sorted(unknown)})
+    project = Project.objects.select_related("unit").get(pk=report.project_id)
+    _require_write(actor, project.unit)
+    Project.objects.select_for_update().get(pk=project.pk)  # same lock order as submit
+    locked = _current_report(report)
+    if expected_version is not None and locked.version != expected_version:
+        raise _stale(locked, expected_version, "此进度报告", list(fields))
+    if locked.status == ProgressReport.Status.APPROVED:
+        raise ValidationError({"status": "该期进度已审核,不能再修改;如需更正请提交更正版本"})
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    later = _check_report_figures(project, locked)
+    locked.version += 1
+    locked.submitted_by = actor
+    locked.full_clean()
+    locked._history_user = actor
+    locked.save()
+    if later is None:
+        project.completed_investment = locked.cumulative_investment
+        project._history_user = actor
+        project.save(update_fields=["completed_investment", "updated_at"])
+    return locked
+
+
+@transaction.atomic
+def progress_report_approve(*, actor: User | None, report: ProgressReport) -> ProgressReport:
+    """审核: from now on the report is never changed; a correction is a new version."""
+    _require_office(actor, "审核进度报告")
+    locked = _current_report(report)
+    if locked.status == ProgressReport.Status.APPROVED:
+        raise ValidationError({"status": "该报告已审核"})
+    locked.status = ProgressReport.Status.APPROVED
+    locked.version += 1
+    locked._history_user = actor
+    locked.save(update_fields=["status", "version"])
+    return locked
+
+
+@transaction.atomic
+def progress_report_correct(
+    *, actor: User | None, report: ProgressReport, reason: str, **changes
+) -> ProgressReport:
+    """Correct an approved report: a new report row for the same period supersedes it and
+    is the one every list and indicator counts from now on (awaiting approval again). The
+    approved row is left exactly as approved, readable, marked as no longer current."""
+    unknown = set(changes) - set(REPORT_EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({f: "该字段不能更正" for f in sorted(unknown)})
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "请填写更正原因"})
+    project = Project.objects.select_related("unit").get(pk=report.project_id)
+    _require_write(actor, project.unit)
+    locked_project = Project.objects.select_for_update().get(pk=project.pk)
+    old = _current_report(report)
+    if old.status != ProgressReport.Status.APPROVED:
+        raise ValidationError({"report": "未审核的报告可直接修改,无需提交更正版本"})
+    new = ProgressReport(
+        project=locked_project,
+        period_start=old.period_start,
+        supersedes=old,
+        submitted_by=actor,
+        status=ProgressReport.Status.SUBMITTED,
+        photo=old.photo,
+        **{name: getattr(old, name) for name in REPORT_EDITABLE_FIELDS},
+    )
+    for name, value in changes.items():
+        setattr(new, name, value)
+    if "investment_this_period" in changes and "cumulative_investment" not in changes:
+        # the period's own figure moved: the cumulative moves with it
+        new.cumulative_investment = (
+            old.cumulative_investment - old.investment_this_period + new.investment_this_period
+        )
+    later = _check_report_figures(locked_project, new)
+    old.is_current = False
+    old._history_user = actor
+    old._change_reason = "被更正版本取代"
+    old.save(update_fields=["is_current"])
+    new.full_clean()
+    new._history_user = actor
+    new._change_reason = f"更正:{reason}"[:100]
+    new.save()
+    if later is None:
+        locked_project.completed_investment = new.cumulative_investment
+        locked_project._history_user = actor
+        locked_project.save(update_fields=["completed_investment", "updated_at"])
+    return new

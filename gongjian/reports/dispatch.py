@@ -264,6 +264,13 @@ def render_docx(
     template = template or template_path()
     if not template.exists():
         raise ReportError(f"找不到通报模板 {template.name}")
+    if template != DEFAULT_TEMPLATE:  # an office's own template: the .docx upload checks
+        from gongjian.common.uploads import UploadError, check_ooxml
+
+        try:
+            check_ooxml(template, kind="docx", name=template.name)
+        except UploadError as exc:
+            raise ReportError(f"通报模板不可用:{exc}") from None
     doc = DocxTemplate(str(template))
     context = dispatch_context(unit=unit, period=period, user=user)
     for key, png in _charts(context).items():

@@ -9,14 +9,16 @@ is lost and an exported sheet imports back to the same registry).
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import islice
 from pathlib import Path
 
 import xlsxwriter
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from gongjian.common.money import WAN
@@ -87,26 +89,55 @@ def write_table(
         sheet.set_column(col, col, column.width)
     sheet.write_row(first, 0, [c.title for c in columns], formats["head"])
     sheet.freeze_panes(first + 1, 0)
+    cells = [
+        (col, column.get, _cell_writer(sheet, column.kind, formats))
+        for col, column in enumerate(columns)
+    ]
     row = first
     for obj in rows:
         row += 1
-        for col, column in enumerate(columns):
-            value = column.get(obj)
+        for col, get, write in cells:
+            value = get(obj)
             if value is None or value == "":
                 continue
-            if column.kind == WAN_AMOUNT:
-                sheet.write_number(row, col, float(Decimal(value) / WAN), formats[WAN_AMOUNT])
-            elif column.kind in (DATE, DATETIME):
-                if isinstance(value, dt.datetime):
-                    value = timezone.localtime(value).replace(tzinfo=None)
-                sheet.write_datetime(row, col, value, formats[column.kind])
-            elif column.kind in (INT, NUMBER, PERCENT):
-                sheet.write_number(row, col, float(value), formats[column.kind])
-            else:
-                sheet.write_string(row, col, str(value))
+            write(row, col, value)
     sheet.autofilter(first, 0, max(row, first), len(columns) - 1)
     book.close()
     return path
+
+
+def _cell_writer(sheet, kind: str, formats: dict) -> Callable[[int, int, object], None]:
+    """The writer of one column's cells, its format chosen once."""
+    if kind == WAN_AMOUNT:
+        fmt = formats[WAN_AMOUNT]
+
+        def wan(row: int, col: int, value) -> None:
+            # int / int is correctly rounded: the nearest float to the exact 万元 amount
+            number = value / WAN if type(value) is int else float(Decimal(value) / WAN)
+            sheet.write_number(row, col, number, fmt)
+
+        return wan
+    if kind in (DATE, DATETIME):
+        fmt = formats[kind]
+
+        def date(row: int, col: int, value) -> None:
+            if isinstance(value, dt.datetime):
+                value = timezone.localtime(value).replace(tzinfo=None)
+            sheet.write_datetime(row, col, value, fmt)
+
+        return date
+    if kind in (INT, NUMBER, PERCENT):
+        fmt = formats[kind]
+
+        def number(row: int, col: int, value) -> None:
+            sheet.write_number(row, col, float(value), fmt)
+
+        return number
+
+    def text(row: int, col: int, value) -> None:
+        sheet.write_string(row, col, value if type(value) is str else str(value))
+
+    return text
 
 
 # --- people and units as the import reads them back ---------------------------------
@@ -143,52 +174,122 @@ def labels(choices) -> dict[str, str]:
     return {value: str(label) for value, label in choices.choices}
 
 
+# What a project row is read from (one ``values_list`` query); the sheet's cells are
+# computed from it with look-up tables loaded once per export.
+_PROJECT_VALUES = [
+    "pk",
+    "code",
+    "name",
+    "unit_id",
+    "category",
+    "total_investment",
+    "planned_investment",
+    "stage",
+    *(field for _s, field, _t, _a in PROJECT_DATE_COLUMNS),
+    "responsible_unit_id",
+    "leader_id",
+    "industry_cluster",
+    "enterprise_name",
+    "latitude",
+    "longitude",
+    "description",
+    "completed_investment",
+]
+EXPORT_CHUNK = 5000
+
+
 def project_columns() -> list[Col]:
     """The project sheet: the import's columns in the import's order (so that an export
-    imports back), then read-only extras."""
-    dup = ambiguous_unit_names()
-    categories, stages = labels(Category), labels(Stage)
-    date_fields = {f"date_{stage}": field for stage, field, _t, _a in PROJECT_DATE_COLUMNS}
-    getters: dict[str, tuple[Callable, str]] = {
-        "code": (lambda p: p.code, TEXT),
-        "name": (lambda p: p.name, TEXT),
-        "unit": (lambda p: unit_ref(p.unit, dup), TEXT),
-        "category": (lambda p: categories[p.category], TEXT),
-        "total_investment": (lambda p: p.total_investment, WAN_AMOUNT),
-        "planned_investment": (lambda p: p.planned_investment, WAN_AMOUNT),
-        "stage": (lambda p: stages[p.stage], TEXT),
-        "responsible_unit": (lambda p: unit_ref(p.responsible_unit, dup), TEXT),
-        "leader": (lambda p: person_ref(p.leader), TEXT),
-        "industry_cluster": (lambda p: p.industry_cluster, TEXT),
-        "enterprise_name": (lambda p: p.enterprise_name, TEXT),
-        "tags": (lambda p: "、".join(t.name for t in p.tags.all()), TEXT),
-        "batches": (lambda p: "、".join(b.code for b in p.batches.all()), TEXT),
-        "latitude": (lambda p: p.latitude, NUMBER),
-        "longitude": (lambda p: p.longitude, NUMBER),
-        "description": (lambda p: p.description, TEXT),
-    }
+    imports back), then read-only extras. Each column reads its cell from the tuples
+    ``project_rows`` yields, in this order."""
     columns = []
-    for column in PROJECT_SCHEMA.columns:
-        if column.key in date_fields:
-            field = date_fields[column.key]
-            columns.append(Col(column.title, lambda p, f=field: getattr(p, f), DATE, 12))
-            continue
-        get, kind = getters[column.key]
-        title = f"{column.title}(万元)" if column.kind == S.AMOUNT else column.title
-        columns.append(Col(title, get, kind, column.width))
-    columns.append(Col("累计完成投资(万元)", lambda p: p.completed_investment, WAN_AMOUNT, 14))
+    for index, column in enumerate(PROJECT_SCHEMA.columns):
+        get = operator.itemgetter(index)
+        if column.kind == S.DATE:
+            columns.append(Col(column.title, get, DATE, 12))
+        elif column.kind == S.AMOUNT:
+            columns.append(Col(f"{column.title}(万元)", get, WAN_AMOUNT, column.width))
+        elif column.kind == S.DECIMAL:
+            columns.append(Col(column.title, get, NUMBER, column.width))
+        else:
+            columns.append(Col(column.title, get, TEXT, column.width))
+    get = operator.itemgetter(len(PROJECT_SCHEMA.columns))
+    columns.append(Col("累计完成投资(万元)", get, WAN_AMOUNT, 14))
     return columns
 
 
-def project_rows(qs: QuerySet[Project]):
-    return (
-        qs.select_related("unit", "responsible_unit", "leader")
-        .prefetch_related(
-            Prefetch("tags", queryset=Tag.objects.order_by("pk")),
-            Prefetch("batches", queryset=Batch.objects.order_by("code")),
-        )
-        .iterator(chunk_size=2000)
-    )
+def project_rows(qs: QuerySet[Project], chunk_size: int = EXPORT_CHUNK):
+    """The cells of ``project_columns`` for each project of ``qs``, in its order: one
+    ``values_list`` query read in chunks, two queries per chunk for its tags and
+    batches, units / people / labels from tables read once."""
+    dup = ambiguous_unit_names()
+    units = {
+        pk: (code if name in dup and code else name)
+        for pk, name, code in Unit.objects.values_list("pk", "name", "code")
+    }
+    leaders = qs.filter(leader__isnull=False).values("leader_id")
+    people = {u.pk: person_ref(u) for u in User.objects.filter(pk__in=leaders)}
+    tag_names = dict(Tag.objects.values_list("pk", "name"))
+    batch_codes = dict(Batch.objects.values_list("pk", "code"))
+    categories, stages = labels(Category), labels(Stage)
+    at = {name: i for i, name in enumerate(_PROJECT_VALUES)}
+    dates = {f"date_{stage}": at[field] for stage, field, _t, _a in PROJECT_DATE_COLUMNS}
+    plain = {  # schema column → index of the value written as it is
+        "code": at["code"],
+        "name": at["name"],
+        "total_investment": at["total_investment"],
+        "planned_investment": at["planned_investment"],
+        "industry_cluster": at["industry_cluster"],
+        "enterprise_name": at["enterprise_name"],
+        "latitude": at["latitude"],
+        "longitude": at["longitude"],
+        "description": at["description"],
+    }
+    # a cell is either values[i] (plain) or computed[j] (look-ups): one index table
+    computed_keys = ["unit", "category", "stage", "responsible_unit", "leader", "tags", "batches"]
+    width = len(_PROJECT_VALUES)
+    order = []
+    for column in PROJECT_SCHEMA.columns:
+        if column.key in plain:
+            order.append(plain[column.key])
+        elif column.key in computed_keys:
+            order.append(width + computed_keys.index(column.key))
+        else:
+            order.append(dates[column.key])
+    order.append(at["completed_investment"])
+    pick = operator.itemgetter(*order)
+    i_unit, i_cat, i_stage = at["unit_id"], at["category"], at["stage"]
+    i_resp, i_leader = at["responsible_unit_id"], at["leader_id"]
+    tag_through, batch_through = Project.tags.through, Project.batches.through
+    rows = qs.values_list(*_PROJECT_VALUES).iterator(chunk_size=chunk_size)
+    while chunk := list(islice(rows, chunk_size)):
+        ids = [r[0] for r in chunk]
+        tags: dict[int, list[str]] = {}
+        for pid, tid in (
+            tag_through.objects.filter(project_id__in=ids)
+            .order_by("tag_id")
+            .values_list("project_id", "tag_id")
+        ):
+            tags.setdefault(pid, []).append(tag_names[tid])
+        batches: dict[int, list[str]] = {}
+        for pid, bid in batch_through.objects.filter(project_id__in=ids).values_list(
+            "project_id", "batch_id"
+        ):
+            batches.setdefault(pid, []).append(batch_codes[bid])
+        for r in chunk:
+            pid = r[0]
+            yield pick(
+                (
+                    *r,
+                    units[r[i_unit]],
+                    categories[r[i_cat]],
+                    stages[r[i_stage]],
+                    units.get(r[i_resp], ""),
+                    people.get(r[i_leader], ""),
+                    "、".join(tags.get(pid, ())),
+                    "、".join(sorted(batches.get(pid, ()))),
+                )
+            )
 
 
 def export_projects(qs: QuerySet[Project], caption: str = "") -> Path:

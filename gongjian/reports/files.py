@@ -1,10 +1,12 @@
 """Opening an uploaded spreadsheet safely.
 
 Before python-calamine reads a byte, ``open_workbook`` refuses, with a Chinese
-message, what is not a usable .xlsx: a file over the size limit, an old .xls or a
-CSV under an .xlsx name, a password-protected workbook, a zip bomb (the
-decompressed size is capped and so is the compression ratio), a zip that is not a
-workbook, and a sheet holding formulas instead of values.
+message, what is not a usable .xlsx: a file over the size limit, an old .xls, a
+CSV or an HTML page under an .xlsx name, a password-protected workbook, a zip bomb
+(the decompressed size is capped and so is the compression ratio), an XML part
+declaring a DTD or entities (billion laughs), a zip that is not a workbook, and a
+sheet holding formulas instead of values. The zip and XML checks are
+``gongjian.common.uploads.check_ooxml``, shared with every .docx upload.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from pathlib import Path
 from django.conf import settings
 from python_calamine import CalamineError, CalamineWorkbook, SheetVisibleEnum
 
+from gongjian.common.uploads import UploadError, check_ooxml, sniff
+
 MB = 1024 * 1024
 DEFAULTS = {
     "IMPORT_MAX_BYTES": 50 * MB,  # the uploaded file
@@ -31,7 +35,7 @@ def limit(name: str) -> int:
     return int(getattr(settings, "GONGJIAN", {}).get(name, DEFAULTS[name]))
 
 
-class BadFile(ValueError):
+class BadFile(UploadError):
     """The file cannot be imported; the message says why, in Chinese."""
 
 
@@ -61,7 +65,13 @@ def _sniff(path: Path) -> None:
                 "这是旧版 Excel(.xls)文件,请在 Excel/WPS 中“另存为”Excel 工作簿(.xlsx)后再导入"
             )
     if head[:4] != ZIP_MAGIC:
-        if _looks_like_text(head + path.open("rb").read(2048)):
+        with path.open("rb") as fh:
+            sample = fh.read(4096)
+        if sniff(sample) == "html":
+            raise BadFile(
+                "这是网页(HTML)文件而不是 Excel 工作簿,请在 Excel/WPS 中另存为 .xlsx 后再导入"
+            )
+        if _looks_like_text(sample):
             raise BadFile(
                 "这是文本/CSV 文件而不是 Excel 工作簿,请在 Excel/WPS 中另存为 .xlsx 后再导入"
             )
@@ -79,33 +89,25 @@ def _looks_like_text(data: bytes) -> bool:
 
 
 def _check_zip(path: Path) -> str:
-    """Refuse zip bombs and non-workbooks; return the first sheet's member name."""
+    """Refuse zip bombs, DTDs and non-workbooks (``common.uploads.check_ooxml``, the same
+    check as every .docx upload); return the first sheet's member name."""
     try:
-        archive = zipfile.ZipFile(path)
-    except zipfile.BadZipFile:
-        raise BadFile("文件已损坏,无法作为 Excel 工作簿打开") from None
-    with archive:
-        infos = archive.infolist()
-        names = {i.filename for i in infos}
-        if "xl/workbook.xml" not in names:
-            if "word/document.xml" in names:
-                raise BadFile("这是 Word 文档而不是 Excel 工作簿")
-            raise BadFile("这不是 Excel 工作簿(.xlsx)文件")
-        total = sum(i.file_size for i in infos)
-        if total > limit("IMPORT_MAX_UNCOMPRESSED_BYTES"):
-            raise BadFile(
-                f"文件解压后有 {total / MB:.0f} MB,超过了 {limit('IMPORT_MAX_UNCOMPRESSED_BYTES') / MB:.0f} MB 的上限"
-            )
-        for info in infos:
-            if info.file_size > MB and info.file_size > limit("IMPORT_MAX_RATIO") * max(
-                info.compress_size, 1
-            ):
-                raise BadFile("文件的压缩比异常(疑似压缩炸弹),已拒绝")
-        sheets = sorted(
-            (n for n in names if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n)),
-            key=lambda n: int(re.search(r"\d+", n.rsplit("/", 1)[1]).group()),
+        names = check_ooxml(
+            path,
+            kind="xlsx",
+            limits={
+                "UPLOAD_MAX_BYTES": limit("IMPORT_MAX_BYTES"),
+                "UPLOAD_MAX_UNCOMPRESSED_BYTES": limit("IMPORT_MAX_UNCOMPRESSED_BYTES"),
+                "UPLOAD_MAX_RATIO": limit("IMPORT_MAX_RATIO"),
+            },
         )
-        return sheets[0] if sheets else ""
+    except UploadError as exc:
+        raise BadFile(str(exc)) from None
+    sheets = sorted(
+        (n for n in names if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n)),
+        key=lambda n: int(re.search(r"\d+", n.rsplit("/", 1)[1]).group()),
+    )
+    return sheets[0] if sheets else ""
 
 
 def _formula_cells(path: Path, member: str, first: int = 5) -> list[str]:

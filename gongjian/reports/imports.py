@@ -5,26 +5,39 @@ schema (``projects.schemas.ProjectCreateIn`` / ``ReportIn``), the model's
 ``full_clean()`` and the services' stage and report rules. The import is one
 transaction: when a row is bad nothing is saved, unless ``skip_bad_rows``, and then
 the skipped rows come back as an error sheet. Rows are streamed from python-calamine
-and written in chunks (``bulk_create_with_history`` / ``bulk_update_with_history``),
-so a 100,000-row sheet never sits in memory as model objects.
+and written in chunks of plain multi-row INSERTs with their history rows (who, when,
+why, every field) in the same transaction, so a 100,000-row sheet never sits in
+memory as model objects.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
 import tempfile
+import types
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
+from typing import Literal, Union, get_args, get_origin
 
 import xlsxwriter
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.core.validators import (
+    MaxLengthValidator,
+    MaxValueValidator,
+    MinValueValidator,
+    ProhibitNullCharactersValidator,
+)
+from django.db import connections, models, router, transaction
+from django.db.models.base import ModelState
+from django.db.models.fields import AutoFieldMixin
 from django.utils import timezone
+from ninja import Schema
 from pydantic import ValidationError as PydanticError
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from gongjian.projects.models import (
     STAGE_CHAIN,
@@ -447,34 +460,6 @@ def _read(schema: S.SheetSchema, path, mapping, result: ImportResult):
     return book, header, data(), total
 
 
-def _parse_row(
-    schema: S.SheetSchema, header: S.HeaderMatch, number: int, cells: list, lookups
-) -> SheetRow | None:
-    """Read the cells of one row; None for an empty row."""
-    if all(S.is_blank(c) for c in cells):
-        return None
-    values: dict = {}
-    problems: list[tuple[str, str]] = []
-    for column in schema.columns:
-        if column.key not in header.positions:
-            continue
-        position = header.positions[column.key]
-        raw = cells[position] if position < len(cells) else None
-        title = _title(column, header)
-        try:
-            value = S.parse_cell(column, raw, header.units.get(column.key), lookups)
-        except S.CellError as exc:
-            problems.append((title, str(exc)))
-            continue
-        if value is None and column.required:
-            problems.append((title, "必须填写"))
-            continue
-        values[column.key] = value
-    if problems:
-        raise RowProblems(problems)
-    return SheetRow(number, cells, values)
-
-
 def _title(column: S.Column, header: S.HeaderMatch) -> str:
     if column.key in header.positions:
         written = header.headers[header.positions[column.key]].strip()
@@ -542,18 +527,20 @@ class _Run:
         self.errors.add(number, [f"{c}:{m}" if c else m for c, m in problems], list(raw))
 
     def chunks(self):
+        columns = S.compile_columns(
+            self.schema, self.header, self.lookups.as_dict(), lambda c: _title(c, self.header)
+        )
+        read_row = S.read_row
         chunk: list[SheetRow] = []
         for number, cells in self.rows:
+            values, problems = read_row(columns, cells)
+            if values is None:
+                continue
             self.result.rows_total += 1
-            try:
-                row = _parse_row(self.schema, self.header, number, cells, self.lookups.as_dict())
-            except RowProblems as exc:
-                self.bad(number, cells, exc.problems)
+            if problems:
+                self.bad(number, cells, problems)
                 continue
-            if row is None:
-                self.result.rows_total -= 1
-                continue
-            chunk.append(row)
+            chunk.append(SheetRow(number, cells, values))
             if len(chunk) >= CHUNK:
                 yield chunk
                 chunk = []
@@ -581,25 +568,352 @@ class _Run:
         return result
 
 
+# --- fast paths generated from the schema and the model ----------------------------
+#
+# A row is checked first by predicates derived from the API schema's annotations and
+# the model fields' own max_length / choices / null / blank / validators. A row they
+# pass is valid by those very rules; a row they do not pass goes through the original
+# validator (pydantic ``model_validate``, ``full_clean``), which raises its own message.
+# The rules stay where they are written; this only avoids paying for them on good rows.
+
+
+def _type_check(annotation) -> Callable[[object], bool] | None:
+    """A predicate sufficient for a pydantic annotation to accept a value unchanged;
+    None when the annotation is not one of the simple shapes handled here."""
+    origin = get_origin(annotation)
+    if annotation is str:
+        return lambda v: type(v) is str
+    if annotation is int:
+        return lambda v: type(v) is int
+    if annotation is Decimal:
+        return lambda v: type(v) is Decimal and v.is_finite()
+    if origin is Literal:
+        allowed = frozenset(get_args(annotation))
+        if not all(type(a) is str for a in allowed):
+            return None
+        return lambda v: type(v) is str and v in allowed
+    if origin in (Union, types.UnionType):
+        args = get_args(annotation)
+        others = [a for a in args if a is not type(None)]
+        if len(others) != 1 or len(args) != 2:
+            return None
+        inner = _type_check(others[0])
+        if inner is None:
+            return None
+        return lambda v: v is None or inner(v)
+    return None
+
+
+def schema_fast_check(schema_cls) -> Callable[[dict], bool]:
+    """``data`` → True when ``schema_cls.model_validate(data)`` certainly succeeds."""
+    base = Schema.__pydantic_decorators__
+    decorators = schema_cls.__pydantic_decorators__
+    for kind in ("validators", "field_validators", "root_validators", "model_validators"):
+        if set(getattr(decorators, kind)) != set(getattr(base, kind)):
+            return lambda data: False  # own validators: always the full path
+    checks: dict[str, Callable] = {}
+    required: set[str] = set()
+    for name, info in schema_cls.model_fields.items():
+        if info.is_required():
+            required.add(name)
+        check = None if info.metadata else _type_check(info.annotation)
+        if check is not None:
+            checks[name] = check
+    forbid = schema_cls.model_config.get("extra") == "forbid"
+
+    def ok(data: dict) -> bool:
+        if not required.issubset(data):
+            return False
+        for key, value in data.items():
+            check = checks.get(key)
+            if check is None:
+                if forbid or key in schema_cls.model_fields:
+                    return False
+                continue
+            if not check(value):
+                return False
+        return True
+
+    return ok
+
+
+_INT_FIELDS = (models.IntegerField, models.BigIntegerField, models.SmallIntegerField)
+_TEXT_FIELDS = (models.CharField, models.TextField)
+
+
+def _field_check(field) -> Callable[[object], bool] | None:
+    """A predicate sufficient for ``field.clean(value)`` to accept ``value`` unchanged
+    (after ``clean_fields`` skipped blank values); None: call ``field.clean``."""
+    if field.choices is not None or field.is_relation:
+        if not isinstance(field, _TEXT_FIELDS) or field.is_relation:
+            return None
+    validators = list(field.validators)
+    if isinstance(field, _TEXT_FIELDS) and type(field) in (models.CharField, models.TextField):
+        known = (MaxLengthValidator, ProhibitNullCharactersValidator)
+        if any(not isinstance(v, known) for v in validators):
+            return None
+        limit = field.max_length
+        allowed = frozenset(str(k) for k, _label in field.flatchoices) if field.choices else None
+        blank = field.blank
+
+        def text_ok(v) -> bool:
+            return (
+                isinstance(v, str)  # as CharField.to_python takes it (choices are str)
+                and (limit is None or len(v) <= limit)
+                and "\x00" not in v
+                and (allowed is None or v in allowed)
+                and (blank or v != "")
+            )
+
+        return text_ok
+    if isinstance(field, _INT_FIELDS) and not isinstance(field, AutoFieldMixin):
+        low, high = None, None
+        for v in validators:
+            limit = v.limit_value
+            if callable(limit):
+                return None
+            if isinstance(v, MinValueValidator):
+                low = limit if low is None else max(low, limit)
+            elif isinstance(v, MaxValueValidator):
+                high = limit if high is None else min(high, limit)
+            else:
+                return None
+
+        def int_ok(v) -> bool:
+            return type(v) is int and (low is None or v >= low) and (high is None or v <= high)
+
+        return int_ok
+    if type(field) is models.DateField and not validators:
+        return lambda v: type(v) is dt.date
+    return None
+
+
+class ModelChecker:
+    """``obj.full_clean(exclude=…, validate_unique=False)`` with the per-field work
+    decided once: good rows pass on derived predicates, any doubt runs the real thing."""
+
+    def __init__(self, model, exclude: list[str]):
+        self.model = model
+        self.exclude = exclude
+        self.fields = []
+        for f in model._meta.fields:
+            if f.name in exclude or f.generated:
+                continue
+            self.fields.append((f, f.attname, f.blank, f.empty_values, _field_check(f)))
+        self.own_clean = model.clean is not models.Model.clean
+        self.constraints = bool(model._meta.constraints)
+
+    def full_clean(self, obj) -> None:
+        for f, attname, blank, empty, check in self.fields:
+            value = getattr(obj, attname)
+            if blank and value in empty:
+                continue
+            if check is not None and check(value):
+                continue
+            if check is not None:
+                # a value the predicate doubts: let full_clean say what is wrong
+                obj.full_clean(exclude=self.exclude, validate_unique=False)
+                return
+            try:
+                setattr(obj, attname, f.clean(value, obj))
+            except ValidationError:
+                # every field's errors, shaped and worded as full_clean gives them
+                obj.full_clean(exclude=self.exclude, validate_unique=False)
+                raise
+        if self.own_clean:
+            obj.clean()
+        if self.constraints:
+            obj.validate_constraints(exclude=set(self.exclude))
+
+
+def new_instance(model, defaults: dict):
+    """An unsaved model instance with every field at its default, without running
+    ``Model.__init__`` (signals and keyword parsing) for each of 100,000 rows."""
+    obj = model.__new__(model)
+    obj.__dict__.update(defaults)
+    obj._state = ModelState()
+    return obj
+
+
+def field_defaults(model) -> dict:
+    return {f.attname: f.get_default() for f in model._meta.concrete_fields}
+
+
+# --- bulk writes -------------------------------------------------------------------
+
+INSERT_BATCH = 5000
+ATTR = object()  # Inserter.row_maker: "the object's attribute of the field's name"
+
+
+def _db_value(field, connection) -> Callable[[object], object] | None:
+    """How a Python value goes to the database for ``field``: None where the driver
+    takes it as it is, else Django's own ``get_db_prep_save``."""
+    plain = (
+        models.CharField,
+        models.TextField,
+        models.IntegerField,
+        models.BigIntegerField,
+        models.SmallIntegerField,
+        models.BooleanField,
+    )
+    if type(field) is models.DateField or (
+        isinstance(field, plain) and not isinstance(field, models.GenericIPAddressField)
+    ):
+        return None
+    if field.is_relation and isinstance(field.target_field, (models.AutoField, *plain)):
+        return None
+    last: list = [object(), None]  # rows repeat a value (the import's time): convert once
+
+    def prepare(v):
+        if v is not last[0]:
+            last[0], last[1] = v, field.get_db_prep_save(v, connection)
+        return last[1]
+
+    return prepare
+
+
+class Inserter:
+    """Plain multi-row INSERTs of many rows of one model (one prepared statement,
+    ``executemany`` in batches) inside the caller's transaction. ``values`` maps an
+    attname to a value or a function of the row; every other column takes its
+    default."""
+
+    def __init__(self, model, now):
+        self.model = model
+        self.connection = connections[router.db_for_write(model)]
+        qn = self.connection.ops.quote_name
+        self.fields = [
+            f
+            for f in model._meta.concrete_fields
+            if not (f.primary_key and isinstance(f, AutoFieldMixin))
+        ]
+        self.sql = "INSERT INTO {} ({}) VALUES ({})".format(
+            qn(model._meta.db_table),
+            ", ".join(qn(f.column) for f in self.fields),
+            ", ".join(["%s"] * len(self.fields)),
+        )
+        self.convert = [_db_value(f, self.connection) for f in self.fields]
+        self.defaults = {}
+        for f in self.fields:
+            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+                self.defaults[f.attname] = now
+            else:
+                self.defaults[f.attname] = f.get_default()
+
+    def row_maker(self, values: dict) -> Callable[[object], tuple]:
+        """A function object → row tuple. A value in ``values`` is a constant, a
+        function of the object, or ``ATTR`` (the object's attribute of that name); the
+        function is compiled once so that a row costs one call."""
+        names: dict[str, object] = {}
+        parts = []
+        for i, (f, convert) in enumerate(zip(self.fields, self.convert, strict=True)):
+            source = values.get(f.attname, self.defaults[f.attname])
+            if source is ATTR:
+                expr = f"o.{f.attname}"
+            elif callable(source):
+                names[f"g{i}"] = source
+                expr = f"g{i}(o)"
+            else:
+                names[f"c{i}"] = source if convert is None else convert(source)
+                parts.append(f"c{i}")
+                continue
+            if convert is not None:
+                names[f"p{i}"] = convert
+                expr = f"p{i}({expr})"
+            parts.append(expr)
+        code = f"def make(o):\n    return ({', '.join(parts)},)\n"
+        exec(compile(code, f"<insert {self.model._meta.db_table}>", "exec"), names)  # noqa: S102
+        return names["make"]
+
+    def insert(self, rows: list[tuple]) -> None:
+        if not rows:
+            return
+        with self.connection.cursor() as cursor:
+            for start in range(0, len(rows), INSERT_BATCH):
+                cursor.executemany(self.sql, rows[start : start + INSERT_BATCH])
+
+
+def history_rows(model, objs, *, history_type: str, actor, reason: str, now) -> None:
+    """Write one simple-history row per object (who, when, why, and every tracked
+    field as it now is) with plain INSERTs, as ``bulk_history_create`` would."""
+    history = model.history.model
+    inserter = Inserter(history, now)
+    tracked = {f.attname for f in history.tracked_fields}
+    values: dict = {
+        "history_date": now,
+        "history_type": history_type,
+        "history_user_id": actor.pk if actor is not None else None,
+        "history_change_reason": reason,
+    }
+    for attname in tracked:
+        values[attname] = ATTR
+    names = {f.attname for f in inserter.fields}
+    # the context columns the history signal fills for single saves (unit, name)
+    if "history_unit_path" in names and hasattr(model, "unit"):
+        values["history_unit_path"] = lambda o: (o.unit.path or "")[:255]
+    if "history_object_repr" in names:
+        repr_max = history._meta.get_field("history_object_repr").max_length
+        values["history_object_repr"] = lambda o: str(o)[:repr_max]
+    make = inserter.row_maker(values)
+    inserter.insert([make(o) for o in objs])
+
+
 # --- projects ----------------------------------------------------------------------
 
-COMPARED = [f for f in EDITABLE_FIELDS] + ["stage", *STAGE_DATE_FIELD.values(), "first_event_on"]
+# compared by attname: a foreign key's id, never the related row (no query per row)
+COMPARED = [
+    Project._meta.get_field(f).attname
+    for f in [*EDITABLE_FIELDS, "stage", *STAGE_DATE_FIELD.values(), "first_event_on"]
+]
+
+
+_EVENT_ORDER = {
+    s: i for i, s in enumerate([*STAGE_CHAIN[:4], Stage.STALLED, Stage.RESUMED, *STAGE_CHAIN[4:]])
+}
+_DATE_KEYS = [(stage, f"date_{stage}") for stage, _f, _t, _a in PROJECT_DATE_COLUMNS]
 
 
 def _events_of(values: dict) -> list[tuple[str, dt.date]]:
-    events = [
-        (stage, values[f"date_{stage}"])
-        for stage, _f, _t, _a in PROJECT_DATE_COLUMNS
-        if values.get(f"date_{stage}")
-    ]
-    order = {
-        s: i
-        for i, s in enumerate([*STAGE_CHAIN[:4], Stage.STALLED, Stage.RESUMED, *STAGE_CHAIN[4:]])
-    }
-    return sorted(events, key=lambda e: (e[1], order[e[0]]))
+    events = [(stage, values[key]) for stage, key in _DATE_KEYS if values.get(key)]
+    if len(events) < 2:
+        return events
+    return sorted(events, key=lambda e: (e[1], _EVENT_ORDER[e[0]]))
 
 
-def _project_row(run: _Run, row: SheetRow, existing: Project | None, today: dt.date):
+class _ProjectRules:
+    """What every row of one import shares: the fast checks generated from the API
+    schema and the model, the model's defaults, the actor's write scope per unit."""
+
+    def __init__(self, actor):
+        self.actor = actor
+        self.schema_ok = schema_fast_check(ProjectCreateIn)
+        self.checker = ModelChecker(Project, ["unit", "responsible_unit", "leader"])
+        self.defaults = field_defaults(Project)
+        self._writable: dict[int, bool] = {}
+
+    def validate_input(self, data: dict) -> None:
+        if not self.schema_ok(data):
+            ProjectCreateIn.model_validate(data)  # the API's own input rules and messages
+
+    def can_write(self, unit: Unit) -> bool:
+        if unit.pk not in self._writable:
+            self._writable[unit.pk] = can_write_unit(self.actor, unit)
+        return self._writable[unit.pk]
+
+    def new(self, code: str) -> Project:
+        project = new_instance(Project, self.defaults)
+        project.code = code
+        return project
+
+
+_FOREIGN_KEYS = {
+    f.name: f.attname for f in Project._meta.concrete_fields if f.many_to_one and f.editable
+}
+
+
+def _project_row(
+    run: _Run, row: SheetRow, existing: Project | None, today: dt.date, rules: _ProjectRules
+):
     """Validate one row into an unsaved (or changed) Project; returns (project, events,
     tags, batches, changed)."""
     v = row.values
@@ -622,12 +936,12 @@ def _project_row(run: _Run, row: SheetRow, existing: Project | None, today: dt.d
     ):
         if key in present and v.get(key) is not None:
             data[key] = v[key]
-    ProjectCreateIn.model_validate(data)  # the API's own input rules
-    if actor is not None and not can_write_unit(actor, v["unit"]):
+    rules.validate_input(data)  # the API's own input rules
+    if actor is not None and not rules.can_write(v["unit"]):
         raise RowProblems(
             [(_title(PROJECT_SCHEMA.column("unit"), run.header), f"无权为“{v['unit']}”导入项目")]
         )
-    if existing is not None and actor is not None and not can_write_unit(actor, existing.unit):
+    if existing is not None and actor is not None and not rules.can_write(existing.unit):
         raise RowProblems(
             [
                 (
@@ -655,10 +969,15 @@ def _project_row(run: _Run, row: SheetRow, existing: Project | None, today: dt.d
         if key in present:
             value = v.get(key)
             fields[key] = default if value is None else value
-    project = existing or Project(code=v["code"])
+    project = existing or rules.new(v["code"])
     before = {f: getattr(project, f) for f in COMPARED} if existing else None
     for key, value in fields.items():
-        setattr(project, key, value)
+        if key in _FOREIGN_KEYS:
+            # what the descriptor does for a row the look-ups already loaded
+            project.__dict__[_FOREIGN_KEYS[key]] = None if value is None else value.pk
+            project._state.fields_cache[key] = value
+        else:
+            setattr(project, key, value)
     # stage history: replay the dated events the project does not have yet
     events = _events_of(v)
     new_events = []
@@ -703,7 +1022,7 @@ def _project_row(run: _Run, row: SheetRow, existing: Project | None, today: dt.d
         )
     # The foreign keys were resolved from the database by the look-ups above, so their
     # per-row existence queries are skipped; code uniqueness is checked per chunk.
-    project.full_clean(exclude=["unit", "responsible_unit", "leader"], validate_unique=False)
+    rules.checker.full_clean(project)
     tags = v.get("tags") if "tags" in present else None
     batches = v.get("batches") if "batches" in present else None
     changed = (
@@ -748,6 +1067,7 @@ def projects_import(
     seen: set[str] = set()
     reason = f"Excel 导入 {file_name}".strip()
     code_title = _title(PROJECT_SCHEMA.column("code"), run.header)
+    rules = _ProjectRules(actor)
     try:
         with transaction.atomic():
             for chunk in run.chunks():
@@ -755,6 +1075,11 @@ def projects_import(
                 existing = {
                     p.code: p for p in Project.objects.filter(code__in=codes).select_related("unit")
                 }
+                # a code held by a soft-deleted project: restore it from the recycle bin first
+                deleted = set(
+                    Project.all_objects.filter(code__in=codes, deleted_at__isnull=False)
+                    .values_list("code", flat=True)
+                )
                 creates, updates, links = [], [], []
                 for row in chunk:
                     code = row.values["code"]
@@ -762,9 +1087,16 @@ def projects_import(
                         run.bad(row.number, row.raw, [(code_title, f"项目编号“{code}”在表中重复")])
                         continue
                     seen.add(code)
+                    if code in deleted:
+                        run.bad(
+                            row.number,
+                            row.raw,
+                            [(code_title, f"项目编号“{code}”属于已删除的项目,请先在回收站恢复")],
+                        )
+                        continue
                     try:
                         project, events, tags, batches, changed = _project_row(
-                            run, row, existing.get(code), today
+                            run, row, existing.get(code), today, rules
                         )
                     except (RowProblems, ValidationError, PydanticError, PermissionDenied) as exc:
                         run.bad(row.number, row.raw, _problems_of(exc, PROJECT_SCHEMA, run.header))
@@ -789,25 +1121,32 @@ def projects_import(
 
 
 def _write_projects(run: _Run, creates, updates, links, reason: str) -> None:
+    """Write one chunk: new projects, changed projects, a history row for each (who,
+    when, why, every field as it now is), their new stage transitions and links, in
+    a bounded number of statements and inside the import's transaction."""
     actor = run.actor
     now = timezone.now()
     if creates:
-        bulk_create_with_history(
-            creates, Project, batch_size=500, default_user=actor, default_change_reason=reason
-        )
+        for project in creates:
+            project.created_at = project.updated_at = now
+        inserter = Inserter(Project, now)
+        make = inserter.row_maker({f.attname: ATTR for f in inserter.fields})
+        inserter.insert([make(p) for p in creates])
         ids = dict(
             Project.objects.filter(code__in=[p.code for p in creates]).values_list("code", "pk")
         )
         for project in creates:
-            project.pk = project.id = ids[project.code]
+            project.id = ids[project.code]
+            project._state.adding = False
+            project._state.db = inserter.connection.alias
+        history_rows(Project, creates, history_type="+", actor=actor, reason=reason, now=now)
         run.result.created += len(creates)
     if updates:
         for project in updates:
             project.version += 1
             project.updated_at = now
-        bulk_update_with_history(
+        Project.objects.bulk_update(
             updates,
-            Project,
             fields=[
                 *EDITABLE_FIELDS,
                 "stage",
@@ -816,19 +1155,23 @@ def _write_projects(run: _Run, creates, updates, links, reason: str) -> None:
                 "version",
                 "updated_at",
             ],
-            batch_size=500,
-            default_user=actor,
-            default_change_reason=reason,
+            batch_size=1000,
         )
+        history_rows(Project, updates, history_type="~", actor=actor, reason=reason, now=now)
         run.result.updated += len(updates)
-    transitions = [
-        StageTransition(
-            project_id=p.pk, stage=stage, occurred_on=day, note=reason[:200], recorded_by=actor
-        )
-        for p, events, _t, _b in links
-        for stage, day in events
-    ]
-    StageTransition.objects.bulk_create(transitions, batch_size=1000)
+    inserter = Inserter(StageTransition, now)
+    make = inserter.row_maker(
+        {
+            "project_id": operator.itemgetter(0),
+            "stage": operator.itemgetter(1),
+            "occurred_on": operator.itemgetter(2),
+            "note": reason[:200],
+            "recorded_by_id": actor.pk if actor is not None else None,
+        }
+    )
+    inserter.insert(
+        [make((p.pk, stage, day)) for p, events, _t, _b in links for stage, day in events]
+    )
     tag_sets = {p.pk: {t.pk for t in tags} for p, _e, tags, _b in links if tags is not None}
     batch_sets = {p.pk: {b.pk for b in bs} for p, _e, _t, bs in links if bs is not None}
     _set_links(Project.tags.through, "project_id", "tag_id", tag_sets)

@@ -9,11 +9,12 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import close_old_connections, transaction
 from django.utils import timezone
 
 from gongjian.units.models import User
+from gongjian.units.selectors import is_office
 
 from .files import BadFile, limit
 from .imports import IMPORTERS, SCHEMAS
@@ -43,6 +44,9 @@ def column_mapping_save(
     saved = ColumnMapping.objects.filter(schema=schema, name=name).first() or ColumnMapping(
         schema=schema, name=name, created_by=actor
     )
+    # mappings are shared by name: only the office replaces one somebody else saved
+    if saved.pk and actor is not None and saved.created_by_id != actor.pk and not is_office(actor):
+        raise PermissionDenied(f"列名对照“{name}”由他人保存,只有攻坚办可以修改")
     saved.mapping = {k: v for k, v in mapping.items() if v}
     saved.full_clean()
     saved.save()

@@ -13,6 +13,7 @@ registries (leads, enterprises, appeals) declare their own schema the same way.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -91,8 +92,12 @@ _SPACE_RE = re.compile(r"[\s\u3000\u00a0\u200b]+")
 def normalize(text: object) -> str:
     """Fold full-width characters (NFKC), drop every kind of space and "*"; lower-case."""
     value = unicodedata.normalize("NFKC", str(text or ""))
-    value = _SPACE_RE.sub("", value).replace("*", "").replace("※", "")
-    return value.lower()
+    folded = _SPACE_RE.sub("", value).replace("*", "").replace("※", "")
+    if folded != value:
+        # a dropped space or mark may join a letter and a combining mark ("e ́" → "é"):
+        # fold again so that folding a folded header changes nothing
+        folded = unicodedata.normalize("NFKC", folded)
+    return folded.lower()
 
 
 def split_unit(header: str) -> tuple[str, str | None]:
@@ -201,11 +206,12 @@ def col_letter(index: int) -> str:
 # --- cells -----------------------------------------------------------------------
 
 
+BLANK_CHARS = " \t\r\n\u3000\u00a0\u200b"
+
+
 def is_blank(value) -> bool:
     # str.strip() also removes full-width (U+3000) and no-break spaces
-    return value is None or (
-        isinstance(value, str) and not value.strip(" \t\r\n\u3000\u00a0\u200b")
-    )
+    return value is None or (isinstance(value, str) and not value.strip(BLANK_CHARS))
 
 
 def parse_text(value, column: Column) -> str:
@@ -231,6 +237,8 @@ def parse_decimal(value) -> Decimal:
     if isinstance(value, int):
         return Decimal(value)
     if isinstance(value, float):
+        if not math.isfinite(value):
+            raise CellError("不是数字")
         return Decimal(repr(value))
     if isinstance(value, dt.date | dt.time | dt.timedelta):
         raise CellError("不是数字(单元格为日期格式)")
@@ -250,6 +258,10 @@ def parse_int(value) -> int:
     return int(number)
 
 
+# The largest amount a BigIntegerField (integer 元) holds.
+MAX_YUAN = 2**63 - 1
+
+
 def parse_amount(value, unit: str) -> int:
     """An amount in ``unit`` (元/万元/亿元, from the header) → integer 元. A cell may
     carry its own unit (``3.5亿元``)."""
@@ -261,12 +273,17 @@ def parse_amount(value, unit: str) -> int:
     number = parse_decimal(value)
     if number < 0:
         raise CellError("金额不能为负数")
+    if number.adjusted() >= 19:
+        raise CellError(f"金额 {value} 过大")
     try:
-        return to_yuan(number, unit)
+        yuan = to_yuan(number, unit)
     except ValueError:
         raise CellError(
             f"{number}{unit} 换算为元后有小数(最多精确到 1 元,即 {unit} 的小数点后 {len(str(UNIT_FACTORS[unit])) - 1} 位)"
         ) from None
+    if yuan > MAX_YUAN:
+        raise CellError(f"金额 {value}{unit} 过大(最多 {MAX_YUAN} 元)")
+    return yuan
 
 
 _DATE_PATTERNS = [
@@ -343,3 +360,125 @@ def parse_cell(
     if column.kind == LOOKUP:
         return lookups[column.lookup](parse_text(value, column))
     raise AssertionError(column.kind)
+
+
+# --- the compiled row reader -------------------------------------------------------
+
+# Kinds whose cells repeat a lot (a district, a category, a date …) and whose reading
+# depends only on the cell: their results, errors included, are remembered per import.
+_MEMO_KINDS = (CHOICE, LOOKUP, LIST, DATE)
+MEMO_MAX = 50_000
+
+
+def _memoized(read: Callable):
+    memo: dict = {}
+
+    def cached(value):
+        key = (type(value), value)
+        try:
+            hit = memo.get(key)
+        except TypeError:  # an unhashable cell: read it as it is
+            return read(value)
+        if hit is None:
+            try:
+                hit = (True, read(value))
+            except CellError as exc:
+                hit = (False, str(exc))
+            if len(memo) < MEMO_MAX:
+                memo[key] = hit
+        if hit[0]:
+            return hit[1]
+        raise CellError(hit[1])
+
+    return cached
+
+
+def cell_reader(column: Column, unit: str | None, lookups: dict[str, Callable[[str], object]]):
+    """``parse_cell`` for one column, with the kind dispatch and the amount unit decided
+    once: the same rules and messages, read faster. Repetitive kinds remember each
+    distinct cell (a list's items are copied so that no caller shares one)."""
+
+    def read(value):
+        return parse_cell(column, value, unit, lookups)
+
+    if column.kind == AMOUNT:
+        factor = UNIT_FACTORS[unit or column.default_unit]
+
+        def amount(value):
+            # numbers as Excel stores them: the product in 元 when it is a whole,
+            # non-negative number; anything else is left to parse_amount and its message
+            kind = type(value)
+            if kind is int and value >= 0:
+                return value * factor
+            if kind is float:
+                yuan = Decimal(repr(value)) * factor
+                if yuan >= 0 and yuan == yuan.to_integral_value():
+                    return int(yuan)
+            return read(value)
+
+        return amount
+    if column.kind not in _MEMO_KINDS:
+        return read
+    cached = _memoized(read)
+    if column.kind == LIST:
+        return lambda value: list(cached(value))
+    return cached
+
+
+@dataclass
+class CompiledColumn:
+    key: str
+    position: int
+    title: str
+    required: bool
+    read: Callable
+
+
+def compile_columns(
+    schema: SheetSchema,
+    header: HeaderMatch,
+    lookups: dict[str, Callable[[str], object]],
+    title: Callable[[Column], str],
+) -> list[CompiledColumn]:
+    """The sheet's columns, each with its position, the title its errors name and its
+    reader, computed once per import."""
+    return [
+        CompiledColumn(
+            column.key,
+            header.positions[column.key],
+            title(column),
+            column.required,
+            cell_reader(column, header.units.get(column.key), lookups),
+        )
+        for column in schema.columns
+        if column.key in header.positions
+    ]
+
+
+def read_row(columns: list[CompiledColumn], cells: list) -> tuple[dict | None, list]:
+    """(values, problems) of one row as ``parse_cell`` reads it; (None, []) when the row
+    is empty. ``problems`` are (column title, message)."""
+    # is_blank, inlined: this runs for every cell of every row
+    for cell in cells:
+        if cell is not None and (not isinstance(cell, str) or cell.strip(BLANK_CHARS)):
+            break
+    else:
+        return None, []
+    values: dict = {}
+    problems: list[tuple[str, str]] = []
+    width = len(cells)
+    for column in columns:
+        raw = cells[column.position] if column.position < width else None
+        if raw is None or (isinstance(raw, str) and not raw.strip(BLANK_CHARS)):
+            value = None
+        else:
+            try:
+                value = column.read(raw)
+            except CellError as exc:
+                problems.append((column.title, str(exc)))
+                continue
+        if value is None and column.required:
+            problems.append((column.title, "必须填写"))
+            continue
+        values[column.key] = value
+    return values, problems

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -189,6 +189,8 @@ def mapping_save(request, schema: str):
         return HttpResponseBadRequest(
             ";".join(messages_of(exc)), content_type="text/plain; charset=utf-8"
         )
+    except PermissionDenied as exc:
+        return HttpResponse(str(exc), status=403, content_type="text/plain; charset=utf-8")
     return redirect("reports:import", schema=schema)
 
 

@@ -9,6 +9,8 @@ import zipfile
 from defusedxml import ElementTree
 from django.core.exceptions import ValidationError
 
+from gongjian.common.uploads import UploadError, check_ooxml, check_pdf, check_text
+
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_TEXT_CHARS = 2_000_000
 MAX_DOCX_XML_BYTES = 50 * 1024 * 1024  # uncompressed: refuses zip bombs
@@ -75,6 +77,13 @@ def read_document(name: str, data: bytes) -> tuple[str, str]:
         )
     if not data:
         raise ValidationError({"file": f"文件“{name}”是空文件"})
+    try:  # what the bytes are, not the name: zip bombs, DTDs, HTML under a .txt name
+        if fmt == "docx":
+            check_ooxml(io.BytesIO(data), kind="docx", name=name)
+        else:
+            (check_pdf if fmt == "pdf" else check_text)(data, name=name)
+    except UploadError as exc:
+        raise ValidationError({"file": str(exc)}) from None
     text = {"txt": _txt, "docx": _docx, "pdf": _pdf}[fmt](data, name)
     text = text.replace("\r\n", "\n").replace("\x00", "").strip()
     if not text:

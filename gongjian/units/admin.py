@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
-from .models import ApiToken, Membership, Unit, User
+from .models import ApiToken, LoginEvent, Membership, Unit, User
 
 
 @admin.register(Unit)
@@ -33,9 +33,38 @@ class UserAdmin(BaseUserAdmin):
     fieldsets = BaseUserAdmin.fieldsets + (
         (_("职务信息"), {"fields": ("full_name", "title", "phone")}),
     )
+    actions = ["unlock_sign_in"]
+
+    @admin.action(description=_("解除登录锁定"))
+    def unlock_sign_in(self, request, queryset):
+        """Clear django-axes' failed attempts of the chosen users (every address)."""
+        from axes.utils import reset
+
+        count = sum(reset(username=user.get_username()) for user in queryset)
+        self.message_user(request, _("已解除锁定,清除了 %(n)d 条失败记录。") % {"n": count})
 
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
     readonly_fields = ["prefix", "digest", "created_at", "last_used_at"]
+
+
+@admin.register(LoginEvent)
+class LoginEventAdmin(admin.ModelAdmin):
+    """The login audit, read-only: rows are written by ``units.audit`` only."""
+
+    list_display = ["at", "kind", "username", "user", "ip_address", "path"]
+    list_filter = ["kind", "at"]
+    search_fields = ["username", "ip_address", "user_agent"]
+    date_hierarchy = "at"
+    readonly_fields = [f.name for f in LoginEvent._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -7,9 +7,10 @@ import hashlib
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
+from gongjian.common.history import HistoricalRecords
 from gongjian.common.validators import validate_division_child, validate_division_code
 
 
@@ -156,3 +157,40 @@ class ApiToken(models.Model):
     @staticmethod
     def digest_of(key: str) -> str:
         return hashlib.sha256(key.encode()).hexdigest()
+
+
+class LoginEvent(models.Model):
+    """One sign-in, failed sign-in, sign-out or lock-out, for the office's login audit.
+
+    Written by ``units.audit`` from Django's auth signals and django-axes' lock-out
+    signal; ``username`` is what was typed, so failed attempts on unknown names show too.
+    """
+
+    class Kind(models.TextChoices):
+        SUCCESS = "success", _("登录成功")
+        FAILURE = "failure", _("登录失败")
+        LOGOUT = "logout", _("退出登录")
+        LOCKOUT = "lockout", _("账号锁定")
+
+    kind = models.CharField(_("事件"), max_length=10, choices=Kind.choices, db_index=True)
+    user = models.ForeignKey(
+        User,
+        verbose_name=_("用户"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="login_events",
+    )
+    username = models.CharField(_("用户名"), max_length=150, blank=True, db_index=True)
+    ip_address = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
+    user_agent = models.CharField(_("浏览器"), max_length=255, blank=True)
+    path = models.CharField(_("页面"), max_length=255, blank=True)
+    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("登录记录")
+        verbose_name_plural = _("登录记录")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username} {self.get_kind_display()}"

@@ -91,3 +91,17 @@ def unit_resolve(ref: str | int) -> Unit | None:
                 return found
         return qs.filter(pk=int(ref)).first()
     return qs.filter(name=ref).order_by("depth").first()
+
+
+def login_events(*, kind: str = "", username: str = "", ip: str = ""):
+    """The login audit, newest first, filtered by event kind, user name and address."""
+    from .models import LoginEvent
+
+    qs = LoginEvent.objects.select_related("user").order_by("-at", "-pk")
+    if kind in LoginEvent.Kind.values:
+        qs = qs.filter(kind=kind)
+    if username:
+        qs = qs.filter(username__icontains=username)
+    if ip:
+        qs = qs.filter(ip_address__startswith=ip) if ":" not in ip else qs.filter(ip_address=ip)
+    return qs

@@ -13,6 +13,7 @@ class NavEntry:
     label: str
     url: str
     order: int = 100
+    office_only: bool = False
 
 
 NAV_ENTRIES: list[NavEntry] = [
@@ -32,16 +33,23 @@ NAV_ENTRIES: list[NavEntry] = [
 ]
 
 
-def register_nav(key: str, label, url: str, order: int = 100) -> None:
+def register_nav(key: str, label, url: str, order: int = 100, office_only: bool = False) -> None:
     """Add (or replace) a main-menu entry, e.g. from an app's ``AppConfig.ready``:
-    ``register_nav("attraction", _("招商"), "/attraction/", 80)``."""
+    ``register_nav("attraction", _("招商"), "/attraction/", 80)``; ``office_only`` shows it
+    to the office alone."""
     NAV_ENTRIES[:] = [e for e in NAV_ENTRIES if e.key != key]
-    NAV_ENTRIES.append(NavEntry(key, label, url, order))
+    NAV_ENTRIES.append(NavEntry(key, label, url, order, office_only))
 
 
 def navigation(request) -> dict:
     path = request.path if request is not None else "/"
     entries = sorted(NAV_ENTRIES, key=lambda e: (e.order, e.key))
+    if any(e.office_only for e in entries):
+        from gongjian.units.selectors import is_office
+
+        user = getattr(request, "user", None)
+        office = user is not None and user.is_authenticated and is_office(user)
+        entries = [e for e in entries if office or not e.office_only]
     active = None
     for entry in entries:
         if (entry.url == "/" and path == "/") or (entry.url != "/" and path.startswith(entry.url)):

@@ -8,8 +8,8 @@ import re
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
+from gongjian.common.history import HistoricalRecords
 from gongjian.units.models import Unit
 
 PACKAGE_MAP_RE = re.compile(r"^[a-z0-9_]+$")

@@ -16,11 +16,16 @@ from gongjian.common.dates import Period, pro_rata
 from gongjian.common.money import format_amount
 from gongjian.indicators.engine import (
     campaign_for,
-    checkpoint_status,
-    completion,
+    checkpoint_requests,
+    checkpoint_statuses,
+    checkpoint_targets,
     completion_by_month,
+    completion_many,
+    effective_unit,
+    evaluate_all,
     evaluate_by_unit,
-    warning_lights,
+    evaluate_many,
+    warning_light_counts,
 )
 from gongjian.indicators.models import Campaign, Indicator, Target
 from gongjian.projects.filters import OPEN_STATUSES
@@ -161,30 +166,48 @@ class Dashboard:
 
 
 def dashboard(user: User, scope: Scope) -> Dashboard:
+    """The dashboard's figures from a bounded number of grouped queries, whatever the
+    number of projects: the tiles in one evaluation, the four checkpoints in one more,
+    each trend line in one query grouped by date, the warning lights in one aggregate."""
     unit, year, as_of = scope.unit, scope.year, scope.as_of
     targets = list(
         Target.objects.filter(unit=unit, year=year, indicator__is_active=True)
-        .select_related("indicator", "indicator__fixed_unit", "indicator__base_indicator")
+        .select_related(
+            "indicator",
+            "indicator__fixed_unit",
+            "indicator__base_indicator",
+            "indicator__denominator",
+        )
         .order_by("indicator__sort_order", "indicator__code")
     )
-    tiles = []
-    for target in targets:
-        ind = target.indicator
-        c = completion(ind, unit, year, as_of, target=target)
-        tiles.append(
-            Tile(
-                ind,
-                c.value,
-                display(c.value, ind.display_unit),
-                display(c.target, ind.display_unit),
-                c.rate,
-                c.pro_rata,
-                c.ahead,
-            )
+    # every figure of the page in one batch: one aggregate query per registry
+    memo: dict = {}
+    period = Period.year_to_date(year, as_of)
+    kinds = [kind for kind, _label in CHECKPOINTS]
+    judged = checkpoint_targets(unit, year)
+    others = _other_indicators(unit)
+    evaluate_many(
+        [(t.indicator, unit, period) for t in targets]
+        + checkpoint_requests(judged, unit, year, as_of, kinds)
+        + [(i, unit, period) for i in others],
+        memo,
+    )
+    tiles = [
+        Tile(
+            target.indicator,
+            c.value,
+            display(c.value, target.indicator.display_unit),
+            display(c.target, target.indicator.display_unit),
+            c.rate,
+            c.pro_rata,
+            c.ahead,
         )
-    checkpoints = [
-        (label, checkpoint_status(kind, unit, year, as_of)) for kind, label in CHECKPOINTS
+        for target, c in zip(
+            targets, completion_many(targets, unit, year, as_of, memo), strict=True
+        )
     ]
+    statuses = checkpoint_statuses(unit, year, as_of, kinds, targets=judged, memo=memo)
+    checkpoints = [(label, statuses[kind]) for kind, label in CHECKPOINTS]
     # monthly trend: year-to-date value at each month end, against target × 序时进度
     months = list(range(1, as_of.month + 1))
     series = []
@@ -218,23 +241,26 @@ def dashboard(user: User, scope: Scope) -> Dashboard:
                 }
             )
     projects = Project.objects.visible_to(user).in_subtree(unit)
-    counts = {"red": 0, "yellow": 0, "green": 0}
-    campaign = campaign_for(unit, year)
-    for light in warning_lights(projects, as_of, campaign).values():
-        if light.color in counts:
-            counts[light.color] += 1
-    return Dashboard(tiles, checkpoints, trend, compare, counts)
+    counts = warning_light_counts(projects, as_of, campaign_for(unit, year))
+    values = evaluate_all(unit, period, others, memo)
+    by_code = {i.code: i for i in others}
+    other_values = [(by_code[c], display(v, by_code[c].display_unit)) for c, v in values.items()]
+    return Dashboard(tiles, checkpoints, trend, compare, counts, other_values)
+
+
+def _other_indicators(unit: Unit) -> list[Indicator]:
+    return [
+        i
+        for i in Indicator.objects.filter(
+            is_active=True, kind__in=[Indicator.Kind.COMPUTED, Indicator.Kind.REPORTED]
+        ).select_related("fixed_unit", "base_indicator", "denominator")
+        if effective_unit(i, unit) is not None
+    ]
 
 
 def all_indicator_values(unit: Unit, period: Period) -> list[tuple[Indicator, str]]:
     """Every active computed and reported indicator that applies to ``unit``."""
-    from gongjian.indicators.engine import evaluate_all
-
-    indicators = list(
-        Indicator.objects.filter(
-            is_active=True, kind__in=[Indicator.Kind.COMPUTED, Indicator.Kind.REPORTED]
-        ).select_related("fixed_unit")
-    )
+    indicators = _other_indicators(unit)
     values = evaluate_all(unit, period, indicators)
     by_code = {i.code: i for i in indicators}
     return [(by_code[c], display(v, by_code[c].display_unit)) for c, v in values.items()]

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -43,7 +44,7 @@ from gongjian.projects.models import (
     Tag,
 )
 from gongjian.units.models import Unit, User
-from gongjian.units.selectors import is_office, units_visible_to
+from gongjian.units.selectors import can_write_unit, is_office, units_visible_to
 
 from . import selectors as sel
 from .forms import MapConfigForm, ProblemActionForm, ProgressReportForm
@@ -79,7 +80,7 @@ def dashboard(request):
     if away:
         return away
     data = sel.dashboard(request.user, scope)
-    others = sel.all_indicator_values(scope.unit, scope.period)
+    others = data.others
     query = {"unit": scope.unit.pk, "year": scope.year, "as_of": scope.as_of.isoformat()}
     return render(
         request,
@@ -177,16 +178,8 @@ def project_detail(request, pk: int):
     campaign = campaign_for(project.unit, _latest_year())
     as_of = campaign.default_as_of(timezone.localdate()) if campaign else timezone.localdate()
     light = warning_lights(Project.objects.filter(pk=project.pk), as_of, campaign).get(project.pk)
-    reports = list(project.reports.select_related("submitted_by").order_by("-period_start"))
+    reports = list(project.reports.select_related("submitted_by").order_by("-period_start", "-pk"))
     problems = list(project.problems.select_related("owner_unit", "leader").order_by("-raised_on"))
-    history = []
-    records = list(project.history.select_related("history_user").order_by("-history_date")[:30])
-    for newer, older in zip(records, records[1:] + [None], strict=True):
-        changes = []
-        if older is not None:
-            delta = newer.diff_against(older, excluded_fields=["version", "updated_at"])
-            changes = [(c.field, c.old, c.new) for c in delta.changes]
-        history.append({"record": newer, "changes": changes})
     pin = None
     if project.latitude is not None and project.longitude is not None:
         config = map_config_for(project.unit)
@@ -206,7 +199,8 @@ def project_detail(request, pk: int):
             "as_of": as_of,
             "reports": reports,
             "problems": problems,
-            "history": history,
+            "can_edit": can_write_unit(request.user, project.unit),
+            "is_office": is_office(request.user),
             "pin": pin,
             "map_config": map_config_for(project.unit) if pin else None,
             "money": {
@@ -334,20 +328,21 @@ def report_submit(request, pk: int):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                report = project_services.progress_report_submit(
-                    actor=request.user,
-                    project=project,
-                    period_start=period.start,
-                    period_end=period.end,
-                    investment_this_period=data["investment_this_period"],
-                    cumulative_investment=data["cumulative_investment"],
-                    progress_text=data["progress_text"],
-                    problems_text=data["problems_text"],
-                )
-                if data.get("photo"):
-                    project_services.progress_report_attach_photo(
-                        actor=request.user, report=report, photo=data["photo"]
+                with transaction.atomic():  # a refused photo leaves no report behind
+                    report = project_services.progress_report_submit(
+                        actor=request.user,
+                        project=project,
+                        period_start=period.start,
+                        period_end=period.end,
+                        investment_this_period=data["investment_this_period"],
+                        cumulative_investment=data["cumulative_investment"],
+                        progress_text=data["progress_text"],
+                        problems_text=data["problems_text"],
                     )
+                    if data.get("photo"):
+                        project_services.progress_report_attach_photo(
+                            actor=request.user, report=report, photo=data["photo"]
+                        )
             except (ValidationError, PermissionDenied) as exc:
                 message = _errors_text(exc) if isinstance(exc, ValidationError) else str(exc)
                 form.add_error(None, message)
@@ -562,13 +557,14 @@ def map_page(request):
     )
 
 
+@login_required
 def map_shape(request, pk: int):
     """The configured district map as an ECharts map script (served from this host)."""
     from .models import MapConfig
 
     config = get_object_or_404(MapConfig, pk=pk)
     response = HttpResponse(map_script(config), content_type="text/javascript; charset=utf-8")
-    response["Cache-Control"] = "public, max-age=86400"
+    response["Cache-Control"] = "private, max-age=86400"
     return response
 
 

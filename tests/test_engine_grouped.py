@@ -1,0 +1,190 @@
+"""Grouped evaluation gives exactly the per-indicator values.
+
+``evaluate_many``, ``checkpoint_statuses``, ``completion_many``,
+``year_to_date_by_month`` and ``warning_light_counts`` answer the dashboard with a
+handful of queries; each is compared here with the one-query-per-indicator function it
+replaces, for every active demo indicator, several units and several periods.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from gongjian.common.dates import Period
+from gongjian.indicators import engine
+from gongjian.indicators.models import Campaign, Indicator, Target
+from gongjian.projects.models import Project
+from gongjian.units.models import Unit
+
+AS_OF = dt.date(2024, 10, 31)
+PERIODS = [
+    Period.year_to_date(2024, AS_OF),
+    Period.year_to_date(2024, dt.date(2024, 3, 31)),
+    Period.quarter(2024, 2),
+    Period.month(2024, 9),
+    Period.year_to_date(2024),
+]
+
+
+def _units(city: Unit) -> list[Unit]:
+    return [
+        city,
+        Unit.objects.get(code="210703"),  # 凌河区: the fixed-unit indicators' own unit
+        Unit.objects.get(code="210726"),
+        Unit.objects.get(parent=city, kind=Unit.Kind.ZONE),
+        Unit.objects.filter(parent=city, kind=Unit.Kind.DEPARTMENT).first(),
+    ]
+
+
+def _indicators():
+    return list(
+        Indicator.objects.filter(is_active=True).select_related(
+            "fixed_unit", "base_indicator", "denominator"
+        )
+    )
+
+
+@pytest.mark.django_db
+def test_evaluate_many_equals_evaluate_for_every_demo_indicator(demo):
+    indicators = _indicators()
+    assert len(indicators) > 60
+    requests = [(i, u, p) for u in _units(demo) for p in PERIODS for i in indicators]
+    grouped = engine.evaluate_many(requests)
+    each = [engine.evaluate(i, u, p) for i, u, p in requests]
+    mismatches = [
+        (i.code, u.name, p.label, g, e)
+        for (i, u, p), g, e in zip(requests, grouped, each, strict=True)
+        if g != e
+    ]
+    assert mismatches == []
+    # the comparison is not vacuous: most values are real numbers
+    assert sum(1 for v in grouped if v not in (None, 0, False)) > len(requests) // 3
+
+
+@pytest.mark.django_db
+def test_evaluate_all_is_grouped(demo, django_assert_max_num_queries):
+    indicators = _indicators()
+    period = PERIODS[0]
+    expected = {i.code: engine.evaluate(i, demo, period) for i in indicators}
+    with django_assert_max_num_queries(40):
+        values = engine.evaluate_all(demo, period, indicators)
+    assert values == expected
+
+
+@pytest.mark.django_db
+def test_checkpoints_and_completion_grouped(demo):
+    for unit in _units(demo)[:3]:
+        for as_of in (dt.date(2024, 3, 31), AS_OF, dt.date(2024, 12, 31)):
+            statuses = engine.checkpoint_statuses(unit, 2024, as_of)
+            for kind, status in statuses.items():
+                assert status == engine.checkpoint_status(kind, unit, 2024, as_of), (unit, kind)
+            targets = list(Target.objects.filter(unit=unit, year=2024).select_related("indicator"))
+            assert targets
+            grouped = engine.completion_many(targets, unit, 2024, as_of)
+            for target, c in zip(targets, grouped, strict=True):
+                one = engine.completion(target.indicator, unit, 2024, as_of, target=target)
+                assert (c.value, c.target, c.rate, c.ahead) == (
+                    one.value,
+                    one.target,
+                    one.rate,
+                    one.ahead,
+                )
+
+
+@pytest.mark.django_db
+def test_monthly_series_in_one_query(demo, django_assert_max_num_queries):
+    codes = ["signed_ge_100m_amount", "started_or_resumed", "completed_investment", "landed_count"]
+    for unit in _units(demo)[:3]:
+        for code in codes:
+            indicator = Indicator.objects.get(code=code)
+            ends = [min(Period.month(2024, m).end, AS_OF) for m in range(1, 11)]
+            expected = [
+                engine.evaluate(indicator, unit, Period.year_to_date(2024, e)) for e in ends
+            ]
+            with django_assert_max_num_queries(1):
+                series = engine.year_to_date_by_month(indicator, unit, 2024, AS_OF)
+            assert series == expected, (code, unit.name)
+    # the completion series the dashboard draws is unchanged
+    for target in Target.objects.filter(unit=demo, indicator__kind="computed"):
+        each = [engine.evaluate(target.indicator, demo, Period.year_to_date(2024, e)) for e in ends]
+        expected = [round(float(Decimal(v or 0) / target.value) * 100, 1) for v in each]
+        assert engine.completion_by_month(
+            target.indicator, demo, 2024, AS_OF, target.value
+        ) == expected + [None, None]
+
+
+@pytest.mark.django_db
+def test_warning_light_counts_equal_warning_lights(demo, django_assert_max_num_queries):
+    campaign = Campaign.objects.get(root_unit=demo, year=2024)
+    for unit in _units(demo)[:4]:
+        projects = Project.objects.in_subtree(unit)
+        for as_of in (dt.date(2024, 6, 30), AS_OF):
+            counts = {"red": 0, "yellow": 0, "green": 0}
+            for light in engine.warning_lights(projects, as_of, campaign).values():
+                if light.color in counts:
+                    counts[light.color] += 1
+            with django_assert_max_num_queries(1):
+                grouped = engine.warning_light_counts(projects, as_of, campaign)
+            assert grouped == counts
+            assert sum(counts.values()) > 0
+
+
+def _dashboard_queries(client, unit) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get("/", {"unit": unit.pk, "year": 2024, "as_of": AS_OF.isoformat()})
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.django_db
+def test_dashboard_query_count_is_bounded_and_independent_of_project_count(
+    client, demo, django_assert_max_num_queries
+):
+    from gongjian.projects.models import ProgressReport, Stage, StageTransition
+    from gongjian.units.models import User
+
+    client.force_login(User.objects.get(username="office"))
+    heishan = Unit.objects.get(code="210726")
+    with django_assert_max_num_queries(60):
+        before = _dashboard_queries(client, demo)
+    before_district = _dashboard_queries(client, heishan)
+    # 300 more projects under construction, each with ten monthly reports
+    projects = Project.objects.bulk_create(
+        Project(
+            code=f"QC{i:05d}",
+            name=f"查询计数测试项目{i}",
+            unit=heishan,
+            category="industry",
+            total_investment=300_000_000,
+            planned_investment=100_000_000,
+            stage=Stage.STARTED,
+            signed_on=dt.date(2024, 2, 1),
+            started_on=dt.date(2024, 3, 1),
+            first_event_on=dt.date(2024, 2, 1),
+        )
+        for i in range(300)
+    )
+    StageTransition.objects.bulk_create(
+        StageTransition(project=p, stage=s, occurred_on=d)
+        for p in projects
+        for s, d in ((Stage.SIGNED, dt.date(2024, 2, 1)), (Stage.STARTED, dt.date(2024, 3, 1)))
+    )
+    ProgressReport.objects.bulk_create(
+        ProgressReport(
+            project=p,
+            period_start=dt.date(2024, m, 1),
+            period_end=Period.month(2024, m).end,
+            investment_this_period=5_000_000,
+            cumulative_investment=5_000_000 * m,
+        )
+        for p in projects
+        for m in range(1, 11)
+    )
+    assert _dashboard_queries(client, demo) == before
+    assert _dashboard_queries(client, heishan) == before_district
