@@ -163,3 +163,51 @@ def test_pdf_opens_and_renders(demo, tmp_path):
         assert len(pages) == len(reader.pages)
         ink = ImageStat.Stat(Image.open(pages[0]).convert("L")).mean[0]
         assert ink < 250  # not a blank page
+
+
+@pytest.mark.parametrize(
+    "as_of", [dt.date(2024, 3, 31), dt.date(2024, 10, 31), dt.date(2024, 12, 31)]
+)
+def test_grouped_figures_equal_the_engine_indicator_by_indicator(demo, as_of):
+    """The report evaluates its figures grouped (``evaluate_many``); each one equals what
+    the engine gives for that indicator alone, for the city and for a district."""
+    year = as_of.year
+    ytd = Period.year_to_date(year, as_of)
+    district = Unit.objects.get(parent=demo, name="凌河区")
+    for unit in (demo, district):
+        context = dispatch.dispatch_context(unit=unit, period=Period(dt.date(year, 1, 1), as_of))
+        expected_kpis, expected_checkpoints, expected_statements = [], [], []
+        targets = {t.indicator_id: t for t in unit.targets.filter(year=year)}
+        scope = dispatch._scope_label(unit)
+        for indicator in Indicator.objects.filter(is_active=True):
+            if engine.effective_unit(indicator, unit) is None:
+                continue
+            if indicator.kind == Indicator.Kind.CHECKPOINT:
+                status = engine.checkpoint_status(indicator.checkpoint, unit, year, as_of)
+                expected_checkpoints.append((indicator.name, status))
+                continue
+            if indicator.pk in targets:
+                result = engine.completion(indicator, unit, year, as_of, targets[indicator.pk])
+                expected_kpis.append(
+                    (indicator.name, dispatch.value_text(result.value, indicator), result.rate)
+                )
+                value = result.value
+            elif indicator.quote and indicator.kind == Indicator.Kind.COMPUTED:
+                value = engine.evaluate(indicator, unit, ytd)
+            else:
+                continue
+            if indicator.quote and indicator.kind == Indicator.Kind.COMPUTED:
+                who = scope if indicator.fixed_unit_id is None else indicator.fixed_unit.name
+                who = "" if indicator.name.startswith(who) else who
+                expected_statements.append(
+                    f"{who}{indicator.name}{dispatch.value_text(value, indicator)}"
+                )
+        assert [(k["name"], k["value"], k["rate_number"]) for k in context["kpis"]] == (
+            expected_kpis
+        )
+        labels = {None: "未到节点", True: "已实现", False: "未实现"}
+        assert [(c["name"], c["status"]) for c in context["checkpoints"]] == [
+            (name, labels[status]) for name, status in expected_checkpoints
+        ]
+        assert context["statements"] == expected_statements
+        assert expected_kpis or expected_statements  # the demo gives the report figures

@@ -42,7 +42,6 @@ LEAD_EDITABLE = (
 )
 
 
-
 def _visible_enterprises(actor: User | None, enterprises) -> list[Enterprise]:
     enterprises = list(dict.fromkeys(enterprises))
     if actor is None:

@@ -15,7 +15,6 @@ from .selectors import duplicates_of
 EDITABLE_FIELDS = ("name", "credit_code", "industry", "cluster", "region", "unit", "notes")
 
 
-
 def _refuse_duplicates(actor: User | None, enterprise: Enterprise) -> None:
     found = duplicates_of(
         name=enterprise.name, credit_code=enterprise.credit_code, exclude_pk=enterprise.pk

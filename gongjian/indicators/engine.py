@@ -153,14 +153,19 @@ def completion(
 
 
 def completion_by_month(
-    indicator: Indicator, unit: Unit, year: int, as_of: dt.date, target: Decimal
+    indicator: Indicator,
+    unit: Unit,
+    year: int,
+    as_of: dt.date,
+    target: Decimal,
+    memo: dict | None = None,
 ) -> list[float | None]:
     """Completion (%) against ``target`` at each month end of the year, year to date,
     up to ``as_of`` (its own month counted to ``as_of``); None for the months after.
     One grouped query (``year_to_date_by_month``), not one per month."""
     values: list[float | None] = [
         round(float(Decimal(value or 0) / target) * 100, 1)
-        for value in year_to_date_by_month(indicator, unit, year, as_of)
+        for value in year_to_date_by_month(indicator, unit, year, as_of, memo)
     ]
     return values + [None] * (12 - len(values))
 
@@ -426,6 +431,21 @@ def _event_window(indicator: Indicator, period: Period):
     return first_on, period, period.end
 
 
+# Keeps the database from merging the inner SELECT into the outer aggregate when a column
+# is a correlated subquery: merged, it would be evaluated again in every aggregate that
+# reads it, once per row — 30 look-ups per project instead of one per event. Columns
+# without one are left to merge (a fenced SELECT cannot be scanned in parallel).
+_FENCE = {"postgresql": " OFFSET 0", "sqlite": " LIMIT -1"}
+
+
+def _has_subquery(expressions) -> bool:
+    return any(
+        getattr(e, "subquery", False) or _has_subquery(e.get_source_expressions())
+        for e in expressions
+        if hasattr(e, "get_source_expressions")
+    )
+
+
 def _computed_values(requests: set[Request]) -> dict[Request, int]:
     """Values of computed indicators: one query per (registry, subtree).
 
@@ -492,11 +512,12 @@ def _computed_values(requests: set[Request]) -> dict[Request, int]:
             select_params.extend(params)
         inner = (
             base.annotate(**annotations).values(*annotations) if annotations else base.values("pk")
-        )
+        ).order_by()  # a model's default ordering would sort every row for nothing
         sql, inner_params = inner.query.sql_with_params()
+        fence = _FENCE[connection.vendor] if _has_subquery(annotations.values()) else ""
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT {', '.join(selects)} FROM ({sql}) grouped",
+                f"SELECT {', '.join(selects)} FROM ({sql}{fence}) grouped",
                 [*select_params, *inner_params],
             )
             row = cursor.fetchone()
@@ -723,50 +744,29 @@ def completion_many(
     return out
 
 
+def month_ends(year: int, as_of: dt.date) -> list[dt.date]:
+    """Each month end of ``year`` up to ``as_of``, the last one being ``as_of`` itself."""
+    return [
+        min(Period.month(year, m).end, as_of) for m in range(1, 13) if dt.date(year, m, 1) <= as_of
+    ]
+
+
+def monthly_requests(indicator: Indicator, unit: Unit, year: int, as_of: dt.date) -> list[Request]:
+    """What ``year_to_date_by_month`` evaluates, to put into a page's single batch."""
+    return [(indicator, unit, Period.year_to_date(year, end)) for end in month_ends(year, as_of)]
+
+
 def year_to_date_by_month(
-    indicator: Indicator, unit: Unit, year: int, as_of: dt.date
+    indicator: Indicator, unit: Unit, year: int, as_of: dt.date, memo: dict | None = None
 ) -> list[Value]:
     """The year-to-date value at each month end up to ``as_of`` (its own month counted to
     ``as_of``) — ``evaluate(…, Period.year_to_date(year, month_end))`` for each month.
 
-    An event indicator whose registry can date each row's first event in a period
-    (``first_on``) is one query grouped by that date, summed up month by month: a row
-    counts from the month of its first event in the year, once, which is exactly what
-    each year-to-date evaluation counts. Others: one grouped evaluation per month."""
-    months = [m for m in range(1, 13) if dt.date(year, m, 1) <= as_of]
-    ends = [min(Period.month(year, m).end, as_of) for m in months]
-    scope = effective_unit(indicator, unit)
-    spec = get_registry(indicator.registry) if indicator.kind == Indicator.Kind.COMPUTED else None
-    event = (
-        spec.events[indicator.event][1]
-        if spec and indicator.period_mode == Indicator.PeriodMode.EVENT
-        else None
-    )
-    first_on = getattr(event, "first_on", None)
-    if scope is None or first_on is None:
-        return evaluate_many([(indicator, unit, Period.year_to_date(year, end)) for end in ends])
-    qs = spec.apply_filters(spec.queryset(), indicator.filters).filter(
-        **{f"{spec.unit_path}__startswith": scope.path}
-    )
-    rows = (
-        # no filter on ``_first``: in WHERE it would be looked up for rows outside the
-        # subtree too; rows without the event fall into one NULL group, skipped below
-        qs.annotate(_first=first_on(Period(dt.date(year, 1, 1), as_of)))
-        .values("_first")
-        .annotate(v=_aggregate(indicator))
-        .order_by()
-        .values_list("_first", "v")
-    )
-    by_month = dict.fromkeys(months, 0)
-    for day, v in rows:
-        if day is not None:
-            by_month[day.month] += int(v or 0)
-    out: list[Value] = []
-    running = 0
-    for month in months:
-        running += by_month[month]
-        out.append(running)
-    return out
+    One grouped evaluation: the year-to-date periods of an event indicator share one
+    first-event annotation (``_event_window``), so the whole series is a few more
+    conditional aggregates in the registry's one query — none at all when ``memo``
+    already holds them (the dashboard puts ``monthly_requests`` into its batch)."""
+    return evaluate_many(monthly_requests(indicator, unit, year, as_of), memo)
 
 
 def warning_light_counts(projects, as_of: dt.date, campaign: Campaign | None = None) -> dict:

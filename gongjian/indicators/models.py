@@ -267,9 +267,7 @@ class RankingItem(models.Model):
     min_sample = models.PositiveIntegerField(
         _("最少样本数"),
         default=0,
-        help_text=_(
-            "比率指标:分母(如受理量)少于该数的单位不参与本项排名,得 0 分并标注样本不足"
-        ),
+        help_text=_("比率指标:分母(如受理量)少于该数的单位不参与本项排名,得 0 分并标注样本不足"),
     )
 
     history = HistoricalRecords()

@@ -258,7 +258,9 @@ class StageTransition(DatedTransition):
         indexes = [
             models.Index(fields=["stage", "occurred_on", "project"]),
             # a project's first event of a kind in a period (dashboard series, grouped KPIs)
-            models.Index(fields=["project", "stage", "occurred_on"], name="transition_project_stage"),
+            models.Index(
+                fields=["project", "stage", "occurred_on"], name="transition_project_stage"
+            ),
         ]
 
     def __str__(self) -> str:

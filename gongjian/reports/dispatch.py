@@ -1,7 +1,7 @@
 """The 调度通报 (dispatch report): a .docx for a period and a unit, and its PDF.
 
-Every figure comes from the indicator engine (``evaluate`` / ``completion`` /
-``checkpoint_status`` / ``ranking`` / ``warning_lights``). The layout is a docxtpl
+Every figure comes from the indicator engine (``evaluate_many`` / ``completion_many`` /
+``checkpoint_statuses`` / ``ranking`` / ``warning_lights``). The layout is a docxtpl
 template (``templates/reports/dispatch.docx``, or the file named by
 ``settings.GONGJIAN["DISPATCH_TEMPLATE"]``) that the office can replace in Word
 without touching code; ``build_default_template`` writes the bundled one.
@@ -92,12 +92,37 @@ def dispatch_context(*, unit: Unit, period: Period, user: User | None = None) ->
         t.indicator_id: t
         for t in Target.objects.filter(unit=unit, year=year).select_related("indicator")
     }
+    applicable = [i for i in indicators if engine.effective_unit(i, unit) is not None]
+    judged = [i for i in applicable if i.kind == Indicator.Kind.CHECKPOINT]
+    kinds = [i.checkpoint for i in judged]
+    targeted = [targets[i.pk] for i in applicable if i not in judged and i.pk in targets]
+    quoted = [
+        i
+        for i in applicable
+        if i.pk not in targets and i.quote and i.kind == Indicator.Kind.COMPUTED
+    ]
+    # every figure of the report in one grouped evaluation (one query per registry)
+    memo: dict = {}
+    checkpoint_targets = engine.checkpoint_targets(unit, year)
+    engine.evaluate_many(
+        [(t.indicator, unit, ytd) for t in targeted]
+        + engine.checkpoint_requests(checkpoint_targets, unit, year, as_of, kinds)
+        + [(i, unit, ytd) for i in quoted],
+        memo,
+    )
+    completions = {
+        c.indicator.pk: c for c in engine.completion_many(targeted, unit, year, as_of, memo)
+    }
+    statuses = engine.checkpoint_statuses(
+        unit, year, as_of, kinds, targets=checkpoint_targets, memo=memo
+    )
+    quoted_values = dict(
+        zip(quoted, engine.evaluate_many([(i, unit, ytd) for i in quoted], memo), strict=True)
+    )
     kpis, statements, checkpoints = [], [], []
-    for indicator in indicators:
-        if engine.effective_unit(indicator, unit) is None:
-            continue
-        if indicator.kind == Indicator.Kind.CHECKPOINT:
-            status = engine.checkpoint_status(indicator.checkpoint, unit, year, as_of)
+    for indicator in applicable:
+        if indicator in judged:
+            status = statuses[indicator.checkpoint]
             checkpoints.append(
                 {
                     "name": indicator.name,
@@ -105,8 +130,8 @@ def dispatch_context(*, unit: Unit, period: Period, user: User | None = None) ->
                 }
             )
             continue
-        if indicator.pk in targets:
-            result = engine.completion(indicator, unit, year, as_of, target=targets[indicator.pk])
+        if indicator.pk in completions:
+            result = completions[indicator.pk]
             kpis.append(
                 {
                     "name": indicator.name,
@@ -123,8 +148,8 @@ def dispatch_context(*, unit: Unit, period: Period, user: User | None = None) ->
                 }
             )
             value = result.value
-        elif indicator.quote and indicator.kind == Indicator.Kind.COMPUTED:
-            value = engine.evaluate(indicator, unit, ytd)
+        elif indicator in quoted_values:
+            value = quoted_values[indicator]
         else:
             continue
         if indicator.quote and indicator.kind == Indicator.Kind.COMPUTED:

@@ -28,7 +28,10 @@ def _year(request) -> int:
     latest = Campaign.objects.order_by("-year").values_list("year", flat=True).first()
     try:
         return int(
-            request.GET.get("year") or request.POST.get("year") or latest or timezone.localdate().year
+            request.GET.get("year")
+            or request.POST.get("year")
+            or latest
+            or timezone.localdate().year
         )
     except ValueError as exc:
         raise Http404 from exc

@@ -89,7 +89,9 @@ def _quote_keys(script: str) -> str:
     return "".join(out)
 
 
-def _decode_ring(encoded: str, offset: list[int], scale: float = 1024.0) -> list[tuple[float, float]]:
+def _decode_ring(
+    encoded: str, offset: list[int], scale: float = 1024.0
+) -> list[tuple[float, float]]:
     """ECharts' compressed ring: zig-zag encoded deltas, two characters a point."""
     prev_x, prev_y = offset
     ring = []
@@ -128,9 +130,7 @@ def package_map_features(name: str) -> dict[str, list[list[tuple[float, float]]]
     for feature in collection["features"]:
         geometry = feature["geometry"]
         polygons = (
-            [geometry["coordinates"]]
-            if geometry["type"] == "Polygon"
-            else geometry["coordinates"]
+            [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
         )
         offsets = (
             [geometry["encodeOffsets"]]

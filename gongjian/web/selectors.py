@@ -25,6 +25,7 @@ from gongjian.indicators.engine import (
     evaluate_all,
     evaluate_by_unit,
     evaluate_many,
+    monthly_requests,
     warning_light_counts,
 )
 from gongjian.indicators.models import Campaign, Indicator, Target
@@ -186,10 +187,12 @@ def dashboard(user: User, scope: Scope) -> Dashboard:
     kinds = [kind for kind, _label in CHECKPOINTS]
     judged = checkpoint_targets(unit, year)
     others = _other_indicators(unit)
+    charted = [t for t in targets if t.indicator.kind == Indicator.Kind.COMPUTED][:6]
     evaluate_many(
         [(t.indicator, unit, period) for t in targets]
         + checkpoint_requests(judged, unit, year, as_of, kinds)
-        + [(i, unit, period) for i in others],
+        + [(i, unit, period) for i in others]
+        + [r for t in charted for r in monthly_requests(t.indicator, unit, year, as_of)],
         memo,
     )
     tiles = [
@@ -211,12 +214,9 @@ def dashboard(user: User, scope: Scope) -> Dashboard:
     # monthly trend: year-to-date value at each month end, against target × 序时进度
     months = list(range(1, as_of.month + 1))
     series = []
-    for target in targets[:6]:
-        ind = target.indicator
-        if ind.kind != Indicator.Kind.COMPUTED:
-            continue
-        values = completion_by_month(ind, unit, year, as_of, target.value)[: len(months)]
-        series.append({"name": ind.name, "values": values})
+    for target in charted:
+        values = completion_by_month(target.indicator, unit, year, as_of, target.value, memo)
+        series.append({"name": target.indicator.name, "values": values[: len(months)]})
     pro_rata_line = [
         round(pro_rata(min(Period.month(year, m).end, as_of)) * 100, 1) for m in months
     ]
@@ -229,10 +229,8 @@ def dashboard(user: User, scope: Scope) -> Dashboard:
     children = compared_units(unit)
     compare = {"units": [u.name for u in children], "series": []}
     if children:
-        for target in targets[:6]:
+        for target in charted:
             ind = target.indicator
-            if ind.kind != Indicator.Kind.COMPUTED:
-                continue
             values = evaluate_by_unit(ind, children, scope.period)
             compare["series"].append(
                 {
