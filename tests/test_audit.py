@@ -228,3 +228,26 @@ def test_object_pages_show_their_history(world):
 def test_sources_cover_every_history_table():
     keys = set(sources())
     assert {"projects.project", "attraction.lead", "appeals.appeal", "units.membership"} <= keys
+
+
+def test_every_changed_field_has_a_name_for_people():
+    """The audit's before/after names each field in words: a verbose name, the related
+    model's name for an unnamed foreign key, or the common bookkeeping name — never the
+    raw field name."""
+    from gongjian.common.history import field_label
+    from gongjian.inspections.models import UnitResult
+    from gongjian.projects.models import ProgressReport, Project
+
+    assert field_label(UnitResult._meta.get_field("tour")) == "拉练"
+    assert field_label(ProgressReport._meta.get_field("project")) == "项目"
+    assert field_label(Project._meta.get_field("version")) == "版本"
+    assert field_label(Project._meta.get_field("name")) == str(
+        Project._meta.get_field("name").verbose_name
+    )
+    unnamed = []
+    for source in sources().values():
+        for field in source.model._meta.concrete_fields:
+            label = field_label(field)
+            if label == field.name.replace("_", " ") and field.name != "id":
+                unnamed.append(f"{source.model._meta.label}.{field.name}")
+    assert unnamed == []

@@ -132,6 +132,32 @@ def test_warning_light_counts_equal_warning_lights(demo, django_assert_max_num_q
             assert sum(counts.values()) > 0
 
 
+
+@pytest.mark.django_db
+def test_flagged_lights_are_the_worst_of_warning_lights(demo, django_assert_max_num_queries):
+    """The 调度通报's red and yellow list, ordered and cut by the database, is what
+    ``warning_lights`` gives sorted worst first: red before yellow, 停缓建 first, then
+    the furthest behind, then the project code."""
+    campaign = Campaign.objects.get(root_unit=demo, year=2024)
+    for unit in _units(demo)[:4]:
+        projects = Project.objects.in_subtree(unit)
+        codes = dict(projects.values_list("pk", "code"))
+        for as_of in (dt.date(2024, 6, 30), AS_OF):
+            lights = engine.warning_lights(projects, as_of, campaign)
+            worst = sorted(
+                ((pk, light) for pk, light in lights.items() if light.color in ("red", "yellow")),
+                key=lambda item: (
+                    item[1].color != "red",
+                    -(999 if item[1].behind_points is None else item[1].behind_points),
+                    codes[item[0]],
+                ),
+            )
+            with django_assert_max_num_queries(1):
+                flagged, total = engine.flagged_lights(projects, as_of, campaign, limit=12)
+            assert total == len(worst) > 0
+            assert [pk for pk, _ in flagged] == [pk for pk, _ in worst[:12]]
+            assert [light for _, light in flagged] == [light for _, light in worst[:12]]
+
 def _dashboard_queries(client, unit) -> int:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

@@ -182,6 +182,35 @@ def raw_changes(newer, older) -> list[tuple]:
     return out
 
 
+# Names for the bookkeeping fields models leave unnamed (Django would show the raw name)
+_COMMON_LABELS = {
+    "version": _("版本"),
+    "created_at": _("创建时间"),
+    "updated_at": _("更新时间"),
+    "recorded_at": _("登记时间"),
+    "submitted_at": _("报送时间"),
+    "uploaded_at": _("上传时间"),
+    "finished_at": _("完成时间"),
+    "first_event_on": _("首个节点日期"),
+    "normalized_name": _("规范化名称"),
+    "path": _("层级路径"),
+    "depth": _("层级深度"),
+}
+
+
+def field_label(field) -> str:
+    """A field's name for people: its verbose name; for one left unnamed, the related
+    model's name (a foreign key) or the common bookkeeping name."""
+    name = str(field.verbose_name)
+    if name != field.name.replace("_", " "):
+        return name
+    if field.name in _COMMON_LABELS:
+        return str(_COMMON_LABELS[field.name])
+    if field.is_relation and field.related_model is not None:
+        return str(field.related_model._meta.verbose_name)
+    return name
+
+
 def describe_changes(pairs: list[tuple], labels: Labels | None = None) -> list[list[dict]]:
     """For each ``(newer, older)`` pair: ``[{"field", "label", "before", "after"}]``.
 
@@ -197,7 +226,7 @@ def describe_changes(pairs: list[tuple], labels: Labels | None = None) -> list[l
         [
             {
                 "field": field.name,
-                "label": str(field.verbose_name),
+                "label": field_label(field),
                 "before": labels.show(field, old),
                 "after": labels.show(field, new),
             }

@@ -769,12 +769,11 @@ def year_to_date_by_month(
     return evaluate_many(monthly_requests(indicator, unit, year, as_of), memo)
 
 
-def warning_light_counts(projects, as_of: dt.date, campaign: Campaign | None = None) -> dict:
-    """How many of ``projects`` show each light (``warning_lights``' colours), counted by
-    one statement instead of reading every project: the year-to-date investment of each
-    project aggregated once (a hash aggregate, not a look-up per project), joined to the
-    projects, and the same float arithmetic as ``warning_lights`` done by the database."""
-    from django.db import connection
+def _lights_sql(projects, as_of: dt.date, campaign: Campaign | None) -> tuple[str, list]:
+    """One row per project of ``projects`` — ``id, code, stage, planned, done, behind,
+    color`` — with ``warning_lights``' arithmetic done by the database: the year-to-date
+    investment of each project aggregated once (a hash aggregate, not a look-up per
+    project) and joined to the projects."""
     from django.db.models import F
 
     from gongjian.projects.models import ProgressReport, Stage
@@ -783,9 +782,9 @@ def warning_light_counts(projects, as_of: dt.date, campaign: Campaign | None = N
     red = float(campaign.red_points) if campaign else 30.0
     expected = pro_rata(as_of) * 100
     rows = projects.order_by().annotate(
-        _id=F("pk"), _stage=F("stage"), _planned=F("planned_investment")
+        _id=F("pk"), _code=F("code"), _stage=F("stage"), _planned=F("planned_investment")
     )
-    p_sql, p_params = rows.values("_id", "_stage", "_planned").query.sql_with_params()
+    p_sql, p_params = rows.values("_id", "_code", "_stage", "_planned").query.sql_with_params()
     done = (
         ProgressReport.objects.filter(
             project_id__in=projects.order_by().values("pk"),
@@ -799,11 +798,13 @@ def warning_light_counts(projects, as_of: dt.date, campaign: Campaign | None = N
     )
     d_sql, d_params = done.query.sql_with_params()
     sql = f"""
-        SELECT COUNT(CASE WHEN _stage = %s OR behind > %s THEN 1 END),
-               COUNT(CASE WHEN behind > %s AND behind <= %s THEN 1 END),
-               COUNT(CASE WHEN behind <= %s THEN 1 END)
+        SELECT _id AS id, _code AS code, _stage AS stage, _planned AS planned, done, behind,
+               CASE WHEN _stage = %s OR behind > %s THEN 'red'
+                    WHEN behind > %s THEN 'yellow'
+                    WHEN behind IS NOT NULL THEN 'green'
+                    ELSE '' END AS color
         FROM (
-            SELECT p._stage,
+            SELECT p._id, p._code, p._stage, p._planned, COALESCE(d._done, 0) AS done,
                    CASE WHEN p._stage IN (%s, %s) AND p._planned > 0
                         THEN %s - CAST(COALESCE(d._done, 0) * 100 AS DOUBLE PRECISION)
                                   / CAST(p._planned AS DOUBLE PRECISION)
@@ -811,9 +812,45 @@ def warning_light_counts(projects, as_of: dt.date, campaign: Campaign | None = N
             FROM ({p_sql}) p LEFT JOIN ({d_sql}) d ON d.project_id = p._id
         ) lit
     """
-    params = [Stage.STALLED.value, red, yellow, red, yellow]
+    params = [Stage.STALLED.value, red, yellow]
     params += [Stage.STARTED.value, Stage.RESUMED.value, expected, *p_params, *d_params]
+    return sql, params
+
+
+def warning_light_counts(projects, as_of: dt.date, campaign: Campaign | None = None) -> dict:
+    """How many of ``projects`` show each light (``warning_lights``' colours), counted by
+    one statement instead of reading every project (``_lights_sql``)."""
+    from django.db import connection
+
+    sql, params = _lights_sql(projects, as_of, campaign)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        r, y, g = cursor.fetchone()
-    return {"red": int(r or 0), "yellow": int(y or 0), "green": int(g or 0)}
+        cursor.execute(f"SELECT color, COUNT(*) FROM ({sql}) lights GROUP BY color", params)
+        counts = dict(cursor.fetchall())
+    return {color: int(counts.get(color, 0)) for color in ("red", "yellow", "green")}
+
+
+def flagged_lights(
+    projects, as_of: dt.date, campaign: Campaign | None = None, limit: int = 30
+) -> tuple[list[tuple[int, Light]], int]:
+    """The red and yellow lights of ``projects``, worst first — red before yellow, then
+    the furthest behind 序时进度 (停缓建 first among the red), then by project code —
+    at most ``limit`` of them, and how many there are in all. Ordered and cut by the
+    database, so a province's report never reads every project into memory."""
+    from django.db import connection
+
+    sql, params = _lights_sql(projects, as_of, campaign)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT id, color, done, planned, behind, COUNT(*) OVER () FROM ({sql}) lights
+                WHERE color IN ('red', 'yellow')
+                ORDER BY CASE WHEN color = 'red' THEN 0 ELSE 1 END,
+                         COALESCE(behind, 999) DESC, code
+                LIMIT %s""",
+            [*params, limit],
+        )
+        rows = cursor.fetchall()
+    flagged = [
+        (pk, Light(color, int(done or 0), planned, None if behind is None else round(behind, 1)))
+        for pk, color, done, planned, behind, _total in rows
+    ]
+    return flagged, int(rows[0][5]) if rows else 0

@@ -1,7 +1,7 @@
 """The 调度通报 (dispatch report): a .docx for a period and a unit, and its PDF.
 
 Every figure comes from the indicator engine (``evaluate_many`` / ``completion_many`` /
-``checkpoint_statuses`` / ``ranking`` / ``warning_lights``). The layout is a docxtpl
+``checkpoint_statuses`` / ``ranking`` / ``flagged_lights``). The layout is a docxtpl
 template (``templates/reports/dispatch.docx``, or the file named by
 ``settings.GONGJIAN["DISPATCH_TEMPLATE"]``) that the office can replace in Word
 without touching code; ``build_default_template`` writes the bundled one.
@@ -183,36 +183,26 @@ def dispatch_context(*, unit: Unit, period: Period, user: User | None = None) ->
     if user is not None:
         projects = projects & Project.objects.visible_to(user)
     campaign = engine.campaign_for(unit, year)
-    lights = engine.warning_lights(projects, as_of, campaign)
-    flagged_ids = [pk for pk, light in lights.items() if light.color in ("red", "yellow")]
-    names = (
-        dict(Project.objects.filter(pk__in=flagged_ids).values_list("pk", "name"))
-        if flagged_ids
-        else {}
-    )
-    units_of = (
-        dict(Project.objects.filter(pk__in=flagged_ids).values_list("pk", "unit__name"))
-        if flagged_ids
-        else {}
-    )
-    flagged = sorted(
-        ((pk, lights[pk]) for pk in flagged_ids),
-        key=lambda item: (item[1].color != "red", -(item[1].behind_points or 999)),
-    )
+    flagged, flagged_total = engine.flagged_lights(projects, as_of, campaign, limit=30)
+    ids = [pk for pk, _light in flagged]
+    about = {
+        pk: (name, unit_name)
+        for pk, name, unit_name in Project.objects.filter(pk__in=ids).values_list(
+            "pk", "name", "unit__name"
+        )
+    }
     light_rows = [
         {
             "light": "红灯" if light.color == "red" else "黄灯",
-            "name": names[pk],
-            "unit": units_of[pk],
+            "name": about[pk][0],
+            "unit": about[pk][1],
             "planned": format_amount(light.planned, "万元", 0),
             "done": format_amount(light.done, "万元", 0),
             "behind": "停缓建" if light.behind_points is None else f"{light.behind_points:.1f}",
         }
-        for pk, light in flagged[:30]
+        for pk, light in flagged
     ]
-    counts = {
-        c: sum(1 for x in lights.values() if x.color == c) for c in ("red", "yellow", "green")
-    }
+    counts = engine.warning_light_counts(projects, as_of, campaign)
     # overdue problems as of the report date
     overdue_qs = (
         Problem.objects.filter(
@@ -248,7 +238,7 @@ def dispatch_context(*, unit: Unit, period: Period, user: User | None = None) ->
         "rankings": rankings,
         "light_counts": counts,
         "lights": light_rows,
-        "lights_more": max(0, len(flagged) - len(light_rows)),
+        "lights_more": max(0, flagged_total - len(light_rows)),
         "overdue": overdue,
         "overdue_total": overdue_total,
         "overdue_more": max(0, overdue_total - len(overdue)),
