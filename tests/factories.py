@@ -480,9 +480,7 @@ def registry_snapshot() -> dict:
         "projects": list(Project.objects.order_by("pk").values()),
         "tags": list(Project.tags.through.objects.order_by("pk").values()),
         "batches": list(Project.batches.through.objects.order_by("pk").values()),
-        "transitions": list(
-            Project.transitions.rel.related_model.objects.order_by("pk").values()
-        ),
+        "transitions": list(Project.transitions.rel.related_model.objects.order_by("pk").values()),
         "reports": list(ProgressReport.objects.order_by("pk").values()),
         "problems": list(Problem.objects.order_by("pk").values()),
         "history": (Project.history.count(), ProgressReport.history.count()),
@@ -501,10 +499,20 @@ def libreoffice_convert(source, fmt: str, outdir):
 
     outdir.mkdir(parents=True, exist_ok=True)
     subprocess.run(
-        [soffice(), "--headless", "--norestore",
-         f"-env:UserInstallation=file://{outdir / 'lo-profile'}",
-         "--convert-to", fmt, "--outdir", str(outdir), str(source)],
-        check=True, capture_output=True, timeout=180,
+        [
+            soffice(),
+            "--headless",
+            "--norestore",
+            f"-env:UserInstallation=file://{outdir / 'lo-profile'}",
+            "--convert-to",
+            fmt,
+            "--outdir",
+            str(outdir),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
     )
     out = outdir / (source.stem + "." + fmt.split(":")[0])
     assert out.exists(), f"LibreOffice did not write {out}"

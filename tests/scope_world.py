@@ -144,9 +144,7 @@ def build_scope_world() -> ScopeWorld:
     led_problem = ProblemFactory(
         project=led_b, raised_on=dt.date(year, 3, 5), description="乙区包保项目用地问题"
     )
-    project_services.problem_act(
-        actor=w.operator_b, problem=problem_b, comment=f"{SECRET}办理意见"
-    )
+    project_services.problem_act(actor=w.operator_b, problem=problem_b, comment=f"{SECRET}办理意见")
     comment_b = ProblemComment.objects.filter(problem=problem_b).latest("pk")
 
     enterprise_b = EnterpriseFactory(
@@ -309,7 +307,7 @@ def changed_models(before: dict, after: dict) -> set[str]:
 
 
 def snapshot_diff(before: dict, after: dict) -> str:
-    """"" when nothing changed; else which models changed (and their counts)."""
+    """ "" when nothing changed; else which models changed (and their counts)."""
     return "; ".join(
         f"{label}: {before.get(label, (None,))[0]} → {after[label][0]}"
         for label in sorted(changed_models(before, after))

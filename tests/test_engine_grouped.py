@@ -132,7 +132,6 @@ def test_warning_light_counts_equal_warning_lights(demo, django_assert_max_num_q
             assert sum(counts.values()) > 0
 
 
-
 @pytest.mark.django_db
 def test_flagged_lights_are_the_worst_of_warning_lights(demo, django_assert_max_num_queries):
     """The 调度通报's red and yellow list, ordered and cut by the database, is what
@@ -157,6 +156,7 @@ def test_flagged_lights_are_the_worst_of_warning_lights(demo, django_assert_max_
             assert total == len(worst) > 0
             assert [pk for pk, _ in flagged] == [pk for pk, _ in worst[:12]]
             assert [light for _, light in flagged] == [light for _, light in worst[:12]]
+
 
 def _dashboard_queries(client, unit) -> int:
     from django.db import connection

@@ -81,9 +81,7 @@ def url_patterns() -> list[Pattern]:
 
 def build_path(route: str, values: dict[str, object]) -> str:
     """The URL of ``route`` with its parameters (route ``<x>`` or regex ``(?P<x>…)``) set."""
-    path = re.sub(
-        r"\(\?P<(\w+)>(?:[^()]|\([^()]*\))*\)", lambda m: str(values[m.group(1)]), route
-    )
+    path = re.sub(r"\(\?P<(\w+)>(?:[^()]|\([^()]*\))*\)", lambda m: str(values[m.group(1)]), route)
     path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), path)
     path = path.replace("^", "").replace("$", "").replace("\\.", ".")
     return "/" + path
@@ -210,10 +208,7 @@ def admin_values(w: ScopeWorld, pattern: Pattern) -> dict[str, object] | None:
 def api_routes() -> set[str]:
     """The API's routes as the resolver spells them (``api/projects/<project_id>``)."""
     schema = api.get_openapi_schema()
-    return {
-        re.sub(r"\{(\w+)\}", r"<\1>", path.lstrip("/"))
-        for path in schema["paths"]
-    }
+    return {re.sub(r"\{(\w+)\}", r"<\1>", path.lstrip("/")) for path in schema["paths"]}
 
 
 def planned_urls(w: ScopeWorld) -> tuple[list[tuple[Pattern, str]], list[str]]:
@@ -248,9 +243,7 @@ def planned_urls(w: ScopeWorld) -> tuple[list[tuple[Pattern, str]], list[str]]:
 def body_text(response) -> str:
     """Everything a person would read in the response: HTML/JSON text, every cell of an
     .xlsx, every paragraph and table cell of a .docx."""
-    content = (
-        b"".join(response.streaming_content) if response.streaming else response.content
-    )
+    content = b"".join(response.streaming_content) if response.streaming else response.content
     kind = response.get("Content-Type", "")
     if content[:2] == b"PK" and ("sheet" in kind or "excel" in kind or XLSX in kind):
         from python_calamine import CalamineWorkbook
@@ -688,8 +681,10 @@ def test_every_export_template_and_dispatch_kind(w, actor):
     client = client_for(w, actor)
     failures = []
     before = db_snapshot()
-    urls = [f"/reports/export/{kind}.xlsx" for kind in
-            ("projects", "reports", "problems", "rankings", "indicators")]
+    urls = [
+        f"/reports/export/{kind}.xlsx"
+        for kind in ("projects", "reports", "problems", "rankings", "indicators")
+    ]
     urls += [f"/reports/template/{schema}.xlsx" for schema in SCHEMAS]
     urls += [f"/reports/import/{schema}/" for schema in SCHEMAS]
     urls += ["/reports/dispatch.docx"]
@@ -767,8 +762,11 @@ def test_leader_reads_his_b_project_and_writes_nothing(w):
         ),
         client.post(
             f"/api/projects/{project.pk}/reports",
-            {"period_start": f"{y}-05-01", "period_end": f"{y}-05-31",
-             "investment_this_period": 10**6},
+            {
+                "period_start": f"{y}-05-01",
+                "period_end": f"{y}-05-31",
+                "investment_this_period": 10**6,
+            },
             content_type=JSON,
             **auth,
         ),
@@ -791,7 +789,7 @@ def test_leader_reads_his_b_project_and_writes_nothing(w):
 
 
 def test_leader_granted_more_is_an_operator_membership(w):
-    """"Unless granted more": the office grants a leader write rights by giving him the
+    """ "Unless granted more": the office grants a leader write rights by giving him the
     operator role in the unit (a Membership) — the one mechanism every other scope uses."""
     from gongjian.units import services as unit_services
 
