@@ -118,3 +118,26 @@ def test_a_client_ref_used_for_another_report_is_refused_and_changes_nothing():
     assert "提交编号" in refused.content.decode()
     assert ProgressReport.objects.count() == count
     assert not ProgressReport.objects.filter(period_start=f"{world.year}-06-01").exists()
+
+
+@pytest.mark.django_db
+def test_a_form_posted_twice_stores_one_report_and_one_history_row():
+    """The phone form sent again as it was (a double tap, a browser retrying after a lost
+    answer) writes nothing more; a changed figure is a new version of the draft."""
+    world = build_city_world()
+    client = Client()
+    client.force_login(world.operator_a)
+    url = f"/dispatch/{world.project_a.pk}/report/?period={world.year}-05"
+    data = {"investment_this_period": "10", "progress_text": "主体结构封顶"}
+    for _ in range(2):
+        response = client.post(url, data)
+        assert response.status_code == 302, response.content.decode()[:2000]
+    reports = ProgressReport.objects.filter(project=world.project_a, progress_text="主体结构封顶")
+    assert reports.count() == 1
+    assert ProgressReport.history.filter(id=reports.get().pk).count() == 1
+    assert reports.get().version == 1
+    response = client.post(url, {**data, "investment_this_period": "12"})
+    assert response.status_code == 302
+    report = reports.get()
+    assert report.version == 2 and report.investment_this_period == 120_000
+    assert ProgressReport.history.filter(id=report.pk).count() == 2

@@ -390,7 +390,8 @@ def progress_report_submit(
     ``cumulative_investment`` (自开工累计) defaults to the previous report's cumulative
     plus this period; for a project's first report, to what it had completed before.
     ``client_ref`` makes the submission idempotent: a repeat with the same key (a client
-    retrying after a lost response) returns the stored report and writes nothing.
+    retrying after a lost response) returns the stored report and writes nothing. A
+    draft submitted again exactly as stored (a form posted twice) writes nothing either.
     """
     _require_write(actor, project.unit)
     if period_end < period_start:
@@ -436,6 +437,28 @@ def progress_report_submit(
             }
         )
     if report is not None:
+        stored = (
+            report.period_end,
+            report.investment_this_period,
+            report.cumulative_investment,
+            report.progress_text,
+            report.problems_text,
+            report.submitted_by_id,
+            report.client_ref,
+        )
+        wanted = (
+            period_end,
+            investment_this_period,
+            cumulative_investment,
+            progress_text,
+            problems_text,
+            actor.pk if actor else None,
+            client_ref or None,
+        )
+        if stored == wanted:
+            # the same submission again (a double click, a browser retrying after a lost
+            # answer): nothing changes, so nothing is written and no history is added
+            return report
         report.version += 1
     report = report or ProgressReport(project=locked, period_start=period_start)
     report.period_end = period_end
