@@ -410,3 +410,17 @@ def test_headers_match_whatever_the_width_spacing_and_marks(schema, data):
     for column in columns:
         if column.kind == S.AMOUNT:
             assert units[column.key] == column.default_unit
+
+
+@pytest.mark.parametrize("cell", [float("inf"), float("nan"), 1e20, 10**20, -5, -0.5])
+def test_the_fast_amount_reader_refuses_what_parse_amount_refuses(cell):
+    """Excel's numbers read by the import's compiled amount reader: a value out of range,
+    negative or not finite is a row error with parse_amount's message, never a crash or
+    a number the database cannot hold."""
+    column = S.Column("total_investment", "总投资", kind=S.AMOUNT, default_unit="万元")
+    read = S.cell_reader(column, "万元", {})
+    with pytest.raises(S.CellError):
+        S.parse_amount(cell, "万元")
+    with pytest.raises(S.CellError):
+        read(cell)
+    assert read(12.5) == S.parse_amount(12.5, "万元") == 125_000

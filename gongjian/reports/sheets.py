@@ -408,11 +408,11 @@ def cell_reader(column: Column, unit: str | None, lookups: dict[str, Callable[[s
             # numbers as Excel stores them: the product in 元 when it is a whole,
             # non-negative number; anything else is left to parse_amount and its message
             kind = type(value)
-            if kind is int and value >= 0:
+            if kind is int and 0 <= value * factor <= MAX_YUAN:
                 return value * factor
-            if kind is float:
+            if kind is float and math.isfinite(value):
                 yuan = Decimal(repr(value)) * factor
-                if yuan >= 0 and yuan == yuan.to_integral_value():
+                if 0 <= yuan <= MAX_YUAN and yuan == yuan.to_integral_value():
                     return int(yuan)
             return read(value)
 
