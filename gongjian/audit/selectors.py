@@ -159,7 +159,6 @@ def entries(rows: list[dict]) -> list[AuditEntry]:
     described = describe_changes([pairs[k] for k in order], Labels())
     out = []
     for r, changes in zip(rows, described, strict=True):
-        newer, old = pairs[(r["audit_source"], r["history_id"])]
         if r["history_type"] == "-":
             changes = []
         out.append(

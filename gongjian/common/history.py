@@ -44,14 +44,6 @@ class HistoricalRecords(_HistoricalRecords):
         super().__init__(*args, bases=bases, **kwargs)
 
 
-def client_ip(request) -> str | None:
-    """The client address, read the way the login audit reads it (``REMOTE_ADDR``, or the
-    ``X-Forwarded-For`` hop the trusted proxies appended)."""
-    from gongjian.units.audit import client_ip as login_client_ip
-
-    return login_client_ip(request)
-
-
 def short_user_agent(request) -> str:
     agent = request.META.get("HTTP_USER_AGENT", "") or ""
     return agent[:USER_AGENT_MAX]
@@ -97,6 +89,8 @@ def fill_history_context(sender, instance, history_instance, **kwargs) -> None:
         return
     request = getattr(HistoricalRecords.context, "request", None)
     if request is not None:
+        from gongjian.units.audit import client_ip  # the login audit's reading of it
+
         history_instance.history_ip = client_ip(request)
         history_instance.history_user_agent = short_user_agent(request)
     try:

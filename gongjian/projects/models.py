@@ -135,7 +135,7 @@ class LiveProjectManager(models.Manager.from_queryset(ProjectQuerySet)):
     (the recycle bin, restores, uniqueness checks, the admin)."""
 
     def get_queryset(self) -> ProjectQuerySet:
-        return super().get_queryset().filter(deleted_at__isnull=True)
+        return super().get_queryset().alive()
 
 
 class Project(models.Model):

@@ -408,7 +408,7 @@ def progress_report_submit(
             return done
     if locked.stage == Stage.PLANNED:
         raise ValidationError({"project": f"项目“{locked.name}”尚处于谋划阶段,无需报送进度"})
-    reports = ProgressReport.objects.filter(project=locked, is_current=True)
+    reports = ProgressReport.objects.filter(project=locked)  # current versions (the manager)
     if reports.filter(period_start__gt=period_start).exists():
         raise ValidationError({"period_start": "已有更晚期间的进度报告,不能再报送或修改本期"})
     earlier = reports.filter(period_start__lt=period_start).order_by("-period_start").first()
@@ -907,7 +907,7 @@ def _check_report_figures(project: Project, report: ProgressReport) -> ProgressR
         raise ValidationError(
             {"period_end": f"期间结束日期 {report.period_end} 早于开始日期 {report.period_start}"}
         )
-    current = ProgressReport.objects.filter(project=project, is_current=True)
+    current = ProgressReport.objects.filter(project=project)
     earlier = current.filter(period_start__lt=report.period_start).order_by("-period_start").first()
     later = current.filter(period_start__gt=report.period_start).order_by("period_start").first()
     minimum = (earlier.cumulative_investment if earlier else 0) + report.investment_this_period

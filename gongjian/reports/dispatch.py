@@ -90,12 +90,19 @@ def dispatch_context(*, unit: Unit, period: Period, user: User | None = None) ->
     scope = _scope_label(unit)
     targets = {
         t.indicator_id: t
-        for t in Target.objects.filter(unit=unit, year=year).select_related("indicator")
+        for t in Target.objects.filter(unit=unit, year=year).select_related(
+            "indicator",
+            "indicator__fixed_unit",
+            "indicator__base_indicator",
+            "indicator__denominator",
+        )
     }
     applicable = [i for i in indicators if engine.effective_unit(i, unit) is not None]
     judged = [i for i in applicable if i.kind == Indicator.Kind.CHECKPOINT]
     kinds = [i.checkpoint for i in judged]
-    targeted = [targets[i.pk] for i in applicable if i not in judged and i.pk in targets]
+    targeted = [
+        targets[i.pk] for i in applicable if i.kind != Indicator.Kind.CHECKPOINT and i.pk in targets
+    ]
     quoted = [
         i
         for i in applicable
@@ -121,7 +128,7 @@ def dispatch_context(*, unit: Unit, period: Period, user: User | None = None) ->
     )
     kpis, statements, checkpoints = [], [], []
     for indicator in applicable:
-        if indicator in judged:
+        if indicator.kind == Indicator.Kind.CHECKPOINT:
             status = statuses[indicator.checkpoint]
             checkpoints.append(
                 {

@@ -223,10 +223,7 @@ def project_rows(qs: QuerySet[Project], chunk_size: int = EXPORT_CHUNK):
     ``values_list`` query read in chunks, two queries per chunk for its tags and
     batches, units / people / labels from tables read once."""
     dup = ambiguous_unit_names()
-    units = {
-        pk: (code if name in dup and code else name)
-        for pk, name, code in Unit.objects.values_list("pk", "name", "code")
-    }
+    units = {u.pk: unit_ref(u, dup) for u in Unit.objects.only("pk", "name", "code")}
     leaders = qs.filter(leader__isnull=False).values("leader_id")
     people = {u.pk: person_ref(u) for u in User.objects.filter(pk__in=leaders)}
     tag_names = dict(Tag.objects.values_list("pk", "name"))

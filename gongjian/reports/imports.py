@@ -1077,9 +1077,9 @@ def projects_import(
                 }
                 # a code held by a soft-deleted project: restore it from the recycle bin first
                 deleted = set(
-                    Project.all_objects.filter(
-                        code__in=codes, deleted_at__isnull=False
-                    ).values_list("code", flat=True)
+                    Project.all_objects.deleted()
+                    .filter(code__in=codes)
+                    .values_list("code", flat=True)
                 )
                 creates, updates, links = [], [], []
                 for row in chunk:

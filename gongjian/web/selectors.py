@@ -18,11 +18,9 @@ from gongjian.indicators.engine import (
     campaign_for,
     checkpoint_requests,
     checkpoint_statuses,
-    checkpoint_targets,
     completion_by_month,
     completion_many,
     effective_unit,
-    evaluate_all,
     evaluate_by_unit,
     evaluate_many,
     monthly_requests,
@@ -185,7 +183,7 @@ def dashboard(user: User, scope: Scope) -> Dashboard:
     memo: dict = {}
     period = Period.year_to_date(year, as_of)
     kinds = [kind for kind, _label in CHECKPOINTS]
-    judged = checkpoint_targets(unit, year)
+    judged = [t for t in targets if t.indicator.in_checkpoints]  # checkpoint_targets' rows
     others = _other_indicators(unit)
     charted = [t for t in targets if t.indicator.kind == Indicator.Kind.COMPUTED][:6]
     evaluate_many(
@@ -240,9 +238,8 @@ def dashboard(user: User, scope: Scope) -> Dashboard:
             )
     projects = Project.objects.visible_to(user).in_subtree(unit)
     counts = warning_light_counts(projects, as_of, campaign_for(unit, year))
-    values = evaluate_all(unit, period, others, memo)
-    by_code = {i.code: i for i in others}
-    other_values = [(by_code[c], display(v, by_code[c].display_unit)) for c, v in values.items()]
+    values = evaluate_many([(i, unit, period) for i in others], memo)  # already in the memo
+    other_values = [(i, display(v, i.display_unit)) for i, v in zip(others, values, strict=True)]
     return Dashboard(tiles, checkpoints, trend, compare, counts, other_values)
 
 
@@ -254,14 +251,6 @@ def _other_indicators(unit: Unit) -> list[Indicator]:
         ).select_related("fixed_unit", "base_indicator", "denominator")
         if effective_unit(i, unit) is not None
     ]
-
-
-def all_indicator_values(unit: Unit, period: Period) -> list[tuple[Indicator, str]]:
-    """Every active computed and reported indicator that applies to ``unit``."""
-    indicators = _other_indicators(unit)
-    values = evaluate_all(unit, period, indicators)
-    by_code = {i.code: i for i in indicators}
-    return [(by_code[c], display(v, by_code[c].display_unit)) for c, v in values.items()]
 
 
 # --- 调度 dispatch --------------------------------------------------------------------
