@@ -38,6 +38,7 @@ from django.utils import timezone
 from gongjian.common.dates import Period
 from gongjian.indicators import services as indicator_services
 from gongjian.indicators.models import Campaign, Indicator, Target
+from gongjian.projects import rollup
 from gongjian.projects.models import (
     STAGE_DATE_FIELD,
     Batch,
@@ -734,7 +735,11 @@ class ScaleGenerator:
             self.log(
                 f"单位 {1 + len(self.cities) + len(self.areas)} 个(另有部门),指标 {len(self.indicator)} 个"
             )
-            rows = self.build_registry()
+            if sqlite:  # row triggers: the roll-up is rebuilt in one pass after the load
+                with rollup.suspended():
+                    rows = self.build_registry()
+            else:  # statement triggers: one grouped update per COPY
+                rows = self.build_registry()
             with connection.cursor() as cur:
                 cur.execute("ANALYZE")  # planner statistics before the targets' queries
             with transaction.atomic():

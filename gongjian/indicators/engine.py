@@ -16,7 +16,7 @@ from gongjian.common.dates import Period, pro_rata, quarter_end
 from gongjian.units.models import Unit
 
 from .models import Campaign, Indicator, RankingItem, RankingScheme, ReportedValue, Target
-from .registries import get_registry
+from .registries import FirstEvent, YearRollup, get_registry
 
 Value = int | Decimal | bool | None
 
@@ -33,8 +33,8 @@ def effective_unit(indicator: Indicator, unit: Unit) -> Unit | None:
     return None
 
 
-def _computed_queryset(indicator: Indicator, period: Period):
-    spec = get_registry(indicator.registry)
+def _computed_queryset(indicator: Indicator, period: Period, spec=None):
+    spec = spec or get_registry(indicator.registry)
     qs = spec.apply_filters(spec.queryset(), indicator.filters)
     if indicator.period_mode == Indicator.PeriodMode.EVENT:
         qs = spec.events[indicator.event][1](qs, period)
@@ -49,16 +49,135 @@ def _aggregate(indicator: Indicator):
     return Sum(indicator.measure_field)
 
 
+def _month_end(day: dt.date) -> dt.date:
+    return Period.month(day.year, day.month).end
+
+
+@dataclass(frozen=True)
+class _Source:
+    """Rows a computed indicator's aggregate is read from: the registry's own (``rows``:
+    a condition keeping them to some months, None for all), or its yearly roll-up
+    (``rollup``) for every month but the ``cut`` ones ((year, month) pairs)."""
+
+    spec: object
+    rollup: YearRollup | None = None
+    cut: frozenset = frozenset()
+    rows: Q | None = None
+
+
+def _sources(registry, windows) -> list[_Source]:
+    """Where to read ``registry``'s rows from, exactly, for aggregates over the date
+    ``windows`` ((start, end) pairs): its own rows, or — when it has a yearly roll-up —
+    the roll-up for every month no window starts or ends inside, and its own rows for
+    the months one does. A roll-up column stands for a whole month only: for a window
+    cut mid-month, that month's rows are read one by one."""
+    rollup = registry.rollup
+    if rollup is None:
+        return [_Source(registry)]
+    cut = set()
+    for start, end in windows:
+        if start.day != 1:
+            cut.add((start.year, start.month))
+        if end != _month_end(end):
+            cut.add((end.year, end.month))
+    sources = [_Source(rollup.spec, rollup, frozenset(cut))]
+    if cut:
+        rows = Q()
+        for year, month in sorted(cut):
+            days = Period.month(year, month)
+            rows |= Q(
+                **{f"{rollup.date_field}__gte": days.start, f"{rollup.date_field}__lte": days.end}
+            )
+        sources.append(_Source(registry, rows=rows))
+    return sources
+
+
+def _windows(indicator: Indicator, period: Period) -> list[tuple[dt.date, dt.date]]:
+    """The date window an indicator's rows are selected by (none but for events)."""
+    if indicator.period_mode == Indicator.PeriodMode.EVENT:
+        return [(period.start, period.end)]
+    return []
+
+
+def _rollup_months(source: _Source, windows) -> dict[int | None, tuple[int, ...]]:
+    """The months of ``windows`` the roll-up answers — every month inside a window and
+    not cut — as {year: months}; without a window, every month not cut, with the key
+    None for the years no month of which is cut."""
+    months: dict[int | None, set[int]] = {}
+    if not windows:
+        months[None] = set(range(1, 13))
+        for year, month in source.cut:
+            months.setdefault(year, set(range(1, 13))).discard(month)
+    for start, end in windows:
+        year, month = start.year, start.month
+        while (year, month) <= (end.year, end.month):
+            if (year, month) not in source.cut:
+                months.setdefault(year, set()).add(month)
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return {year: tuple(sorted(ms)) for year, ms in months.items()}
+
+
+def _rollup_value(source: _Source, indicator: Indicator | None, months):
+    """The roll-up row's figure for ``indicator`` (None: the amount reported) over
+    ``months`` (``_rollup_months``): the sum of its month columns for the row's year."""
+    from functools import reduce
+    from operator import add
+
+    from django.db.models import BigIntegerField, Case, F, Value, When
+
+    rollup = source.rollup
+    if indicator is None:
+        prefix = next(iter(rollup.measures.values()))
+    elif indicator.measure == Indicator.Measure.COUNT:
+        prefix = rollup.count_prefix
+    else:
+        prefix = rollup.measures[indicator.measure_field]
+
+    def total(ms):
+        if not ms:
+            return Value(0, output_field=BigIntegerField())
+        return reduce(add, (F(f"{prefix}{m}") for m in ms))
+
+    other_years = total(months[None]) if None in months else Value(0)
+    whens = [
+        When(Q(**{rollup.year_field: y}), then=total(ms))
+        for y, ms in sorted((y, ms) for y, ms in months.items() if y is not None)
+    ]
+    if not whens:
+        return other_years
+    return Case(*whens, default=other_years, output_field=BigIntegerField())
+
+
+def _computed_parts(indicator: Indicator, period: Period):
+    """``(spec, rows, aggregate)`` for each source of a computed indicator's rows over
+    ``period`` (``_sources``): the value is the sum of the parts' aggregates."""
+    windows = _windows(indicator, period)
+    parts = []
+    for source in _sources(get_registry(indicator.registry), windows):
+        spec = source.spec
+        if source.rollup is None:
+            _, qs = _computed_queryset(indicator, period, spec)
+            if source.rows is not None:
+                qs = qs.filter(source.rows)
+            parts.append((spec, qs, _aggregate(indicator)))
+        else:
+            qs = spec.apply_filters(spec.queryset(), indicator.filters)
+            months = _rollup_months(source, windows)
+            parts.append((spec, qs, Sum(_rollup_value(source, indicator, months))))
+    return parts
+
+
 def evaluate(indicator: Indicator, unit: Unit, period: Period) -> Value:
     """The value of ``indicator`` for ``unit``'s subtree over ``period``."""
     scope = effective_unit(indicator, unit)
     if scope is None:
         return None
     if indicator.kind == Indicator.Kind.COMPUTED:
-        spec, qs = _computed_queryset(indicator, period)
-        qs = qs.filter(**{f"{spec.unit_path}__startswith": scope.path})
-        value = qs.aggregate(v=_aggregate(indicator))["v"]
-        return int(value or 0)
+        value = 0
+        for spec, qs, aggregate in _computed_parts(indicator, period):
+            qs = qs.filter(**{f"{spec.unit_path}__startswith": scope.path})
+            value += int(qs.aggregate(v=aggregate)["v"] or 0)
+        return value
     if indicator.kind == Indicator.Kind.REPORTED:
         return _reported(indicator, scope, period)
     if indicator.kind == Indicator.Kind.RATIO:
@@ -88,11 +207,13 @@ def evaluate_by_unit(indicator: Indicator, units: list[Unit], period: Period) ->
         return {u.pk: ratio_value(numerators[u.pk], denominators[u.pk]) for u in units}
     if indicator.kind != Indicator.Kind.COMPUTED:
         return {u.pk: evaluate(indicator, u, period) for u in units}
-    spec, qs = _computed_queryset(indicator, period)
-    if indicator.fixed_unit_id:
-        qs = qs.filter(**{f"{spec.unit_path}__startswith": indicator.fixed_unit.path})
-    rows = qs.values(spec.unit_path).annotate(v=_aggregate(indicator)).order_by()
-    by_path = {row[spec.unit_path]: int(row["v"] or 0) for row in rows}
+    by_path: dict[str, int] = {}
+    for spec, qs, aggregate in _computed_parts(indicator, period):
+        if indicator.fixed_unit_id:
+            qs = qs.filter(**{f"{spec.unit_path}__startswith": indicator.fixed_unit.path})
+        for row in qs.values(spec.unit_path).annotate(v=aggregate).order_by():
+            path = row[spec.unit_path]
+            by_path[path] = by_path.get(path, 0) + int(row["v"] or 0)
     result: dict[int, Value] = {}
     for unit in units:
         if effective_unit(indicator, unit) is None:
@@ -225,6 +346,39 @@ def campaign_for(unit: Unit, year: int) -> Campaign | None:
     return max(matching, key=lambda c: c.root_unit.depth, default=None)
 
 
+def _done_parts(projects, as_of: dt.date) -> list:
+    """Each of ``projects``' investment reported in the year to ``as_of``
+    (``project_id``, ``_done``): one grouped queryset per source of the reports
+    (``_sources``), whose figures add up."""
+    from gongjian.projects.models import ProgressReport
+
+    window = [(dt.date(as_of.year, 1, 1), as_of)]
+    mine = projects.order_by().values("pk")
+    parts = []
+    for source in _sources(get_registry("progress_reports"), window):
+        # the models' own managers: current report versions, whatever the project's state
+        if source.rollup is None:
+            rows = ProgressReport.objects.filter(
+                period_end__gte=window[0][0], period_end__lte=as_of
+            )
+            if source.rows is not None:
+                rows = rows.filter(source.rows)
+            done = Sum("investment_this_period")
+        else:
+            rows = source.spec.queryset().model.objects.filter(
+                **{source.rollup.year_field: as_of.year}
+            )
+            done = Sum(_rollup_value(source, None, _rollup_months(source, window)))
+        parts.append(
+            rows.filter(project_id__in=mine)
+            .order_by()
+            .values("project_id")
+            .annotate(_done=done)
+            .values("project_id", "_done")
+        )
+    return parts
+
+
 def warning_lights(projects, as_of: dt.date, campaign: Campaign | None = None) -> dict[int, Light]:
     """红黄绿灯: each project's year-to-date investment against its annual plan × 序时进度.
 
@@ -232,22 +386,16 @@ def warning_lights(projects, as_of: dt.date, campaign: Campaign | None = None) -
     percentage points, red beyond ``red_points`` (default 30) — the thresholds of
     ``campaign`` (see ``campaign_for``); 停缓建 is red.
     """
-    from gongjian.projects.models import ProgressReport, Stage
+    from gongjian.projects.models import Stage
 
     yellow = float(campaign.yellow_points) if campaign else 10.0
     red = float(campaign.red_points) if campaign else 30.0
     expected = pro_rata(as_of) * 100
     rows = list(projects.values_list("pk", "stage", "planned_investment"))
-    done = dict(
-        ProgressReport.objects.filter(
-            project__in=projects.values("pk"),
-            period_end__gte=dt.date(as_of.year, 1, 1),
-            period_end__lte=as_of,
-        )
-        .values("project")
-        .annotate(v=Sum("investment_this_period"))
-        .values_list("project", "v")
-    )
+    done: dict[int, int] = {}
+    for part in _done_parts(projects, as_of):
+        for pk, value in part.values_list("project_id", "_done"):
+            done[pk] = done.get(pk, 0) + int(value or 0)
     lights: dict[int, Light] = {}
     for pk, stage, planned in rows:
         d = int(done.get(pk) or 0)
@@ -415,20 +563,21 @@ def _where(qs, base_query):
 
 def _event_window(indicator: Indicator, period: Period):
     """For an event indicator whose registry dates each row's first event in a window
-    (``first_on``): the window to annotate and the latest first-event date that still
-    counts. A year-to-date period uses the whole year's window — the row had the event
-    in ``[1 Jan, end]`` exactly when its first event of the year is on or before ``end``
-    — so every year-to-date period of a dashboard shares one annotation per event."""
+    (``first_on``): the event's filter, the window to date and the latest first-event
+    date that still counts. A year-to-date period uses the whole year's window — the row
+    had the event in ``[1 Jan, end]`` exactly when its first event of the year is on or
+    before ``end`` — so every year-to-date period of a dashboard shares one column per
+    event."""
     if indicator.period_mode != Indicator.PeriodMode.EVENT:
         return None
     spec = get_registry(indicator.registry)
-    first_on = getattr(spec.events[indicator.event][1], "first_on", None)
-    if first_on is None:
+    event = spec.events[indicator.event][1]
+    if getattr(event, "first_on", None) is None:
         return None
     if period.start == dt.date(period.end.year, 1, 1):
         year = period.end.year
-        return first_on, Period(dt.date(year, 1, 1), dt.date(year, 12, 31)), period.end
-    return first_on, period, period.end
+        return event, Period(dt.date(year, 1, 1), dt.date(year, 12, 31)), period.end
+    return event, period, period.end
 
 
 # Keeps the database from merging the inner SELECT into the outer aggregate when a column
@@ -438,92 +587,203 @@ def _event_window(indicator: Indicator, period: Period):
 _FENCE = {"postgresql": " OFFSET 0", "sqlite": " LIMIT -1"}
 
 
-def _has_subquery(expressions) -> bool:
-    return any(
-        getattr(e, "subquery", False) or _has_subquery(e.get_source_expressions())
-        for e in expressions
-        if hasattr(e, "get_source_expressions")
-    )
-
-
-def _computed_values(requests: set[Request]) -> dict[Request, int]:
-    """Values of computed indicators: one query per (registry, subtree).
-
-    The registry's rows in the subtree are selected once, each with one boolean column
-    per distinct condition, and per event with ``first_on`` one column with the row's
-    first event date in the window (an indexed look-up, shared by every indicator and
-    year-to-date period that needs it); an outer SELECT sums them up, one conditional
-    aggregate per (indicator, period)."""
+def _grouped_columns(source: _Source, base, members: list[Request]):
+    """Each member's figure for one of ``base``'s rows, as SQL over the columns the row
+    needs for it (and the parameters): one boolean per distinct condition; per event
+    with ``first_on`` the row's first event date in the window (shared by every
+    indicator and year-to-date period that needs it), joined (``_joined``) where the
+    registry finds it by a grouped scan; the measures — on a roll-up, the sum of the
+    month columns a window covers."""
     from django.db import connection
     from django.db.models import BooleanField, ExpressionWrapper, F
 
+    spec = source.spec
+    qn = connection.ops.quote_name
+    columns: dict[object, str] = {}
+    annotations: dict[str, object] = {}
+    joins: dict[str, tuple[FirstEvent, Period]] = {}
+
+    def column(key, make, prefix, joined=False):
+        if key not in columns:
+            name = f"_{prefix}{len(columns)}"
+            columns[key] = name
+            (joins if joined else annotations)[name] = make()
+        return columns[key]
+
+    figures, params = [], []
+    for indicator, _scope, period in members:
+        window = None if source.rollup else _event_window(indicator, period)
+        parts = []
+        if source.rollup is None and window is None:
+            _, qs = _computed_queryset(indicator, period, spec)
+            condition = _where(qs, base.query)
+        else:
+            if window is not None:
+                event, span, until = window
+                first_by = getattr(event, "first_by", None)
+                ev = column(
+                    ("ev", indicator.event, span),
+                    (lambda f=first_by, s=span: (f, s))
+                    if first_by
+                    else (lambda f=event.first_on, s=span: f(s)),
+                    "e",
+                    joined=first_by is not None,
+                )
+                parts.append(f"{qn(ev)} <= %s")
+                params.append(until)
+            condition = _where(spec.apply_filters(spec.queryset(), indicator.filters), base.query)
+        if condition is not None:
+            key = ("c", indicator.registry, repr(sorted((indicator.filters or {}).items())))
+            if source.rollup is None and window is None:
+                key = ("c", indicator.pk, period)
+            c = column(
+                key, lambda c=condition: ExpressionWrapper(Q(c), output_field=BooleanField()), "c"
+            )
+            parts.append(f"{qn(c)}")
+        test = " AND ".join(parts) or "1 = 1"
+        if source.rollup is not None:
+            months = _rollup_months(source, _windows(indicator, period))
+            m = column(
+                ("v", indicator.measure, indicator.measure_field, repr(months)),
+                lambda i=indicator, ms=months: _rollup_value(source, i, ms),
+                "v",
+            )
+            figures.append(f"CASE WHEN {test} THEN {qn(m)} END")
+        elif indicator.measure == Indicator.Measure.COUNT:
+            figures.append(f"CASE WHEN {test} THEN 1 END")
+        else:
+            m = column(("m", indicator.measure_field), lambda f=indicator.measure_field: F(f), "m")
+            figures.append(f"CASE WHEN {test} THEN {qn(m)} END")
+    return figures, params, annotations, joins
+
+
+def _joined(sql: str, params: list, joins: dict[str, tuple[FirstEvent, Period]], base):
+    """``sql`` (whose rows carry their key as ``_pk``) with each joined first-event column
+    added: per set of rows the events are found in, one grouped scan of them — each
+    event's earliest date in its window a column, for ``base``'s rows only — LEFT
+    JOINed on the key."""
+    from django.db import connection
+    from django.db.models import Case, DateField, F, Min, When
+
+    qn = connection.ops.quote_name
+    scans: dict[tuple, dict[str, tuple[FirstEvent, Period]]] = {}
+    for name, (first, span) in joins.items():
+        scans.setdefault((first.rows, first.key, first.date), {})[name] = (first, span)
+    columns, tables, params = ["i.*"], [], list(params)
+    for n, ((rows, key, date), events) in enumerate(scans.items()):
+        start = min(span.start for _f, span in events.values())
+        end = max(span.end for _f, span in events.values())
+        firsts = {
+            name: Min(
+                Case(
+                    When(
+                        first.condition
+                        & Q(**{f"{date}__gte": span.start, f"{date}__lte": span.end}),
+                        then=F(date),
+                    ),
+                    output_field=DateField(),
+                )
+            )
+            for name, (first, span) in events.items()
+        }
+        scan = (
+            rows()
+            .filter(**{f"{date}__gte": start, f"{date}__lte": end, f"{key}__in": base.values("pk")})
+            .order_by()
+            .values(_key=F(key))
+            .annotate(**firsts)
+        )
+        j_sql, j_params = scan.query.sql_with_params()
+        columns += [f"j{n}.{qn(name)}" for name in events]
+        tables.append(f"LEFT JOIN ({j_sql}) j{n} ON j{n}.{qn('_key')} = i.{qn('_pk')}")
+        params.extend(j_params)
+    return f"SELECT {', '.join(columns)} FROM ({sql}) i {' '.join(tables)}", params
+
+
+def _grouped_rows(registry: str, path: str, members: list[Request], by_unit: bool = False):
+    """One query summing ``members`` (computed indicators of ``registry``) over the
+    registry's rows in the subtree ``path``: the rows are selected once with the columns
+    ``_grouped_columns`` names, each member's figure computed per row, and an outer
+    SELECT sums the figures — for a registry with a yearly roll-up, over its sources'
+    rows (``_sources``) one after the other. Returns one row of sums, or with
+    ``by_unit`` one row per unit path (the path first)."""
+    from django.db import connection
+    from django.db.models import F
+
+    windows = [w for i, _u, p in members for w in _windows(i, p)]
+    all_windowed = all(_windows(i, p) for i, _u, p in members)
+    parts, params = [], []
+    for source in _sources(get_registry(registry), windows):
+        spec = source.spec
+        base = spec.queryset().filter(**{f"{spec.unit_path}__startswith": path})
+        if source.rows is not None:
+            base = base.filter(source.rows)
+        if source.rollup is not None and all_windowed:  # only the years the windows cover
+            years = {y for start, end in windows for y in range(start.year, end.year + 1)}
+            base = base.filter(**{f"{source.rollup.year_field}__in": sorted(years)})
+        figures, figure_params, annotations, joins = _grouped_columns(source, base, members)
+        if joins:
+            annotations["_pk"] = F("pk")
+        if by_unit:
+            annotations["_unit"] = F(spec.unit_path)
+        inner = (
+            base.annotate(**annotations).values(*annotations) if annotations else base.values("pk")
+        ).order_by()  # a model's default ordering would sort every row for nothing
+        sql, inner_params = inner.query.sql_with_params()
+        # a nested SELECT among the columns (a tag or batch condition, a first-event
+        # look-up): fence it
+        fence = _FENCE[connection.vendor] if sql.count("SELECT") > 1 else ""
+        if fence:
+            sql = f"SELECT * FROM ({sql}{fence}) fenced"
+        if joins:
+            sql, inner_params = _joined(sql, inner_params, joins, base)
+        names = [f"{figure} AS v{n}" for n, figure in enumerate(figures)]
+        parts.append(f"SELECT {'_unit, ' if by_unit else ''}{', '.join(names)} FROM ({sql}) r")
+        params += [*figure_params, *inner_params]
+    sums = ", ".join(f"SUM(v{n})" for n in range(len(members)))
+    rows = f"FROM ({' UNION ALL '.join(parts)}) grouped"
+    sql = f"SELECT _unit, {sums} {rows} GROUP BY _unit" if by_unit else f"SELECT {sums} {rows}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall() if by_unit else cursor.fetchone()
+
+
+def _computed_values(requests: set[Request]) -> dict[Request, int]:
+    """Values of computed indicators: one query per (registry, subtree), ``_grouped_rows``."""
     groups: dict[tuple[str, str], list[Request]] = {}
     for request in sorted(requests, key=lambda r: (r[0].pk, r[2].start, r[2].end)):
         indicator, scope, _period = request
         groups.setdefault((indicator.registry, scope.path), []).append(request)
     out: dict[Request, int] = {}
-    qn = connection.ops.quote_name
     for (registry, path), members in groups.items():
-        spec = get_registry(registry)
-        base = spec.queryset().filter(**{f"{spec.unit_path}__startswith": path})
-        columns: dict[object, str] = {}
-        annotations: dict[str, object] = {}
-
-        def column(key, make, prefix, _columns=columns, _annotations=annotations):
-            if key not in _columns:
-                name = f"_{prefix}{len(_columns)}"
-                _columns[key] = name
-                _annotations[name] = make()
-            return _columns[key]
-
-        selects, select_params = [], []
-        for indicator, _scope, period in members:
-            window = _event_window(indicator, period)
-            parts, params = [], []
-            if window is None:
-                _, qs = _computed_queryset(indicator, period)
-                condition = _where(qs, base.query)
-            else:
-                first_on, span, until = window
-                ev = column(("ev", indicator.event, span), lambda f=first_on, s=span: f(s), "e")
-                parts.append(f"{qn(ev)} <= %s")
-                params.append(until)
-                condition = _where(
-                    spec.apply_filters(spec.queryset(), indicator.filters), base.query
-                )
-            if condition is not None:
-                key = ("c", indicator.registry, repr(sorted((indicator.filters or {}).items())))
-                if window is None:
-                    key = ("c", indicator.pk, period)
-                c = column(
-                    key,
-                    lambda c=condition: ExpressionWrapper(Q(c), output_field=BooleanField()),
-                    "c",
-                )
-                parts.append(f"{qn(c)}")
-            test = " AND ".join(parts) or "1 = 1"
-            if indicator.measure == Indicator.Measure.COUNT:
-                selects.append(f"COUNT(CASE WHEN {test} THEN 1 END)")
-            else:
-                m = column(
-                    ("m", indicator.measure_field), lambda f=indicator.measure_field: F(f), "m"
-                )
-                selects.append(f"SUM(CASE WHEN {test} THEN {qn(m)} END)")
-            select_params.extend(params)
-        inner = (
-            base.annotate(**annotations).values(*annotations) if annotations else base.values("pk")
-        ).order_by()  # a model's default ordering would sort every row for nothing
-        sql, inner_params = inner.query.sql_with_params()
-        fence = _FENCE[connection.vendor] if _has_subquery(annotations.values()) else ""
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT {', '.join(selects)} FROM ({sql}{fence}) grouped",
-                [*select_params, *inner_params],
-            )
-            row = cursor.fetchone()
+        row = _grouped_rows(registry, path, members)
         for value, request in zip(row, members, strict=True):
             out[request] = int(value or 0)
     return out
+
+
+def evaluate_by_unit_many(
+    indicators: list[Indicator], units: list[Unit], period: Period
+) -> list[dict[int, Value]]:
+    """``[evaluate_by_unit(i, units, period) for i in indicators]``; the computed ones
+    without a fixed unit are summed per unit path by one query per registry."""
+    grouped: dict[str, list[Indicator]] = {}
+    for indicator in indicators:
+        if indicator.kind == Indicator.Kind.COMPUTED and indicator.fixed_unit_id is None:
+            grouped.setdefault(indicator.registry, []).append(indicator)
+    values: dict[int, dict[int, Value]] = {}
+    for registry, members in grouped.items():
+        by_path: list[dict[str, int]] = [{} for _ in members]
+        for path, *sums in _grouped_rows(registry, "", [(i, None, period) for i in members], True):
+            for n, value in enumerate(sums):
+                by_path[n][path] = int(value or 0)
+        for indicator, paths in zip(members, by_path, strict=True):
+            values[indicator.pk] = {
+                u.pk: sum(v for p, v in paths.items() if p.startswith(u.path)) for u in units
+            }
+    return [
+        values[i.pk] if i.pk in values else evaluate_by_unit(i, units, period) for i in indicators
+    ]
 
 
 def _reported_values(requests: set[Request]) -> dict[Request, Decimal | None]:
@@ -776,7 +1036,7 @@ def _lights_sql(projects, as_of: dt.date, campaign: Campaign | None) -> tuple[st
     project) and joined to the projects."""
     from django.db.models import F
 
-    from gongjian.projects.models import ProgressReport, Stage
+    from gongjian.projects.models import Stage
 
     yellow = float(campaign.yellow_points) if campaign else 10.0
     red = float(campaign.red_points) if campaign else 30.0
@@ -785,18 +1045,15 @@ def _lights_sql(projects, as_of: dt.date, campaign: Campaign | None) -> tuple[st
         _id=F("pk"), _code=F("code"), _stage=F("stage"), _planned=F("planned_investment")
     )
     p_sql, p_params = rows.values("_id", "_code", "_stage", "_planned").query.sql_with_params()
-    done = (
-        ProgressReport.objects.filter(
-            project_id__in=projects.order_by().values("pk"),
-            period_end__gte=dt.date(as_of.year, 1, 1),
-            period_end__lte=as_of,
-        )
-        .order_by()
-        .values("project_id")
-        .annotate(_done=Sum("investment_this_period"))
-        .values("project_id", "_done")
-    )
-    d_sql, d_params = done.query.sql_with_params()
+    parts, d_params = [], []
+    for part in _done_parts(projects, as_of):
+        sql, params = part.query.sql_with_params()
+        parts.append(sql)
+        d_params.extend(params)
+    d_sql = parts[0]
+    if len(parts) > 1:
+        d_sql = f"""SELECT project_id, SUM(_done) AS _done
+                    FROM ({" UNION ALL ".join(parts)}) parts GROUP BY project_id"""
     sql = f"""
         SELECT _id AS id, _code AS code, _stage AS stage, _planned AS planned, done, behind,
                CASE WHEN _stage = %s OR behind > %s THEN 'red'

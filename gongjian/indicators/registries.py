@@ -25,6 +25,34 @@ class FilterSpec:
     apply: Callable[[QuerySet, object], QuerySet]
 
 
+@dataclass(frozen=True)
+class FirstEvent:
+    """How an event's ``first_on`` date is found for every registry row at once: the rows
+    of ``rows()`` meeting ``condition``, grouped by ``key`` (the registry row's pk), the
+    earliest ``date`` in the window. The engine joins one grouped scan — every event
+    over the same rows as one column each — instead of a look-up per registry row."""
+
+    rows: Callable[[], QuerySet]
+    key: str
+    date: str
+    condition: Q
+
+
+@dataclass(frozen=True)
+class YearRollup:
+    """A table answering a registry's aggregates exactly over whole months (e.g.
+    projects.ReportYear): one row per registry key and year, each month's sum of every
+    measure and count of rows in columns of their own (``<prefix><month>``), by the
+    month of the registry's ``date_field``. ``spec`` reads it with the registry's own
+    unit path and filters."""
+
+    spec: RegistrySpec
+    date_field: str
+    year_field: str
+    measures: dict[str, str]  # measure field → column prefix
+    count_prefix: str
+
+
 @dataclass
 class RegistrySpec:
     key: str
@@ -35,6 +63,9 @@ class RegistrySpec:
     events: dict[str, tuple[str, Callable[[QuerySet, Period], QuerySet]]]
     filters: dict[str, FilterSpec] = field(default_factory=dict)
     active: Callable[[QuerySet, Period], QuerySet] | None = None
+    # the registry's rows summed month by month; the engine reads it for every whole
+    # month of a window
+    rollup: YearRollup | None = None
 
     def apply_filters(self, qs: QuerySet, filters: dict) -> QuerySet:
         for key, value in (filters or {}).items():
@@ -69,6 +100,9 @@ def _as_list(value) -> list:
 def _project_registry() -> RegistrySpec:
     from gongjian.projects.models import Project, Stage, StageTransition
 
+    def transitions() -> QuerySet:
+        return StageTransition.objects.all()
+
     def event(*stages: str):
         def apply(qs: QuerySet, period: Period) -> QuerySet:
             return qs.filter(
@@ -97,6 +131,7 @@ def _project_registry() -> RegistrySpec:
             )
 
         apply.first_on = first_on
+        apply.first_by = FirstEvent(transitions, "project_id", "occurred_on", Q(stage__in=stages))
         return apply
 
     def active(qs: QuerySet, period: Period) -> QuerySet:
@@ -182,7 +217,7 @@ def _project_registry() -> RegistrySpec:
 
 
 def _progress_registry() -> RegistrySpec:
-    from gongjian.projects.models import ProgressReport
+    from gongjian.projects.models import ProgressReport, ReportYear
 
     def in_period(qs: QuerySet, period: Period) -> QuerySet:
         return qs.filter(period_end__gte=period.start, period_end__lte=period.end)
@@ -193,15 +228,12 @@ def _progress_registry() -> RegistrySpec:
         output_field=DateField(),
     )
 
-    return RegistrySpec(
-        key="progress_reports",
-        label="进度报告",
-        # current versions only (the manager), of projects not in the recycle bin
-        queryset=lambda: ProgressReport.objects.filter(project__deleted_at__isnull=True),
-        unit_path="project__unit__path",
-        measure_fields={"investment_this_period": "本期完成投资"},
-        events={"reported": ("报告期", in_period)},
-        filters={
+    # the same unit path and filters hold on the reports and on their yearly roll-up
+    shape = {
+        "unit_path": "project__unit__path",
+        "measure_fields": {"investment_this_period": "本期完成投资"},
+        "events": {"reported": ("报告期", in_period)},
+        "filters": {
             "category": FilterSpec(
                 "项目类别", (str, list), lambda qs, v: qs.filter(project__category__in=_as_list(v))
             ),
@@ -211,6 +243,28 @@ def _progress_registry() -> RegistrySpec:
                 lambda qs, v: qs.filter(project__total_investment__gte=v),
             ),
         },
+    }
+    return RegistrySpec(
+        key="progress_reports",
+        label="进度报告",
+        # current versions only (the manager), of projects not in the recycle bin
+        queryset=lambda: ProgressReport.objects.filter(project__deleted_at__isnull=True),
+        rollup=YearRollup(
+            spec=RegistrySpec(
+                key="progress_reports",
+                label="进度报告(按年汇总)",
+                queryset=lambda: ReportYear.objects.filter(project__deleted_at__isnull=True),
+                unit_path=shape["unit_path"],
+                measure_fields={},  # its columns, by month: see YearRollup
+                events={},
+                filters=shape["filters"],
+            ),
+            date_field="period_end",
+            year_field="year",
+            measures={"investment_this_period": "m"},
+            count_prefix="n",
+        ),
+        **shape,
     )
 
 

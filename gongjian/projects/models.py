@@ -352,6 +352,36 @@ class ProgressReport(models.Model):
         return f"{self.project_id} {self.period_start:%Y-%m}"
 
 
+def _month_columns(prefix: str, label: str, field) -> dict[str, models.Field]:
+    return {f"{prefix}{m}": field(f"{m}月{label}", default=0) for m in range(1, 13)}
+
+
+class ReportYear(models.Model):
+    """One project's current progress reports of one year, summed month by month: ``m1``
+    … ``m12`` the investment reported in each month (a report counts in the month its
+    period ends in), ``n1`` … ``n12`` how many reports.
+
+    The indicator engine reads these rows instead of the reports for every whole month
+    of a window: one row per project and year instead of ~50 reports. Kept by database
+    triggers on the reports table (migration 0009), so every writer — services,
+    imports, bulk loads, raw SQL — keeps it exact; the application never writes it."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    locals().update(_month_columns("m", "完成投资(元)", models.BigIntegerField))
+    locals().update(_month_columns("n", "报告数", models.IntegerField))
+
+    class Meta:
+        verbose_name = _("年度进度汇总")
+        verbose_name_plural = _("年度进度汇总")
+        constraints = [
+            models.UniqueConstraint(fields=["project", "year"], name="report_year_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} {self.year}"
+
+
 class EscalationLevel(models.TextChoices):
     """Who a problem sits with: past its deadline it climbs one level at a time."""
 

@@ -21,7 +21,7 @@ from gongjian.indicators.engine import (
     completion_by_month,
     completion_many,
     effective_unit,
-    evaluate_by_unit,
+    evaluate_by_unit_many,
     evaluate_many,
     monthly_requests,
     warning_light_counts,
@@ -227,9 +227,9 @@ def dashboard(user: User, scope: Scope) -> Dashboard:
     children = compared_units(unit)
     compare = {"units": [u.name for u in children], "series": []}
     if children:
-        for target in charted:
+        by_unit = evaluate_by_unit_many([t.indicator for t in charted], children, scope.period)
+        for target, values in zip(charted, by_unit, strict=True):
             ind = target.indicator
-            values = evaluate_by_unit(ind, children, scope.period)
             compare["series"].append(
                 {
                     "name": ind.name + (_("(亿元)") if ind.display_unit == "元" else ""),

@@ -24,6 +24,7 @@ from gongjian.indicators.engine import (
     campaign_for,
     completion,
     completion_by_month,
+    evaluate_by_unit,
     ranking,
     warning_lights,
 )
@@ -503,9 +504,7 @@ def map_page(request):
         indicators[0] if indicators else None
     )
     districts = [u for u in sel.compared_units(scope.unit) if u.code]
-    values = (
-        sel.evaluate_by_unit(indicator, districts, scope.period) if indicator and districts else {}
-    )
+    values = evaluate_by_unit(indicator, districts, scope.period) if indicator and districts else {}
     config = map_config_for(scope.unit)
     projects = Project.objects.visible_to(request.user).in_subtree(scope.unit)
     lights = warning_lights(projects, scope.as_of, campaign_for(scope.unit, scope.year))
