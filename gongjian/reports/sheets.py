@@ -19,6 +19,7 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
 
 from gongjian.common.money import UNIT_FACTORS, to_yuan
 
@@ -401,6 +402,19 @@ def cell_reader(column: Column, unit: str | None, lookups: dict[str, Callable[[s
     def read(value):
         return parse_cell(column, value, unit, lookups)
 
+    if column.kind == TEXT:
+        limit = column.max_length
+
+        def text(value):
+            # a string cell as parse_text reads it; anything else is left to parse_cell
+            if type(value) is not str or not value.strip(BLANK_CHARS):
+                return read(value)
+            out = unicodedata.normalize("NFC", value).strip().replace("\u3000", " ").strip()
+            if limit and len(out) > limit:
+                raise CellError(f"超过 {limit} 个字")
+            return out
+
+        return text
     if column.kind == AMOUNT:
         factor = UNIT_FACTORS[unit or column.default_unit]
 
@@ -410,6 +424,11 @@ def cell_reader(column: Column, unit: str | None, lookups: dict[str, Callable[[s
             kind = type(value)
             if kind is int and 0 <= value * factor <= MAX_YUAN:
                 return value * factor
+            if kind is float and value.is_integer() and 0 <= value < 2**53:
+                # a whole number below 2**53 is exactly what its repr says
+                yuan = int(value) * factor
+                if yuan <= MAX_YUAN:
+                    return yuan
             if kind is float and math.isfinite(value):
                 yuan = Decimal(repr(value)) * factor
                 if 0 <= yuan <= MAX_YUAN and yuan == yuan.to_integral_value():
@@ -425,8 +444,7 @@ def cell_reader(column: Column, unit: str | None, lookups: dict[str, Callable[[s
     return cached
 
 
-@dataclass
-class CompiledColumn:
+class CompiledColumn(NamedTuple):
     key: str
     position: int
     title: str
@@ -467,18 +485,18 @@ def read_row(columns: list[CompiledColumn], cells: list) -> tuple[dict | None, l
     values: dict = {}
     problems: list[tuple[str, str]] = []
     width = len(cells)
-    for column in columns:
-        raw = cells[column.position] if column.position < width else None
+    for key, position, title, required, read in columns:
+        raw = cells[position] if position < width else None
         if raw is None or (isinstance(raw, str) and not raw.strip(BLANK_CHARS)):
             value = None
         else:
             try:
-                value = column.read(raw)
+                value = read(raw)
             except CellError as exc:
-                problems.append((column.title, str(exc)))
+                problems.append((title, str(exc)))
                 continue
-        if value is None and column.required:
-            problems.append((column.title, "必须填写"))
+        if value is None and required:
+            problems.append((title, "必须填写"))
             continue
-        values[column.key] = value
+        values[key] = value
     return values, problems
