@@ -36,9 +36,16 @@ import argparse
 import datetime as dt
 import json
 import sys
-import time
 
-from _common import machine_line, merge_doc_table, scale_database_url, setup_scale_database
+from _common import (
+    best_of,
+    best_run,
+    database_label,
+    machine_line,
+    merge_doc_table,
+    scale_database_url,
+    setup_scale_database,
+)
 
 AS_OF = dt.date(2024, 10, 31)
 YEAR = 2024
@@ -54,15 +61,6 @@ FLOOR_CODES = [
     "started_or_resumed",
     "completed_investment",
 ]
-
-
-def best(fn, n: int) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(n):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return min(times), result
 
 
 def floor_sql() -> tuple[str, bool]:
@@ -242,7 +240,7 @@ def measure(args) -> dict:
         "scopes": {},
     }
     for label, unit in (("province", province), ("district", district)):
-        floor_s, floor = best(lambda u=unit: run_floor(u, campaign), rounds)
+        floor_s, floor = best_run(lambda u=unit: run_floor(u, campaign), rounds)
         engine_values = engine_headline(unit, campaign)
         if floor != engine_values:
             print(f"CHECK FAILED {label}: floor {floor} engine {engine_values}", file=sys.stderr)
@@ -251,7 +249,7 @@ def measure(args) -> dict:
         with CaptureQueriesContext(connection) as ctx:
             run_dashboard(user, unit, campaign)
         queries = len(ctx.captured_queries)
-        dash_s, _ = best(lambda u=unit: run_dashboard(user, u, campaign), rounds)
+        dash_s = best_of(lambda u=unit: run_dashboard(user, u, campaign), rounds)
         query = {"unit": unit.pk, "year": YEAR, "as_of": AS_OF.isoformat()}
 
         def page(q=query):
@@ -259,10 +257,10 @@ def measure(args) -> dict:
             assert response.status_code == 200, response.status_code
             return response
 
-        page_s, _ = best(page, rounds)
+        page_s = best_of(page, rounds)
         before_s = None
         if not args.skip_before:
-            before_s, _ = best(lambda u=unit: run_before(u, campaign), 1)
+            before_s = best_of(lambda u=unit: run_before(u, campaign), 1)
         results["scopes"][label] = {
             "unit": unit.name,
             "floor_s": floor_s,
@@ -307,7 +305,7 @@ project (one run) — the dashboard before grouped evaluation.
 
 
 def render(r: dict) -> list[list[str]]:
-    db = "PostgreSQL" if r["database"] == "postgresql" else "SQLite"
+    db = database_label(r["database"])
     rows = []
     for label, s in r["scopes"].items():
         rows.append(

@@ -27,14 +27,22 @@ import argparse
 import datetime as dt
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from _common import ROOT, machine_line, merge_doc_table, scale_database_url, setup_scale_database
+from _common import (
+    ROOT,
+    database_label,
+    django_setup,
+    machine_line,
+    merge_doc_table,
+    peak_mb,
+    scale_database_url,
+    setup_scale_database,
+)
 
 AS_OF = dt.date(2024, 10, 31)
 STEPS = ("baseline", "figures", "peer", "report")
@@ -42,10 +50,7 @@ STEPS = ("baseline", "figures", "peer", "report")
 
 def child(step: str, out: str | None) -> None:
     """Run one step in this process and print its seconds and peak MB as JSON."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gongjian.settings")
-    import django
-
-    django.setup()
+    django_setup()  # the database of DATABASE_URL, set by run_step
     from gongjian.common.dates import Period
     from gongjian.demo.scale import PROVINCE
     from gongjian.units.models import Unit
@@ -72,8 +77,7 @@ def child(step: str, out: str | None) -> None:
         )
         size = Path(out).stat().st_size
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print("STEP " + json.dumps({"seconds": seconds, "peak_mb": peak, "bytes": size}))
+    print("STEP " + json.dumps({"seconds": seconds, "peak_mb": peak_mb(), "bytes": size}))
 
 
 def run_step(step: str, database_url: str, out: Path) -> dict:
@@ -150,7 +154,7 @@ def main() -> None:
         print("CHECK FAILED: no .docx written", file=sys.stderr)
         raise SystemExit(1)
     print("CHECK ok: the report was written (.docx)", file=sys.stderr)
-    db = "PostgreSQL" if vendor == "postgresql" else "SQLite"
+    db = database_label(vendor)
     rows = [
         [
             db,

@@ -13,8 +13,8 @@ Writes a project sheet of ``--rows`` rows, then measures, each in its own proces
 - ``pandas.read_excel`` (openpyxl) reading the same sheet (what a user's script does);
 - ``gongjian import projects``: reading, validating every row (API schema, model
   field rules, stage rules) and writing projects, stage history and history rows
-  into an empty database (a fresh SQLite file unless ``--database-url`` names an
-  empty PostgreSQL database);
+  into an empty database (a fresh SQLite file unless ``--database-url`` names one,
+  which is dropped and created again);
 - the project export (xlsxwriter, constant memory) of those rows, against raw
   xlsxwriter writing the same cells with the same formats from one query.
 
@@ -28,8 +28,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
-import resource
 import subprocess
 import sys
 import tempfile
@@ -37,8 +35,15 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from _common import (
+    ROOT,
+    cpu_seconds,
+    database_label,
+    django_setup,
+    fresh_database,
+    machine_line,
+    peak_mb,
+)
 
 DISTRICTS = ["古塔区", "凌河区", "太和区", "黑山县", "义县", "凌海市", "北镇市"]
 CATEGORIES = ["工业", "商贸服务", "基础设施", "社会民生", "农业农村", "文旅"]
@@ -55,15 +60,6 @@ HEAD = [
     "建设单位/企业",
     "项目简介",
 ]
-
-
-def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
 
 
 def write_sheet(path: Path, rows: int) -> None:
@@ -119,19 +115,8 @@ def phase_pandas(path: Path) -> dict:
     return {"seconds": time.perf_counter() - start, "cells": int(frame.size)}
 
 
-def _django(database_url: str | None, var_dir: Path):
-    os.environ["GONGJIAN_VAR_DIR"] = str(var_dir)
-    os.environ.setdefault("GONGJIAN_DEBUG", "0")  # as in production: no query log kept
-    if database_url:
-        os.environ["DATABASE_URL"] = database_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gongjian.settings")
-    import django
-
-    django.setup()
-
-
 def phase_import(path: Path, database_url: str | None, var_dir: Path) -> dict:
-    _django(database_url, var_dir)
+    django_setup(database_url, var_dir=var_dir, debug=False)
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
@@ -170,7 +155,7 @@ def phase_import(path: Path, database_url: str | None, var_dir: Path) -> dict:
 
 
 def phase_export(database_url: str | None, var_dir: Path) -> dict:
-    _django(database_url, var_dir)
+    django_setup(database_url, var_dir=var_dir, debug=False)
     from gongjian.projects.models import Project
     from gongjian.reports.exports import export_projects
 
@@ -192,7 +177,7 @@ def phase_export(database_url: str | None, var_dir: Path) -> dict:
 def phase_raw_export(database_url: str | None, var_dir: Path) -> dict:
     """The same cells (values read with one query, labels from a dict) written by bare
     xlsxwriter with the same formats: the floor of any formatted export."""
-    _django(database_url, var_dir)
+    django_setup(database_url, var_dir=var_dir, debug=False)
     import xlsxwriter
 
     from gongjian.projects.models import Category, Project, Stage
@@ -291,7 +276,7 @@ def run_phase(phase: str, sheet: Path, var_dir: Path, database_url: str | None) 
 PHASES = ("calamine", "pandas", "import", "export", "raw_export")
 
 
-def render(results: dict, n: int, db: str, written: float) -> str:
+def render(results: dict, n: int, db: str, written: float, machine: str) -> str:
     def line(label, r, rows=n):
         return f"| {label} | {r['seconds']:.2f} | {rows / r['seconds']:,.0f} | {r['peak_mb']:.0f} |"
 
@@ -299,8 +284,8 @@ def render(results: dict, n: int, db: str, written: float) -> str:
     exp, raw = results["export"], results["raw_export"]
     return f"""## Excel import and export (bench/bench_excel.py)
 
-{n:,} projects, {len(HEAD)} columns ({written:.1f} s to write the sheet); {db};
-Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs, DEBUG off.
+{n:,} projects, {len(HEAD)} columns ({written:.1f} s to write the sheet); {db}, DEBUG off;
+{machine}.
 Each step runs in its own process; peak memory is that process's maximum resident size.
 
 | step | seconds | rows/s | peak MB |
@@ -323,7 +308,9 @@ Export speed is {raw["seconds"] / exp["seconds"]:.2f}× raw xlsxwriter's (goal: 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000, help="10000, 100000, 1000000 …")
-    parser.add_argument("--database-url", help="an empty database (default: a fresh SQLite file)")
+    parser.add_argument(
+        "--database-url", help="dropped and created again (default: a fresh SQLite file)"
+    )
     parser.add_argument("--smoke", action="store_true", help="1,000 rows, SQLite, seconds")
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     parser.add_argument("--sheet", help=argparse.SUPPRESS)
@@ -339,7 +326,7 @@ def main() -> None:
         sheet = tmp_path / "projects.xlsx"
         # a SQLite file of its own unless told otherwise: never whatever DATABASE_URL the
         # calling shell happens to export
-        database_url = args.database_url or f"sqlite:///{tmp_path}/bench.sqlite3"
+        database_url = fresh_database(args.database_url, tmp_path)
         start = time.perf_counter()
         write_sheet(sheet, args.rows)
         written = time.perf_counter() - start
@@ -347,8 +334,8 @@ def main() -> None:
         for phase in PHASES:
             results[phase] = run_phase(phase, sheet, tmp_path, database_url)
             print(f"{phase}: {results[phase]}", file=sys.stderr)
-    db = "PostgreSQL" if args.database_url else "SQLite"
-    print(render(results, args.rows, db, written))
+    db = database_label(database_url)
+    print(render(results, args.rows, db, written, machine_line(database_url)))
     summary = {"rows": args.rows, "database": db, "sheet_rows": results["calamine"]["data_rows"]}
     summary.update(results)
     summary["import_vs_calamine"] = results["import"]["seconds"] / results["calamine"]["seconds"]

@@ -36,12 +36,16 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-
-from bench_excel import write_sheet  # noqa: E402
-from bench_load import DEFAULT_PG, django_setup, fresh_database, machine, server_env  # noqa: E402
+from _common import (
+    DEFAULT_PG,
+    ROOT,
+    database_label,
+    django_setup,
+    fresh_database,
+    machine_line,
+    server_env,
+)
+from bench_excel import write_sheet
 
 APPS = ("projects", "reports", "units")
 PROGRESS = re.compile(r"(\d+)/(\d+) 行")
@@ -49,7 +53,7 @@ PROGRESS = re.compile(r"(\d+)/(\d+) 行")
 
 def phase_snapshot(database_url: str) -> dict:
     """{table: [rows, md5 of the rows in primary-key order]} for the apps in ``APPS``."""
-    django_setup(database_url)
+    django_setup(database_url, debug=False)
     from django.apps import apps
     from django.db import connection
 
@@ -110,7 +114,7 @@ def kill_mid_import(sheet: Path, env: dict, rows: int, kill_at: float) -> dict:
 
 
 def run_database(url: str | None, rows: int, kill_at: float, tmp: Path) -> dict:
-    url = fresh_database(url, tmp)
+    url = fresh_database(url, tmp, "faults")
     env = server_env(url, tmp)
     subprocess.run(gongjian_cmd("migrate", "-v0"), env=env, cwd=ROOT, check=True)
     subprocess.run(gongjian_cmd("demo"), env=env, cwd=ROOT, check=True, capture_output=True)
@@ -133,7 +137,8 @@ def run_database(url: str | None, rows: int, kill_at: float, tmp: Path) -> dict:
     final = snapshot(url, env)
     created = final["projects_project"][0] - before["projects_project"][0]
     return {
-        "database": "PostgreSQL" if url.startswith("postgres") else "SQLite",
+        "database": database_label(url),
+        "machine": machine_line(url),
         "killed": killed,
         "tables": len(before),
         "rows_before": sum(v[0] for v in before.values()),
@@ -151,7 +156,7 @@ def markdown(results: list[dict], rows: int, kill_at: float) -> str:
     lines = [
         "## Import killed mid-way (bench/bench_faults.py)",
         "",
-        f"{time.strftime('%Y-%m-%d')}; {machine()}; Python {sys.version.split()[0]}.",
+        *(f"{r['machine']}." for r in results),
         f"`gongjian import projects` of a {rows:,}-row sheet over the Jinzhou demo, SIGKILLed once",
         f"the importer had written {kill_at:.0%} of the rows inside its transaction; snapshot =",
         "row count + MD5 of every row of every table of the projects, reports and units apps.",

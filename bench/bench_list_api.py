@@ -3,12 +3,15 @@
 Usage::
 
     .venv/bin/python bench/bench_list_api.py [--duration 20] [--connections 8]
-        [--projects N] [--database-url URL]
+        [--projects N [--scale-database URL]] [--database-url URL]
     .venv/bin/python bench/bench_list_api.py --smoke      # SQLite, a second per target
 
 1. (re)creates the database (default ``postgres://postgres@127.0.0.1:5432/gj_load_bench``;
    a SQLite file in ``--smoke``), migrates and loads the Jinzhou demo — or, with
-   ``--projects N``, ``gongjian gen-scale --projects N``;
+   ``--projects N``, copies into it the ``gongjian gen-scale`` province of N projects
+   kept in ``--scale-database`` (generated there when it does not hold that size yet;
+   default for SQLite the file bench_dashboard.py uses, for PostgreSQL generated in
+   place);
 2. gives a district operator (填报员 of the district with the most projects) an API token
    and picks the stage with the most projects there;
 3. starts ``gongjian serve --workers 2`` with bench/list_api_settings.py, which adds the
@@ -35,19 +38,17 @@ import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-
-from bench_load import (  # noqa: E402
+from _common import (
     DEFAULT_PG,
+    ROOT,
     Server,
+    database_label,
     django_setup,
     fresh_database,
-    machine,
+    machine_line,
     pct,
+    scale_copy,
     server_env,
-    versions,
 )
 
 GOAL = 0.7
@@ -100,7 +101,7 @@ def small_world(projects: int = 120) -> None:
 
 
 def phase_setup(args) -> dict:
-    django_setup(args.database_url)
+    django_setup(args.database_url, debug=False)
     from django.core.management import call_command
     from django.db.models import Count
 
@@ -110,17 +111,23 @@ def phase_setup(args) -> dict:
 
     call_command("migrate", verbosity=0)
     if args.projects:
-        call_command("gen_scale", projects=args.projects, verbosity=0)
+        pass  # the province is there already: copied (or generated) by the parent
     elif args.smoke:
         small_world()
     else:
         from gongjian.demo.loader import load_demo
 
         load_demo(log=lambda m: None)
+    # the district with the most projects in its subtree: projects counted per unit in
+    # one grouped query, then summed under each district's path
+    per_path = (
+        Project.objects.values_list("unit__path").annotate(n=Count("pk")).order_by("unit__path")
+    )
+    counts = dict(per_path)
     districts = Unit.objects.filter(kind__in=["district", "county", "county_city"])
     best, best_n = None, -1
     for unit in districts:
-        n = Project.objects.in_subtree(unit).count()
+        n = sum(c for path, c in counts.items() if path.startswith(unit.path))
         if n > best_n:
             best, best_n = unit, n
     stage = (
@@ -243,7 +250,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per target")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--projects", type=int, help="gen-scale this many projects")
+    parser.add_argument("--projects", type=int, help="a gen-scale province of N projects")
+    parser.add_argument(
+        "--scale-database",
+        help="where the province of --projects is kept and copied from (default: SQLite "
+        "the temp-directory file, PostgreSQL generated in place)",
+    )
+    parser.add_argument(
+        "--replace", action="store_true", help="empty a scale database of another size"
+    )
     parser.add_argument("--database-url", default=None, help=f"default {DEFAULT_PG}")
     parser.add_argument("--client", choices=["wrk", "python"], help="default: wrk if installed")
     parser.add_argument("--smoke", action="store_true", help="SQLite, a second per target")
@@ -259,7 +274,9 @@ def main() -> None:
     client = args.client or ("wrk" if shutil.which("wrk") else "python")
     with tempfile.TemporaryDirectory(prefix="gongjian-list-") as tmp:
         tmp_path = Path(tmp)
-        url = fresh_database(args.database_url, tmp_path)
+        url = fresh_database(args.database_url, tmp_path, "list_api")
+        if args.projects:
+            scale_copy(url, args.projects, args.scale_database, replace=args.replace)
         env = server_env(url, tmp_path, settings=SETTINGS)
         cmd = [sys.executable, __file__, "--phase", "setup", "--database-url", url]
         if args.smoke:
@@ -293,9 +310,10 @@ def main() -> None:
             results = {name: combine(runs) for name, runs in rounds.items()}
         finally:
             server.stop()
+        machine = machine_line(url, server=True)
     ratio = results["api"]["rps"] / results["floor"]["rps"] if results["floor"]["rps"] else 0
     result = {
-        "database": "PostgreSQL" if url.startswith("postgres") else "SQLite",
+        "database": database_label(url),
         "client": client,
         "workers": args.workers,
         "connections": args.connections,
@@ -311,7 +329,7 @@ def main() -> None:
     a, f = results["api"], results["floor"]
     print(f"""## List API vs a bare Django view (bench/bench_list_api.py)
 
-{time.strftime("%Y-%m-%d")}; {machine()}; {versions(url)}.
+{machine}.
 `gongjian serve --workers {args.workers}` (gunicorn sync), {result["database"]}, DEBUG off;
 {world["projects"]:,} projects; a district operator's token; `GET /api/projects?unit={world["unit_name"]}&stage={world["stage"]}&page=1…{world["pages"]}`
 ({world["rows"]:,} rows, 50 a page) against `/floor/projects` (the same rows by `.values()`);

@@ -5,14 +5,20 @@ Usage::
 
     .venv/bin/python bench/bench_load.py [--clients 200] [--reports 6] [--workers 4]
         [--duration 60] [--database-url postgres://postgres@127.0.0.1:5432/gj_load_bench]
+        [--projects 100000 [--scale-database URL]]
     .venv/bin/python bench/bench_load.py --smoke      # 10 clients, a few seconds, SQLite
 
 Steps:
 
 1. (re)creates the database (PostgreSQL: dropped and created; default a fresh SQLite file
-   in ``--smoke``), migrates, loads the Jinzhou demo (not in ``--smoke``) and adds, for
-   each simulated operator, a unit (开发区/园区 under a district) with its own projects,
-   a user with the 填报员 role there, and an API token;
+   in ``--smoke``), migrates and puts the registry the operators work in underneath: the
+   Jinzhou demo, or with ``--projects N`` a copy of the ``gongjian gen-scale`` province
+   of N projects (kept in ``--scale-database``, generated there when it does not hold
+   that size yet; default for SQLite the file bench_dashboard.py uses, for PostgreSQL
+   generated in place), or nothing in ``--smoke``; then adds, in bulk, for each
+   simulated operator a unit (开发区/园区 under a district or county) with
+   ``--client-projects`` projects under construction (signed and started in 2024, with
+   their stage and history rows), a user with the 填报员 role there and an API token;
 2. starts ``gongjian serve --workers W`` on a free loopback port;
 3. runs the clients, one thread each, all at once, for at most ``--duration`` seconds:
    each submits ``--reports`` progress reports — by the API (``POST
@@ -36,10 +42,9 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import random
+import secrets
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -49,144 +54,42 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from _common import (
+    DEFAULT_PG,
+    ROOT,
+    Server,
+    database_label,
+    django_setup,
+    fresh_database,
+    machine_line,
+    pct,
+    scale_copy,
+    server_env,
+)
 
-DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/gj_load_bench"
 PASSWORD = "Load-bench-2025!"
 FIRST_MONTH = dt.date(2025, 1, 1)
 RETRIES = 6
-
-
-# --- databases, the server ------------------------------------------------------------
-
-
-def fresh_database(url: str | None, tmp: Path) -> str:
-    """An empty database: PostgreSQL ``url`` dropped and created again, or a new SQLite file."""
-    if not url:
-        return f"sqlite:///{tmp}/load.sqlite3"
-    if url.startswith("sqlite"):
-        path = Path(url.split("sqlite:///", 1)[1])
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        return url
-    import psycopg
-
-    base, name = url.rsplit("/", 1)
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return url
-
-
-def server_env(database_url: str, var_dir: Path, settings: str = "gongjian.settings") -> dict:
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=database_url,
-        GONGJIAN_VAR_DIR=str(var_dir),
-        GONGJIAN_DEBUG="0",
-        DJANGO_SETTINGS_MODULE=settings,
-        PYTHONPATH=os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep),
-    )
-    return env
-
-
-def gongjian(args: list[str], env: dict, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "gongjian.cli", *args],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-        **kw,
-    )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """``gongjian serve`` in a child process (the gunicorn master, after its exec)."""
-
-    def __init__(self, env: dict, workers: int, threads: int = 1):
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log = tempfile.TemporaryFile()
-        cmd = [
-            sys.executable, "-m", "gongjian.cli", "serve",
-            "--workers", str(workers), "--threads", str(threads),
-            "--bind", f"127.0.0.1:{self.port}",
-            "--no-collectstatic", "--max-requests", "0", "--timeout", "60",
-        ]  # fmt: skip
-        self.proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=self.log, stderr=self.log)
-        self.workers = workers
-
-    def wait_ready(self, path: str = "/accounts/login/", timeout: float = 60) -> None:
-        import httpx
-
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited: {self.output()}")
-            try:
-                if httpx.get(self.base + path, timeout=2).status_code < 500:
-                    if len(self.worker_pids()) >= self.workers:
-                        return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"server not ready: {self.output()}")
-
-    def worker_pids(self) -> list[int]:
-        try:
-            text = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text()
-        except OSError:
-            return []
-        return [int(p) for p in text.split()]
-
-    def output(self) -> str:
-        self.log.seek(0)
-        return self.log.read().decode(errors="replace")[-3000:]
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+# every load project: signed and started in 2024, 100亿 so that no report can exceed it
+LOAD_EVENTS = [("signed", dt.date(2024, 3, 1)), ("started", dt.date(2024, 4, 1))]
+LOAD_TOTAL = 10**10
 
 
 # --- the world (child process with Django) ---------------------------------------------
 
 
-def django_setup(database_url: str) -> None:
-    os.environ["DATABASE_URL"] = database_url
-    os.environ.setdefault("GONGJIAN_DEBUG", "0")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gongjian.settings")
-    import django
-
-    django.setup()
-
-
 def phase_world(args) -> dict:
-    """Migrate, load the demo (unless ``--no-demo``), add one unit, ``--projects`` projects,
-    one operator and one token per client."""
-    django_setup(args.database_url)
+    """Migrate, load the demo (unless ``--no-demo`` or a province is there already), then
+    write one unit, ``--client-projects`` projects, one operator and one token per client."""
+    django_setup(args.database_url, debug=False)
     from django.core.management import call_command
-    from django.db import transaction
 
-    from gongjian.projects import services as project_services
+    from gongjian.projects.models import Project
     from gongjian.units import services as unit_services
-    from gongjian.units.models import Role, Unit
+    from gongjian.units.models import Unit
 
     call_command("migrate", verbosity=0)
-    if args.demo:
+    if args.demo and not args.projects:
         from gongjian.demo.loader import load_demo
 
         load_demo(log=lambda m: None)
@@ -200,47 +103,146 @@ def phase_world(args) -> dict:
                 actor=None, name="凌河区", kind="district", code="210703", parent=city
             )
         ]
+    start = time.perf_counter()
+    clients = write_clients(args, districts)
+    return {
+        "clients": clients,
+        "registry": Project.objects.count(),
+        "write_seconds": time.perf_counter() - start,
+    }
+
+
+def write_clients(args, districts: list) -> list[dict]:
+    """The clients' units, projects (with their stage history and history rows), users,
+    memberships and tokens, written in bulk with ids assigned here (the scale generator's
+    writer: COPY on PostgreSQL) instead of a few dozen queries per project through the
+    services. The 提级 rules, if the database has any, are then applied to the new
+    projects by the service, as creating them through it would have done."""
+    from django.contrib.auth.hashers import make_password
+    from django.db import transaction
+    from django.utils import timezone
+
+    from gongjian.demo.scale import Table, reset_sequences
+    from gongjian.projects.models import (
+        STAGE_DATE_FIELD,
+        EscalationRule,
+        Project,
+        Stage,
+        StageTransition,
+    )
+    from gongjian.projects.services import project_apply_escalation, validate_transition
+    from gongjian.units.models import ApiToken, Membership, Role, Unit, User
+
+    now = timezone.now()
+    models = (Unit, User, Membership, ApiToken, Project, StageTransition)
+    tables = {m: Table(m, now) for m in models}
+    tables |= {
+        m.history.model: Table(m.history.model, now) for m in models if hasattr(m, "history")
+    }
+
+    def add(model, values: dict, path: str = "", repr_: str | None = None) -> dict:
+        """A row of ``model`` and, when the model keeps a history, its creation there."""
+        values = {"id": tables[model].take_id(), **values}
+        tables[model].add(values)
+        if hasattr(model, "history"):
+            add_history(model, values, "+", path, repr_)
+        return values
+
+    def add_history(model, values: dict, kind: str, path: str, repr_: str | None = None) -> None:
+        table = tables[model.history.model]
+        table.add(
+            values
+            | {
+                "history_id": table.take_id(),
+                "history_date": now,
+                "history_type": kind,
+                "history_unit_path": path,
+                "history_object_repr": (repr_ or str(model(**values)))[:200],
+            }
+        )
+
+    # the stage replay every load project goes through, checked once by the rules
+    probe, last = Project(stage=Stage.PLANNED), None
+    for stage, day in LOAD_EVENTS:
+        validate_transition(probe, stage, day, last)
+        probe.stage, last = stage, day
+        setattr(probe, STAGE_DATE_FIELD[Stage(stage)], day)
+    form_password = make_password(PASSWORD)  # hashed once: the form clients share it
     clients = []
     with transaction.atomic():
         for i in range(args.clients):
-            unit = unit_services.unit_create(
-                actor=None,
-                name=f"压测园区{i:03d}",
-                kind="zone",
-                parent=districts[i % len(districts)],
+            parent = districts[i % len(districts)]
+            path = f"{parent.path}{tables[Unit].next_id}/"
+            unit = add(
+                Unit,
+                {
+                    "name": f"压测园区{i:03d}",
+                    "kind": Unit.Kind.ZONE,
+                    "parent_id": parent.pk,
+                    "path": path,
+                    "depth": path.count("/") - 1,
+                },
+                path,
             )
             projects = []
-            for j in range(args.projects):
-                project = project_services.project_create(
-                    actor=None,
-                    code=f"LOAD{i:03d}{j:02d}",
-                    name=f"压测项目{i:03d}-{j:02d}",
-                    unit=unit,
-                    category="industry",
-                    total_investment=10**10,
-                    stage_events=[
-                        ("signed", dt.date(2024, 3, 1)),
-                        ("started", dt.date(2024, 4, 1)),
-                    ],
-                )
-                projects.append(project.pk)
-            user = unit_services.user_create(
-                actor=None,
-                username=f"load{i:03d}",
-                password=PASSWORD if i < args.form_clients else None,
-                memberships=[(unit, Role.OPERATOR)],
+            for j in range(args.client_projects):
+                row = {
+                    "id": tables[Project].take_id(),
+                    "code": f"LOAD{i:03d}{j:02d}",
+                    "name": f"压测项目{i:03d}-{j:02d}",
+                    "unit_id": unit["id"],
+                    "category": "industry",
+                    "total_investment": LOAD_TOTAL,
+                    "stage": Stage.PLANNED,
+                    "version": 1,
+                }
+                add_history(Project, row, "+", path)
+                for stage, day in LOAD_EVENTS:  # as project_transition: the move, the new version
+                    add(
+                        StageTransition,
+                        {"project_id": row["id"], "stage": stage, "occurred_on": day},
+                        path,
+                    )
+                    row |= {"stage": stage, STAGE_DATE_FIELD[Stage(stage)]: day}
+                    row |= {"version": row["version"] + 1}
+                    row.setdefault("first_event_on", day)
+                    add_history(Project, row, "~", path)
+                tables[Project].add(row)
+                projects.append(row["id"])
+            password = form_password if i < args.form_clients else make_password(None)
+            user = add(User, {"username": f"load{i:03d}", "password": password})
+            add(
+                Membership,
+                {"user_id": user["id"], "unit_id": unit["id"], "role": Role.OPERATOR},
+                path,
+                f"{user['username']} · {unit['name']} · {Role.OPERATOR.label}",
             )
-            _, key = unit_services.api_token_issue(user=user, name="load")
+            key = "gj_" + secrets.token_urlsafe(32)
+            add(
+                ApiToken,
+                {
+                    "user_id": user["id"],
+                    "name": "load",
+                    "prefix": key[3:11],
+                    "digest": ApiToken.digest_of(key),
+                },
+            )
             clients.append(
-                {"index": i, "username": user.username, "token": key, "projects": projects}
+                {"index": i, "username": user["username"], "token": key, "projects": projects}
             )
-    return {"clients": clients}
+        for table in tables.values():
+            table.flush()
+        reset_sequences(list(tables))
+        if EscalationRule.objects.filter(is_active=True).exists():
+            for project in Project.objects.filter(code__startswith="LOAD").select_related("unit"):
+                project_apply_escalation(project=project)
+    return clients
 
 
 def phase_verify(args) -> dict:
     """Every accepted submission stored exactly once (one row, one creation in its history,
     no later change); no rejected one stored."""
-    django_setup(args.database_url)
+    django_setup(args.database_url, debug=False)
     from gongjian.projects.models import ProgressReport
 
     records = json.loads(Path(args.records).read_text())
@@ -502,47 +504,30 @@ def surge(world: dict, args, base: str, server: Server) -> tuple[Stats, float, l
     return stats, elapsed, events
 
 
-def pct(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
-
-
-def versions(database_url: str) -> str:
-    import django
-    import gunicorn
-
-    db = "SQLite"
-    if database_url.startswith("postgres"):
-        import psycopg
-
-        with psycopg.connect(database_url) as conn:
-            db = "PostgreSQL " + conn.execute("SHOW server_version").fetchone()[0].split()[0]
-    return f"Python {platform.python_version()}, Django {django.get_version()}, gunicorn {gunicorn.__version__}, {db}"
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{os.cpu_count()} CPUs ({cpu}), {platform.system()} {platform.release()}"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--reports", type=int, default=6, help="reports per client")
-    parser.add_argument("--projects", type=int, default=3, help="projects per client's unit")
+    parser.add_argument(
+        "--client-projects", type=int, default=3, help="projects in each client's unit"
+    )
     parser.add_argument("--form-clients", type=int, default=10, help="clients using the page form")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--duration", type=float, default=60, help="seconds at most")
     parser.add_argument("--database-url", default=None, help=f"default {DEFAULT_PG}")
+    parser.add_argument(
+        "--projects",
+        type=int,
+        help="the registry: a gen-scale province of N projects (not the demo)",
+    )
+    parser.add_argument(
+        "--scale-database",
+        help="where the province of --projects is kept and copied from (default: SQLite "
+        "the temp-directory file, PostgreSQL generated in place)",
+    )
+    parser.add_argument(
+        "--replace", action="store_true", help="empty a scale database of another size"
+    )
     parser.add_argument("--no-demo", dest="demo", action="store_false")
     parser.add_argument("--no-kill-worker", dest="kill_worker", action="store_false")
     parser.add_argument("--smoke", action="store_true", help="10 clients, seconds, SQLite")
@@ -555,25 +540,31 @@ def main() -> None:
         return
     if args.smoke:
         args.clients, args.reports, args.form_clients = 10, 4, 2
-        args.workers, args.duration, args.demo = 2, 20, False
+        args.workers, args.duration, args.demo, args.projects = 2, 20, False, None
     elif args.database_url is None:
         args.database_url = DEFAULT_PG
     with tempfile.TemporaryDirectory(prefix="gongjian-load-") as tmp:
         tmp_path = Path(tmp)
-        url = fresh_database(args.database_url, tmp_path)
+        url = fresh_database(args.database_url, tmp_path, "load")
+        if args.projects:
+            scale_copy(url, args.projects, args.scale_database, replace=args.replace)
         env = server_env(url, tmp_path)
         t0 = time.perf_counter()
         world = run_child(
             "world",
             url,
             [
-                "--clients", str(args.clients), "--projects", str(args.projects),
+                "--clients", str(args.clients), "--client-projects", str(args.client_projects),
                 "--form-clients", str(args.form_clients), *([] if args.demo else ["--no-demo"]),
+                *(["--projects", str(args.projects)] if args.projects else []),
             ],
             env=env,
         )  # fmt: skip
+        world_seconds = time.perf_counter() - t0
         print(
-            f"world: {args.clients} operators in {time.perf_counter() - t0:.1f} s", file=sys.stderr
+            f"world: {args.clients} operators in {world_seconds:.1f} s (their rows written "
+            f"in {world['write_seconds']:.1f} s)",
+            file=sys.stderr,
         )
         server = Server(env, args.workers)
         try:
@@ -584,12 +575,16 @@ def main() -> None:
         records_file = tmp_path / "records.json"
         records_file.write_text(json.dumps([asdict(r) for r in stats.records]))
         verified = run_child("verify", url, ["--records", str(records_file)], env=env)
+        machine = machine_line(url, server=True)
     outcomes = Counter(r.outcome for r in stats.records)
     retried = sum(1 for r in stats.records if r.attempts > 1)
     result = {
-        "database": "PostgreSQL" if url.startswith("postgres") else "SQLite",
+        "database": database_label(url),
         "clients": args.clients,
         "workers": args.workers,
+        "registry": world["registry"],
+        "world_seconds": round(world_seconds, 1),
+        "write_seconds": round(world["write_seconds"], 2),
         "seconds": round(elapsed, 2),
         "requests": stats.requests,
         "requests_per_s": round(stats.requests / elapsed, 1),
@@ -603,11 +598,11 @@ def main() -> None:
         "worker_kill": events,
         "verified": verified,
     }
-    print(markdown(result, args, url), end="")
+    print(markdown(result, args, machine), end="")
     print("RESULT " + json.dumps(result, ensure_ascii=False))
 
 
-def markdown(r: dict, args, url: str) -> str:
+def markdown(r: dict, args, machine: str) -> str:
     errors = ", ".join(f"{k}: {v}" for k, v in sorted(r["errors"].items())) or "none"
     kill = "not done"
     if r["worker_kill"]:
@@ -616,13 +611,22 @@ def markdown(r: dict, args, url: str) -> str:
         if len(r["worker_kill"]) > 1:
             kill += f", replaced at {r['worker_kill'][1]['at']} s"
     v = r["verified"]
+    if args.projects:
+        registry = f"a `gongjian gen-scale` province of {args.projects:,} projects"
+    elif args.demo:
+        registry = "the Jinzhou demo"
+    else:
+        registry = "an empty city"
     return f"""## Deadline surge (bench/bench_load.py)
 
-{dt.date.today()}; {machine()}; {versions(url)}.
+{machine}.
 `gongjian serve --workers {r["workers"]}` (gunicorn sync workers), {r["database"]};
-{r["clients"]} simulated operators (threads, httpx, loopback), each with its own unit and
-{args.projects} projects, {args.reports} reports each ({args.form_clients} of them through the page
-form with session + CSRF, the rest by the API with a bearer token and a `client_ref`).
+{r["clients"]} simulated operators (threads, httpx, loopback) over {registry}
+({r["registry"]:,} projects in all), each with its own unit and {args.client_projects} projects,
+{args.reports} reports each ({args.form_clients} of them through the page form with session + CSRF,
+the rest by the API with a bearer token and a `client_ref`); their units, projects, users
+and tokens written in {r["write_seconds"]} s ({r["world_seconds"]} s with migrating and the
+registry underneath).
 
 | figure | value |
 | --- | --- |

@@ -5,9 +5,10 @@ Usage::
     .venv/bin/python bench/bench_mechanisms.py [--projects 100000] [--database-url URL]
 
 Loads the Jinzhou 2024 demo into a fresh database (a temporary SQLite file unless
-``--database-url`` is given), copies its projects until the registry holds
-``--projects`` projects (a tenth tagged 双高, weekly from 2024 by a cadence rule; one
-open problem per 10 projects, most of them past their deadline), then times:
+``--database-url`` names one: dropped and created again), copies its projects until the
+registry holds ``--projects`` projects (a tenth tagged 双高, weekly from 2024 by a
+cadence rule; one open problem per 10 projects, most of them past their deadline), gathers
+the planner's statistics (PostgreSQL: what autovacuum would have by then), then times:
 
 - the dispatch list (``due_projects`` with the cadence annotations) for the city and
   for one district, for October 2024, fully evaluated;
@@ -23,42 +24,35 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import platform
 import random
-import resource
-import sys
-import tempfile
 import time
 from decimal import Decimal
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from _common import (
+    analyze,
+    best_run,
+    database_label,
+    machine_line,
+    peak_mb,
+    setup_demo_database,
+)
 
 
 def timed(fn):
-    start = time.perf_counter()
-    result = fn()
-    return time.perf_counter() - start, result
+    """Seconds of one run of ``fn`` and what it returned."""
+    return best_run(fn, 1)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--projects", type=int, default=100_000)
-    parser.add_argument("--database-url")
+    parser.add_argument("--database-url", help="dropped and created again")
     args = parser.parse_args()
-    tmp = tempfile.mkdtemp(prefix="gj-bench-")
-    os.environ["DATABASE_URL"] = args.database_url or f"sqlite:///{tmp}/bench.sqlite3"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gongjian.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    demo_seconds = setup_demo_database(args.database_url)
     from django.db import connection
 
     from gongjian.common.dates import Period
-    from gongjian.demo.loader import CITY_CODE, load_demo
+    from gongjian.demo.loader import CITY_CODE
     from gongjian.indicators.engine import evaluate_by_unit
     from gongjian.indicators.models import Indicator
     from gongjian.inspections import services as tours
@@ -76,8 +70,6 @@ def main() -> None:
     from gongjian.units.models import Unit, User
     from gongjian.web.selectors import due_projects
 
-    call_command("migrate", verbosity=0)
-    load_demo(log=lambda m: None)
     city = Unit.objects.get(code=CITY_CODE)
     districts = list(Unit.objects.filter(parent=city).exclude(code=None))
     office = User.objects.get(username="office")
@@ -128,6 +120,7 @@ def main() -> None:
             ],
             batch_size=2000,
         )
+    analyze()
     fill = time.perf_counter() - start
     CadenceRule.objects.create(
         name="基准:双高每周", cadence=Cadence.WEEKLY, tag=shuanggao, priority=0
@@ -218,11 +211,12 @@ def main() -> None:
             f"{res.submitted:,} sheets, {len(res.units)} units",
         )
     )
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"### Mechanisms ({database_label(connection.vendor)}, {total:,} projects)\n")
+    print(f"{machine_line()}.\n")
     print(
-        f"### Mechanisms ({connection.vendor}, {total:,} projects; {platform.machine()}, {os.cpu_count()} CPUs)\n"
+        f"Demo loaded in {demo_seconds:.1f} s, the registry filled in {fill:.1f} s. "
+        f"Peak memory of the run: {peak_mb():.0f} MB.\n"
     )
-    print(f"Filling the registry took {fill:.1f} s. Peak memory of the run: {peak:.0f} MB.\n")
     print("| step | seconds | result |\n| --- | --- | --- |")
     for name, seconds, note in rows:
         print(f"| {name} | {seconds:.2f} | {note} |")

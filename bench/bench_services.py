@@ -5,8 +5,10 @@ Usage::
     .venv/bin/python bench/bench_services.py [--appeals 200000] [--database-url URL]
 
 Loads the Jinzhou 2024 demo into a fresh database (a temporary SQLite file unless
-``--database-url`` is given), copies its appeals (with their steps) until the registry
-holds ``--appeals`` appeals received in 2024, then times, best of 3:
+``--database-url`` names one: dropped and created again), copies its appeals (with their
+steps) until the registry holds ``--appeals`` appeals received in 2024, gathers the
+planner's statistics (PostgreSQL: what autovacuum would have by then), then times, best
+of 3:
 
 - ``evaluate`` of ``appeals_received``, ``appeals_resolution_rate`` and
   ``appeals_reopen_rate`` (an ``EXISTS`` over the steps) for the city;
@@ -23,22 +25,20 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import platform
 import time
 
-from _common import best_of, setup_demo_database
+from _common import analyze, best_of, machine_line, setup_demo_database
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--appeals", type=int, default=200_000)
-    parser.add_argument("--database-url")
+    parser.add_argument("--database-url", help="dropped and created again")
     args = parser.parse_args()
     setup_demo_database(args.database_url)
-    from django.db import connection
     from django.test import Client
 
-    from gongjian.appeals.models import Appeal, AppealStep
+    from gongjian.appeals.models import Appeal
     from gongjian.common.dates import Period
     from gongjian.demo.loader import CITY_CODE
     from gongjian.indicators.engine import evaluate, evaluate_by_unit, ranking
@@ -48,48 +48,9 @@ def main() -> None:
     from gongjian.units.models import Unit, User
 
     city = Unit.objects.get(code=CITY_CODE)
-    template = list(Appeal.objects.filter(received_on__year=2024).order_by("pk"))
-    steps_of: dict[int, list] = {}
-    for s in AppealStep.objects.filter(appeal__in=template).order_by("pk"):
-        steps_of.setdefault(s.appeal_id, []).append(s)
     start = time.perf_counter()
-    have, seq = Appeal.objects.count(), 0
-    while have < args.appeals:
-        chunk = []
-        for a in template:
-            seq += 1
-            old = a.pk
-            a.pk = None
-            a.number = f"B{seq:012d}"
-            a._old = old
-            chunk.append(a)
-            if have + len(chunk) >= args.appeals:
-                break
-        Appeal.objects.bulk_create(chunk, batch_size=5000)
-        fresh = dict(
-            Appeal.objects.filter(number__in=[a.number for a in chunk]).values_list("number", "pk")
-        )
-        steps = []
-        for a in chunk:
-            for s in steps_of[a._old]:
-                steps.append(
-                    AppealStep(
-                        appeal_id=fresh[a.number],
-                        action=s.action,
-                        from_status=s.from_status,
-                        to_status=s.to_status,
-                        unit_id=s.unit_id,
-                        at=s.at,
-                        note="",
-                    )
-                )
-        AppealStep.objects.bulk_create(steps, batch_size=10000)
-        have += len(chunk)
-        template = list(
-            Appeal.objects.filter(received_on__year=2024, number__startswith="2").order_by("pk")[
-                :2000
-            ]
-        )
+    fill_appeals(args.appeals)
+    analyze()
     fill = time.perf_counter() - start
     period = Period.year_to_date(2024, dt.date(2024, 10, 31))
     ind = {i.code: i for i in Indicator.objects.select_related("base_indicator", "denominator")}
@@ -169,12 +130,66 @@ def main() -> None:
 
     n = Enterprise.objects.filter(unit__path__startswith=city.path).count()
     print(f"### 营商环境 services ({Appeal.objects.count():,} appeals, {n:,} enterprises)\n")
-    print(
-        f"{platform.python_implementation()} {platform.python_version()}, {connection.vendor}; filling took {fill:.1f} s.\n"
-    )
+    print(f"{machine_line()}; filling took {fill:.1f} s.\n")
     print("| step | seconds |\n| --- | --- |")
     for label, seconds in rows:
         print(f"| {label} | {seconds:.3f} |")
+
+
+def fill_appeals(target: int) -> None:
+    """Copy the demo's 2024 appeals, each with its steps, round after round until the
+    registry holds ``target`` appeals: a copy keeps every column but its id and number
+    (``B`` + a sequence); its steps keep theirs but the actor and the note. Written in
+    bulk with ids assigned here (the scale generator's writer: COPY on PostgreSQL,
+    executemany on SQLite), each template row prepared for the database once."""
+    from django.db import connection, transaction
+
+    from gongjian.appeals.models import Appeal, AppealStep
+    from gongjian.demo.scale import reset_sequences, write_rows
+
+    def prepared(model, objs, **fixed) -> tuple[list[str], dict[str, int], list[list]]:
+        fields = model._meta.concrete_fields
+        rows = [
+            [
+                fixed[f.attname]
+                if f.attname in fixed
+                else f.get_db_prep_save(getattr(o, f.attname), connection)
+                for f in fields
+            ]
+            for o in objs
+        ]
+        return [f.column for f in fields], {f.attname: i for i, f in enumerate(fields)}, rows
+
+    template = list(Appeal.objects.filter(received_on__year=2024).order_by("pk"))
+    steps = list(AppealStep.objects.filter(appeal__in=template).order_by("pk"))
+    a_cols, a_at, a_rows = prepared(Appeal, template)
+    s_cols, s_at, s_rows = prepared(AppealStep, steps, actor_id=None, note="")
+    steps_of: dict[int, list[list]] = {}
+    for step, row in zip(steps, s_rows, strict=True):
+        steps_of.setdefault(step.appeal_id, []).append(row)
+    last = Appeal.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    last_step = AppealStep.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    have, seq = Appeal.objects.count(), 0
+    with transaction.atomic():
+        while have < target and template:
+            appeals, appeal_steps = [], []
+            for appeal, row in zip(template, a_rows, strict=True):
+                if have >= target:
+                    break
+                have += 1
+                seq += 1
+                last += 1
+                row = row.copy()
+                row[a_at["id"]], row[a_at["number"]] = last, f"B{seq:012d}"
+                appeals.append(row)
+                for step in steps_of.get(appeal.pk, []):
+                    last_step += 1
+                    step = step.copy()
+                    step[s_at["id"]], step[s_at["appeal_id"]] = last_step, last
+                    appeal_steps.append(step)
+            write_rows(Appeal._meta.db_table, a_cols, appeals)
+            write_rows(AppealStep._meta.db_table, s_cols, appeal_steps)
+    reset_sequences([Appeal, AppealStep])
 
 
 if __name__ == "__main__":

@@ -5,12 +5,14 @@ Usage::
     .venv/bin/python bench/run_all.py [--projects 100000] [--pg postgres://…/gj_bench]
         [--only dashboard,dispatch] [--databases sqlite,postgres]
 
-Each ``bench/bench_*.py`` runs in turn with its size option and database: the scale
-benchmarks (dashboard, 调度通报) share one ``gongjian gen-scale`` database per engine
-(generated once, reused while the size stays the same) and merge their rows into
-docs/benchmarks.md; every other script gets a database of its own (``<pg>_<name>``,
-dropped and created again) or a fresh SQLite file. A script's failure is reported at
-the end and does not stop the others. bench_words.py runs only when
+Each ``bench/bench_*.py`` runs in turn with its size option and database. The province
+(``gongjian gen-scale`` at ``--projects``) is generated once per engine, in the ``--pg``
+database or a SQLite file in the temporary directory, and reused while the size stays
+the same: the scale benchmarks (dashboard, 调度通报) read it and merge their rows into
+docs/benchmarks.md; the list API and the deadline surge work on a copy of it in their
+own database. Every other script gets a database of its own (``<pg>_<name>`` or a fresh
+SQLite file), which the script drops and creates again itself. A script's failure is
+reported at the end and does not stop the others. bench_words.py runs only when
 ``GONGJIAN_CORPUS_DIR`` and ``GONGJIAN_SEED_FILE`` name its corpus.
 """
 
@@ -21,20 +23,25 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
-from _common import recreate_database
-
 HERE = Path(__file__).resolve().parent
+# the scale benchmarks: they read the province itself
 SCALE = {"bench_dashboard", "bench_dispatch"}
-# size option of each script (scripts not named here get no size option)
+# they write into the province: each works on a copy in its own database
+SCALE_COPY = {"bench_list_api", "bench_load"}
+# size option of each script and its value per project of --projects (scripts not
+# named here get no size option)
 SIZE = {
-    "bench_dashboard": "--projects",
-    "bench_dispatch": "--projects",
-    "bench_excel": "--rows",
-    "bench_list_api": "--projects",
-    "bench_load": "--projects",
-    "bench_mechanisms": "--projects",
+    "bench_attraction": ("--enterprises", 1),
+    "bench_dashboard": ("--projects", 1),
+    "bench_dispatch": ("--projects", 1),
+    "bench_excel": ("--rows", 1),
+    "bench_list_api": ("--projects", 1),
+    "bench_load": ("--projects", 1),
+    "bench_mechanisms": ("--projects", 1),
+    "bench_services": ("--appeals", 2),
 }
 # scripts that run both engines themselves: once, in the PostgreSQL pass
 BOTH = {"bench_faults"}
@@ -50,16 +57,19 @@ def commands(name: str, engine: str, args, tmp: Path) -> list[str] | None:
     if name in BOTH and engine != "postgres":
         return None
     if name in SIZE:
-        cmd += [SIZE[name], str(args.projects)]
+        option, per_project = SIZE[name]
+        cmd += [option, str(args.projects * per_project)]
     if name in SCALE:
         cmd += ["--replace", "--write"]
         if engine == "postgres":
             cmd += ["--database-url", args.pg]
         return cmd
+    if name in SCALE_COPY:
+        cmd += ["--replace"]
+        if engine == "postgres":
+            cmd += ["--scale-database", args.pg]
     if engine == "postgres":
-        url = f"{args.pg}_{name.removeprefix('bench_')}"
-        recreate_database(url)
-        return [*cmd, "--database-url", url]
+        return [*cmd, "--database-url", f"{args.pg}_{name.removeprefix('bench_')}"]
     return [*cmd, "--database-url", f"sqlite:///{tmp / (name + '.sqlite3')}"]
 
 
@@ -74,23 +84,19 @@ def main() -> None:
     if args.only:
         wanted = {f"bench_{n.removeprefix('bench_')}" for n in args.only.split(",")}
         names = [n for n in names if n in wanted]
-    failed = []
+    failed, took = [], []
     for engine in args.databases.split(","):
-        if engine == "postgres" and SCALE & set(names):
-            try:
-                import psycopg
-
-                psycopg.connect(args.pg.replace("postgres://", "postgresql://", 1)).close()
-            except Exception:  # the scale database does not exist yet: create it
-                recreate_database(args.pg)
         for name in names:
             with tempfile.TemporaryDirectory(prefix="gongjian-bench-") as tmp:
                 cmd = commands(name, engine, args, Path(tmp))
                 if cmd is None:
                     continue
                 print(f"\n### {name} on {engine}: {' '.join(cmd[1:])}", flush=True)
+                start = time.perf_counter()
                 if subprocess.run(cmd, cwd=HERE.parent).returncode:
                     failed.append(f"{name} ({engine})")
+                took.append(f"{name} ({engine}): {time.perf_counter() - start:,.0f} s")
+    print("\ntime taken: " + "; ".join(took))
     if failed:
         print("\nfailed: " + ", ".join(failed))
         raise SystemExit(1)

@@ -401,7 +401,8 @@ def progress_report_submit(
     locked = Project.objects.select_for_update().get(pk=project.pk)
     if client_ref:
         # checked under the project's row lock, so two retries of one key serialise here
-        done = ProgressReport.objects.filter(client_ref=client_ref).first()
+        # by the unique index (the model's ordering would have SQLite walk every report)
+        done = ProgressReport.objects.filter(client_ref=client_ref).order_by("pk").first()
         if done is not None:
             if done.project_id != locked.pk or done.period_start != period_start:
                 raise ValidationError({"client_ref": f"提交编号“{client_ref}”已用于另一份报告"})
