@@ -247,15 +247,22 @@ def phase_verify(args) -> dict:
 
     records = json.loads(Path(args.records).read_text())
     history = ProgressReport.history.model
+    # the load projects' reports and history rows, read once and keyed by what each
+    # client wrote (a look-up per record would scan the province's reports each time)
+    load = {"project__code__startswith": "LOAD"}
+    rows_by: dict[tuple[str, str], list] = {}
+    for report in ProgressReport.objects.filter(**load):
+        rows_by.setdefault(("api", report.client_ref), []).append(report)
+        rows_by.setdefault(("form", report.progress_text), []).append(report)
+    changes_by: dict[tuple[str, str], int] = {}
+    for ref, text in history.objects.filter(**load).values_list("client_ref", "progress_text"):
+        for key in (("api", ref), ("form", text)):
+            changes_by[key] = changes_by.get(key, 0) + 1
     problems: list[str] = []
     checked = stored_unknown = 0
     for r in records:
-        if r["via"] == "api":
-            rows = list(ProgressReport.objects.filter(client_ref=r["ref"]))
-            changes = history.objects.filter(client_ref=r["ref"]).count()
-        else:
-            rows = list(ProgressReport.objects.filter(progress_text=r["ref"]))
-            changes = history.objects.filter(progress_text=r["ref"]).count()
+        key = ("api" if r["via"] == "api" else "form", r["ref"])
+        rows, changes = rows_by.get(key, []), changes_by.get(key, 0)
         if r["outcome"] == "accepted":
             checked += 1
             if len(rows) != 1:
