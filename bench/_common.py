@@ -269,6 +269,19 @@ def setup_scale_database(
     return info
 
 
+def scale_arguments(parser) -> None:
+    """``--scale-database`` and ``--replace``: where a script's province of ``--projects``
+    is kept and copied from (``scale_copy``)."""
+    parser.add_argument(
+        "--scale-database",
+        help="where the province of --projects is kept and copied from (default: SQLite "
+        "the temp-directory file, PostgreSQL generated in place)",
+    )
+    parser.add_argument(
+        "--replace", action="store_true", help="empty a scale database of another size"
+    )
+
+
 def scale_copy(
     target_url: str,
     projects: int,

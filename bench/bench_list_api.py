@@ -47,6 +47,7 @@ from _common import (
     fresh_database,
     machine_line,
     pct,
+    scale_arguments,
     scale_copy,
     server_env,
 )
@@ -251,14 +252,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--projects", type=int, help="a gen-scale province of N projects")
-    parser.add_argument(
-        "--scale-database",
-        help="where the province of --projects is kept and copied from (default: SQLite "
-        "the temp-directory file, PostgreSQL generated in place)",
-    )
-    parser.add_argument(
-        "--replace", action="store_true", help="empty a scale database of another size"
-    )
+    scale_arguments(parser)
     parser.add_argument("--database-url", default=None, help=f"default {DEFAULT_PG}")
     parser.add_argument("--client", choices=["wrk", "python"], help="default: wrk if installed")
     parser.add_argument("--smoke", action="store_true", help="SQLite, a second per target")

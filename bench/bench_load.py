@@ -63,6 +63,7 @@ from _common import (
     fresh_database,
     machine_line,
     pct,
+    scale_arguments,
     scale_copy,
     server_env,
 )
@@ -527,14 +528,7 @@ def main() -> None:
         type=int,
         help="the registry: a gen-scale province of N projects (not the demo)",
     )
-    parser.add_argument(
-        "--scale-database",
-        help="where the province of --projects is kept and copied from (default: SQLite "
-        "the temp-directory file, PostgreSQL generated in place)",
-    )
-    parser.add_argument(
-        "--replace", action="store_true", help="empty a scale database of another size"
-    )
+    scale_arguments(parser)
     parser.add_argument("--no-demo", dest="demo", action="store_false")
     parser.add_argument("--no-kill-worker", dest="kill_worker", action="store_false")
     parser.add_argument("--smoke", action="store_true", help="10 clients, seconds, SQLite")

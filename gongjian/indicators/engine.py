@@ -117,21 +117,22 @@ def _rollup_months(source: _Source, windows) -> dict[int | None, tuple[int, ...]
     return {year: tuple(sorted(ms)) for year, ms in months.items()}
 
 
-def _rollup_value(source: _Source, indicator: Indicator | None, months):
-    """The roll-up row's figure for ``indicator`` (None: the amount reported) over
-    ``months`` (``_rollup_months``): the sum of its month columns for the row's year."""
+def _rollup_prefix(rollup: YearRollup, indicator: Indicator) -> str:
+    """The roll-up's month columns that hold ``indicator``'s measure."""
+    if indicator.measure == Indicator.Measure.COUNT:
+        return rollup.count_prefix
+    return rollup.measures[indicator.measure_field]
+
+
+def _rollup_value(source: _Source, prefix: str, months):
+    """The roll-up row's sum of its ``prefix`` month columns over ``months``
+    (``_rollup_months``) for the row's year."""
     from functools import reduce
     from operator import add
 
     from django.db.models import BigIntegerField, Case, F, Value, When
 
     rollup = source.rollup
-    if indicator is None:
-        prefix = next(iter(rollup.measures.values()))
-    elif indicator.measure == Indicator.Measure.COUNT:
-        prefix = rollup.count_prefix
-    else:
-        prefix = rollup.measures[indicator.measure_field]
 
     def total(ms):
         if not ms:
@@ -163,7 +164,13 @@ def _computed_parts(indicator: Indicator, period: Period):
         else:
             qs = spec.apply_filters(spec.queryset(), indicator.filters)
             months = _rollup_months(source, windows)
-            parts.append((spec, qs, Sum(_rollup_value(source, indicator, months))))
+            parts.append(
+                (
+                    spec,
+                    qs,
+                    Sum(_rollup_value(source, _rollup_prefix(source.rollup, indicator), months)),
+                )
+            )
     return parts
 
 
@@ -368,7 +375,8 @@ def _done_parts(projects, as_of: dt.date) -> list:
             rows = source.spec.queryset().model.objects.filter(
                 **{source.rollup.year_field: as_of.year}
             )
-            done = Sum(_rollup_value(source, None, _rollup_months(source, window)))
+            prefix = source.rollup.measures["investment_this_period"]
+            done = Sum(_rollup_value(source, prefix, _rollup_months(source, window)))
         parts.append(
             rows.filter(project_id__in=mine)
             .order_by()
@@ -645,7 +653,9 @@ def _grouped_columns(source: _Source, base, members: list[Request]):
             months = _rollup_months(source, _windows(indicator, period))
             m = column(
                 ("v", indicator.measure, indicator.measure_field, repr(months)),
-                lambda i=indicator, ms=months: _rollup_value(source, i, ms),
+                lambda i=indicator, ms=months: _rollup_value(
+                    source, _rollup_prefix(source.rollup, i), ms
+                ),
                 "v",
             )
             figures.append(f"CASE WHEN {test} THEN {qn(m)} END")
