@@ -132,6 +132,33 @@ def test_project_list_item_fields(world, office):
     ]
 
 
+def test_project_list_rows_match_the_schema_of_the_project(world, office):
+    """The list builds its rows as dicts from ``.values()``; each must equal what
+    ``ProjectItem``'s fields of the project give through the schema's resolvers (the
+    detail), on mixed rows: several tags, no leader, a leader without a full name."""
+    from gongjian.projects.schemas import ProjectItem
+
+    nameless = member(world.city, Role.LEADER, full_name="")
+    ProjectFactory(unit=world.district_b, leader=nameless, tags=[TagFactory(), world.tag])
+    ProjectFactory(unit=world.district_a, category="commerce", tags=[TagFactory(), TagFactory()])
+    ProjectFactory(unit=world.district_a, leader=world.leader, stage_events=[])
+    pages = [
+        office.get("/api/projects", {"unit": world.city.pk, "page_size": 2, "page": page}).json()
+        for page in (1, 2, 3)
+    ]
+    assert [page["count"] for page in pages] == [5, 5, 5]
+    items = [item for page in pages for item in page["items"]]
+    assert len(items) == 5
+    seen_leaders = set()
+    for item in items:
+        detail = office.get(f"/api/projects/{item['id']}").json()
+        assert item == {field: detail[field] for field in ProjectItem.model_fields}
+        assert list(item) == list(ProjectItem.model_fields)
+        seen_leaders.add(item["leader_name"])
+    assert {None, nameless.username, "王包保"} <= seen_leaders
+    assert any(len(item["tags"]) == 2 for item in items)
+
+
 def test_project_list_has_no_n_plus_one(world, office):
     def count_queries() -> int:
         with CaptureQueriesContext(connection) as ctx:

@@ -2,6 +2,7 @@
 
 import calendar
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -64,11 +65,23 @@ MAX_PAGE = 1_000_000
 
 class Pages(PageNumberPagination):
     """ninja's page-number paging with the page number bounded: an offset past what the
-    database can count answers 422 instead of failing in the database."""
+    database can count answers 422 instead of failing in the database. ``rows``, if given,
+    turns the page's slice of the queryset into the items (e.g. finished dicts) that the
+    response schema then validates."""
 
     class Input(Schema):
         page: int = Field(1, ge=1, le=MAX_PAGE)
         page_size: int | None = Field(None, ge=1)
+
+    def __init__(self, *, rows: Callable[[QuerySet], list] | None = None, **kwargs: Any):
+        self.rows = rows
+        super().__init__(**kwargs)
+
+    def paginate_queryset(self, queryset, pagination, request, **params) -> dict[str, Any]:
+        page = super().paginate_queryset(queryset, pagination, request, **params)
+        if self.rows is not None:
+            page[self.items_attribute] = self.rows(page[self.items_attribute])
+        return page
 
 
 # --- scope -----------------------------------------------------------------------

@@ -2,8 +2,7 @@
 the services in ``projects.services``."""
 
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, QuerySet, Value
-from django.db.models.functions import Coalesce, NullIf
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
 from ninja.pagination import paginate
@@ -18,6 +17,8 @@ from . import services
 from .filters import ProblemFilter, ProgressReportFilter, ProjectFilter
 from .models import Batch, Problem, ProgressReport, Project, StageTransition, Tag
 from .schemas import (
+    CATEGORY_LABELS,
+    STAGE_LABELS,
     ProblemIn,
     ProblemOut,
     ProblemTransitionIn,
@@ -52,16 +53,36 @@ LIST_COLUMNS = (
 )
 
 
-def _project_list_qs(user: User) -> QuerySet[Project]:
-    return (
-        _projects(user)
-        .select_related("unit")
-        .only(*LIST_COLUMNS)
-        # the leader's name as one column rather than a User object per row
-        .annotate(leader_label=Coalesce(NullIf("leader__full_name", Value("")), "leader__username"))
-        # to_attr: a plain list per row, not a related manager's queryset built per row
-        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("pk"), to_attr="tag_list"))
-    )
+def _project_rows(page: QuerySet[Project]) -> list[dict]:
+    """A page of the list as finished ``ProjectItem`` rows: one ``.values()`` query and one
+    over the tags' through table; no model instances, no resolvers."""
+    rows = list(page.values(*LIST_COLUMNS, "leader__full_name", "leader__username"))
+    tags: dict[int, list[str]] = {}
+    through = Project.tags.through.objects.filter(project_id__in=[row["id"] for row in rows])
+    for project_id, slug in through.order_by("tag_id").values_list("project_id", "tag__slug"):
+        tags.setdefault(project_id, []).append(slug)
+    # the labels in the request's language, translated once a page rather than once a row
+    categories = {value: str(label) for value, label in CATEGORY_LABELS.items()}
+    stages = {value: str(label) for value, label in STAGE_LABELS.items()}
+    return [
+        {
+            "id": row["id"],
+            "code": row["code"],
+            "name": row["name"],
+            "unit": {"id": row["unit__id"], "name": row["unit__name"]},
+            "category": row["category"],
+            "category_label": categories.get(row["category"], row["category"]),
+            "stage": row["stage"],
+            "stage_label": stages.get(row["stage"], row["stage"]),
+            "total_investment": row["total_investment"],
+            "planned_investment": row["planned_investment"],
+            "completed_investment": row["completed_investment"],
+            "tags": tags.get(row["id"], []),
+            # as ``schemas._person``: the full name, else the username; None without a leader
+            "leader_name": row["leader__full_name"] or row["leader__username"],
+        }
+        for row in rows
+    ]
 
 
 def _project_detail(user: User, project_id: int) -> Project:
@@ -156,10 +177,10 @@ def _versioned(request: HttpRequest, data: dict, write, **kwargs):
 
 
 @router.get("/projects", response={200: list[ProjectItem], **READ_ERRORS}, summary="项目清单")
-@paginate(Pages, **PAGE)
+@paginate(Pages, rows=_project_rows, **PAGE)
 def project_list(request: HttpRequest, filters: Query[ProjectFilter]):
     """Projects in the caller's scope, filtered and ordered; 50 a page (``page_size`` ≤ 500)."""
-    return filters.apply(_project_list_qs(request.auth))
+    return filters.apply(_projects(request.auth))
 
 
 @router.get(

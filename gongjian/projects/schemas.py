@@ -7,11 +7,11 @@ Chinese messages the API returns as 422.
 
 import datetime as dt
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from django.utils import timezone
 from ninja import Field, Schema
-from pydantic import ConfigDict
+from pydantic import ConfigDict, ValidationInfo, model_validator
 
 from gongjian.units.schemas import UnitRef
 
@@ -78,6 +78,9 @@ STAGE_LABELS = dict(Stage.choices)
 class ProjectItem(Schema):
     """A row of the project list."""
 
+    # (The docstring is the OpenAPI description.) The list API builds its rows as finished
+    # dicts (``api._project_rows``); ``ProjectDetail`` resolves the same fields from a Project.
+
     id: int
     code: str
     name: str
@@ -92,26 +95,14 @@ class ProjectItem(Schema):
     tags: list[str] = Field(description="标签标识")
     leader_name: str | None = Field(description="包保领导")
 
-    # A dict lookup, not ``get_FOO_display()``: that one hashes every lazy choice label
-    # (a gettext each) on every call, which was a third of a list page's time.
-    @staticmethod
-    def resolve_category_label(obj: Project) -> str:
-        return str(CATEGORY_LABELS.get(obj.category, obj.category))
-
-    @staticmethod
-    def resolve_stage_label(obj: Project) -> str:
-        return str(STAGE_LABELS.get(obj.stage, obj.stage))
-
-    @staticmethod
-    def resolve_tags(obj: Project) -> list[str]:
-        tags = getattr(obj, "tag_list", None)  # the list API prefetches into tag_list
-        return [tag.slug for tag in (obj.tags.all() if tags is None else tags)]
-
-    @staticmethod
-    def resolve_leader_name(obj: Project) -> str | None:
-        if hasattr(obj, "leader_label"):  # annotated by the list API
-            return obj.leader_label
-        return _person(obj.leader)
+    @model_validator(mode="wrap")
+    @classmethod
+    def _run_root_validator(cls, values: Any, handler, info: ValidationInfo) -> Any:
+        # A plain dict is validated by pydantic itself; anything else (a ``Project``) goes
+        # through ninja's ``DjangoGetter`` and the resolvers, as for every ``Schema``.
+        if type(values) is dict:
+            return handler(values)
+        return super()._run_root_validator(values, handler, info)
 
 
 class ProjectDetail(ProjectItem):
@@ -137,6 +128,24 @@ class ProjectDetail(ProjectItem):
     created_at: dt.datetime
     updated_at: dt.datetime
     transitions: list[TransitionOut] = Field(description="阶段变更记录,按日期排序")
+
+    # A dict lookup, not ``get_FOO_display()``: that one hashes every lazy choice label
+    # (a gettext each) on every call.
+    @staticmethod
+    def resolve_category_label(obj: Project) -> str:
+        return str(CATEGORY_LABELS.get(obj.category, obj.category))
+
+    @staticmethod
+    def resolve_stage_label(obj: Project) -> str:
+        return str(STAGE_LABELS.get(obj.stage, obj.stage))
+
+    @staticmethod
+    def resolve_tags(obj: Project) -> list[str]:
+        return [tag.slug for tag in obj.tags.all()]
+
+    @staticmethod
+    def resolve_leader_name(obj: Project) -> str | None:
+        return _person(obj.leader)
 
     @staticmethod
     def resolve_created_at(obj: Project) -> dt.datetime:
