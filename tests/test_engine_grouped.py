@@ -214,3 +214,31 @@ def test_dashboard_query_count_is_bounded_and_independent_of_project_count(
     )
     assert _dashboard_queries(client, demo) == before
     assert _dashboard_queries(client, heishan) == before_district
+
+
+@pytest.mark.django_db
+def test_grouped_statement_compiled_once_per_shape_and_filled_per_subtree(demo):
+    """The grouped SQL is kept per shape (registry, definitions, periods) and reused for
+    every subtree; an edited indicator is a new shape, never a stale statement."""
+    counted = [
+        i
+        for i in _indicators()
+        if i.kind == Indicator.Kind.COMPUTED and i.registry == "projects" and not i.fixed_unit_id
+    ][:8]
+    assert len(counted) == 8
+    period = PERIODS[0]
+    engine._STATEMENTS.clear()
+    seen = {}
+    for unit in _units(demo):
+        seen[unit.pk] = engine.evaluate_many([(i, unit, period) for i in counted])
+        assert seen[unit.pk] == [engine.evaluate(i, unit, period) for i in counted], unit.name
+    # one for the root's subtree (its event scans read every row), one for the rest
+    assert len(engine._STATEMENTS) == 2
+    # different subtrees really got different figures from the one statement
+    assert len({tuple(v) for v in seen.values()}) > 2
+    edited = counted[0]
+    before = engine.evaluate_many([(i, demo, period) for i in counted])[0]
+    edited.filters = {**(edited.filters or {}), "total_investment__gte": 10**12}
+    after = engine.evaluate_many([(i, demo, period) for i in counted])[0]
+    assert after == engine.evaluate(edited, demo, period) == 0 != before
+    assert len(engine._STATEMENTS) == 3

@@ -7,6 +7,7 @@ report sentence, API field, CLI line — comes from these functions.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -353,10 +354,12 @@ def campaign_for(unit: Unit, year: int) -> Campaign | None:
     return max(matching, key=lambda c: c.root_unit.depth, default=None)
 
 
-def _done_parts(projects, as_of: dt.date) -> list:
+def _done_parts(projects, as_of: dt.date, joined: bool = False) -> list:
     """Each of ``projects``' investment reported in the year to ``as_of``
-    (``project_id``, ``_done``): one grouped queryset per source of the reports
-    (``_sources``), whose figures add up."""
+    (``project_id``, ``_done``): one queryset per source of the reports (``_sources``),
+    whose figures add up. The roll-up's holds one row per project already (one per
+    project and year); with ``joined`` it is left unrestricted to ``projects``, for a
+    caller that joins it on the project (a look-up by its unique key, not a scan)."""
     from gongjian.projects.models import ProgressReport
 
     window = [(dt.date(as_of.year, 1, 1), as_of)]
@@ -366,24 +369,22 @@ def _done_parts(projects, as_of: dt.date) -> list:
         # the models' own managers: current report versions, whatever the project's state
         if source.rollup is None:
             rows = ProgressReport.objects.filter(
-                period_end__gte=window[0][0], period_end__lte=as_of
+                period_end__gte=window[0][0], period_end__lte=as_of, project_id__in=mine
             )
             if source.rows is not None:
                 rows = rows.filter(source.rows)
-            done = Sum("investment_this_period")
+            rows = rows.values("project_id").annotate(_done=Sum("investment_this_period"))
         else:
             rows = source.spec.queryset().model.objects.filter(
                 **{source.rollup.year_field: as_of.year}
             )
+            if not joined:
+                rows = rows.filter(project_id__in=mine)
             prefix = source.rollup.measures["investment_this_period"]
-            done = Sum(_rollup_value(source, prefix, _rollup_months(source, window)))
-        parts.append(
-            rows.filter(project_id__in=mine)
-            .order_by()
-            .values("project_id")
-            .annotate(_done=done)
-            .values("project_id", "_done")
-        )
+            rows = rows.annotate(
+                _done=_rollup_value(source, prefix, _rollup_months(source, window))
+            )
+        parts.append(rows.order_by().values("project_id", "_done"))
     return parts
 
 
@@ -642,8 +643,8 @@ def _grouped_columns(source: _Source, base, members: list[Request]):
             condition = _where(spec.apply_filters(spec.queryset(), indicator.filters), base.query)
         if condition is not None:
             key = ("c", indicator.registry, repr(sorted((indicator.filters or {}).items())))
-            if source.rollup is None and window is None:
-                key = ("c", indicator.pk, period)
+            if source.rollup is None and window is None:  # as _computed_queryset builds it
+                key += (indicator.period_mode, indicator.event, period.start, period.end)
             c = column(
                 key, lambda c=condition: ExpressionWrapper(Q(c), output_field=BooleanField()), "c"
             )
@@ -667,11 +668,13 @@ def _grouped_columns(source: _Source, base, members: list[Request]):
     return figures, params, annotations, joins
 
 
-def _joined(sql: str, params: list, joins: dict[str, tuple[FirstEvent, Period]], base):
+def _joined(
+    sql: str, params: list, joins: dict[str, tuple[FirstEvent, Period]], base, restrict: bool
+):
     """``sql`` (whose rows carry their key as ``_pk``) with each joined first-event column
     added: per set of rows the events are found in, one grouped scan of them — each
-    event's earliest date in its window a column, for ``base``'s rows only — LEFT
-    JOINed on the key."""
+    event's earliest date in its window a column, with ``restrict`` for ``base``'s rows
+    only — LEFT JOINed on the key."""
     from django.db import connection
     from django.db.models import Case, DateField, F, Min, When
 
@@ -696,13 +699,10 @@ def _joined(sql: str, params: list, joins: dict[str, tuple[FirstEvent, Period]],
             )
             for name, (first, span) in events.items()
         }
-        scan = (
-            rows()
-            .filter(**{f"{date}__gte": start, f"{date}__lte": end, f"{key}__in": base.values("pk")})
-            .order_by()
-            .values(_key=F(key))
-            .annotate(**firsts)
-        )
+        scan = rows().filter(**{f"{date}__gte": start, f"{date}__lte": end})
+        if restrict:
+            scan = scan.filter(**{f"{key}__in": base.values("pk")})
+        scan = scan.order_by().values(_key=F(key)).annotate(**firsts)
         j_sql, j_params = scan.query.sql_with_params()
         columns += [f"j{n}.{qn(name)}" for name in events]
         tables.append(f"LEFT JOIN ({j_sql}) j{n} ON j{n}.{qn('_key')} = i.{qn('_pk')}")
@@ -716,7 +716,89 @@ def _grouped_rows(registry: str, path: str, members: list[Request], by_unit: boo
     ``_grouped_columns`` names, each member's figure computed per row, and an outer
     SELECT sums the figures — for a registry with a yearly roll-up, over its sources'
     rows (``_sources``) one after the other. Returns one row of sums, or with
-    ``by_unit`` one row per unit path (the path first)."""
+    ``by_unit`` one row per unit path (the path first).
+
+    Building the statement through the ORM costs more than running it for one unit, so
+    it is compiled once per shape (``_statement``) and the subtree filled in."""
+    from django.db import connection
+
+    # the event scans keep to the subtree's rows below a root unit; a root's subtree is
+    # (nearly) everything, where the restriction costs more than it saves
+    restrict = path.count("/") > 1
+    sql, params = _statement(registry, members, by_unit, restrict)
+    like = connection.ops.prep_for_like_query(path) + "%"  # a LIKE pattern, or the path
+    params = [
+        p.replace(_SCOPE + "%", like).replace(_SCOPE, path) if isinstance(p, str) else p
+        for p in params
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall() if by_unit else cursor.fetchone()
+
+
+# Stands for the subtree's path in a compiled statement (``_statement``): in a LIKE
+# pattern (it holds none of the characters one escapes) or, on SQLite, as the path itself
+# (``units.models.PathStartsWith``).
+_SCOPE = "@@gongjian-scope@@"
+_STATEMENTS: dict[tuple, tuple[str, list]] = {}
+_STATEMENTS_KEPT = 256
+
+
+def _definition(indicator: Indicator) -> tuple:
+    """What of an indicator its grouped SQL depends on (an edited indicator is a new
+    shape)."""
+    return (
+        indicator.pk,
+        indicator.registry,
+        indicator.measure,
+        indicator.measure_field,
+        indicator.period_mode,
+        indicator.event,
+        repr(sorted((indicator.filters or {}).items())),
+    )
+
+
+def _statement(
+    registry: str, members: list[Request], by_unit: bool, restrict: bool
+) -> tuple[str, list]:
+    """``_grouped_rows``' SQL and parameters with ``_SCOPE`` for the subtree's path,
+    kept per shape — the registry, each member's definition and period — for the
+    connection's database; the oldest are dropped past ``_STATEMENTS_KEPT``."""
+    from django.db import connection
+
+    key = (
+        connection.alias,
+        connection.vendor,
+        registry,
+        by_unit,
+        restrict,
+        tuple((_definition(i), p.start, p.end) for i, _u, p in members),
+    )
+    found = _STATEMENTS.get(key)
+    if found is None:
+        found = _compile_grouped(registry, members, by_unit, restrict)
+        if len(_STATEMENTS) >= _STATEMENTS_KEPT:
+            _STATEMENTS.pop(next(iter(_STATEMENTS)), None)
+        _STATEMENTS[key] = found
+    return found
+
+
+def _in_subtree(spec, restrict: bool) -> Q:
+    """``spec``'s rows in the subtree ``_SCOPE``. Rows that reach their unit through a
+    related row (a report through its project) take, below a root unit, the related
+    rows' keys from a subquery: the database then selects the subtree's projects first
+    and looks their reports up by key, where a join on the path would read every report."""
+    head, _, rest = spec.unit_path.partition("__")
+    if restrict and rest != "path":
+        related = spec.queryset().model._meta.get_field(head).related_model
+        inside = related._base_manager.filter(**{f"{rest}__startswith": _SCOPE})
+        return Q(**{f"{head}__in": inside.values("pk")})
+    return Q(**{f"{spec.unit_path}__startswith": _SCOPE})
+
+
+def _compile_grouped(
+    registry: str, members: list[Request], by_unit: bool, restrict: bool
+) -> tuple[str, list]:
     from django.db import connection
     from django.db.models import F
 
@@ -725,7 +807,7 @@ def _grouped_rows(registry: str, path: str, members: list[Request], by_unit: boo
     parts, params = [], []
     for source in _sources(get_registry(registry), windows):
         spec = source.spec
-        base = spec.queryset().filter(**{f"{spec.unit_path}__startswith": path})
+        base = spec.queryset().filter(_in_subtree(spec, restrict))
         if source.rows is not None:
             base = base.filter(source.rows)
         if source.rollup is not None and all_windowed:  # only the years the windows cover
@@ -734,8 +816,8 @@ def _grouped_rows(registry: str, path: str, members: list[Request], by_unit: boo
         figures, figure_params, annotations, joins = _grouped_columns(source, base, members)
         if joins:
             annotations["_pk"] = F("pk")
-        if by_unit:
-            annotations["_unit"] = F(spec.unit_path)
+        if by_unit:  # grouped by the unit's key, its path joined to the sums
+            annotations["_unit"] = F(spec.unit_path.removesuffix("__path"))
         inner = (
             base.annotate(**annotations).values(*annotations) if annotations else base.values("pk")
         ).order_by()  # a model's default ordering would sort every row for nothing
@@ -746,54 +828,54 @@ def _grouped_rows(registry: str, path: str, members: list[Request], by_unit: boo
         if fence:
             sql = f"SELECT * FROM ({sql}{fence}) fenced"
         if joins:
-            sql, inner_params = _joined(sql, inner_params, joins, base)
+            sql, inner_params = _joined(sql, inner_params, joins, base, restrict)
         names = [f"{figure} AS v{n}" for n, figure in enumerate(figures)]
         parts.append(f"SELECT {'_unit, ' if by_unit else ''}{', '.join(names)} FROM ({sql}) r")
         params += [*figure_params, *inner_params]
-    sums = ", ".join(f"SUM(v{n})" for n in range(len(members)))
+    sums = ", ".join(f"SUM(v{n}) AS s{n}" for n in range(len(members)))
     rows = f"FROM ({' UNION ALL '.join(parts)}) grouped"
-    sql = f"SELECT _unit, {sums} {rows} GROUP BY _unit" if by_unit else f"SELECT {sums} {rows}"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall() if by_unit else cursor.fetchone()
+    sql = f"SELECT {sums} {rows}"
+    if by_unit:
+        units = connection.ops.quote_name(Unit._meta.db_table)
+        sums = ", ".join(f"s{n}" for n in range(len(members)))
+        sql = f"""SELECT u.path, {sums} FROM (SELECT _unit, {sql[7:]} GROUP BY _unit) g
+                  JOIN {units} u ON u.id = g._unit"""
+    if not any(isinstance(p, str) and _SCOPE in p for p in params):
+        raise AssertionError("the grouped statement lost its subtree")
+    return sql, params
 
 
 def _computed_values(requests: set[Request]) -> dict[Request, int]:
-    """Values of computed indicators: one query per (registry, subtree), ``_grouped_rows``."""
-    groups: dict[tuple[str, str], list[Request]] = {}
-    for request in sorted(requests, key=lambda r: (r[0].pk, r[2].start, r[2].end)):
-        indicator, scope, _period = request
-        groups.setdefault((indicator.registry, scope.path), []).append(request)
+    """Values of computed indicators: one query per registry (``_grouped_rows``). Each
+    distinct indicator and period is one figure; requests for several subtrees (a unit
+    and its children, say) share one query over their common ancestor grouped by unit
+    path, each request summing the paths inside its own subtree."""
+    groups: dict[str, list[Request]] = {}
+    for request in sorted(requests, key=lambda r: (r[0].pk, r[2].start, r[2].end, r[1].path)):
+        groups.setdefault(request[0].registry, []).append(request)
     out: dict[Request, int] = {}
-    for (registry, path), members in groups.items():
-        row = _grouped_rows(registry, path, members)
-        for value, request in zip(row, members, strict=True):
-            out[request] = int(value or 0)
+    for registry, group in groups.items():
+        figures: dict[tuple, int] = {}
+        members = []
+        for indicator, scope, period in group:
+            if (indicator.pk, period) not in figures:
+                figures[(indicator.pk, period)] = len(members)
+                members.append((indicator, scope, period))
+        paths = {scope.path for _i, scope, _p in group}
+        if len(paths) == 1:
+            path = paths.pop()
+            rows = [(path, *_grouped_rows(registry, path, members))]
+        else:
+            common = os.path.commonprefix(sorted(paths))
+            rows = _grouped_rows(registry, common[: common.rfind("/") + 1], members, True)
+        totals = {}
+        for path in {scope.path for _i, scope, _p in group}:
+            inside = [row[1:] for row in rows if row[0].startswith(path)]
+            columns = zip(*inside, strict=True) if inside else [()] * len(members)
+            totals[path] = [int(sum(v for v in column if v is not None)) for column in columns]
+        for indicator, scope, period in group:
+            out[(indicator, scope, period)] = totals[scope.path][figures[(indicator.pk, period)]]
     return out
-
-
-def evaluate_by_unit_many(
-    indicators: list[Indicator], units: list[Unit], period: Period
-) -> list[dict[int, Value]]:
-    """``[evaluate_by_unit(i, units, period) for i in indicators]``; the computed ones
-    without a fixed unit are summed per unit path by one query per registry."""
-    grouped: dict[str, list[Indicator]] = {}
-    for indicator in indicators:
-        if indicator.kind == Indicator.Kind.COMPUTED and indicator.fixed_unit_id is None:
-            grouped.setdefault(indicator.registry, []).append(indicator)
-    values: dict[int, dict[int, Value]] = {}
-    for registry, members in grouped.items():
-        by_path: list[dict[str, int]] = [{} for _ in members]
-        for path, *sums in _grouped_rows(registry, "", [(i, None, period) for i in members], True):
-            for n, value in enumerate(sums):
-                by_path[n][path] = int(value or 0)
-        for indicator, paths in zip(members, by_path, strict=True):
-            values[indicator.pk] = {
-                u.pk: sum(v for p, v in paths.items() if p.startswith(u.path)) for u in units
-            }
-    return [
-        values[i.pk] if i.pk in values else evaluate_by_unit(i, units, period) for i in indicators
-    ]
 
 
 def _reported_values(requests: set[Request]) -> dict[Request, Decimal | None]:
@@ -1041,9 +1123,9 @@ def year_to_date_by_month(
 
 def _lights_sql(projects, as_of: dt.date, campaign: Campaign | None) -> tuple[str, list]:
     """One row per project of ``projects`` — ``id, code, stage, planned, done, behind,
-    color`` — with ``warning_lights``' arithmetic done by the database: the year-to-date
-    investment of each project aggregated once (a hash aggregate, not a look-up per
-    project) and joined to the projects."""
+    color`` — with ``warning_lights``' arithmetic done by the database: each project's
+    year-to-date investment joined to it from every source (``_done_parts``: its roll-up
+    row by the unique key, the cut month's reports aggregated once) and added up."""
     from django.db.models import F
 
     from gongjian.projects.models import Stage
@@ -1055,15 +1137,13 @@ def _lights_sql(projects, as_of: dt.date, campaign: Campaign | None) -> tuple[st
         _id=F("pk"), _code=F("code"), _stage=F("stage"), _planned=F("planned_investment")
     )
     p_sql, p_params = rows.values("_id", "_code", "_stage", "_planned").query.sql_with_params()
-    parts, d_params = [], []
-    for part in _done_parts(projects, as_of):
+    joins, done, d_params = [], [], []
+    for n, part in enumerate(_done_parts(projects, as_of, joined=True)):
         sql, params = part.query.sql_with_params()
-        parts.append(sql)
+        joins.append(f"LEFT JOIN ({sql}) d{n} ON d{n}.project_id = p._id")
+        done.append(f"COALESCE(d{n}._done, 0)")
         d_params.extend(params)
-    d_sql = parts[0]
-    if len(parts) > 1:
-        d_sql = f"""SELECT project_id, SUM(_done) AS _done
-                    FROM ({" UNION ALL ".join(parts)}) parts GROUP BY project_id"""
+    done = " + ".join(done)
     sql = f"""
         SELECT _id AS id, _code AS code, _stage AS stage, _planned AS planned, done, behind,
                CASE WHEN _stage = %s OR behind > %s THEN 'red'
@@ -1071,12 +1151,12 @@ def _lights_sql(projects, as_of: dt.date, campaign: Campaign | None) -> tuple[st
                     WHEN behind IS NOT NULL THEN 'green'
                     ELSE '' END AS color
         FROM (
-            SELECT p._id, p._code, p._stage, p._planned, COALESCE(d._done, 0) AS done,
+            SELECT p._id, p._code, p._stage, p._planned, {done} AS done,
                    CASE WHEN p._stage IN (%s, %s) AND p._planned > 0
-                        THEN %s - CAST(COALESCE(d._done, 0) * 100 AS DOUBLE PRECISION)
+                        THEN %s - CAST(({done}) * 100 AS DOUBLE PRECISION)
                                   / CAST(p._planned AS DOUBLE PRECISION)
                    END AS behind
-            FROM ({p_sql}) p LEFT JOIN ({d_sql}) d ON d.project_id = p._id
+            FROM ({p_sql}) p {" ".join(joins)}
         ) lit
     """
     params = [Stage.STALLED.value, red, yellow]
@@ -1091,9 +1171,11 @@ def warning_light_counts(projects, as_of: dt.date, campaign: Campaign | None = N
 
     sql, params = _lights_sql(projects, as_of, campaign)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT color, COUNT(*) FROM ({sql}) lights GROUP BY color", params)
-        counts = dict(cursor.fetchall())
-    return {color: int(counts.get(color, 0)) for color in ("red", "yellow", "green")}
+        colors = ("red", "yellow", "green")
+        counts = ", ".join(f"SUM(CASE WHEN color = '{c}' THEN 1 ELSE 0 END)" for c in colors)
+        cursor.execute(f"SELECT {counts} FROM ({sql}) lights", params)
+        row = cursor.fetchone()
+    return {color: int(n or 0) for color, n in zip(colors, row, strict=True)}
 
 
 def flagged_lights(

@@ -142,32 +142,28 @@ def _project_registry() -> RegistrySpec:
             Q(in_production_on__isnull=True) | Q(in_production_on__gte=period.start),
         )
 
+    # Tags and batches as ``pk IN (the projects that have them)``: one uncorrelated
+    # subquery the database reads once, not a look-up per project row.
+    def tagged(slugs) -> QuerySet:
+        return Project.tags.through.objects.filter(tag__slug__in=_as_list(slugs)).values(
+            "project_id"
+        )
+
     def tags_all(qs, slugs):
-        through = Project.tags.through
         for slug in _as_list(slugs):
-            qs = qs.filter(
-                Exists(through.objects.filter(project_id=OuterRef("pk"), tag__slug=slug))
-            )
+            qs = qs.filter(pk__in=tagged(slug))
         return qs
 
     def tags_any(qs, slugs):
-        through = Project.tags.through
-        return qs.filter(
-            Exists(through.objects.filter(project_id=OuterRef("pk"), tag__slug__in=_as_list(slugs)))
-        )
+        return qs.filter(pk__in=tagged(slugs))
 
     def tags_none(qs, slugs):
-        through = Project.tags.through
-        return qs.exclude(
-            Exists(through.objects.filter(project_id=OuterRef("pk"), tag__slug__in=_as_list(slugs)))
-        )
+        return qs.exclude(pk__in=tagged(slugs))
 
     def batch(qs, code):
         through = Project.batches.through
         return qs.filter(
-            Exists(
-                through.objects.filter(project_id=OuterRef("pk"), batch__code__in=_as_list(code))
-            )
+            pk__in=through.objects.filter(batch__code__in=_as_list(code)).values("project_id")
         )
 
     amount = (int,)

@@ -7,11 +7,29 @@ import hashlib
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.lookups import StartsWith
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gongjian.common.history import HistoricalRecords
 from gongjian.common.validators import validate_division_child, validate_division_code
+
+
+class PathStartsWith(StartsWith):
+    """``path__startswith`` for the materialised path: on SQLite a range on the path's
+    index (``path >= P AND path < P || U+10FFFF``, exact for a binary-collated path of
+    digits and slashes) instead of ``LIKE``, which is case-insensitive there and so reads
+    every unit — and leaves the query planner guessing how many rows a subtree holds."""
+
+    def as_sqlite(self, compiler, connection):
+        if not self.rhs_is_direct_value():
+            return super().as_sql(compiler, connection)
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        prefix = str(self.rhs)
+        return (
+            f"({lhs} >= %s AND {lhs} < %s || char(1114111))",
+            [*lhs_params, prefix, *lhs_params, prefix],
+        )
 
 
 class UnitQuerySet(models.QuerySet):
@@ -194,3 +212,7 @@ class LoginEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username} {self.get_kind_display()}"
+
+
+# every ``…__unit__path__startswith`` in the code base goes through it
+Unit._meta.get_field("path").register_lookup(PathStartsWith)

@@ -21,7 +21,6 @@ from gongjian.indicators.engine import (
     completion_by_month,
     completion_many,
     effective_unit,
-    evaluate_by_unit_many,
     evaluate_many,
     monthly_requests,
     warning_light_counts,
@@ -186,11 +185,14 @@ def dashboard(user: User, scope: Scope) -> Dashboard:
     judged = [t for t in targets if t.indicator.in_checkpoints]  # checkpoint_targets' rows
     others = _other_indicators(unit)
     charted = [t for t in targets if t.indicator.kind == Indicator.Kind.COMPUTED][:6]
+    children = compared_units(unit)
+    compared = [(t.indicator, child, period) for t in charted for child in children]
     evaluate_many(
         [(t.indicator, unit, period) for t in targets]
         + checkpoint_requests(judged, unit, year, as_of, kinds)
         + [(i, unit, period) for i in others]
-        + [r for t in charted for r in monthly_requests(t.indicator, unit, year, as_of)],
+        + [r for t in charted for r in monthly_requests(t.indicator, unit, year, as_of)]
+        + compared,
         memo,
     )
     tiles = [
@@ -223,17 +225,16 @@ def dashboard(user: User, scope: Scope) -> Dashboard:
         "series": series,
         "pro_rata": {"name": _("序时进度"), "values": pro_rata_line},
     }
-    # units side by side on the targeted computed indicators
-    children = compared_units(unit)
+    # units side by side on the targeted computed indicators (in the batch above)
     compare = {"units": [u.name for u in children], "series": []}
     if children:
-        by_unit = evaluate_by_unit_many([t.indicator for t in charted], children, scope.period)
-        for target, values in zip(charted, by_unit, strict=True):
+        values = iter(evaluate_many(compared, memo))
+        for target in charted:
             ind = target.indicator
             compare["series"].append(
                 {
                     "name": ind.name + (_("(亿元)") if ind.display_unit == "元" else ""),
-                    "values": [chart_number(values[u.pk], ind.display_unit) for u in children],
+                    "values": [chart_number(next(values), ind.display_unit) for _u in children],
                 }
             )
     projects = Project.objects.visible_to(user).in_subtree(unit)
