@@ -145,7 +145,8 @@ def fill_appeals(target: int) -> None:
     from django.db import connection, transaction
 
     from gongjian.appeals.models import Appeal, AppealStep
-    from gongjian.demo.scale import reset_sequences, write_rows
+    from gongjian.common.bulk import write_rows
+    from gongjian.demo.scale import reset_sequences
 
     def prepared(model, objs, **fixed) -> tuple[list[str], dict[str, int], list[list]]:
         fields = model._meta.concrete_fields

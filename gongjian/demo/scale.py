@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -35,6 +35,7 @@ from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from gongjian.common.bulk import write_rows
 from gongjian.common.dates import Period
 from gongjian.indicators import services as indicator_services
 from gongjian.indicators.models import Campaign, Indicator, Target
@@ -191,22 +192,6 @@ class Table:
         write_rows(self.model._meta.db_table, [f.column for f in self.fields], self.rows)
         self.written += len(self.rows)
         self.rows = []
-
-
-def write_rows(table: str, columns: list[str], rows: Iterable[tuple]) -> None:
-    """Insert ``rows`` fast: COPY on PostgreSQL, executemany on SQLite."""
-    qn = connection.ops.quote_name
-    cols = ", ".join(qn(c) for c in columns)
-    if connection.vendor == "postgresql":
-        connection.ensure_connection()
-        with connection.connection.cursor() as cur:
-            with cur.copy(f"COPY {qn(table)} ({cols}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        return
-    marks = ", ".join(["%s"] * len(columns))
-    with connection.cursor() as cur:
-        cur.executemany(f"INSERT INTO {qn(table)} ({cols}) VALUES ({marks})", rows)
 
 
 def reset_sequences(model_list: list[type[models.Model]]) -> None:

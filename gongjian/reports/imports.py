@@ -41,6 +41,7 @@ from django.utils import timezone
 from ninja import Schema
 from pydantic import ValidationError as PydanticError
 
+from gongjian.common.bulk import write_rows
 from gongjian.projects.models import (
     STAGE_CHAIN,
     STAGE_DATE_FIELD,
@@ -767,7 +768,6 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-INSERT_BATCH = 5000
 ATTR = object()  # Inserter.row_maker: "the object's value of the field"
 
 
@@ -814,25 +814,19 @@ class _Converted(dict):
 
 
 class Inserter:
-    """Plain multi-row INSERTs of many rows of one model (one prepared statement,
-    ``executemany`` in batches) inside the caller's transaction. ``values`` maps an
-    attname to a value or a function of the row; every other column takes its
-    default."""
+    """Many rows of one model written in bulk (``common.bulk.write_rows``: COPY on
+    PostgreSQL, one prepared INSERT by ``executemany`` elsewhere) inside the caller's
+    transaction. ``values`` maps an attname to a value or a function of the row; every
+    other column takes its default."""
 
     def __init__(self, model, now):
         self.model = model
         self.connection = connections[router.db_for_write(model)]
-        qn = self.connection.ops.quote_name
         self.fields = [
             f
             for f in model._meta.concrete_fields
             if not (f.primary_key and isinstance(f, AutoFieldMixin))
         ]
-        self.sql = "INSERT INTO {} ({}) VALUES ({})".format(
-            qn(model._meta.db_table),
-            ", ".join(qn(f.column) for f in self.fields),
-            ", ".join(["%s"] * len(self.fields)),
-        )
         self.convert = [_db_value(f, self.connection) for f in self.fields]
         self.defaults = {}
         for f in self.fields:
@@ -870,11 +864,9 @@ class Inserter:
         return names["make"]
 
     def insert(self, rows: list[tuple]) -> None:
-        if not rows:
-            return
-        with self.connection.cursor() as cursor:
-            for start in range(0, len(rows), INSERT_BATCH):
-                cursor.executemany(self.sql, rows[start : start + INSERT_BATCH])
+        if rows:
+            columns = [f.column for f in self.fields]
+            write_rows(self.model._meta.db_table, columns, rows, self.connection)
 
 
 def history_rows(model, objs, *, history_type: str, actor, reason: str, now) -> None:
