@@ -726,9 +726,9 @@ def _grouped_rows(registry: str, path: str, members: list[Request], by_unit: boo
     # (nearly) everything, where the restriction costs more than it saves
     restrict = path.count("/") > 1
     sql, params = _statement(registry, members, by_unit, restrict)
-    like = connection.ops.prep_for_like_query(path) + "%"  # a LIKE pattern, or the path
-    params = [
-        p.replace(_SCOPE + "%", like).replace(_SCOPE, path) if isinstance(p, str) else p
+    scope, like = _SCOPES[restrict], connection.ops.prep_for_like_query(path) + "%"
+    params = [  # in a LIKE pattern, or the path itself
+        p.replace(scope + "%", like).replace(scope, path) if isinstance(p, str) else p
         for p in params
     ]
     with connection.cursor() as cursor:
@@ -736,10 +736,10 @@ def _grouped_rows(registry: str, path: str, members: list[Request], by_unit: boo
         return cursor.fetchall() if by_unit else cursor.fetchone()
 
 
-# Stands for the subtree's path in a compiled statement (``_statement``): in a LIKE
-# pattern (it holds none of the characters one escapes) or, on SQLite, as the path itself
-# (``units.models.PathStartsWith``).
-_SCOPE = "@@gongjian-scope@@"
+# Stand for the subtree's path in a compiled statement (``_statement``), below a root unit
+# and at one — as deep as the paths they stand for, for ``units.models.PathStartsWith``
+# — in a LIKE pattern (they hold none of the characters one escapes) or as they are.
+_SCOPES = {True: "@@scope@@/@@/", False: "@@scope@@/"}
 _STATEMENTS: dict[tuple, tuple[str, list]] = {}
 _STATEMENTS_KEPT = 256
 
@@ -761,7 +761,7 @@ def _definition(indicator: Indicator) -> tuple:
 def _statement(
     registry: str, members: list[Request], by_unit: bool, restrict: bool
 ) -> tuple[str, list]:
-    """``_grouped_rows``' SQL and parameters with ``_SCOPE`` for the subtree's path,
+    """``_grouped_rows``' SQL and parameters with ``_SCOPES`` for the subtree's path,
     kept per shape — the registry, each member's definition and period — for the
     connection's database; the oldest are dropped past ``_STATEMENTS_KEPT``."""
     from django.db import connection
@@ -784,16 +784,16 @@ def _statement(
 
 
 def _in_subtree(spec, restrict: bool) -> Q:
-    """``spec``'s rows in the subtree ``_SCOPE``. Rows that reach their unit through a
+    """``spec``'s rows in the subtree ``_SCOPES[restrict]``. Rows that reach their unit through a
     related row (a report through its project) take, below a root unit, the related
     rows' keys from a subquery: the database then selects the subtree's projects first
     and looks their reports up by key, where a join on the path would read every report."""
     head, _, rest = spec.unit_path.partition("__")
     if restrict and rest != "path":
         related = spec.queryset().model._meta.get_field(head).related_model
-        inside = related._base_manager.filter(**{f"{rest}__startswith": _SCOPE})
+        inside = related._base_manager.filter(**{f"{rest}__startswith": _SCOPES[restrict]})
         return Q(**{f"{head}__in": inside.values("pk")})
-    return Q(**{f"{spec.unit_path}__startswith": _SCOPE})
+    return Q(**{f"{spec.unit_path}__startswith": _SCOPES[restrict]})
 
 
 def _compile_grouped(
@@ -840,7 +840,7 @@ def _compile_grouped(
         sums = ", ".join(f"s{n}" for n in range(len(members)))
         sql = f"""SELECT u.path, {sums} FROM (SELECT _unit, {sql[7:]} GROUP BY _unit) g
                   JOIN {units} u ON u.id = g._unit"""
-    if not any(isinstance(p, str) and _SCOPE in p for p in params):
+    if not any(isinstance(p, str) and _SCOPES[restrict] in p for p in params):
         raise AssertionError("the grouped statement lost its subtree")
     return sql, params
 

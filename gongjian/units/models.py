@@ -16,16 +16,18 @@ from gongjian.common.validators import validate_division_child, validate_divisio
 
 
 class PathStartsWith(StartsWith):
-    """``path__startswith`` for the materialised path: on SQLite a range on the path's
-    index (``path >= P AND path < P || U+10FFFF``, exact for a binary-collated path of
-    digits and slashes) instead of ``LIKE``, which is case-insensitive there and so reads
-    every unit — and leaves the query planner guessing how many rows a subtree holds."""
+    """``path__startswith`` for the materialised path: on SQLite, below a root unit, a
+    range on the path's index (``path >= P AND path < P || U+10FFFF``, exact for a
+    binary-collated path of digits and slashes) instead of ``LIKE``, which is
+    case-insensitive there and so reads every unit — and leaves the query planner
+    guessing how many rows a subtree holds. A root's subtree (one slash) is (nearly)
+    every row: there ``LIKE`` keeps the planner reading the big table first."""
 
     def as_sqlite(self, compiler, connection):
-        if not self.rhs_is_direct_value():
+        prefix = str(self.rhs) if self.rhs_is_direct_value() else ""
+        if prefix.count("/") < 2:
             return super().as_sql(compiler, connection)
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        prefix = str(self.rhs)
         return (
             f"({lhs} >= %s AND {lhs} < %s || char(1114111))",
             [*lhs_params, prefix, *lhs_params, prefix],
