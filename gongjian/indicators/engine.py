@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.db.models import Count, Q, Sum
 
 from gongjian.common.dates import Period, pro_rata, quarter_end
-from gongjian.units.models import Unit
+from gongjian.units.models import Unit, below_root
 
 from .models import Campaign, Indicator, RankingItem, RankingScheme, ReportedValue, Target
 from .registries import FirstEvent, YearRollup, get_registry
@@ -724,7 +724,7 @@ def _grouped_rows(registry: str, path: str, members: list[Request], by_unit: boo
 
     # the event scans keep to the subtree's rows below a root unit; a root's subtree is
     # (nearly) everything, where the restriction costs more than it saves
-    restrict = path.count("/") > 1
+    restrict = below_root(path)
     sql, params = _statement(registry, members, by_unit, restrict)
     scope, like = _SCOPES[restrict], connection.ops.prep_for_like_query(path) + "%"
     params = [  # in a LIKE pattern, or the path itself
@@ -863,13 +863,13 @@ def _computed_values(requests: set[Request]) -> dict[Request, int]:
                 members.append((indicator, scope, period))
         paths = {scope.path for _i, scope, _p in group}
         if len(paths) == 1:
-            path = paths.pop()
+            (path,) = paths
             rows = [(path, *_grouped_rows(registry, path, members))]
         else:
             common = os.path.commonprefix(sorted(paths))
             rows = _grouped_rows(registry, common[: common.rfind("/") + 1], members, True)
         totals = {}
-        for path in {scope.path for _i, scope, _p in group}:
+        for path in paths:
             inside = [row[1:] for row in rows if row[0].startswith(path)]
             columns = zip(*inside, strict=True) if inside else [()] * len(members)
             totals[path] = [int(sum(v for v in column if v is not None)) for column in columns]

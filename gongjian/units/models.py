@@ -15,6 +15,12 @@ from gongjian.common.history import HistoricalRecords
 from gongjian.common.validators import validate_division_child, validate_division_code
 
 
+def below_root(path: str) -> bool:
+    """Whether ``path`` is a unit's below a root unit: its subtree is a part of the data,
+    where a root's (one segment, ``"1/"``) is (nearly) all of it."""
+    return path.count("/") > 1
+
+
 class PathStartsWith(StartsWith):
     """``path__startswith`` for the materialised path: on SQLite, below a root unit, a
     range on the path's index (``path >= P AND path < P || U+10FFFF``, exact for a
@@ -25,7 +31,7 @@ class PathStartsWith(StartsWith):
 
     def as_sqlite(self, compiler, connection):
         prefix = str(self.rhs) if self.rhs_is_direct_value() else ""
-        if prefix.count("/") < 2:
+        if not below_root(prefix):
             return super().as_sql(compiler, connection)
         lhs, lhs_params = self.process_lhs(compiler, connection)
         return (
