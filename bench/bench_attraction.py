@@ -41,12 +41,12 @@ def main() -> None:
     from django.test.utils import CaptureQueriesContext
 
     from gongjian.attraction.models import Lead, LeadTransition, Outreach, OutreachContact
-    from gongjian.common.dates import Period
-    from gongjian.common.validators import credit_code_check_char
     from gongjian.demo.loader import CITY_CODE
     from gongjian.enterprises.models import Enterprise
     from gongjian.indicators.engine import evaluate, evaluate_by_unit
     from gongjian.indicators.models import Indicator
+    from gongjian.kit.dates import Period
+    from gongjian.kit.validators import credit_code_check_char
     from gongjian.units.models import Unit, User
 
     city = Unit.objects.get(code=CITY_CODE)

@@ -123,7 +123,7 @@ def floor_sql() -> tuple[str, bool]:
 def run_floor(unit, campaign) -> dict:
     from django.db import connection
 
-    from gongjian.common.dates import pro_rata
+    from gongjian.kit.dates import pro_rata
 
     sql, _soft = floor_sql()
     start, end = dt.date(YEAR, 1, 1), AS_OF
@@ -140,21 +140,22 @@ def run_floor(unit, campaign) -> dict:
 
 
 def engine_headline(unit, campaign) -> dict:
-    from gongjian.common.dates import Period
     from gongjian.indicators import engine
     from gongjian.indicators.models import Indicator
+    from gongjian.kit.dates import Period
+    from gongjian.projects import lights
     from gongjian.projects.models import Project
 
     period = Period.year_to_date(YEAR, AS_OF)
     indicators = {i.code: i for i in Indicator.objects.filter(code__in=FLOOR_CODES)}
     values = engine.evaluate_many([(indicators[c], unit, period) for c in FLOOR_CODES])
     out = dict(zip(FLOOR_CODES, values, strict=True))
-    out["lights"] = engine.warning_light_counts(Project.objects.in_subtree(unit), AS_OF, campaign)
+    out["lights"] = lights.warning_light_counts(Project.objects.in_subtree(unit), AS_OF, campaign)
     return out
 
 
 def run_dashboard(user, unit, campaign):
-    from gongjian.web import selectors as sel
+    from gongjian.dashboard import selectors as sel
 
     scope = sel.Scope(campaign, YEAR, AS_OF, unit, [unit])
     data = sel.dashboard(user, scope)  # the page's figures, ``others`` included
@@ -163,11 +164,12 @@ def run_dashboard(user, unit, campaign):
 
 def run_before(unit, campaign) -> None:
     """The dashboard's figures one indicator / month / checkpoint at a time."""
-    from gongjian.common.dates import Period
+    from gongjian.dashboard.selectors import CHECKPOINTS
     from gongjian.indicators import engine
     from gongjian.indicators.models import Indicator, Target
+    from gongjian.kit.dates import Period
     from gongjian.projects.models import Project
-    from gongjian.web.selectors import CHECKPOINTS, compared_units
+    from gongjian.units.selectors import compared_units
 
     period = Period.year_to_date(YEAR, AS_OF)
     targets = list(
@@ -188,7 +190,9 @@ def run_before(unit, campaign) -> None:
     for t in targets[:6]:
         if children and t.indicator.kind == Indicator.Kind.COMPUTED:
             engine.evaluate_by_unit(t.indicator, children, period)
-    engine.warning_lights(Project.objects.in_subtree(unit), AS_OF, campaign)
+    from gongjian.projects import lights
+
+    lights.warning_lights(Project.objects.in_subtree(unit), AS_OF, campaign)
     for ind in Indicator.objects.filter(
         is_active=True, kind__in=[Indicator.Kind.COMPUTED, Indicator.Kind.REPORTED]
     ).select_related("fixed_unit"):

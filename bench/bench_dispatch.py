@@ -51,8 +51,8 @@ STEPS = ("baseline", "figures", "peer", "report")
 def child(step: str, out: str | None) -> None:
     """Run one step in this process and print its seconds and peak MB as JSON."""
     django_setup()  # the database of DATABASE_URL, set by run_step
-    from gongjian.common.dates import Period
     from gongjian.demo.scale import PROVINCE
+    from gongjian.kit.dates import Period
     from gongjian.units.models import Unit
 
     province = Unit.objects.get(code=PROVINCE[0])
@@ -63,9 +63,9 @@ def child(step: str, out: str | None) -> None:
 
         dispatch_context(unit=province, period=Period.month(2024, 10))
     elif step == "peer":
+        from gongjian.dashboard import selectors as sel
         from gongjian.indicators.models import Campaign
         from gongjian.units.models import User
-        from gongjian.web import selectors as sel
 
         scope = sel.Scope(Campaign.objects.get(root_unit=province), 2024, AS_OF, province, [])
         sel.dashboard(User.objects.get(username="province_office"), scope)

@@ -45,6 +45,8 @@ from _common import (
     peak_mb,
 )
 
+from gongjian.kit.scope import SYSTEM
+
 DISTRICTS = ["古塔区", "凌河区", "太和区", "黑山县", "义县", "凌海市", "北镇市"]
 CATEGORIES = ["工业", "商贸服务", "基础设施", "社会民生", "农业农村", "文旅"]
 HEAD = [
@@ -121,25 +123,25 @@ def phase_import(path: Path, database_url: str | None, var_dir: Path) -> dict:
 
     call_command("migrate", verbosity=0)
     from gongjian.projects.models import Project
-    from gongjian.reports.imports import projects_import
+    from gongjian.projects.sheets import projects_import
     from gongjian.units import services as unit_services
     from gongjian.units.models import Unit
 
     city = Unit.objects.filter(code="210700").first() or unit_services.unit_create(
-        actor=None, name="锦州市", kind="city", code="210700"
+        actor=SYSTEM, name="锦州市", kind="city", code="210700"
     )
     codes = ["210702", "210703", "210711", "210726", "210727", "210781", "210782"]
     for name, code in zip(DISTRICTS, codes, strict=True):
         if not Unit.objects.filter(code=code).exists():
             unit_services.unit_create(
-                actor=None, name=name, kind="district", code=code, parent=city
+                actor=SYSTEM, name=name, kind="district", code=code, parent=city
             )
     from gongjian.projects.models import StageTransition
 
     before = Project.objects.count()
     cpu = cpu_seconds()
     start = time.perf_counter()
-    result = projects_import(actor=None, path=path)
+    result = projects_import(actor=SYSTEM, path=path)
     seconds = time.perf_counter() - start
     bench = Project.objects.filter(code__startswith="B")
     return {
@@ -157,7 +159,7 @@ def phase_import(path: Path, database_url: str | None, var_dir: Path) -> dict:
 def phase_export(database_url: str | None, var_dir: Path) -> dict:
     django_setup(database_url, var_dir=var_dir, debug=False)
     from gongjian.projects.models import Project
-    from gongjian.reports.exports import export_projects
+    from gongjian.projects.sheets import export_projects
 
     cpu = cpu_seconds()
     start = time.perf_counter()

@@ -52,6 +52,8 @@ from _common import (
     server_env,
 )
 
+from gongjian.kit.scope import SYSTEM, Action
+
 GOAL = 0.7
 SETTINGS = "bench.list_api_settings"
 
@@ -84,14 +86,14 @@ def small_world(projects: int = 120) -> None:
     from gongjian.projects import services as project_services
     from gongjian.units import services as unit_services
 
-    city = unit_services.unit_create(actor=None, name="锦州市", kind="city", code="210700")
+    city = unit_services.unit_create(actor=SYSTEM, name="锦州市", kind="city", code="210700")
     districts = [
-        unit_services.unit_create(actor=None, name=name, kind="district", code=code, parent=city)
+        unit_services.unit_create(actor=SYSTEM, name=name, kind="district", code=code, parent=city)
         for name, code in (("古塔区", "210702"), ("凌河区", "210703"))
     ]
     for i in range(projects):
         project_services.project_create(
-            actor=None,
+            actor=SYSTEM,
             code=f"S{i:04d}",
             name=f"冒烟项目{i}",
             unit=districts[i % 2],
@@ -139,10 +141,10 @@ def phase_setup(args) -> dict:
         .first()
     )
     user = unit_services.user_create(
-        actor=None, username="listbench", memberships=[(best, Role.OPERATOR)]
+        actor=SYSTEM, username="listbench", memberships=[(best, Role.OPERATOR)]
     )
     _, key = unit_services.api_token_issue(user=user, name="bench")
-    rows = Project.objects.visible_to(user).in_subtree(best).filter(stage=stage["stage"]).count()
+    rows = Project.objects.restrict(user, Action.VIEW).in_subtree(best).filter(stage=stage["stage"]).count()
     return {
         "token": key,
         "unit": best.pk,

@@ -68,6 +68,8 @@ from _common import (
     server_env,
 )
 
+from gongjian.kit.scope import SYSTEM
+
 PASSWORD = "Load-bench-2025!"
 FIRST_MONTH = dt.date(2025, 1, 1)
 RETRIES = 6
@@ -98,10 +100,10 @@ def phase_world(args) -> dict:
         Unit.objects.filter(kind__in=["district", "county", "county_city"]).order_by("pk")
     )
     if not districts:
-        city = unit_services.unit_create(actor=None, name="锦州市", kind="city", code="210700")
+        city = unit_services.unit_create(actor=SYSTEM, name="锦州市", kind="city", code="210700")
         districts = [
             unit_services.unit_create(
-                actor=None, name="凌河区", kind="district", code="210703", parent=city
+                actor=SYSTEM, name="凌河区", kind="district", code="210703", parent=city
             )
         ]
     start = time.perf_counter()
@@ -236,7 +238,7 @@ def write_clients(args, districts: list) -> list[dict]:
         reset_sequences(list(tables))
         if EscalationRule.objects.filter(is_active=True).exists():
             for project in Project.objects.filter(code__startswith="LOAD").select_related("unit"):
-                project_apply_escalation(project=project)
+                project_apply_escalation(project=project, actor=SYSTEM)
     return clients
 
 

@@ -37,6 +37,8 @@ from _common import (
     setup_demo_database,
 )
 
+from gongjian.kit.scope import SYSTEM
+
 
 def timed(fn):
     """Seconds of one run of ``fn`` and what it returned."""
@@ -51,13 +53,13 @@ def main() -> None:
     demo_seconds = setup_demo_database(args.database_url)
     from django.db import connection
 
-    from gongjian.common.dates import Period
     from gongjian.demo.loader import CITY_CODE
     from gongjian.indicators.engine import evaluate_by_unit
     from gongjian.indicators.models import Indicator
     from gongjian.inspections import services as tours
     from gongjian.inspections.models import Mark, ScoreForm, Sheet, Stop
     from gongjian.inspections.selectors import tour_results
+    from gongjian.kit.dates import Period
     from gongjian.projects.models import (
         Cadence,
         CadenceRule,
@@ -66,9 +68,9 @@ def main() -> None:
         StageTransition,
         Tag,
     )
+    from gongjian.projects.selectors import due_projects
     from gongjian.projects.services import problems_escalate_overdue, report_obligations_sync
     from gongjian.units.models import Unit, User
-    from gongjian.web.selectors import due_projects
 
     city = Unit.objects.get(code=CITY_CODE)
     districts = list(Unit.objects.filter(parent=city).exclude(code=None))
@@ -170,9 +172,9 @@ def main() -> None:
             f"{sum(values.values()):,} missing",
         )
     )
-    t, moved = timed(lambda: problems_escalate_overdue(today=dt.date(2024, 10, 31)))
+    t, moved = timed(lambda: problems_escalate_overdue(today=dt.date(2024, 10, 31), actor=SYSTEM))
     rows.append(("problems_escalate_overdue (first run)", t, f"{len(moved):,} problems moved"))
-    t, moved2 = timed(lambda: problems_escalate_overdue(today=dt.date(2024, 10, 31)))
+    t, moved2 = timed(lambda: problems_escalate_overdue(today=dt.date(2024, 10, 31), actor=SYSTEM))
     rows.append(("problems_escalate_overdue (same day again)", t, f"{len(moved2):,} moved"))
     # a big tour: 300 stops × 7 members × 4 criteria
     form = ScoreForm.objects.get(name="锦州重点项目拉练评分表")

@@ -39,10 +39,10 @@ def main() -> None:
     from django.test import Client
 
     from gongjian.appeals.models import Appeal
-    from gongjian.common.dates import Period
     from gongjian.demo.loader import CITY_CODE
     from gongjian.indicators.engine import evaluate, evaluate_by_unit, ranking
     from gongjian.indicators.models import Indicator, RankingScheme
+    from gongjian.kit.dates import Period
     from gongjian.policies import services as policy_services
     from gongjian.policies.models import Policy
     from gongjian.units.models import Unit, User
@@ -145,8 +145,8 @@ def fill_appeals(target: int) -> None:
     from django.db import connection, transaction
 
     from gongjian.appeals.models import Appeal, AppealStep
-    from gongjian.common.bulk import write_rows
     from gongjian.demo.scale import reset_sequences
+    from gongjian.kit.bulk import write_rows
 
     def prepared(model, objs, **fixed) -> tuple[list[str], dict[str, int], list[list]]:
         fields = model._meta.concrete_fields

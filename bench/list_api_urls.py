@@ -5,6 +5,7 @@ from django.db.models import F
 from django.http import HttpRequest, JsonResponse
 from django.urls import path
 
+from gongjian.kit.scope import Action
 from gongjian.projects.models import Project
 from gongjian.units.models import ApiToken, Unit, User
 from gongjian.urls import urlpatterns as product_urlpatterns
@@ -32,7 +33,7 @@ def floor_projects(request: HttpRequest) -> JsonResponse:
     token = ApiToken.objects.select_related("user").filter(digest=ApiToken.digest_of(key)).first()
     if token is None or token.revoked_at is not None or not token.user.is_active:
         return JsonResponse({"detail": "Unauthorized"}, status=401)
-    qs = Project.objects.visible_to(token.user)
+    qs = Project.objects.restrict(token.user, Action.VIEW)
     unit = Unit.objects.filter(pk=request.GET.get("unit")).first()
     if unit is not None:
         qs = qs.filter(unit__path__startswith=unit.path)

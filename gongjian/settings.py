@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "ninja",  # serves the Swagger UI at /api/docs from local static files, never a CDN
     "axes",  # login throttling and lock-out per username + IP
     "csp",  # the Content-Security-Policy header
+    "gongjian.kit",
     "gongjian.units",
     "gongjian.projects",
     "gongjian.indicators",
@@ -83,8 +84,8 @@ INSTALLED_APPS = [
     "gongjian.inspections",
     "gongjian.appeals",
     "gongjian.policies",
+    "gongjian.dashboard",
     "gongjian.audit",
-    "gongjian.web",
     "gongjian.demo",
     "gongjian.ops",
 ]
@@ -94,7 +95,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files from the app server itself
     "csp.middleware.CSPMiddleware",  # Content-Security-Policy (docs/security.md)
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "gongjian.web.middleware.ChineseFirstLocaleMiddleware",
+    "gongjian.kit.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -118,7 +119,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "gongjian.web.context_processors.navigation",
+                "gongjian.kit.registration.nav_context",
             ],
         },
     },
@@ -181,7 +182,7 @@ AXES_VERBOSE = False
 # The client address for lock-out and the login audit: REMOTE_ADDR, or behind
 # GONGJIAN_PROXY_COUNT trusted reverse proxies the X-Forwarded-For entry they appended.
 GONGJIAN_PROXY_COUNT = env_int("GONGJIAN_PROXY_COUNT", 0)
-AXES_CLIENT_IP_CALLABLE = "gongjian.units.audit.client_ip"
+AXES_CLIENT_IP_CALLABLE = "gongjian.kit.http.client_ip"
 
 # A session lasts at most GONGJIAN_SESSION_HOURS from sign-in (not renewed by activity),
 # and by default also ends when the browser closes.
@@ -260,4 +261,7 @@ SIMPLE_HISTORY_HISTORY_ID_USE_UUID = False
 # Campaign defaults that an office may override per campaign in the database.
 GONGJIAN = {
     "DEMO_ADMIN_USERNAME": "office",
+    # the instance's fixed date (kit.clock), e.g. GONGJIAN_TODAY=2024-10-31; empty: the date
+    # stored by `gongjian clock`, else the real date
+    "TODAY": os.environ.get("GONGJIAN_TODAY", "").strip(),
 }

@@ -20,5 +20,6 @@ urlpatterns = [
     path("policies/", include("gongjian.policies.urls")),
     path("audit/", include("gongjian.audit.urls")),
     path("open311/v2/", include("gongjian.appeals.open311_urls")),
-    path("", include("gongjian.web.urls")),
+    path("", include("gongjian.projects.urls")),
+    path("", include("gongjian.dashboard.urls")),
 ]

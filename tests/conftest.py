@@ -12,9 +12,11 @@ import datetime as dt
 
 import pytest
 from django.conf import settings
-from django.utils import translation
+from django.utils import timezone, translation
 
 from gongjian.demo.loader import CITY_CODE, is_loaded, load_demo
+from gongjian.demo.plan import AS_OF as DEMO_AS_OF
+from gongjian.kit import clock
 from gongjian.units.models import Unit
 
 
@@ -25,12 +27,22 @@ def _demo_loaded(django_db_setup, django_db_blocker):
             load_demo(log=lambda message: None)
 
 
+@pytest.fixture(autouse=True)
+def _real_clock():
+    """Each test runs on the real date (the demo stores its own in the database): tests
+    that build their own registries date them from the real calendar."""
+    with clock.override(timezone.localdate()):
+        yield
+
+
 @pytest.fixture
-def demo(_demo_loaded, db):
-    """The demo's city unit (锦州市)."""
+def demo(_demo_loaded, db, _real_clock):
+    """The demo's city unit (锦州市); the test runs on the demo's date, 2024-10-31, as a
+    demo instance does."""
     if not is_loaded():  # a transactional test flushed the database: load again
         load_demo(log=lambda message: None)
-    return Unit.objects.get(code=CITY_CODE)
+    with clock.override(DEMO_AS_OF):
+        yield Unit.objects.get(code=CITY_CODE)
 
 
 @pytest.fixture(autouse=True)

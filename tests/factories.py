@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from gongjian.indicators import services as indicator_services
 from gongjian.indicators.models import Indicator, RankingItem, RankingScheme, Target
+from gongjian.kit.scope import SYSTEM
 from gongjian.projects import services as project_services
 from gongjian.projects.models import (
     Batch,
@@ -48,7 +49,7 @@ class UnitFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        return unit_services.unit_create(actor=None, **kwargs)
+        return unit_services.unit_create(actor=SYSTEM, **kwargs)
 
 
 class CityFactory(UnitFactory):
@@ -70,7 +71,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        return unit_services.user_create(actor=None, **kwargs)
+        return unit_services.user_create(actor=SYSTEM, **kwargs)
 
 
 def member(unit: Unit, role: str, **kwargs) -> User:
@@ -117,7 +118,7 @@ class ProjectFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        return project_services.project_create(actor=None, **kwargs)
+        return project_services.project_create(actor=SYSTEM, **kwargs)
 
 
 class ProblemFactory(factory.django.DjangoModelFactory):
@@ -132,7 +133,7 @@ class ProblemFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        return project_services.problem_create(actor=None, **kwargs)
+        return project_services.problem_create(actor=SYSTEM, **kwargs)
 
 
 class ProgressReportFactory(factory.django.DjangoModelFactory):
@@ -147,7 +148,7 @@ class ProgressReportFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        return project_services.progress_report_submit(actor=None, **kwargs)
+        return project_services.progress_report_submit(actor=SYSTEM, **kwargs)
 
 
 class IndicatorFactory(factory.django.DjangoModelFactory):
@@ -166,7 +167,7 @@ class IndicatorFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        return indicator_services.indicator_define(actor=None, **kwargs)
+        return indicator_services.indicator_define(actor=SYSTEM, **kwargs)
 
 
 class TargetFactory(factory.django.DjangoModelFactory):
@@ -180,7 +181,7 @@ class TargetFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        return indicator_services.target_set(actor=None, **kwargs)
+        return indicator_services.target_set(actor=SYSTEM, **kwargs)
 
 
 class _CleanModelFactory(factory.django.DjangoModelFactory):
@@ -253,9 +254,9 @@ def build_city_world() -> CityWorld:
     code = city.code
     district_a = UnitFactory(name="甲区", parent=city, code=code[:4] + "02", sort_order=1)
     district_b = UnitFactory(name="乙区", parent=city, code=code[:4] + "03", sort_order=2)
-    leader = UserFactory(full_name="王包保", title="副市长")
+    leader = member(city, Role.LEADER, full_name="王包保", title="副市长")
     tag = TagFactory()
-    batch = BatchFactory(year=year)
+    batch = BatchFactory(year=year, unit=city)
     project_a = ProjectFactory(
         name="甲区新材料产业园",
         unit=district_a,
@@ -360,7 +361,7 @@ def build_indicator_world(world: CityWorld) -> IndicatorWorld:
     TargetFactory(indicator=started, unit=world.district_a, year=world.year, value=2)
     TargetFactory(indicator=started, unit=world.district_b, year=world.year, value=1)
     indicator_services.reported_value_record(
-        actor=None,
+        actor=SYSTEM,
         indicator=reported,
         unit=world.district_a,
         as_of=world.day(6, 30),
@@ -380,7 +381,7 @@ def build_indicator_world(world: CityWorld) -> IndicatorWorld:
 
 def credit_code(seq: int, division: str = "130102") -> str:
     """A valid 统一社会信用代码 (GB 32100-2015 check character) for test enterprises."""
-    from gongjian.common.validators import credit_code_check_char
+    from gongjian.kit.validators import credit_code_check_char
 
     body = f"91{division}{seq:09d}"
     return body + credit_code_check_char(body)
@@ -400,7 +401,7 @@ class EnterpriseFactory(factory.django.DjangoModelFactory):
     def _create(cls, model_class, *args, **kwargs):
         from gongjian.enterprises import services as enterprise_services
 
-        return enterprise_services.enterprise_create(actor=None, **kwargs)
+        return enterprise_services.enterprise_create(actor=SYSTEM, **kwargs)
 
 
 class OutreachFactory(factory.django.DjangoModelFactory):
@@ -419,7 +420,7 @@ class OutreachFactory(factory.django.DjangoModelFactory):
     def _create(cls, model_class, *args, **kwargs):
         from gongjian.attraction import services as attraction_services
 
-        return attraction_services.outreach_create(actor=None, **kwargs)
+        return attraction_services.outreach_create(actor=SYSTEM, **kwargs)
 
 
 class LeadFactory(factory.django.DjangoModelFactory):
@@ -438,7 +439,7 @@ class LeadFactory(factory.django.DjangoModelFactory):
     def _create(cls, model_class, *args, **kwargs):
         from gongjian.attraction import services as attraction_services
 
-        return attraction_services.lead_create(actor=None, **kwargs)
+        return attraction_services.lead_create(actor=SYSTEM, **kwargs)
 
 
 # --- spreadsheet files for the import/export/dispatch tests ---------------------------
@@ -571,7 +572,7 @@ class AppealCategoryFactory(factory.django.DjangoModelFactory):
     def _create(cls, model_class, *args, **kwargs):
         from gongjian.appeals import services as appeal_services
 
-        return appeal_services.category_define(actor=None, **kwargs)
+        return appeal_services.category_define(actor=SYSTEM, **kwargs)
 
 
 class AppealFactory(factory.django.DjangoModelFactory):
@@ -589,7 +590,7 @@ class AppealFactory(factory.django.DjangoModelFactory):
     def _create(cls, model_class, *args, **kwargs):
         from gongjian.appeals import services as appeal_services
 
-        return appeal_services.appeal_receive(actor=None, **kwargs)
+        return appeal_services.appeal_receive(actor=SYSTEM, **kwargs)
 
 
 class PolicyFactory(factory.django.DjangoModelFactory):
@@ -609,7 +610,7 @@ class PolicyFactory(factory.django.DjangoModelFactory):
     def _create(cls, model_class, *args, status="published", **kwargs):
         from gongjian.policies import services as policy_services
 
-        policy = policy_services.policy_create(actor=None, **kwargs)
+        policy = policy_services.policy_create(actor=SYSTEM, **kwargs)
         if status != "draft":
-            policy_services.policy_set_status(actor=None, policy=policy, status=status)
+            policy_services.policy_set_status(actor=SYSTEM, policy=policy, status=status)
         return policy

@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from gongjian.kit.scope import SYSTEM
 from gongjian.projects import services as project_services
 from gongjian.projects.models import Problem, ProblemComment, ProgressReport, Project, Stage
 from gongjian.units.models import Role, Unit, User
@@ -100,7 +101,7 @@ def build_scope_world() -> ScopeWorld:
     from gongjian.policies import services as policy_services
     from gongjian.reports import services as report_services
     from gongjian.review import services as review_services
-    from gongjian.web.services import map_config_set
+    from gongjian.units.services import map_config_set
 
     w = build_city_world()
     indicators = build_indicator_world(w)
@@ -151,14 +152,14 @@ def build_scope_world() -> ScopeWorld:
         name=f"{SECRET}材料有限公司", unit=b, credit_code=credit_code(424_242)
     )
     enterprise_services.enterprise_revenue_set(
-        actor=None, enterprise=enterprise_b, year=year, revenue=3 * 10**8
+        actor=SYSTEM, enterprise=enterprise_b, year=year, revenue=3 * 10**8
     )
     outreach_b = OutreachFactory(
         unit=b, title=f"{SECRET}招商活动", held_on=dt.date(year, 1, 3), enterprises=[enterprise_b]
     )
     lead_b = LeadFactory(enterprise=enterprise_b, name=f"{SECRET}招商项目", unit=b)
     attraction_services.lead_transition(
-        actor=None, lead=lead_b, to_stage="negotiating", on_date=dt.date(year, 1, 20)
+        actor=SYSTEM, lead=lead_b, to_stage="negotiating", on_date=dt.date(year, 1, 20)
     )
 
     form = inspection_services.score_form_create(
@@ -192,7 +193,7 @@ def build_scope_world() -> ScopeWorld:
         category=category, intake_unit=b, title=f"{SECRET}诉求", content=f"{SECRET}诉求内容"
     )
     policy_b = PolicyFactory(unit=b, name=f"{SECRET}惠企政策", code=f"SCOPE-ZC-{code}")
-    grants = policy_services.grants_propose(actor=None, policy=policy_b, year=year)
+    grants = policy_services.grants_propose(actor=SYSTEM, policy=policy_b, year=year)
     grant_b = next(g for g in grants if g.enterprise_id == enterprise_b.pk)
 
     upload = SimpleUploadedFile(
@@ -204,7 +205,7 @@ def build_scope_world() -> ScopeWorld:
         actor=w.operator_b, schema="projects", upload=upload
     )
     document_b = review_services.document_upload(
-        actor=None,
+        actor=SYSTEM,
         unit=b,
         year=year,
         dated_on=dt.date(year, 12, 1),
@@ -213,7 +214,7 @@ def build_scope_world() -> ScopeWorld:
         title=f"{SECRET}总结材料",
     )
     draft_b = review_services.draft_save(
-        actor=None,
+        actor=SYSTEM,
         unit=b,
         year=year,
         as_of=dt.date(year, 12, 31),
@@ -221,7 +222,7 @@ def build_scope_world() -> ScopeWorld:
         items=[{"term": "项目建设", "paragraph": f"{SECRET}段落"}],
     )
     map_config = map_config_set(
-        actor=None, unit=w.city, map_name="锦州", package_map="liao2_ning2_jin3_zhou1"
+        actor=SYSTEM, unit=w.city, map_name="锦州", package_map="liao2_ning2_jin3_zhou1"
     )
     mapping = report_services.column_mapping_save(
         actor=w.office, schema="projects", name=f"攻坚办对照{code}", mapping={"名称": "name"}

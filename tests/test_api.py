@@ -29,6 +29,7 @@ from tests.factories import (
     build_indicator_world,
     member,
 )
+from gongjian.kit.dates import Period
 
 pytestmark = pytest.mark.django_db
 
@@ -190,7 +191,7 @@ def test_report_and_problem_lists_have_no_n_plus_one(world, operator_a, url):
             f"/api/projects/{world.project_a.pk}/reports",
             {
                 "period_start": f"{world.year}-{month:02d}-01",
-                "period_end": f"{world.year}-{month:02d}-28",
+                "period_end": Period.month(world.year, month).end.isoformat(),
                 "investment_this_period": 1_000_000,
             },
             content_type=JSON,

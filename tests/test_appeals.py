@@ -15,10 +15,11 @@ from gongjian.appeals import services
 from gongjian.appeals.models import Appeal, AppealStep, CalendarDay, Status
 from gongjian.appeals.sheets import appeals_import, export_appeals
 from gongjian.appeals.workdays import WorkCalendar
-from gongjian.common.dates import Period
 from gongjian.indicators import services as indicator_services
 from gongjian.indicators.engine import evaluate, ranking
 from gongjian.indicators.models import Indicator, RankingItem, RankingScheme
+from gongjian.kit.dates import Period
+from gongjian.kit.scope import SYSTEM, Action
 from gongjian.units.models import Role
 from tests.factories import (
     AppealCategoryFactory,
@@ -120,7 +121,7 @@ def test_illegal_moves_from_received_are_refused(world, action, message):
     before = appeal.history.count()
     with pytest.raises(ValidationError) as exc:
         services.appeal_transition(
-            actor=None, appeal=appeal, action=action, reply="x", satisfaction="satisfied", note="x"
+            actor=SYSTEM, appeal=appeal, action=action, reply="x", satisfaction="satisfied", note="x"
         )
     assert message in str(exc.value) and "可进行:派单" in str(exc.value)
     appeal.refresh_from_db()
@@ -131,35 +132,35 @@ def test_illegal_moves_from_received_are_refused(world, action, message):
 def test_cannot_close_before_visit_or_reply_twice(world):
     appeal = receive(world)
     day = world.day(3, 5)
-    services.appeal_transition(actor=None, appeal=appeal, action=A.DISPATCH, at=at(day, 10))
-    services.appeal_transition(actor=None, appeal=appeal, action=A.SIGN, at=at(day, 11))
+    services.appeal_transition(actor=SYSTEM, appeal=appeal, action=A.DISPATCH, at=at(day, 10))
+    services.appeal_transition(actor=SYSTEM, appeal=appeal, action=A.SIGN, at=at(day, 11))
     services.appeal_transition(
-        actor=None, appeal=appeal, action=A.REPLY, reply="已办", at=at(day, 12)
+        actor=SYSTEM, appeal=appeal, action=A.REPLY, reply="已办", at=at(day, 12)
     )
     with pytest.raises(ValidationError, match="不能办结"):
-        services.appeal_transition(actor=None, appeal=appeal, action=A.CLOSE, at=at(day, 13))
+        services.appeal_transition(actor=SYSTEM, appeal=appeal, action=A.CLOSE, at=at(day, 13))
     with pytest.raises(ValidationError, match="不能答复"):
         services.appeal_transition(
-            actor=None, appeal=appeal, action=A.REPLY, reply="再答", at=at(day, 13)
+            actor=SYSTEM, appeal=appeal, action=A.REPLY, reply="再答", at=at(day, 13)
         )
 
 
 def test_required_inputs_and_time_order(world):
     appeal = receive(world)
     day = world.day(3, 5)
-    services.appeal_transition(actor=None, appeal=appeal, action=A.DISPATCH, at=at(day, 10))
+    services.appeal_transition(actor=SYSTEM, appeal=appeal, action=A.DISPATCH, at=at(day, 10))
     with pytest.raises(ValidationError, match="早于上一环节"):
-        services.appeal_transition(actor=None, appeal=appeal, action=A.SIGN, at=at(day, 9))
+        services.appeal_transition(actor=SYSTEM, appeal=appeal, action=A.SIGN, at=at(day, 9))
     with pytest.raises(ValidationError, match="退单须说明理由"):
-        services.appeal_transition(actor=None, appeal=appeal, action=A.RETURN, at=at(day, 11))
-    services.appeal_transition(actor=None, appeal=appeal, action=A.SIGN, at=at(day, 11))
+        services.appeal_transition(actor=SYSTEM, appeal=appeal, action=A.RETURN, at=at(day, 11))
+    services.appeal_transition(actor=SYSTEM, appeal=appeal, action=A.SIGN, at=at(day, 11))
     with pytest.raises(ValidationError, match="答复内容"):
-        services.appeal_transition(actor=None, appeal=appeal, action=A.REPLY, at=at(day, 12))
+        services.appeal_transition(actor=SYSTEM, appeal=appeal, action=A.REPLY, at=at(day, 12))
     services.appeal_transition(
-        actor=None, appeal=appeal, action=A.REPLY, reply="已办", at=at(day, 12)
+        actor=SYSTEM, appeal=appeal, action=A.REPLY, reply="已办", at=at(day, 12)
     )
     with pytest.raises(ValidationError, match="满意度"):
-        services.appeal_transition(actor=None, appeal=appeal, action=A.VISIT, at=at(day, 13))
+        services.appeal_transition(actor=SYSTEM, appeal=appeal, action=A.VISIT, at=at(day, 13))
 
 
 def test_return_and_transfer(world):
@@ -175,7 +176,7 @@ def test_return_and_transfer(world):
     )
     assert appeal.status == Status.RECEIVED and appeal.unit == world.city
     # 甲区 no longer sees it; the centre dispatches it to 乙区 instead
-    assert not Appeal.objects.visible_to(world.operator_a).filter(pk=appeal.pk).exists()
+    assert not Appeal.objects.restrict(world.operator_a, Action.VIEW).filter(pk=appeal.pk).exists()
     appeal = services.appeal_transition(
         actor=world.office, appeal=appeal, action=A.DISPATCH, unit=world.district_b, at=at(day, 12)
     )
@@ -258,9 +259,9 @@ def test_scope_other_district_sees_nothing(world):
     services.appeal_transition(
         actor=world.office, appeal=a, action=A.DISPATCH, at=at(world.day(3, 5))
     )
-    assert Appeal.objects.visible_to(world.operator_a).filter(pk=a.pk).exists()
-    assert Appeal.objects.visible_to(world.viewer_a).filter(pk=a.pk).exists()
-    assert not Appeal.objects.visible_to(world.operator_b).filter(pk=a.pk).exists()
+    assert Appeal.objects.restrict(world.operator_a, Action.VIEW).filter(pk=a.pk).exists()
+    assert Appeal.objects.restrict(world.viewer_a, Action.VIEW).filter(pk=a.pk).exists()
+    assert not Appeal.objects.restrict(world.operator_b, Action.VIEW).filter(pk=a.pk).exists()
 
 
 # --- SLA on the working-day calendar -------------------------------------------------------
@@ -296,7 +297,7 @@ def test_working_days_with_holidays_and_adjusted_workdays(world):
     # the deadline of an appeal received on 30 September is counted in that calendar
     category = AppealCategoryFactory(sla_days=3, default_unit=world.district_a)
     appeal = services.appeal_receive(
-        actor=None,
+        actor=SYSTEM,
         intake_unit=world.city,
         category=category,
         title="t",
@@ -308,9 +309,9 @@ def test_working_days_with_holidays_and_adjusted_workdays(world):
 
 def test_calendar_refuses_meaningless_days(world):
     with pytest.raises(ValidationError, match="本是工作日"):
-        services.calendar_day_set(actor=None, date=dt.date(2030, 10, 8), kind="workday")
+        services.calendar_day_set(actor=SYSTEM, date=dt.date(2030, 10, 8), kind="workday")
     with pytest.raises(ValidationError, match="是周末"):
-        services.calendar_day_set(actor=None, date=dt.date(2030, 10, 5), kind="holiday")
+        services.calendar_day_set(actor=SYSTEM, date=dt.date(2030, 10, 5), kind="holiday")
     with pytest.raises(PermissionDenied):
         services.calendar_day_set(actor=world.operator_a, date=dt.date(2030, 10, 1), kind="holiday")
     assert not CalendarDay.objects.filter(
@@ -324,7 +325,7 @@ def test_calendar_refuses_meaningless_days(world):
 def _indicators(prefix):
     def count(event):
         return indicator_services.indicator_define(
-            actor=None,
+            actor=SYSTEM,
             code=f"{prefix}.{event}",
             name=event,
             kind="computed",
@@ -335,7 +336,7 @@ def _indicators(prefix):
 
     received, closed, on_time = count("received"), count("closed"), count("closed_on_time")
     rate = indicator_services.indicator_define(
-        actor=None,
+        actor=SYSTEM,
         code=f"{prefix}.rate",
         name="办结率",
         kind="ratio",
@@ -343,7 +344,7 @@ def _indicators(prefix):
         denominator=received,
     )
     on_time_rate = indicator_services.indicator_define(
-        actor=None,
+        actor=SYSTEM,
         code=f"{prefix}.on_time",
         name="按期办结率",
         kind="ratio",
@@ -381,7 +382,7 @@ def test_min_sample_keeps_a_one_appeal_unit_off_the_top(world):
     # 乙区: one appeal, closed (100 %); 甲区: 20 appeals, 19 closed (95 %)
     lone = receive(world, day)
     services.appeal_transition(
-        actor=None, appeal=lone, action=A.DISPATCH, unit=world.district_b, at=at(day, 10)
+        actor=SYSTEM, appeal=lone, action=A.DISPATCH, unit=world.district_b, at=at(day, 10)
     )
     for action, extra in [
         (A.SIGN, {}),
@@ -390,7 +391,7 @@ def test_min_sample_keeps_a_one_appeal_unit_off_the_top(world):
         (A.CLOSE, {}),
     ]:
         services.appeal_transition(
-            actor=None,
+            actor=SYSTEM,
             appeal=lone,
             action=action,
             at=at(day, 11 + len(extra) + (action == A.CLOSE)),
@@ -399,7 +400,7 @@ def test_min_sample_keeps_a_one_appeal_unit_off_the_top(world):
     many = [receive(world, day) for _ in range(20)]
     for a in many[:19]:
         walk(world, a, day + dt.timedelta(days=1))
-    services.appeal_transition(actor=None, appeal=many[19], action=A.DISPATCH, at=at(day, 10))
+    services.appeal_transition(actor=SYSTEM, appeal=many[19], action=A.DISPATCH, at=at(day, 10))
     scheme = RankingScheme.objects.create(
         code="t-appeals-race", name="诉求赛马", year=world.year, parent_unit=world.city
     )
@@ -456,9 +457,9 @@ def test_import_all_or_nothing_and_export_roundtrip(world, tmp_path):
         and appeal.unit == world.district_a
         and appeal.status == "dispatched"
     )
-    rows = read_xlsx(export_appeals(Appeal.objects.visible_to(world.operator_a)))
+    rows = read_xlsx(export_appeals(Appeal.objects.restrict(world.operator_a, Action.VIEW)))
     assert rows[0][0] == "工单编号" and rows[1][0] == appeal.number
-    assert read_xlsx(export_appeals(Appeal.objects.visible_to(world.operator_b)))[1:] == []
+    assert read_xlsx(export_appeals(Appeal.objects.restrict(world.operator_b, Action.VIEW)))[1:] == []
 
 
 # --- API and pages ----------------------------------------------------------------------
@@ -528,7 +529,7 @@ def test_pages(world, client):
     assert "签收" in page and "<script>" not in page
     assert client.post(f"/appeals/{appeal.pk}/step/", {"action": "sign"}).status_code == 302
     assert Appeal.objects.get(pk=appeal.pk).status == "signed"
-    r = client.get("/appeals/export.xlsx")
+    r = client.get("/reports/export/appeals.xlsx")
     assert r.status_code == 200
 
 
@@ -585,5 +586,5 @@ def test_viewer_reads_but_cannot_move(world):
     services.appeal_transition(
         actor=world.office, appeal=appeal, action=A.DISPATCH, at=at(world.day(3, 5))
     )
-    assert Appeal.objects.visible_to(viewer).filter(pk=appeal.pk).exists()
+    assert Appeal.objects.restrict(viewer, Action.VIEW).filter(pk=appeal.pk).exists()
     assert services.allowed_actions(appeal, viewer) == []

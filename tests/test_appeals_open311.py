@@ -9,6 +9,7 @@ import pytest
 
 from gongjian.appeals import services
 from gongjian.appeals.models import Appeal, Channel
+from gongjian.kit.scope import SYSTEM
 from tests.factories import AppealCategoryFactory, EnterpriseFactory, api_key, build_city_world
 
 pytestmark = pytest.mark.django_db
@@ -100,7 +101,7 @@ def test_post_request_creates_an_appeal(world, client):
         ("visit", {"satisfaction": "satisfied"}),
         ("close", {}),
     ]:
-        services.appeal_transition(actor=None, appeal=appeal, action=action, **extra)
+        services.appeal_transition(actor=SYSTEM, appeal=appeal, action=action, **extra)
     r = client.get("/open311/v2/requests.json", {"api_key": world.key_office, "status": "closed"})
     assert [x["service_request_id"] for x in r.json()] == [appeal.number]
     assert r.json()[0]["agency_responsible"] == "甲区"
@@ -178,7 +179,7 @@ def test_scope_of_requests(world, client):
     )
     number = r.json()[0]["service_request_id"]
     services.appeal_transition(
-        actor=None, appeal=Appeal.objects.get(number=number), action="dispatch"
+        actor=SYSTEM, appeal=Appeal.objects.get(number=number), action="dispatch"
     )
     assert (
         client.get(f"/open311/v2/requests/{number}.json", {"api_key": world.key_a}).status_code

@@ -11,9 +11,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from gongjian.attraction import services
 from gongjian.attraction.models import Lead, LeadStage, Outreach
-from gongjian.common.dates import Period
 from gongjian.indicators.engine import completion, evaluate
 from gongjian.indicators.models import Indicator
+from gongjian.kit.dates import Period
+from gongjian.kit.scope import SYSTEM
 from gongjian.projects.models import Project, Stage, StageTransition
 
 from .factories import (
@@ -93,7 +94,7 @@ def test_signing_creates_the_registry_project_and_keeps_one_history(world, lead)
 
 def test_lead_signing_date_follows_the_project(world, lead):
     """Correcting the project's signing date moves the lead's with it: nothing to disagree."""
-    services.lead_transition(actor=None, lead=lead, to_stage="signed", on_date=world.day(3, 5))
+    services.lead_transition(actor=SYSTEM, lead=lead, to_stage="signed", on_date=world.day(3, 5))
     lead.refresh_from_db()
     StageTransition.objects.filter(project=lead.project, stage="signed").update(
         occurred_on=world.day(3, 20)
@@ -136,11 +137,11 @@ def test_linking_an_already_signed_project_keeps_its_date(world, lead):
 def test_a_project_links_to_one_lead_only(world, lead):
     other = LeadFactory(unit=world.district_a, enterprise=lead.enterprise, name="另一条线索")
     services.lead_transition(
-        actor=None, lead=lead, to_stage="signed", on_date=world.day(3, 1), project=world.project_a
+        actor=SYSTEM, lead=lead, to_stage="signed", on_date=world.day(3, 1), project=world.project_a
     )
     with pytest.raises(ValidationError) as caught:
         services.lead_transition(
-            actor=None,
+            actor=SYSTEM,
             lead=other,
             to_stage="signed",
             on_date=world.day(3, 2),
@@ -174,11 +175,11 @@ def test_operator_cannot_link_another_districts_project(world, lead):
 def test_impossible_moves_are_refused(world, lead, moves, message):
     *ok, (stage, (month, day)) = moves
     for s, (m, d) in ok:
-        services.lead_transition(actor=None, lead=lead, to_stage=s, on_date=world.day(m, d))
+        services.lead_transition(actor=SYSTEM, lead=lead, to_stage=s, on_date=world.day(m, d))
     before = Lead.objects.get(pk=lead.pk).version
     with pytest.raises(ValidationError) as caught:
         services.lead_transition(
-            actor=None, lead=lead, to_stage=stage, on_date=world.day(month, day)
+            actor=SYSTEM, lead=lead, to_stage=stage, on_date=world.day(month, day)
         )
     assert message in " ".join(caught.value.messages)
     assert Lead.objects.get(pk=lead.pk).version == before
@@ -186,7 +187,7 @@ def test_impossible_moves_are_refused(world, lead, moves, message):
 
 def test_terminate_with_reason_and_not_after_signing(world, lead):
     services.lead_transition(
-        actor=None,
+        actor=SYSTEM,
         lead=lead,
         to_stage="terminated",
         on_date=world.day(2, 1),
@@ -197,13 +198,13 @@ def test_terminate_with_reason_and_not_after_signing(world, lead):
     assert lead.terminated_reason == "选址条件不满足"
     with pytest.raises(ValidationError):
         services.lead_transition(
-            actor=None, lead=lead, to_stage="negotiating", on_date=world.day(2, 2)
+            actor=SYSTEM, lead=lead, to_stage="negotiating", on_date=world.day(2, 2)
         )
     signed = LeadFactory(unit=world.district_a, enterprise=lead.enterprise, name="已签约线索")
-    services.lead_transition(actor=None, lead=signed, to_stage="signed", on_date=world.day(3, 1))
+    services.lead_transition(actor=SYSTEM, lead=signed, to_stage="signed", on_date=world.day(3, 1))
     with pytest.raises(ValidationError) as caught:
         services.lead_transition(
-            actor=None, lead=signed, to_stage="terminated", on_date=world.day(4, 1), reason="x"
+            actor=SYSTEM, lead=signed, to_stage="terminated", on_date=world.day(4, 1), reason="x"
         )
     assert "项目清单" in caught.value.messages[0]
 
@@ -250,10 +251,10 @@ def test_lead_funnel_stage_counts_rates_and_amount(world, lead):
     third = LeadFactory(
         unit=world.district_b, enterprise=other.enterprise, contacted_on=world.day(2, 3)
     )
-    _walk(None, lead, world.year)
-    services.lead_transition(actor=None, lead=other, to_stage="signed", on_date=world.day(6, 1))
+    _walk(SYSTEM, lead, world.year)
+    services.lead_transition(actor=SYSTEM, lead=other, to_stage="signed", on_date=world.day(6, 1))
     services.lead_transition(
-        actor=None, lead=third, to_stage="negotiating", on_date=world.day(3, 1)
+        actor=SYSTEM, lead=third, to_stage="negotiating", on_date=world.day(3, 1)
     )
     period = Period.year_to_date(world.year, world.day(10, 31))
     contacted = IndicatorFactory(registry="leads", event="contacted")
@@ -398,7 +399,7 @@ def test_funnel_page_has_the_chart_and_engine_figures(client, world, lead):
     ]:
         if not Indicator.objects.filter(code=code).exists():
             IndicatorFactory(code=code, registry=registry, event=event, name=code)
-    services.lead_transition(actor=None, lead=lead, to_stage="signed", on_date=world.day(3, 1))
+    services.lead_transition(actor=SYSTEM, lead=lead, to_stage="signed", on_date=world.day(3, 1))
     client.force_login(world.operator_a)
     response = client.get("/attraction/")
     assert response.status_code == 200

@@ -24,17 +24,17 @@ def test_operator_walks_a_lead_in_chromium(browser, live_server, demo):  # noqa:
     page.fill("#id_name", "凌河区浏览器测试招商项目")
     page.select_option("#id_unit", label="凌河区")
     page.fill("#id_intended_investment_wan", "25000")
-    page.fill("#id_contacted_on", "2025-01-10")
+    page.fill("#id_contacted_on", "2024-01-10")  # the demo runs on 2024-10-31
     page.click("main button[type=submit]")
     page.wait_for_load_state("networkidle")
     lead = Lead.objects.get(name="凌河区浏览器测试招商项目")
     assert page.url.endswith(f"/attraction/leads/{lead.pk}/")
     for stage, day in [
-        ("negotiating", "2025-02-01"),
-        ("signed", "2025-03-05"),
-        ("landed", "2025-04-01"),
-        ("started", "2025-05-01"),
-        ("in_production", "2025-09-01"),
+        ("negotiating", "2024-02-01"),
+        ("signed", "2024-03-05"),
+        ("landed", "2024-04-01"),
+        ("started", "2024-05-01"),
+        ("in_production", "2024-09-01"),
     ]:
         page.select_option("#id_stage", stage)
         page.fill("#id_occurred_on", day)
@@ -43,7 +43,7 @@ def test_operator_walks_a_lead_in_chromium(browser, live_server, demo):  # noqa:
         assert page.get_attribute("#lead-stage", "data-stage") == stage
     lead.refresh_from_db()
     assert lead.project.stage == Stage.IN_PRODUCTION
-    assert page.inner_text("#signed-on") == "2025-03-05"
+    assert page.inner_text("#signed-on") == "2024-03-05"
     _shot(page, "lead-detail-desktop")
     # the funnel: ECharts from the site's own static files draws a canvas
     page.goto(f"{live_server.url}/attraction/")

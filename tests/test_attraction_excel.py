@@ -14,17 +14,13 @@ from gongjian.attraction.models import Lead, LeadStage, Outreach
 from gongjian.attraction.sheets import (
     export_leads,
     export_outreach,
-    lead_template,
     leads_import,
     outreach_import,
 )
 from gongjian.enterprises.models import Enterprise
-from gongjian.enterprises.sheets import (
-    enterprise_template,
-    enterprises_import,
-    export_enterprises,
-)
-from gongjian.units.models import Unit
+from gongjian.enterprises.sheets import enterprises_import, export_enterprises
+from gongjian.kit.scope import SYSTEM, Action
+from gongjian.kit.tabular.imports import importers
 from tests.factories import (
     EnterpriseFactory,
     LeadFactory,
@@ -72,7 +68,7 @@ def firms(world):
 
 
 def test_enterprise_template_has_headers_dropdown_example_and_notes(world, client):
-    path = enterprise_template(Unit.objects.filter(pk=world.district_a.pk))
+    path = importers["enterprises"].template(world.operator_a)
     rows = read_xlsx(path)
     assert rows[0][:3] == ["*企业名称", "统一社会信用代码", "*跟踪服务单位"]
     assert rows[1][0] and rows[1][2] == "凌河区"
@@ -85,13 +81,13 @@ def test_enterprise_template_has_headers_dropdown_example_and_notes(world, clien
     notes = book.get_sheet_by_name("填写说明").to_python()
     assert any("统一社会信用代码" in str(r[0]) for r in notes)
     client.force_login(world.operator_a)
-    r = client.get("/enterprises/import/template.xlsx")
+    r = client.get("/reports/template/enterprises.xlsx")
     assert r.status_code == 200 and r["Content-Type"].startswith("application/vnd.openxml")
 
 
 def test_enterprise_export_import_round_trip(world, tmp_path):
     firms(world)
-    visible = lambda: Enterprise.objects.visible_to(world.operator_a).order_by("pk")  # noqa: E731
+    visible = lambda: Enterprise.objects.restrict(world.operator_a, Action.VIEW).order_by("pk")  # noqa: E731
     before = read_xlsx(export_enterprises(visible()))
     assert before[0][:3] == ["企业名称", "统一社会信用代码", "跟踪服务单位"]
     assert [r[0] for r in before[1:]] == ["甲区新材料有限公司", "甲区物流有限公司"]
@@ -156,7 +152,7 @@ def test_enterprise_duplicate_name_refused_by_the_service(world, tmp_path):
     assert result.errors[0][1] == "企业名称" and "名称相同" in result.errors[0][2]
 
 
-def test_enterprise_scope_import_and_export(world, tmp_path, client):
+def test_enterprise_scope_import_and_export(world, tmp_path, client, settings):
     a_firm = firms(world)[0]
     count = Enterprise.objects.count()
     rows = [
@@ -175,40 +171,41 @@ def test_enterprise_scope_import_and_export(world, tmp_path, client):
     assert Enterprise.objects.get(pk=a_firm.pk).name == "甲区新材料有限公司"
     # pages: export with another district's unit → 404; the own export leaves it out
     client.force_login(world.operator_b)
-    assert client.get(f"/enterprises/export.xlsx?unit={world.district_a.code}").status_code == 404
-    r = client.get("/enterprises/export.xlsx")
+    assert client.get(f"/reports/export/enterprises.xlsx?unit={world.district_a.code}").status_code == 404
+    r = client.get("/reports/export/enterprises.xlsx")
     assert r.status_code == 200
     path = tmp_path / "b.xlsx"
     path.write_bytes(b"".join(r.streaming_content))
     assert [row[0] for row in read_xlsx(path)[1:]] == ["乙区装备有限公司"]
     # the page import runs as the user
+    settings.GONGJIAN = {**settings.GONGJIAN, "IMPORT_IN_BACKGROUND": False}
     with (tmp_path / "s.xlsx").open("rb") as upload:
-        r = client.post("/enterprises/import/", {"file": upload})
+        r = client.post("/reports/import/enterprises/", {"file": upload}, follow=True)
     assert r.status_code == 200 and "无权为“甲区”导入企业" in r.content.decode()
     assert Enterprise.objects.count() == count
     # a viewer may write nowhere: the import page answers 403
     client.force_login(world.viewer_a)
-    assert client.get("/enterprises/import/").status_code == 403
+    assert client.get("/reports/import/enterprises/").status_code == 403
 
 
 def test_list_pages_link_import_and_export_with_the_query(world, client):
     client.force_login(world.operator_a)
     page = client.get("/enterprises/?q=甲区&tier=ge_1bn").content.decode()
-    assert "/enterprises/import/" in page
-    assert "/enterprises/export.xlsx?q=%E7%94%B2%E5%8C%BA&amp;tier=ge_1bn" in page
+    assert "/reports/import/enterprises/" in page
+    assert "/reports/export/enterprises.xlsx?q=%E7%94%B2%E5%8C%BA&amp;tier=ge_1bn" in page
     page = client.get("/attraction/outreach/?month=2024-03").content.decode()
-    assert "/attraction/outreach/import/" in page
-    assert "/attraction/outreach/export.xlsx?month=2024-03" in page
+    assert "/reports/import/outreach/" in page
+    assert "/reports/export/outreach.xlsx?month=2024-03" in page
     page = client.get(f"/attraction/leads/?unit={world.district_a.code}").content.decode()
-    assert "/attraction/leads/import/" in page
-    assert f"/attraction/leads/export.xlsx?unit={world.district_a.code}" in page
-    for url in ("/enterprises/export.xlsx", "/attraction/outreach/export.xlsx"):
+    assert "/reports/import/leads/" in page
+    assert f"/reports/export/leads.xlsx?unit={world.district_a.code}" in page
+    for url in ("/reports/export/enterprises.xlsx", "/reports/export/outreach.xlsx"):
         assert client.get(url + "?q=x&month=2024-03").status_code == 200
-    for url in ("/attraction/outreach/import/", "/attraction/leads/import/"):
+    for url in ("/reports/import/outreach/", "/reports/import/leads/"):
         assert client.get(url).status_code == 200
     for url in (
-        "/attraction/outreach/import/template.xlsx",
-        "/attraction/leads/import/template.xlsx",
+        "/reports/template/outreach.xlsx",
+        "/reports/template/leads.xlsx",
     ):
         assert client.get(url).status_code == 200
 
@@ -240,12 +237,12 @@ def test_outreach_import_enterprises_by_code_or_name_and_round_trip(world, tmp_p
     trip = Outreach.objects.get(title="赴深圳招商")
     assert trip.kind == "going_out" and trip.theme == "new_materials"
     assert set(trip.enterprises.all()) == {a1, a2} and trip.leader_name == "张区长"
-    exported = export_outreach(Outreach.objects.visible_to(world.operator_a).order_by("pk"))
+    exported = export_outreach(Outreach.objects.restrict(world.operator_a, Action.VIEW).order_by("pk"))
     before = read_xlsx(exported)
     assert before[0] == OUTREACH_HEADER[:4] + ["地点", "组织单位", "带队领导", "对接企业", "备注"]
     result = outreach_import(actor=world.operator_a, path=rewrite(exported, tmp_path))
     assert result.saved and (result.created, result.updated, result.unchanged) == (0, 0, 2)
-    again = export_outreach(Outreach.objects.visible_to(world.operator_a).order_by("pk"))
+    again = export_outreach(Outreach.objects.restrict(world.operator_a, Action.VIEW).order_by("pk"))
     assert read_xlsx(again) == before
 
 
@@ -269,9 +266,9 @@ def test_outreach_bad_rows_and_scope(world, tmp_path, client):
     assert by_row[5] == ("组织单位", "无权为“乙区”导入招商活动")
     OutreachFactory(unit=world.district_a, title="甲区的活动")
     client.force_login(world.operator_b)
-    url = f"/attraction/outreach/export.xlsx?unit={world.district_a.code}"
+    url = f"/reports/export/outreach.xlsx?unit={world.district_a.code}"
     assert client.get(url).status_code == 404
-    r = client.get("/attraction/outreach/export.xlsx")
+    r = client.get("/reports/export/outreach.xlsx")
     out = tmp_path / "ob.xlsx"
     out.write_bytes(b"".join(r.streaming_content))
     assert read_xlsx(out)[1:] == []
@@ -359,16 +356,16 @@ def test_lead_export_reads_the_project_stage_and_imports_back(world, tmp_path, c
     a1, a2, _b = firms(world)
     signed = LeadFactory(enterprise=a1, unit=world.district_a, contacted_on=world.day(1, 5))
     attraction_services.lead_transition(
-        actor=None, lead=signed, to_stage=LeadStage.SIGNED, on_date=world.day(2, 1)
+        actor=SYSTEM, lead=signed, to_stage=LeadStage.SIGNED, on_date=world.day(2, 1)
     )
     attraction_services.lead_transition(
-        actor=None, lead=signed, to_stage=LeadStage.STARTED, on_date=world.day(3, 1)
+        actor=SYSTEM, lead=signed, to_stage=LeadStage.STARTED, on_date=world.day(3, 1)
     )
     talking = LeadFactory(enterprise=a2, unit=world.district_a, contacted_on=world.day(1, 5))
     attraction_services.lead_transition(
-        actor=None, lead=talking, to_stage=LeadStage.NEGOTIATING, on_date=world.day(1, 20)
+        actor=SYSTEM, lead=talking, to_stage=LeadStage.NEGOTIATING, on_date=world.day(1, 20)
     )
-    exported = export_leads(Lead.objects.visible_to(world.operator_a).order_by("pk"))
+    exported = export_leads(Lead.objects.restrict(world.operator_a, Action.VIEW).order_by("pk"))
     before = read_xlsx(exported)
     header = before[0]
     row = dict(zip(header, before[1], strict=True))
@@ -377,7 +374,7 @@ def test_lead_export_reads_the_project_stage_and_imports_back(world, tmp_path, c
     assert dict(zip(header, before[2], strict=True))["洽谈日期"] == world.day(1, 20)
     result = leads_import(actor=world.operator_a, path=rewrite(exported, tmp_path))
     assert result.saved and (result.created, result.updated, result.unchanged) == (0, 0, 2)
-    assert read_xlsx(export_leads(Lead.objects.visible_to(world.operator_a).order_by("pk"))) == (
+    assert read_xlsx(export_leads(Lead.objects.restrict(world.operator_a, Action.VIEW).order_by("pk"))) == (
         before
     )
     # a changed amount updates the lead; moving the signed lead back is refused
@@ -392,9 +389,9 @@ def test_lead_export_reads_the_project_stage_and_imports_back(world, tmp_path, c
     # another district: 404 for its unit, and its sheet does not contain 甲区's leads
     client.force_login(world.operator_b)
     assert (
-        client.get(f"/attraction/leads/export.xlsx?unit={world.district_a.code}").status_code == 404
+        client.get(f"/reports/export/leads.xlsx?unit={world.district_a.code}").status_code == 404
     )
-    r = client.get("/attraction/leads/export.xlsx")
+    r = client.get("/reports/export/leads.xlsx")
     out = tmp_path / "lb.xlsx"
     out.write_bytes(b"".join(r.streaming_content))
     assert read_xlsx(out)[1:] == []
@@ -407,7 +404,7 @@ def test_lead_export_reads_the_project_stage_and_imports_back(world, tmp_path, c
 def test_lead_template_offers_only_contact_and_negotiating(world):
     from python_calamine import CalamineWorkbook
 
-    path = lead_template(Unit.objects.filter(pk=world.district_a.pk))
+    path = importers["leads"].template(world.operator_a)
     book = CalamineWorkbook.from_path(str(path))
     head = book.get_sheet_by_index(0).to_python()[0]
     assert "*意向投资额(万元)" in head and "*首次接洽日期" in head

@@ -14,8 +14,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from gongjian.audit.selectors import AuditFilter, history_rows, sources
-from gongjian.common.history import HistoryContext
 from gongjian.indicators.registries import REGISTRIES, get_registry
+from gongjian.kit.history import HistoryContext
+from gongjian.kit.scope import SYSTEM
 from gongjian.projects import services
 from tests.factories import (
     AppealFactory,
@@ -108,7 +109,7 @@ def test_history_rows_record_where_from(world):
     report = world.report_a.history.latest()
     assert report.history_unit_path == world.district_a.path
     # a change made outside a request has no address
-    services.project_update(actor=None, project=world.project_a, description="脚本")
+    services.project_update(actor=SYSTEM, project=world.project_a, description="脚本")
     assert world.project_a.history.latest().history_ip is None
 
 
@@ -200,7 +201,7 @@ def test_audit_export(world):
     header = rows[1]
     assert header[:5] == ("时间", "数据类型", "对象", "操作", "操作人")
     body = [r for r in rows[2:] if r[0] is not None]
-    expected = history_rows(AuditFilter(unit=world.district_a, action="~")).count()
+    expected = history_rows(AuditFilter(unit=world.district_a, action="~"), world.office).count()
     assert len(body) == expected > 0
     assert body[0][2] == f"{world.project_a.code} 导出测试"
     assert body[0][4] == "甲区填报员"
@@ -234,8 +235,8 @@ def test_every_changed_field_has_a_name_for_people():
     """The audit's before/after names each field in words: a verbose name, the related
     model's name for an unnamed foreign key, or the common bookkeeping name — never the
     raw field name."""
-    from gongjian.common.history import field_label
     from gongjian.inspections.models import UnitResult
+    from gongjian.kit.history import field_label
     from gongjian.projects.models import ProgressReport, Project
 
     assert field_label(UnitResult._meta.get_field("tour")) == "拉练"

@@ -20,10 +20,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from gongjian.common.dates import Period
 from gongjian.indicators import services as indicator_services
 from gongjian.indicators.engine import evaluate_all
 from gongjian.indicators.models import Indicator
+from gongjian.kit.dates import Period
+from gongjian.kit.scope import SYSTEM
 from gongjian.ops import services as ops
 from gongjian.projects.models import Problem, ProgressReport, Project, StageTransition
 from gongjian.units.models import Unit
@@ -101,7 +102,7 @@ def test_restore_gives_the_same_indicator_values_and_history(tmp_path, media):
     # change and delete data, and the uploaded files
     Project.objects.filter(pk=world.project_b.pk).delete()
     indicator_services.reported_value_record(
-        actor=None,
+        actor=SYSTEM,
         indicator=indicators.reported,
         unit=world.district_a,
         as_of=world.day(9, 30),

@@ -88,8 +88,8 @@ def test_roles_in_chromium(browser, live_server, demo):
     tile = '[data-testid="tile-completed_investment"]'
     before = int(page.get_attribute(tile, "data-value"))
     page.goto(f"{live_server.url}/dispatch/?unit={linghe.pk}&period=2024-10")
-    from gongjian.common.dates import Period
-    from gongjian.web.selectors import due_projects
+    from gongjian.kit.dates import Period
+    from gongjian.projects.selectors import due_projects
 
     missing = [
         p

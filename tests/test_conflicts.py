@@ -10,8 +10,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
 
-from gongjian.common.errors import ConflictError
 from gongjian.indicators.registries import get_registry
+from gongjian.kit.errors import ConflictError
 from gongjian.projects import services
 from gongjian.projects.models import ProgressReport, Project
 from tests.factories import build_city_world

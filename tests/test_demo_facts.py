@@ -13,11 +13,11 @@ from decimal import Decimal
 import pytest
 import yaml
 
-from gongjian.common.dates import Period
 from gongjian.demo import plan
 from gongjian.demo.loader import FACTS_FILE, load_demo
 from gongjian.indicators.engine import completion, evaluate
 from gongjian.indicators.models import Indicator, Target
+from gongjian.kit.dates import Period
 from gongjian.projects.models import Project, StageTransition
 from gongjian.units.models import Unit
 

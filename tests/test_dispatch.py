@@ -16,13 +16,15 @@ from django.test import Client
 from docx import Document
 from pypdf import PdfReader
 
-from gongjian.common.dates import Period
 from gongjian.demo.loader import FACTS_FILE
-from gongjian.indicators import engine
+from gongjian.indicators import engine, periods
 from gongjian.indicators.models import Indicator, RankingScheme
+from gongjian.kit.dates import Period
+from gongjian.projects import lights as light_rules
 from gongjian.reports import dispatch
 from gongjian.units.models import Role, Unit
 from tests.factories import member, soffice
+from gongjian.kit import clock
 
 pytestmark = pytest.mark.django_db
 
@@ -58,10 +60,10 @@ def test_figures_come_from_the_engine(demo, october):
     rows = engine.ranking(scheme, Period.year_to_date(2024, dt.date(2024, 10, 31)))
     assert f"第1名  {rows[0].unit.name}  {rows[0].score:.2f}分" in text
     assert f"第{rows[-1].rank}名  {rows[-1].unit.name}" in text
-    lights = engine.warning_lights(
+    lights = light_rules.warning_lights(
         demo.projects.model.objects.in_subtree(demo),
         dt.date(2024, 10, 31),
-        engine.campaign_for(demo, 2024),
+        periods.campaign_for(demo, 2024),
     )
     reds = sum(1 for x in lights.values() if x.color == "red")
     assert f"红灯项目{reds}个" in text
@@ -175,7 +177,11 @@ def test_grouped_figures_equal_the_engine_indicator_by_indicator(demo, as_of):
     ytd = Period.year_to_date(year, as_of)
     district = Unit.objects.get(parent=demo, name="凌河区")
     for unit in (demo, district):
-        context = dispatch.dispatch_context(unit=unit, period=Period(dt.date(year, 1, 1), as_of))
+        # the report is judged at the instance's date: a day by which its period is over
+        with clock.override(as_of):
+            context = dispatch.dispatch_context(
+                unit=unit, period=Period(dt.date(year, 1, 1), as_of)
+            )
         expected_kpis, expected_checkpoints, expected_statements = [], [], []
         targets = {t.indicator_id: t for t in unit.targets.filter(year=year)}
         scope = dispatch._scope_label(unit)

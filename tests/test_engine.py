@@ -8,10 +8,12 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from gongjian.common.dates import Period, pro_rata
-from gongjian.indicators import engine
+from gongjian.indicators import engine, periods
 from gongjian.indicators.models import Campaign, Indicator, RankingItem, RankingScheme
 from gongjian.indicators.services import indicator_define, reported_value_record, target_set
+from gongjian.kit.dates import Period, pro_rata
+from gongjian.kit.scope import SYSTEM
+from gongjian.projects import lights as light_rules
 from gongjian.projects.models import Batch, Tag
 from gongjian.projects.services import progress_report_submit, project_create
 from gongjian.units.services import unit_create
@@ -22,10 +24,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def tree():
-    city = unit_create(actor=None, name="样例市", kind="city", code="130100")
-    a = unit_create(actor=None, name="甲区", kind="district", parent=city, code="130102")
-    b = unit_create(actor=None, name="乙县", kind="county", parent=city, code="130121")
-    dept = unit_create(actor=None, name="甲区发改局", kind="department", parent=a)
+    city = unit_create(actor=SYSTEM, name="样例市", kind="city", code="130100")
+    a = unit_create(actor=SYSTEM, name="甲区", kind="district", parent=city, code="130102")
+    b = unit_create(actor=SYSTEM, name="乙县", kind="county", parent=city, code="130121")
+    dept = unit_create(actor=SYSTEM, name="甲区发改局", kind="department", parent=a)
     return {"city": city, "a": a, "b": b, "dept": dept}
 
 
@@ -34,7 +36,7 @@ _seq = iter(range(1, 10_000))
 
 def make(unit, amount, events, **kw):
     return project_create(
-        actor=None,
+        actor=SYSTEM,
         code=f"T{next(_seq):05d}",
         name=kw.pop("name", "测试项目"),
         unit=unit,
@@ -54,7 +56,7 @@ def define(code, **fields):
         "event": "signed",
     }
     base.update(fields)
-    return indicator_define(actor=None, code=code, **base)
+    return indicator_define(actor=SYSTEM, code=code, **base)
 
 
 D = dt.date
@@ -173,8 +175,8 @@ def test_targets_completion_and_checkpoints(tree):
     # 4 signings: Feb, May, Aug, Oct — 1 亿 each
     for day in (D(2024, 2, 1), D(2024, 5, 1), D(2024, 8, 1), D(2024, 10, 1)):
         make(tree["a"], YI, [("signed", day)])
-    target_set(actor=None, indicator=count, unit=city, year=2024, value=4)
-    target_set(actor=None, indicator=amount, unit=city, year=2024, value=4 * YI)
+    target_set(actor=SYSTEM, indicator=count, unit=city, year=2024, value=4)
+    target_set(actor=SYSTEM, indicator=amount, unit=city, year=2024, value=4 * YI)
     result = engine.completion(count, city, 2024, D(2024, 6, 30))
     assert (result.value, result.target, result.rate) == (2, Decimal(4), 0.5)
     assert result.pro_rata == pytest.approx(pro_rata(D(2024, 6, 30)))
@@ -187,49 +189,49 @@ def test_targets_completion_and_checkpoints(tree):
     assert status == {"q1": True, "h1": True, "q3": True, "early": True}
     assert engine.checkpoint_status("q3", city, 2024, D(2024, 9, 29)) is None  # not yet due
     # raise the amount target: the amount half falls short of 双过半, whatever the count says
-    target_set(actor=None, indicator=amount, unit=city, year=2024, value=5 * YI)
+    target_set(actor=SYSTEM, indicator=amount, unit=city, year=2024, value=5 * YI)
     assert engine.checkpoint_status("h1", city, 2024, D(2024, 10, 31)) is False
     assert engine.checkpoint_status("early", city, 2024, D(2024, 10, 31)) is False
     assert engine.checkpoint_status("q1", tree["b"], 2024, D(2024, 10, 31)) is None  # no targets
 
 
 def test_reported_values_latest_and_roll_up(tree):
-    ind = indicator_define(actor=None, code="t_km", name="管网", kind="reported")
-    reported_value_record(actor=None, indicator=ind, unit=tree["a"], as_of=D(2024, 3, 31), value=10)
+    ind = indicator_define(actor=SYSTEM, code="t_km", name="管网", kind="reported")
+    reported_value_record(actor=SYSTEM, indicator=ind, unit=tree["a"], as_of=D(2024, 3, 31), value=10)
     reported_value_record(
-        actor=None, indicator=ind, unit=tree["a"], as_of=D(2024, 6, 30), value=25.5
+        actor=SYSTEM, indicator=ind, unit=tree["a"], as_of=D(2024, 6, 30), value=25.5
     )
-    reported_value_record(actor=None, indicator=ind, unit=tree["b"], as_of=D(2024, 6, 30), value=4)
+    reported_value_record(actor=SYSTEM, indicator=ind, unit=tree["b"], as_of=D(2024, 6, 30), value=4)
     assert engine.evaluate(ind, tree["a"], Period.year_to_date(2024, D(2024, 4, 30))) == 10
     assert engine.evaluate(ind, tree["city"], Period.year_to_date(2024)) == Decimal("29.5")
     reported_value_record(
-        actor=None, indicator=ind, unit=tree["city"], as_of=D(2024, 6, 30), value=30
+        actor=SYSTEM, indicator=ind, unit=tree["city"], as_of=D(2024, 6, 30), value=30
     )
     assert engine.evaluate(ind, tree["city"], Period.year_to_date(2024)) == 30  # its own figure
     assert engine.evaluate(ind, tree["city"], Period.year_to_date(2025)) is None
     rate = indicator_define(
-        actor=None, code="t_km_rate", name="完成率", kind="completion", base_indicator=ind
+        actor=SYSTEM, code="t_km_rate", name="完成率", kind="completion", base_indicator=ind
     )
-    target_set(actor=None, indicator=ind, unit=tree["a"], year=2024, value=20)
+    target_set(actor=SYSTEM, indicator=ind, unit=tree["a"], year=2024, value=20)
     assert engine.evaluate(rate, tree["a"], Period.year_to_date(2024)) == Decimal("1.275")
     with pytest.raises(ValidationError):
         reported_value_record(
-            actor=None, indicator=define("t_c"), unit=tree["a"], as_of=D(2024, 1, 1), value=1
+            actor=SYSTEM, indicator=define("t_c"), unit=tree["a"], as_of=D(2024, 1, 1), value=1
         )
 
 
 def test_warning_lights(tree):
     campaign = Campaign.objects.create(year=2024, name="测试", root_unit=tree["city"])
-    assert engine.campaign_for(tree["a"], 2024) == campaign
+    assert periods.campaign_for(tree["a"], 2024) == campaign
     as_of = D(2024, 6, 30)  # 序时进度 49.7 %
     paces = {"green": 45, "yellow": 30, "red": 10}  # % of the annual plan done
     made = {}
     for colour, pct in paces.items():
         p = make(tree["a"], 10 * YI, [("started", D(2024, 1, 10))], planned_investment=YI)
-        progress_report_submit(
-            actor=None,
+        progress_report_submit(  # a monthly project: its June report, the first it made
+            actor=SYSTEM,
             project=p,
-            period_start=D(2024, 1, 1),
+            period_start=D(2024, 6, 1),
             period_end=D(2024, 6, 30),
             investment_this_period=pct * YI // 100,
         )
@@ -238,7 +240,7 @@ def test_warning_lights(tree):
     planned = make(tree["a"], YI, [])
     from gongjian.projects.models import Project
 
-    lights = engine.warning_lights(Project.objects.in_subtree(tree["a"]), as_of, campaign)
+    lights = light_rules.warning_lights(Project.objects.in_subtree(tree["a"]), as_of, campaign)
     assert {c: lights[p.pk].color for c, p in made.items()} == {c: c for c in paces}
     assert lights[made["yellow"].pk].behind_points == pytest.approx(19.7, abs=0.1)
     assert lights[stalled.pk].color == "red"
@@ -246,7 +248,7 @@ def test_warning_lights(tree):
     # thresholds are configurable per campaign
     Campaign.objects.filter(pk=campaign.pk).update(yellow_points=25, red_points=45)
     campaign.refresh_from_db()
-    lights = engine.warning_lights(Project.objects.in_subtree(tree["a"]), as_of, campaign)
+    lights = light_rules.warning_lights(Project.objects.in_subtree(tree["a"]), as_of, campaign)
     assert lights[made["yellow"].pk].color == "green"
     assert lights[made["red"].pk].color == "yellow"
 
@@ -261,7 +263,7 @@ def test_ranking_weights_targets_and_movement(tree):
     make(b, 9 * YI, [("signed", D(2024, 2, 15))])
     make(b, 1 * YI, [("signed", D(2024, 2, 20))])
     for unit, target in ((a, 2), (b, 6)):
-        target_set(actor=None, indicator=signed, unit=unit, year=2024, value=target)
+        target_set(actor=SYSTEM, indicator=signed, unit=unit, year=2024, value=target)
     scheme = RankingScheme.objects.create(
         code="t-race",
         name="测试赛马",
@@ -294,7 +296,7 @@ def test_ratio_indicator(tree):
     make(tree["a"], YI, [("signed", D(2024, 2, 1))])
     make(tree["a"], YI, [("signed", D(2024, 2, 1))])
     ratio = indicator_define(
-        actor=None,
+        actor=SYSTEM,
         code="t_ratio",
         name="开工转化率",
         kind="ratio",
@@ -306,7 +308,7 @@ def test_ratio_indicator(tree):
     assert engine.evaluate(ratio, tree["b"], ytd) is None  # nothing signed: no rate
     with pytest.raises(ValidationError, match="分母"):
         indicator_define(
-            actor=None, code="t_ratio_bad", name="坏", kind="ratio", base_indicator=started
+            actor=SYSTEM, code="t_ratio_bad", name="坏", kind="ratio", base_indicator=started
         )
 
 

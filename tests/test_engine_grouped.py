@@ -13,9 +13,10 @@ from decimal import Decimal
 
 import pytest
 
-from gongjian.common.dates import Period
 from gongjian.indicators import engine
 from gongjian.indicators.models import Campaign, Indicator, Target
+from gongjian.kit.dates import Period
+from gongjian.projects import lights as light_rules
 from gongjian.projects.models import Project
 from gongjian.units.models import Unit
 
@@ -123,11 +124,11 @@ def test_warning_light_counts_equal_warning_lights(demo, django_assert_max_num_q
         projects = Project.objects.in_subtree(unit)
         for as_of in (dt.date(2024, 6, 30), AS_OF):
             counts = {"red": 0, "yellow": 0, "green": 0}
-            for light in engine.warning_lights(projects, as_of, campaign).values():
+            for light in light_rules.warning_lights(projects, as_of, campaign).values():
                 if light.color in counts:
                     counts[light.color] += 1
             with django_assert_max_num_queries(1):
-                grouped = engine.warning_light_counts(projects, as_of, campaign)
+                grouped = light_rules.warning_light_counts(projects, as_of, campaign)
             assert grouped == counts
             assert sum(counts.values()) > 0
 
@@ -142,7 +143,7 @@ def test_flagged_lights_are_the_worst_of_warning_lights(demo, django_assert_max_
         projects = Project.objects.in_subtree(unit)
         codes = dict(projects.values_list("pk", "code"))
         for as_of in (dt.date(2024, 6, 30), AS_OF):
-            lights = engine.warning_lights(projects, as_of, campaign)
+            lights = light_rules.warning_lights(projects, as_of, campaign)
             worst = sorted(
                 ((pk, light) for pk, light in lights.items() if light.color in ("red", "yellow")),
                 key=lambda item: (
@@ -152,7 +153,7 @@ def test_flagged_lights_are_the_worst_of_warning_lights(demo, django_assert_max_
                 ),
             )
             with django_assert_max_num_queries(1):
-                flagged, total = engine.flagged_lights(projects, as_of, campaign, limit=12)
+                flagged, total = light_rules.flagged_lights(projects, as_of, campaign, limit=12)
             assert total == len(worst) > 0
             assert [pk for pk, _ in flagged] == [pk for pk, _ in worst[:12]]
             assert [light for _, light in flagged] == [light for _, light in worst[:12]]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from gongjian.common.validators import credit_code_check_char, validate_credit_code
 from gongjian.enterprises import services
 from gongjian.enterprises.models import Enterprise, Tier, TierThresholds, normalise_name
+from gongjian.kit.validators import credit_code_check_char, validate_credit_code
 from gongjian.units.models import Role
 
 from .factories import EnterpriseFactory, build_city_world, credit_code, member

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from gongjian.projects.models import Project
-from gongjian.reports.imports import projects_import
+from gongjian.projects.sheets import projects_import
 from tests.factories import build_city_world, build_indicator_world
 from tests.factories import registry_snapshot as snapshot
 
@@ -92,8 +92,8 @@ def test_reports_and_problems_exports(world):
 
 
 def test_ranking_and_indicator_exports_come_from_the_engine(world):
-    from gongjian.common.dates import Period
     from gongjian.indicators import engine
+    from gongjian.kit.dates import Period
 
     ind = build_indicator_world(world)
     client = client_for(world.office)

@@ -9,12 +9,12 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 
+from gongjian.kit.tabular import imports
+from gongjian.kit.tabular.files import OLE_MAGIC, BadFile
+from gongjian.kit.tabular.schema import HeaderError
 from gongjian.projects.models import ProgressReport, Project, Stage, StageTransition
-from gongjian.reports import imports
-from gongjian.reports.files import OLE_MAGIC, BadFile
-from gongjian.reports.imports import projects_import, reports_import
+from gongjian.projects.sheets import projects_import, reports_import
 from gongjian.reports.models import ColumnMapping, ImportRun
-from gongjian.reports.sheets import HeaderError
 from tests.factories import (
     build_city_world,
     libreoffice_convert,
@@ -526,7 +526,7 @@ def test_pages_render(world, inline, tmp_path):
     assert index.status_code == 200 and "导入项目清单" in index.content.decode()
     form = client.get("/reports/import/reports/").content.decode()
     assert "*本期完成投资(万元)" in form and "跳过错误行" in form
-    assert client.get("/reports/import/leads/").status_code == 404
+    assert client.get("/reports/import/no-such-sheet/").status_code == 404
     empty = client.post("/reports/import/projects/", {})
     assert empty.status_code == 400 and "请选择" in empty.content.decode()
     assert "<script>" not in form  # scripts come from static files only

@@ -12,10 +12,11 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from gongjian.kit.tabular.imports import ModelChecker, schema_fast_check
+from gongjian.projects import sheets as exports
 from gongjian.projects.models import Project, StageTransition
 from gongjian.projects.schemas import ProjectCreateIn, ReportIn
-from gongjian.reports import exports
-from gongjian.reports.imports import ModelChecker, projects_import, schema_fast_check
+from gongjian.projects.sheets import projects_import
 from tests.factories import build_city_world, read_xlsx, write_xlsx
 
 pytestmark = pytest.mark.django_db

@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from gongjian.reports import sheets as S
-from gongjian.reports.imports import PROJECT_SCHEMA
+from gongjian.kit.tabular import schema as S
+from gongjian.projects.sheets import PROJECT_SCHEMA
 
 
 @pytest.mark.parametrize(

@@ -10,11 +10,12 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 
-from gongjian.common.dates import Period
 from gongjian.indicators.engine import evaluate, evaluate_by_unit, ranking
 from gongjian.indicators.models import Indicator, RankingItem
 from gongjian.inspections import services as tour_services
 from gongjian.inspections.models import Sheet, Stop, Tour, UnitResult
+from gongjian.kit.dates import Period
+from gongjian.kit.scope import SYSTEM
 from gongjian.projects import services as project_services
 from gongjian.projects.cadence import cadence_of, due_periods, week_periods
 from gongjian.projects.models import (
@@ -30,8 +31,8 @@ from gongjian.projects.models import (
     ReportObligation,
     Stage,
 )
+from gongjian.projects.selectors import due_projects
 from gongjian.units.models import Role, Unit, User
-from gongjian.web.selectors import due_projects
 from tests.factories import (
     IndicatorFactory,
     RankingItemFactory,
@@ -216,7 +217,7 @@ def test_escalation_threshold_history_and_routing(client, world):
     assert (problem.owner_unit, problem.leader) == (department, world.leader)
     # re-applying changes nothing and records nothing
     before = EscalationEvent.objects.count()
-    project_services.escalation_apply_all()
+    project_services.escalation_apply_all(actor=SYSTEM)
     assert EscalationEvent.objects.count() == before
     # the city's list: office sees B; 甲区 sees neither B nor its events
     client.force_login(world.office)
@@ -251,20 +252,20 @@ def test_problem_escalates_one_level_at_a_time(world):
     problem = world.problem_a  # deadline 4-5, leader 王包保 through the project
     deadline = problem.deadline
     assert problem.pk not in [
-        p.pk for p in project_services.problems_escalate_overdue(today=deadline)
+        p.pk for p in project_services.problems_escalate_overdue(today=deadline, actor=SYSTEM)
     ]
-    moved = project_services.problems_escalate_overdue(today=deadline + dt.timedelta(days=1))
+    moved = project_services.problems_escalate_overdue(today=deadline + dt.timedelta(days=1), actor=SYSTEM)
     assert [p.pk for p in moved if p.project_id == world.project_a.pk] == [problem.pk]
     problem.refresh_from_db()
     assert problem.level == EscalationLevel.LEADER
     # idempotent the same day and within the 7-day step
     assert problem.pk not in [
         p.pk
-        for p in project_services.problems_escalate_overdue(today=deadline + dt.timedelta(days=1))
+        for p in project_services.problems_escalate_overdue(today=deadline + dt.timedelta(days=1), actor=SYSTEM)
     ]
     assert problem.pk not in [
         p.pk
-        for p in project_services.problems_escalate_overdue(today=deadline + dt.timedelta(days=7))
+        for p in project_services.problems_escalate_overdue(today=deadline + dt.timedelta(days=7), actor=SYSTEM)
     ]
     call_command(
         "escalate_problems",
@@ -284,14 +285,14 @@ def test_problem_escalates_one_level_at_a_time(world):
     assert world.problem_b.deadline is None
     world.problem_b.deadline = world.day(4, 1)
     world.problem_b.save()
-    project_services.problems_escalate_overdue(today=world.day(4, 2))
+    project_services.problems_escalate_overdue(today=world.day(4, 2), actor=SYSTEM)
     world.problem_b.refresh_from_db()
     assert world.problem_b.level == EscalationLevel.OFFICE
 
 
 def test_supervision_list_scoped(client, world):
-    project_services.problems_escalate_overdue(today=world.day(12, 31))
-    project_services.problems_escalate_overdue(today=world.day(12, 31) + dt.timedelta(days=30))
+    project_services.problems_escalate_overdue(today=world.day(12, 31), actor=SYSTEM)
+    project_services.problems_escalate_overdue(today=world.day(12, 31) + dt.timedelta(days=30), actor=SYSTEM)
     client.force_login(world.office)
     page = client.get("/supervision/").content.decode()
     assert world.problem_a.description in page

@@ -10,12 +10,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from gongjian.common.dates import Period
+from gongjian.indicators.display import display
 from gongjian.indicators.engine import completion, evaluate, ranking
 from gongjian.indicators.models import Indicator, RankingScheme, Target
+from gongjian.kit.dates import Period
 from gongjian.projects.models import Problem, ProblemComment, ProgressReport, Project, Stage
 from gongjian.units.models import Unit, User
-from gongjian.web.selectors import display
 from tests.factories import ProjectFactory
 
 PAGES = ["/", "/projects/", "/dispatch/", "/baobao/", "/map/", "/rankings/", "/targets/"]
@@ -97,7 +97,7 @@ def test_operator_cannot_post_a_report_for_another_district(client, linghe_op, h
 
 
 def _missing_linghe_project(user):
-    from gongjian.web.selectors import due_projects
+    from gongjian.projects.selectors import due_projects
 
     linghe = Unit.objects.get(code="210703")
     return due_projects(user, linghe, Period.month(2024, 10)).filter(reported=False).first()

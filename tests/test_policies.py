@@ -10,10 +10,11 @@ import json
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from gongjian.common.dates import Period
 from gongjian.indicators import services as indicator_services
 from gongjian.indicators.engine import evaluate
 from gongjian.indicators.models import Indicator
+from gongjian.kit.dates import Period
+from gongjian.kit.scope import SYSTEM
 from gongjian.policies import rules as R
 from gongjian.policies import services
 from gongjian.policies.models import Grant, Policy
@@ -54,10 +55,10 @@ def world():
         revenues={y - 2: 2 * YI, y - 1: 2 * YI},
     )
     services.label_set(
-        actor=None, enterprise=w.small, label="高新技术企业", since=dt.date(y - 1, 6, 1)
+        actor=SYSTEM, enterprise=w.small, label="高新技术企业", since=dt.date(y - 1, 6, 1)
     )
     services.label_set(
-        actor=None, enterprise=w.other, label="高新技术企业", since=dt.date(y - 3, 6, 1)
+        actor=SYSTEM, enterprise=w.other, label="高新技术企业", since=dt.date(y - 3, 6, 1)
     )
     return w
 
@@ -216,7 +217,7 @@ def test_grant_list_matches_by_hand_and_is_approved(world):
         services.grant_decide(actor=world.office, grants=grants, approve=True)
     # the engine counts and sums the approved grants, per unit
     count = indicator_services.indicator_define(
-        actor=None,
+        actor=SYSTEM,
         code="t_grants",
         name="兑现",
         kind="computed",
@@ -225,7 +226,7 @@ def test_grant_list_matches_by_hand_and_is_approved(world):
         event="approved",
     )
     amount = indicator_services.indicator_define(
-        actor=None,
+        actor=SYSTEM,
         code="t_grants_amount",
         name="兑现金额",
         kind="computed",
@@ -285,7 +286,7 @@ def test_policies_registry_counts_auto_policies_in_force(world):
     PolicyFactory(unit=world.city, status="withdrawn")
     PolicyFactory(unit=world.city, status="draft")
     indicator = indicator_services.indicator_define(
-        actor=None,
+        actor=SYSTEM,
         code="t_auto_policies",
         name="免申即享",
         kind="computed",
@@ -299,7 +300,7 @@ def test_policies_registry_counts_auto_policies_in_force(world):
     assert evaluate(indicator, world.city, Period.year_to_date(y, dt.date(y, 2, 1))) == 1
     with pytest.raises(ValidationError, match="未知的筛选条件"):
         indicator_services.indicator_define(
-            actor=None,
+            actor=SYSTEM,
             code="t_bad",
             name="x",
             kind="computed",
@@ -450,7 +451,7 @@ def test_excel_roundtrip(world, tmp_path):
     result = policies_import(actor=world.office, path=path, skip_bad_rows=True)
     assert result.updated == 1 and Policy.objects.get(pk=p.pk).name == "改过的名称"
     assert Policy.objects.get(pk=p.pk).rules == p.rules
-    services.grants_propose(actor=None, policy=p, year=world.year)
+    services.grants_propose(actor=SYSTEM, policy=p, year=world.year)
     rows = read_xlsx(export_grants(Grant.objects.filter(policy=p)))
     assert rows[1][2] == world.big.name
 

@@ -2,7 +2,7 @@
 
 The check character of a 统一社会信用代码 and the structure of a GB/T 2260 code are computed
 here from the standards' own definitions (GB 32100-2015 §5 and appendix, GB/T 2260),
-independently of ``gongjian.common.validators``. Bounded and derandomized for CI.
+independently of ``gongjian.kit.validators``. Bounded and derandomized for CI.
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ from django.core.exceptions import ValidationError
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from gongjian.common.dates import Period
-from gongjian.common.money import UNIT_FACTORS, format_amount, to_yuan
-from gongjian.common.validators import validate_credit_code, validate_division_code
 from gongjian.enterprises.models import Enterprise
-from gongjian.reports import sheets as S
-from gongjian.reports.imports import PROJECT_SCHEMA, REPORT_SCHEMA
+from gongjian.kit.dates import Period
+from gongjian.kit.money import UNIT_FACTORS, format_amount, to_yuan
+from gongjian.kit.tabular import schema as S
+from gongjian.kit.validators import validate_credit_code, validate_division_code
+from gongjian.projects.sheets import PROJECT_SCHEMA, REPORT_SCHEMA
 
 PROPERTY = settings(
     max_examples=150,

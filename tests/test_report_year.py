@@ -17,10 +17,12 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from gongjian.common.dates import Period
 from gongjian.indicators import engine
 from gongjian.indicators.models import Indicator
 from gongjian.indicators.registries import get_registry
+from gongjian.kit.dates import Period
+from gongjian.kit.scope import SYSTEM
+from gongjian.projects import lights
 from gongjian.projects import services as project_services
 from gongjian.projects.models import ProgressReport, Project, ReportYear, Stage
 from gongjian.units.models import Unit
@@ -127,17 +129,17 @@ def test_a_correction_moves_the_month_from_the_approved_report_to_the_new_one(pr
     project = projects[0]
     Project.objects.filter(pk=project.pk).update(stage=Stage.STARTED)
     report = project_services.progress_report_submit(
-        actor=None,
+        actor=SYSTEM,
         project=project,
         period_start=dt.date(2024, 5, 1),
         period_end=dt.date(2024, 5, 31),
         investment_this_period=3_000_000,
         cumulative_investment=3_000_000,
     )
-    project_services.progress_report_approve(actor=None, report=report)
+    project_services.progress_report_approve(actor=SYSTEM, report=report)
     assert ReportYear.objects.get(project=project, year=2024).m5 == 3_000_000
     project_services.progress_report_correct(
-        actor=None, report=report, reason="数字录错", investment_this_period=2_500_000
+        actor=SYSTEM, report=report, reason="数字录错", investment_this_period=2_500_000
     )
     row = ReportYear.objects.get(project=project, year=2024)
     assert (row.m5, row.n5) == (2_500_000, 1)
@@ -232,15 +234,15 @@ def _figures(city, districts, indicators):
         "evaluate_many": engine.evaluate_many(requests),
         "by_unit": [engine.evaluate_by_unit(i, districts, p) for i in indicators for p in periods],
         "lights": [
-            engine.warning_lights(projects, day)
+            lights.warning_lights(projects, day)
             for day in (dt.date(2024, 10, 31), dt.date(2024, 6, 12), dt.date(2024, 1, 1))
         ],
         "light_counts": [
-            engine.warning_light_counts(projects, day)
+            lights.warning_light_counts(projects, day)
             for day in (dt.date(2024, 10, 31), dt.date(2024, 6, 12))
         ],
         "flagged": [
-            engine.flagged_lights(projects, day)
+            lights.flagged_lights(projects, day)
             for day in (dt.date(2024, 10, 31), dt.date(2024, 6, 12))
         ],
     }

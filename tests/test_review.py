@@ -14,16 +14,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from docx import Document
 
-from gongjian.common.dates import Period
 from gongjian.indicators.engine import evaluate
 from gongjian.indicators.models import Indicator
+from gongjian.kit.dates import Period
+from gongjian.kit.scope import SYSTEM, Action
 from gongjian.review import services
 from gongjian.review.documents import read_document
 from gongjian.review.models import CorpusDocument, DictionaryTerm, ReviewDraft
 from gongjian.review.selectors import (
     compose_review,
     display_figure,
-    documents_visible_to,
     related_indicators,
 )
 from gongjian.review.sources import corpus
@@ -159,7 +159,7 @@ def test_operator_cannot_upload_for_or_see_another_district(districts):
             data=YEAR_TEXT,
         )
     theirs = services.document_upload(
-        actor=None,
+        actor=SYSTEM,
         unit=other,
         year=2024,
         dated_on=dt.date(2024, 5, 1),
@@ -174,7 +174,7 @@ def test_operator_cannot_upload_for_or_see_another_district(districts):
         file_name="mine.txt",
         data=YEAR_TEXT,
     )
-    visible = set(documents_visible_to(operator))
+    visible = set(CorpusDocument.objects.restrict(operator, Action.VIEW))
     assert mine in visible and theirs not in visible
     texts = [p.text for p in corpus(2024, linghe, operator)]
     assert mine.text in texts and theirs.text not in texts
@@ -209,7 +209,7 @@ def test_review_terms_figures_and_quotes(demo):
     sentence with its source."""
     city = CityFactory()
     services.document_upload(
-        actor=None,
+        actor=SYSTEM,
         unit=city,
         year=2024,
         dated_on=dt.date(2024, 12, 20),
@@ -269,7 +269,7 @@ def test_draft_save_history_and_stale_version(demo, office, districts):
         items=[{"term": "招商引资", "paragraph": "编辑后的段落"}],
     )
     assert draft.version == 1 and draft.history.first().history_user == office
-    from gongjian.common.errors import ConflictError
+    from gongjian.kit.errors import ConflictError
 
     with pytest.raises(ConflictError):
         services.draft_save(

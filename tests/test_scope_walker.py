@@ -49,7 +49,7 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 @dataclass(frozen=True)
 class Pattern:
-    name: str  # "web:project"; unnamed patterns get "<namespace>:?<route>"
+    name: str  # "projects:project"; unnamed patterns get "<namespace>:?<route>"
     route: str  # the whole route, prefixes joined
     kwargs: tuple[str, ...]
 
@@ -108,8 +108,8 @@ PUBLIC = {
 
 # City-wide objects that a district's people may open: the page must hide B's rows only.
 SHARED = {
-    "web:batch": "a 集中开工 batch is the city's ceremony; the page lists the viewer's projects",
-    "web:map_shape": "the city's district boundaries (geography, loaded by the map's <script>)",
+    "projects:batch": "a 集中开工 batch is the city's ceremony; the page lists the viewer's projects",
+    "dashboard:map_shape": "the city's district boundaries (geography, loaded by the map's <script>)",
     "inspections:detail": "a 拉练 tour is the city's plan; the page lists the viewer's stops",
     "inspections:results": "a tour's results; the page lists the viewer's stops",
     "reports:import": "the import page of a sheet type (not an object)",
@@ -124,17 +124,17 @@ SHARED = {
 def kwarg_values(w: ScopeWorld) -> dict[str, Callable[[Pattern], dict[str, object]]]:
     """For each named pattern with parameters: the parameters naming B's object."""
     return {
-        "web:project": lambda p: {"pk": w.project_b.pk},
-        "web:report_submit": lambda p: {"pk": w.project_b.pk},
-        "web:problem": lambda p: {"pk": w.problem_b.pk},
-        "web:project_edit": lambda p: {"pk": w.project_b.pk},
-        "web:report_edit": lambda p: {"pk": w.project_b.pk, "report_pk": w.report_b.pk},
-        "web:report_correct": lambda p: {"pk": w.project_b.pk, "report_pk": w.report_b.pk},
-        "web:report_approve": lambda p: {"pk": w.project_b.pk, "report_pk": w.report_b.pk},
+        "projects:project": lambda p: {"pk": w.project_b.pk},
+        "projects:report_submit": lambda p: {"pk": w.project_b.pk},
+        "projects:problem": lambda p: {"pk": w.problem_b.pk},
+        "projects:project_edit": lambda p: {"pk": w.project_b.pk},
+        "projects:report_edit": lambda p: {"pk": w.project_b.pk, "report_pk": w.report_b.pk},
+        "projects:report_correct": lambda p: {"pk": w.project_b.pk, "report_pk": w.report_b.pk},
+        "projects:report_approve": lambda p: {"pk": w.project_b.pk, "report_pk": w.report_b.pk},
         "audit:delete": lambda p: {"pk": w.project_b.pk},
         "audit:restore": lambda p: {"pk": w.project_b.pk},
-        "web:map_shape": lambda p: {"pk": w.map_config.pk},
-        "web:batch": lambda p: {"code": w.city.batch.code},
+        "dashboard:map_shape": lambda p: {"pk": w.map_config.pk},
+        "projects:batch": lambda p: {"code": w.city.batch.code},
         "appeals:detail": lambda p: {"pk": w.appeal_b.pk},
         "appeals:step": lambda p: {"pk": w.appeal_b.pk},
         "attraction:lead_detail": lambda p: {"pk": w.lead_b.pk},
@@ -397,7 +397,7 @@ def test_every_url_pattern_is_walked(w):
     planned, unfilled = planned_urls(w)
     assert not unfilled, f"URL patterns the scope walker cannot fill: {unfilled}"
     names = {p.name for p, _ in planned}
-    assert {"web:project", "appeals:step", "reports:import_errors", "open311:request"} <= names
+    assert {"projects:project", "appeals:step", "reports:import_errors", "open311:request"} <= names
     assert len([n for n in names if n.startswith("admin:")]) > 50
     for name in list(SHARED) + [n for n in PUBLIC if not n.startswith("api:")]:
         assert name in names, f"{name} is listed but no longer a URL pattern"
@@ -716,11 +716,11 @@ def test_crafted_uploads_change_nothing(w, actor, settings):
     )
     before = b_rows()
     pages = [f"/reports/import/{schema}/" for schema in SCHEMAS] + [
-        "/enterprises/import/",
-        "/attraction/outreach/import/",
-        "/attraction/leads/import/",
-        "/appeals/import/",
-        "/policies/import/",
+        "/reports/import/enterprises/",
+        "/reports/import/outreach/",
+        "/reports/import/leads/",
+        "/reports/import/appeals/",
+        "/reports/import/policies/",
     ]
     for page in pages:
         response = client.post(page, {"file": crafted_upload(w)}, follow=True)

@@ -8,12 +8,12 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 
-from gongjian.common.errors import ConflictError
-from gongjian.common.validators import validate_division_code
+from gongjian.kit.errors import ConflictError
+from gongjian.kit.scope import SYSTEM, Action, allows
+from gongjian.kit.validators import validate_division_code
 from gongjian.projects import services
 from gongjian.projects.models import EscalationRule, Problem, Project, StageTransition, Tag
 from gongjian.units.models import Role, Unit
-from gongjian.units.selectors import can_write_unit, units_visible_to
 from gongjian.units.services import unit_create, unit_update, user_create
 
 D = dt.date
@@ -23,13 +23,13 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def world():
-    city = unit_create(actor=None, name="样例市", kind="city", code="130100")
-    a = unit_create(actor=None, name="甲区", kind="district", parent=city, code="130102")
-    b = unit_create(actor=None, name="乙县", kind="county", parent=city, code="130121")
-    office = user_create(actor=None, username="t_office", memberships=[(city, Role.OFFICE)])
-    op_a = user_create(actor=None, username="t_op_a", memberships=[(a, Role.OPERATOR)])
-    op_b = user_create(actor=None, username="t_op_b", memberships=[(b, Role.OPERATOR)])
-    leader = user_create(actor=None, username="t_leader", memberships=[(city, Role.LEADER)])
+    city = unit_create(actor=SYSTEM, name="样例市", kind="city", code="130100")
+    a = unit_create(actor=SYSTEM, name="甲区", kind="district", parent=city, code="130102")
+    b = unit_create(actor=SYSTEM, name="乙县", kind="county", parent=city, code="130121")
+    office = user_create(actor=SYSTEM, username="t_office", memberships=[(city, Role.OFFICE)])
+    op_a = user_create(actor=SYSTEM, username="t_op_a", memberships=[(a, Role.OPERATOR)])
+    op_b = user_create(actor=SYSTEM, username="t_op_b", memberships=[(b, Role.OPERATOR)])
+    leader = user_create(actor=SYSTEM, username="t_leader", memberships=[(city, Role.LEADER)])
     project = services.project_create(
         actor=op_a,
         code="S0001",
@@ -148,23 +148,23 @@ def test_operator_of_another_unit_cannot_write(world):
         services.project_update(actor=world["op_a"], project=world["project"], unit=world["b"])
     assert snapshot(world["project"]) == before
     assert not Project.objects.filter(code="S0002").exists()
-    assert can_write_unit(world["office"], world["b"]) and not can_write_unit(
-        world["op_a"], world["b"]
+    assert allows(world["office"], Action.CHANGE, world["b"]) and not allows(
+        world["op_a"], Action.CHANGE, world["b"]
     )
-    assert set(units_visible_to(world["op_a"])) == {world["a"]}
-    assert set(units_visible_to(world["leader"])) == set()  # a leader sees assigned projects only
+    assert set(Unit.objects.restrict(world["op_a"], Action.VIEW)) == {world["a"]}
+    assert set(Unit.objects.restrict(world["leader"], Action.VIEW)) == set()  # a leader sees assigned projects only
 
 
 def test_visibility_by_role(world):
     qs = Project.objects.filter(code="S0001")
-    assert qs.visible_to(world["op_a"]).count() == 1
-    assert qs.visible_to(world["op_b"]).count() == 0
-    assert qs.visible_to(world["leader"]).count() == 1  # 包保 leader of the project
-    assert qs.visible_to(world["office"]).count() == 1
-    assert qs.editable_by(world["leader"]).count() == 0
+    assert qs.restrict(world["op_a"], Action.VIEW).count() == 1
+    assert qs.restrict(world["op_b"], Action.VIEW).count() == 0
+    assert qs.restrict(world["leader"], Action.VIEW).count() == 1  # 包保 leader of the project
+    assert qs.restrict(world["office"], Action.VIEW).count() == 1
+    assert qs.restrict(world["leader"], Action.CHANGE).count() == 0
     from django.contrib.auth.models import AnonymousUser
 
-    assert qs.visible_to(AnonymousUser()).count() == 0
+    assert qs.restrict(AnonymousUser(), Action.VIEW).count() == 0
 
 
 def test_update_refuses_stale_version(world):
@@ -184,7 +184,7 @@ def test_update_refuses_stale_version(world):
 def test_invalid_fields_are_refused(world):
     with pytest.raises(ValidationError) as exc:
         services.project_create(
-            actor=None,
+            actor=SYSTEM,
             code="S0003",
             name="负数",
             unit=world["a"],
@@ -194,7 +194,7 @@ def test_invalid_fields_are_refused(world):
     assert "total_investment" in exc.value.message_dict
     with pytest.raises(ValidationError):
         services.project_create(
-            actor=None,
+            actor=SYSTEM,
             code="S0004",
             name="坏类别",
             unit=world["a"],
@@ -348,7 +348,7 @@ def test_escalation_rule_tags_big_projects(world):
     services.project_update(actor=world["op_a"], project=p, total_investment=9 * YI)
     assert not p.tags.filter(pk=tag.pk).exists()
     big = services.project_create(
-        actor=None,
+        actor=SYSTEM,
         code="S0009",
         name="大项目",
         unit=world["b"],
@@ -357,7 +357,7 @@ def test_escalation_rule_tags_big_projects(world):
     )
     assert big.tags.filter(pk=tag.pk).exists()
     Project.tags.through.objects.filter(tag=tag).delete()
-    assert services.escalation_apply_all() >= 1
+    assert services.escalation_apply_all(actor=SYSTEM) >= 1
     assert big.tags.filter(pk=tag.pk).exists() and not p.tags.filter(pk=tag.pk).exists()
 
 
@@ -384,16 +384,16 @@ def test_division_codes(code, ok):
 
 def test_unit_tree_rules(world):
     with pytest.raises(ValidationError, match="不属于上级单位"):
-        unit_create(actor=None, name="外省县", kind="county", parent=world["city"], code="210703")
+        unit_create(actor=SYSTEM, name="外省县", kind="county", parent=world["city"], code="210703")
     with pytest.raises(ValidationError):
-        unit_create(actor=None, name="部门", kind="department", parent=world["city"], code="130104")
-    zone = unit_create(actor=None, name="开发区", kind="zone", parent=world["a"])
+        unit_create(actor=SYSTEM, name="部门", kind="department", parent=world["city"], code="130104")
+    zone = unit_create(actor=SYSTEM, name="开发区", kind="zone", parent=world["a"])
     assert zone.path == f"{world['a'].path}{zone.pk}/"
-    unit_update(actor=None, unit=zone, parent=world["b"])
+    unit_update(actor=SYSTEM, unit=zone, parent=world["b"])
     zone.refresh_from_db()
     assert zone.path.startswith(world["b"].path) and zone.depth == 2
     with pytest.raises(ValidationError, match="下级"):
-        unit_update(actor=None, unit=world["city"], parent=zone)
+        unit_update(actor=SYSTEM, unit=world["city"], parent=zone)
     assert Unit.objects.subtree(world["b"]).count() == 2
 
 

@@ -15,7 +15,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from docx import Document
 from PIL import Image
 
-from gongjian.common.uploads import (
+from gongjian.kit.tabular.files import BadFile, open_workbook
+from gongjian.kit.uploads import (
     UploadError,
     check_ooxml,
     check_pdf,
@@ -25,7 +26,6 @@ from gongjian.common.uploads import (
 )
 from gongjian.projects import services as project_services
 from gongjian.projects.models import ProgressReport, Stage
-from gongjian.reports.files import BadFile, open_workbook
 from gongjian.review.documents import read_document
 from gongjian.units.models import Role
 
@@ -369,7 +369,7 @@ def test_a_polyglot_photo_is_refused_and_changes_nothing(report):
 
 
 def test_an_office_dispatch_template_goes_through_the_docx_checks(db, tmp_path, settings):
-    from gongjian.common.dates import Period
+    from gongjian.kit.dates import Period
     from gongjian.reports.dispatch import ReportError, render_docx
 
     template = tmp_path / "通报模板.docx"

@@ -1,22 +1,19 @@
-"""The JSON API root: every app's router mounted under /api/.
+"""The JSON API root: every app's router mounted under /api/ (each app registers its
+router in ``AppConfig.ready()``, ``kit.registration.api_routers``).
 
 Docs at /api/docs, schema at /api/openapi.json (committed as docs/openapi.json;
 regenerate with ``gongjian openapi > docs/openapi.json``).
 """
 
+from django.utils.module_loading import import_string
 from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
 
-from gongjian.appeals.api import router as appeals_router
-from gongjian.attraction.api import router as attraction_router
-from gongjian.enterprises.api import router as enterprises_router
-from gongjian.indicators.api import router as indicators_router
-from gongjian.policies.api import router as policies_router
-from gongjian.projects.api import router as projects_router
-from gongjian.units.api import router as units_router
+from gongjian.kit.registration import api_routers
+from gongjian.units.auth import api_token_auth
 
 from . import errors
-from .auth import api_token_auth, session_auth
+from .auth import session_auth
 
 
 class ChineseJSONRenderer(JSONRenderer):
@@ -47,10 +44,5 @@ api = GongjianAPI(
 )
 errors.install(api)
 
-api.add_router("", units_router)
-api.add_router("", projects_router)
-api.add_router("", indicators_router)
-api.add_router("", enterprises_router)
-api.add_router("", attraction_router)
-api.add_router("", appeals_router)
-api.add_router("", policies_router)
+for _app, dotted in api_routers.items():
+    api.add_router("", import_string(dotted))

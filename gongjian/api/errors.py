@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,46 +15,11 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from gongjian.common.errors import ConflictError, messages_of
-
-from .common import NOT_FOUND
+from gongjian.kit.api import NOT_FOUND
+from gongjian.kit.errors import ConflictError, messages_of, pydantic_message
 
 if TYPE_CHECKING:
     from ninja import NinjaAPI
-
-# pydantic error type → Chinese message (``{…}`` filled from the error's context).
-PYDANTIC_MESSAGES = {
-    "missing": "必填",
-    "extra_forbidden": "不允许的字段",
-    "int_parsing": "须为整数",
-    "int_type": "须为整数",
-    "int_from_float": "须为整数",
-    "float_parsing": "须为数字",
-    "float_type": "须为数字",
-    "decimal_parsing": "须为数字",
-    "decimal_type": "须为数字",
-    "bool_parsing": "须为 true 或 false",
-    "bool_type": "须为 true 或 false",
-    "string_type": "须为文本",
-    "string_too_long": "不能超过 {max_length} 个字符",
-    "string_too_short": "不能少于 {min_length} 个字符",
-    "date_parsing": "须为日期,格式为 YYYY-MM-DD",
-    "date_type": "须为日期,格式为 YYYY-MM-DD",
-    "date_from_datetime_parsing": "须为日期,格式为 YYYY-MM-DD",
-    "date_from_datetime_inexact": "须为日期,不含时间",
-    "literal_error": "须为以下之一:{expected}",
-    "enum": "须为以下之一:{expected}",
-    "greater_than_equal": "须大于或等于 {ge}",
-    "greater_than": "须大于 {gt}",
-    "less_than_equal": "须小于或等于 {le}",
-    "less_than": "须小于 {lt}",
-    "list_type": "须为列表",
-    "dict_type": "须为 JSON 对象",
-    "model_type": "须为 JSON 对象",
-    "model_attributes_type": "须为 JSON 对象",
-    "json_invalid": "请求体不是有效的 JSON",
-    "json_type": "请求体不是有效的 JSON",
-}
 
 # Where a value came from → the part of ninja's ``loc`` to drop before the field name.
 _SOURCES = {"body", "query", "path", "header", "cookie", "form", "file"}
@@ -69,19 +33,6 @@ def _field_of(loc: list[Any] | tuple[Any, ...]) -> str:
         if parts and parts[0] in {"payload", "filters", "ninja_pagination"}:
             parts = parts[1:]
     return ".".join(parts)
-
-
-def pydantic_message(error: dict[str, Any]) -> str:
-    template = PYDANTIC_MESSAGES.get(error.get("type", ""), "格式不正确")
-    ctx = dict(error.get("ctx") or {})
-    if "expected" in ctx:
-        # pydantic writes "'a', 'b' or 'c'"; list the choices the Chinese way.
-        choices = re.findall(r"'([^']*)'", str(ctx["expected"]))
-        ctx["expected"] = "、".join(choices) if choices else ctx["expected"]
-    try:
-        return template.format(**ctx)
-    except (KeyError, IndexError):
-        return template
 
 
 def _validation_body(pairs: list[tuple[str, str]]) -> dict[str, Any]:

@@ -7,31 +7,25 @@ from ninja import Router
 from ninja.pagination import paginate
 from ninja.responses import Status
 
-from gongjian.api.common import (
-    READ_ERRORS,
-    WRITE_ERRORS,
-    Pages,
-    as_number,
-    get_or_404,
-    reference,
-    visible_unit_or_404,
-    year_and_as_of,
-)
 from gongjian.enterprises.models import Enterprise
+from gongjian.indicators.periods import resolve_year_as_of
+from gongjian.kit.api import READ_ERRORS, WRITE_ERRORS, Pages, as_number, get_or_404, reference
+from gongjian.kit.clock import today as clock_today
+from gongjian.kit.scope import Action
 from gongjian.projects.models import Project
 from gongjian.units.models import Unit
-from gongjian.units.selectors import units_visible_to
+from gongjian.units.selectors import unit_visible_or_404
 
 from . import selectors, services
 from .models import Appeal, AppealCategory
-from .open311 import _intake_unit
 from .schemas import AppealDetail, AppealIn, AppealOut, CategoryOut, StatsOut, StepIn
+from .selectors import intake_unit_of
 
 router = Router(tags=["12345诉求"])
 
 
 def _appeals(user):
-    return Appeal.objects.visible_to(user).select_related("category", "intake_unit", "unit")
+    return Appeal.objects.restrict(user, Action.VIEW).select_related("category", "intake_unit", "unit")
 
 
 def _detail(user, pk: int) -> Appeal:
@@ -63,12 +57,10 @@ def appeal_list(
     if category:
         qs = qs.filter(category__code=category)
     if unit:
-        scope = visible_unit_or_404(request.auth, unit)
+        scope = unit_visible_or_404(request.auth, unit)
         qs = qs.filter(unit__path__startswith=scope.path)
     if overdue:
-        from django.utils import timezone
-
-        qs = qs.exclude(status="closed").filter(due_on__lt=timezone.localdate())
+        qs = qs.exclude(status="closed").filter(due_on__lt=clock_today())
     return qs.order_by("-received_at", "-pk")
 
 
@@ -81,9 +73,9 @@ def appeal_stats(
 ):
     """办结率、按期办结率、满意率、重办率 for a unit (and by category and by sub-unit), all
     from the indicator engine."""
-    scope = visible_unit_or_404(request.auth, unit)
-    year, as_of = year_and_as_of(year, as_of)
-    board = selectors.board(scope, year, as_of, with_rankings=False)
+    scope = unit_visible_or_404(request.auth, unit)
+    shown = resolve_year_as_of(unit=scope, year=year, as_of=as_of)
+    board = selectors.board(scope, shown.year, shown.as_of, with_rankings=False)
 
     def clean(row: dict) -> dict:
         out = {}
@@ -97,8 +89,8 @@ def appeal_stats(
 
     return {
         "unit": scope,
-        "year": year,
-        "as_of": as_of,
+        "year": shown.year,
+        "as_of": shown.as_of,
         "figures": [{"code": c, "name": n, "value": as_number(v)} for c, n, v in board.figures],
         "by_category": [clean(r) for r in board.by_category],
         "by_unit": [clean(r) for r in board.by_unit],
@@ -121,9 +113,9 @@ def appeal_create(request: HttpRequest, payload: AppealIn):
         raise ValidationError({"category": f"诉求类别“{payload.category}”不存在"})
     intake_id = data.pop("intake_unit_id")
     intake = (
-        reference(Unit, intake_id, "intake_unit", "受理单位", units_visible_to(user))
+        reference(Unit, intake_id, "intake_unit", "受理单位", Unit.objects.restrict(user, Action.VIEW))
         if intake_id
-        else _intake_unit(user)
+        else intake_unit_of(user)
     )
     if intake is None:
         from django.core.exceptions import PermissionDenied
@@ -134,10 +126,10 @@ def appeal_create(request: HttpRequest, payload: AppealIn):
         data.pop("enterprise_id"),
         "enterprise",
         "企业",
-        Enterprise.objects.visible_to(user),
+        Enterprise.objects.restrict(user, Action.VIEW),
     )
     project = reference(
-        Project, data.pop("project_id"), "project", "项目", Project.objects.visible_to(user)
+        Project, data.pop("project_id"), "project", "项目", Project.objects.restrict(user, Action.VIEW)
     )
     appeal = services.appeal_receive(
         actor=user,

@@ -42,7 +42,3 @@ class CalendarDayForm(forms.Form):
     kind = forms.ChoiceField(choices=CalendarDay.Kind.choices, label=_("类型"))
     name = forms.CharField(label=_("名称"), max_length=50, required=False)
 
-
-class ImportForm(forms.Form):
-    file = forms.FileField(label=_("Excel 文件(.xlsx)"))
-    skip_bad_rows = forms.BooleanField(label=_("跳过错误行"), required=False)

@@ -14,11 +14,11 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from gongjian.common.history import HistoricalRecords
 from gongjian.enterprises.models import Enterprise
+from gongjian.kit.history import HistoricalRecords
+from gongjian.kit.scope import Ownership, RestrictedQuerySet
 from gongjian.projects.models import Project
 from gongjian.units.models import Unit
-from gongjian.units.selectors import WRITE_ROLES, is_office, path_q, scope_paths
 
 
 class CalendarDay(models.Model):
@@ -102,23 +102,6 @@ class AppealCategory(models.Model):
         return self.name
 
 
-class AppealQuerySet(models.QuerySet):
-    def visible_to(self, user) -> AppealQuerySet:
-        """The appeals of the user's units: received there or handled there."""
-        if is_office(user):
-            return self
-        if not user.is_authenticated:
-            return self.none()
-        paths = scope_paths(user)
-        return self.filter(path_q(paths) | path_q(paths, field="intake_unit__path"))
-
-    def editable_by(self, user) -> AppealQuerySet:
-        if is_office(user):
-            return self
-        paths = scope_paths(user, WRITE_ROLES)
-        return self.filter(path_q(paths) | path_q(paths, field="intake_unit__path"))
-
-
 class Appeal(models.Model):
     """One appeal (诉求) from a citizen or an enterprise.
 
@@ -182,7 +165,9 @@ class Appeal(models.Model):
     external_id = models.CharField(_("外部编号"), max_length=64, blank=True)
 
     history = HistoricalRecords()
-    objects = AppealQuerySet.as_manager()
+    objects = RestrictedQuerySet.as_manager()
+
+    ownership = Ownership(units=("unit", "intake_unit"))
 
     class Meta:
         verbose_name = _("诉求")
@@ -239,6 +224,9 @@ class AppealStep(models.Model):
     )
     at = models.DateTimeField(_("时间"))
     note = models.TextField(_("说明"), blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    ownership = Ownership(units=("appeal__unit", "appeal__intake_unit"), parent="appeal")
 
     class Meta:
         verbose_name = _("办理环节")

@@ -25,14 +25,15 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from gongjian.api.auth import api_token_auth
-from gongjian.common.errors import messages_of
 from gongjian.enterprises.models import Enterprise
-from gongjian.units.models import Unit, User
-from gongjian.units.selectors import WRITE_ROLES, is_office, root_unit, scope_paths
+from gongjian.kit.errors import messages_of
+from gongjian.kit.scope import Action
+from gongjian.units.auth import api_token_auth
+from gongjian.units.models import User
 
 from . import services
 from .models import Appeal, AppealCategory, AppellantKind, Channel, Status
+from .selectors import intake_unit_of
 
 FORMATS = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
 
@@ -63,14 +64,6 @@ def _caller(request) -> User | None:
         header = request.headers.get("Authorization", "")
         key = header[7:].strip() if header.lower().startswith("bearer ") else ""
     return api_token_auth.authenticate(request, key) if key else None
-
-
-def _intake_unit(user: User) -> Unit | None:
-    """The 12345 point a user receives appeals at: the top unit they may write in."""
-    paths = scope_paths(user, WRITE_ROLES)
-    if paths:
-        return Unit.objects.filter(path__in=paths).order_by("depth", "pk").first()
-    return root_unit() if is_office(user) else None
 
 
 def _service(category: AppealCategory) -> dict:
@@ -136,7 +129,7 @@ def requests_view(request, fmt: str):
         return _error(fmt, 403, "缺少或无效的 api_key")
     if request.method == "POST":
         return _create(request, user, fmt)
-    qs = Appeal.objects.visible_to(user).select_related("category", "unit")
+    qs = Appeal.objects.restrict(user, Action.VIEW).select_related("category", "unit")
     ids = request.GET.get("service_request_id", "")
     if ids:
         qs = qs.filter(number__in=[i.strip() for i in ids.split(",") if i.strip()])
@@ -173,7 +166,7 @@ def request_detail(request, number: str, fmt: str):
     if user is None:
         return _error(fmt, 403, "缺少或无效的 api_key")
     appeal = (
-        Appeal.objects.visible_to(user)
+        Appeal.objects.restrict(user, Action.VIEW)
         .select_related("category", "unit")
         .filter(number=number)
         .first()
@@ -209,7 +202,7 @@ def _create(request, user: User, fmt: str) -> HttpResponse:
     address = p.get("address_string", "").strip() or p.get("address_id", "").strip()
     if not address and not (p.get("lat") and p.get("long")):
         return _error(fmt, 400, "须提供位置:lat 与 long,或 address_string")
-    unit = _intake_unit(user)
+    unit = intake_unit_of(user)
     if unit is None:
         return _error(fmt, 403, "该 api_key 的用户没有可受理诉求的单位")
     credit_code = p.get("attribute[credit_code]", "").strip()

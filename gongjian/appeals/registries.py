@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from django.db.models import Exists, F, OuterRef, QuerySet
 
-from gongjian.common.dates import Period
-from gongjian.indicators.registries import FilterSpec, RegistrySpec, _as_list
+from gongjian.indicators.registries import FilterSpec, RegistrySpec, as_list
+from gongjian.indicators.registries import register as register_registry
+from gongjian.kit.dates import Period
 
 
 def appeal_registry() -> RegistrySpec:
@@ -61,13 +62,17 @@ def appeal_registry() -> RegistrySpec:
         },
         filters={
             "category": FilterSpec(
-                "诉求类别", (str, list), lambda qs, v: qs.filter(category__code__in=_as_list(v))
+                "诉求类别", (str, list), lambda qs, v: qs.filter(category__code__in=as_list(v))
             ),
             "channel": FilterSpec(
-                "来源渠道", (str, list), lambda qs, v: qs.filter(channel__in=_as_list(v))
+                "来源渠道", (str, list), lambda qs, v: qs.filter(channel__in=as_list(v))
             ),
             "appellant_kind": FilterSpec(
-                "诉求人类型", (str, list), lambda qs, v: qs.filter(appellant_kind__in=_as_list(v))
+                "诉求人类型", (str, list), lambda qs, v: qs.filter(appellant_kind__in=as_list(v))
             ),
         },
     )
+
+
+def register() -> None:
+    register_registry(appeal_registry())

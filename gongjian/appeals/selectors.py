@@ -6,10 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from gongjian.common.dates import Period
 from gongjian.indicators.engine import evaluate, evaluate_by_unit, ranking, ratio_value
 from gongjian.indicators.models import Indicator, RankingScheme
+from gongjian.kit.dates import Period
+from gongjian.kit.scope import Action
 from gongjian.units.models import Unit
+from gongjian.units.selectors import top_unit
 
 from .models import AppealCategory
 
@@ -118,3 +120,31 @@ def board(unit: Unit, year: int, as_of: dt.date, *, with_rankings: bool = True) 
         for scheme in schemes:
             out.rankings.append((scheme, ranking(scheme, period)))
     return out
+
+
+def intake_unit_of(user) -> Unit | None:
+    """The 12345 point ``user`` receives appeals at: the top unit they may write in."""
+    return top_unit(user, Action.CHANGE)
+
+
+def appeal_rows(user, query) -> tuple:
+    """The appeal list's rows — the user's scope, then ``status``, ``category`` and ``q``
+    (number, title or appellant) from ``query`` — with the filters used; the list and its
+    export read the same rows."""
+    from django.db.models import Q
+
+    from .models import Appeal, Status
+
+    qs = Appeal.objects.restrict(user, Action.VIEW).select_related(
+        "category", "unit", "intake_unit"
+    )
+    status = query.get("status", "")
+    category = query.get("category", "")
+    q = query.get("q", "").strip()
+    if status in Status.values:
+        qs = qs.filter(status=status)
+    if category:
+        qs = qs.filter(category__code=category)
+    if q:
+        qs = qs.filter(Q(number=q) | Q(title__icontains=q) | Q(appellant_name=q))
+    return qs, {"status": status, "category": category, "q": q}

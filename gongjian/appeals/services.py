@@ -17,9 +17,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from gongjian.enterprises.models import Enterprise
+from gongjian.kit.history import actor_user, record_actor
+from gongjian.kit.scope import Action, allows, manages_shared
 from gongjian.projects.models import Project
-from gongjian.units.models import Unit, User
-from gongjian.units.selectors import can_write_unit
+from gongjian.units.models import Actor, Unit, User
 
 from .models import (
     Appeal,
@@ -73,7 +74,7 @@ def allowed_actions(appeal: Appeal, user: User | None = None) -> list[str]:
 
 def _may(user: User, appeal: Appeal, side: str) -> bool:
     unit = appeal.intake_unit if side == INTAKE else appeal.unit
-    return can_write_unit(user, unit)
+    return allows(user, Action.CHANGE, unit)
 
 
 def _local_date(at: dt.datetime) -> dt.date:
@@ -87,7 +88,7 @@ def _step(appeal, action, from_status, actor, at, note="") -> AppealStep:
         from_status=from_status,
         to_status=appeal.status,
         unit=appeal.unit,
-        actor=actor,
+        actor=actor_user(actor),
         at=at,
         note=note,
     )
@@ -96,16 +97,16 @@ def _step(appeal, action, from_status, actor, at, note="") -> AppealStep:
     return step
 
 
-def _save(appeal: Appeal, actor: User | None) -> None:
+def _save(appeal: Appeal, actor: Actor) -> None:
     appeal.full_clean()
-    appeal._history_user = actor
+    record_actor(appeal, actor)
     appeal.save()
 
 
 @transaction.atomic
 def appeal_receive(
     *,
-    actor: User | None,
+    actor: Actor,
     intake_unit: Unit,
     category: AppealCategory,
     title: str,
@@ -126,7 +127,7 @@ def appeal_receive(
 ) -> Appeal:
     """受理: register an appeal at the 12345 centre ``intake_unit``; its deadline is the
     category's working days after the day it came in."""
-    if actor is not None and not can_write_unit(actor, intake_unit):
+    if not allows(actor, Action.CHANGE, intake_unit):
         raise PermissionDenied(f"无权在“{intake_unit}”受理诉求")
     now = timezone.now()
     received_at = received_at or now
@@ -176,7 +177,7 @@ def suggested_unit(category: AppealCategory) -> Unit | None:
 @transaction.atomic
 def appeal_transition(
     *,
-    actor: User | None,
+    actor: Actor,
     appeal: Appeal,
     action: str,
     at: dt.datetime | None = None,
@@ -205,7 +206,7 @@ def appeal_transition(
                 f"不能{label}(可进行:{allowed})"
             }
         )
-    if actor is not None and not _may(actor, appeal, move.side):
+    if not _may(actor, appeal, move.side):
         who = appeal.intake_unit if move.side == INTAKE else appeal.unit
         raise PermissionDenied(f"只有“{who}”可以{label}")
     now = timezone.now()
@@ -267,19 +268,17 @@ def appeal_transition(
 # --- configuration ------------------------------------------------------------------
 
 
-def _require_office_unit(actor: User | None, unit: Unit | None) -> None:
-    if actor is not None and unit is not None and not can_write_unit(actor, unit):
+def _require_office_unit(actor: Actor, unit: Unit | None) -> None:
+    if unit is not None and not allows(actor, Action.CHANGE, unit):
         raise PermissionDenied(f"无权修改“{unit}”的配置")
 
 
 @transaction.atomic
 def category_define(
-    *, actor: User | None, code: str, name: str, default_unit: Unit | None = None, **fields
+    *, actor: Actor, code: str, name: str, default_unit: Unit | None = None, **fields
 ) -> AppealCategory:
-    """Create or update a category by code."""
-    from gongjian.units.selectors import is_office
-
-    if actor is not None and not is_office(actor):
+    """Create or update a category by code (categories are shared by the instance)."""
+    if not manages_shared(actor):
         raise PermissionDenied("只有攻坚办可以配置诉求类别")
     category = AppealCategory.objects.filter(code=code).first() or AppealCategory(code=code)
     category.name = name
@@ -287,19 +286,18 @@ def category_define(
     for key, value in fields.items():
         setattr(category, key, value)
     category.full_clean()
-    category._history_user = actor
+    record_actor(category, actor)
     category.save()
     return category
 
 
 @transaction.atomic
 def calendar_day_set(
-    *, actor: User | None, date: dt.date, kind: str, name: str = ""
+    *, actor: Actor, date: dt.date, kind: str, name: str = ""
 ) -> CalendarDay:
-    """Mark a date as a holiday or a worked weekend day (调休)."""
-    from gongjian.units.selectors import is_office
-
-    if actor is not None and not is_office(actor):
+    """Mark a date as a holiday or a worked weekend day (调休): the calendar is shared by
+    the instance."""
+    if not manages_shared(actor):
         raise PermissionDenied("只有攻坚办可以维护工作日历")
     if kind == CalendarDay.Kind.WORKDAY and date.weekday() < 5:
         raise ValidationError({"date": f"{date} 本是工作日,无需设为调休上班"})
@@ -309,6 +307,6 @@ def calendar_day_set(
     row.kind = kind
     row.name = name
     row.full_clean()
-    row._history_user = actor
+    record_actor(row, actor)
     row.save()
     return row

@@ -1,27 +1,33 @@
-"""Excel in and out for appeals, on the generic sheet mechanism of ``gongjian.reports``
-(``sheets.SheetSchema`` for the columns, ``imports._Run`` for reading, row errors and the
-all-or-nothing transaction, ``exports.write_table`` for lists)."""
+"""Excel in and out for appeals, on ``kit.tabular`` (the sheet schema, the one import
+driver, ``write_table`` for the list)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.utils import timezone
-from pydantic import ValidationError as PydanticError
 
 from gongjian.enterprises.models import Enterprise
+from gongjian.kit.scope import Action
+from gongjian.kit.tabular import exports as X
+from gongjian.kit.tabular import schema as S
+from gongjian.kit.tabular.exports import Exporter, register_exporter
+from gongjian.kit.tabular.imports import (
+    Importer,
+    ImportResult,
+    ImportSession,
+    RowProblems,
+    SheetRow,
+    register_importer,
+)
 from gongjian.projects.models import Project
-from gongjian.reports import exports as X
-from gongjian.reports import sheets as S
-from gongjian.reports.imports import Abort, ImportResult, _problems_of, _Run, _title
-from gongjian.units.models import User
+from gongjian.units.models import Actor
+from gongjian.units.selectors import sheet_lookups
 
 from . import services
 from .models import AppealCategory, AppellantKind, Channel
-from .open311 import _intake_unit
+from .selectors import intake_unit_of
 from .workdays import WorkCalendar
 
 CHANNELS = {str(label): value for value, label in Channel.choices}
@@ -70,99 +76,86 @@ APPEAL_SCHEMA = S.SheetSchema(
 
 
 def appeals_import(
-    *, actor: User | None, path, skip_bad_rows: bool = False, mapping=None, progress=None
+    *,
+    actor: Actor,
+    path,
+    skip_bad_rows: bool = False,
+    mapping=None,
+    progress=None,
+    file_name: str = "",
 ) -> ImportResult:
     """Receive each row as an appeal through ``appeal_receive`` (and ``appeal_transition``
     when a unit is named), each in its own savepoint, all in one transaction."""
-    run = _Run(APPEAL_SCHEMA, actor, path, skip_bad_rows, mapping, progress)
+    session = ImportSession(
+        APPEAL_SCHEMA,
+        actor=actor,
+        path=path,
+        skip_bad_rows=skip_bad_rows,
+        mapping=mapping,
+        progress=progress,
+        lookups=sheet_lookups(actor),
+        file_name=file_name,
+    )
+    title = session.title
     categories = {}
     for c in AppealCategory.objects.filter(is_active=True):
         categories[S.normalize(c.name)] = c
         categories[S.normalize(c.code)] = c
     calendar = WorkCalendar.load()
-    intake = _intake_unit(actor) if actor is not None else None
-    enterprises = Enterprise.objects.visible_to(actor) if actor else Enterprise.objects.all()
-    projects = Project.objects.visible_to(actor) if actor else Project.objects.all()
-    try:
-        with transaction.atomic():
-            for chunk in run.chunks():
-                for row in chunk:
-                    v = row.values
-                    problems = []
-                    category = categories.get(S.normalize(v["category"]))
-                    if category is None:
-                        problems.append(
-                            (
-                                _title(APPEAL_SCHEMA.column("category"), run.header),
-                                f"诉求类别“{v['category']}”不存在",
-                            )
-                        )
-                    enterprise = project = None
-                    if v.get("credit_code"):
-                        enterprise = enterprises.filter(credit_code=v["credit_code"]).first()
-                        if enterprise is None:
-                            problems.append(
-                                (
-                                    _title(APPEAL_SCHEMA.column("credit_code"), run.header),
-                                    f"企业库中没有“{v['credit_code']}”",
-                                )
-                            )
-                    if v.get("project"):
-                        project = projects.filter(code=v["project"]).first()
-                        if project is None:
-                            problems.append(
-                                (
-                                    _title(APPEAL_SCHEMA.column("project"), run.header),
-                                    f"项目编号“{v['project']}”不存在",
-                                )
-                            )
-                    unit = intake or (v.get("unit") and v["unit"].parent) or None
-                    if unit is None:
-                        problems.append(("", "没有可受理诉求的单位"))
-                    if problems:
-                        run.bad(row.number, row.raw, problems)
-                        continue
-                    day = v["received_on"]
-                    try:
-                        with transaction.atomic():
-                            appeal = services.appeal_receive(
-                                actor=actor,
-                                intake_unit=unit,
-                                category=category,
-                                title=v["title"],
-                                content=v["content"],
-                                channel=v.get("channel") or Channel.HOTLINE,
-                                appellant_kind=v.get("appellant_kind") or AppellantKind.CITIZEN,
-                                appellant_name=v.get("appellant_name") or "",
-                                phone=v.get("phone") or "",
-                                enterprise=enterprise,
-                                project=project,
-                                address=v.get("address") or "",
-                                received_at=timezone.make_aware(
-                                    dt.datetime.combine(day, dt.time(9))
-                                ),
-                                external_id=v.get("external_id") or "",
-                                calendar=calendar,
-                            )
-                            if v.get("unit"):
-                                services.appeal_transition(
-                                    actor=actor,
-                                    appeal=appeal,
-                                    action="dispatch",
-                                    unit=v["unit"],
-                                    at=appeal.received_at + dt.timedelta(minutes=1),
-                                    calendar=calendar,
-                                )
-                    except (ValidationError, PydanticError, PermissionDenied) as exc:
-                        run.bad(row.number, row.raw, _problems_of(exc, APPEAL_SCHEMA, run.header))
-                        continue
-                    run.result.created += 1
-                run.progress(run.result.rows_total, run.total)
-            if run.result.bad_rows and not skip_bad_rows:
-                raise Abort
-    except Abort:
-        pass
-    return run.finish()
+    intake = intake_unit_of(actor)
+    enterprises = Enterprise.objects.restrict(actor, Action.VIEW)
+    projects = Project.objects.restrict(actor, Action.VIEW)
+
+    def row(r: SheetRow) -> str:
+        v = r.values
+        problems = []
+        category = categories.get(S.normalize(v["category"]))
+        if category is None:
+            problems.append((title("category"), f"诉求类别“{v['category']}”不存在"))
+        enterprise = project = None
+        if v.get("credit_code"):
+            enterprise = enterprises.filter(credit_code=v["credit_code"]).first()
+            if enterprise is None:
+                problems.append((title("credit_code"), f"企业库中没有“{v['credit_code']}”"))
+        if v.get("project"):
+            project = projects.filter(code=v["project"]).first()
+            if project is None:
+                problems.append((title("project"), f"项目编号“{v['project']}”不存在"))
+        unit = intake or (v.get("unit") and v["unit"].parent) or None
+        if unit is None:
+            problems.append(("", "没有可受理诉求的单位"))
+        if problems:
+            raise RowProblems(problems)
+        day = v["received_on"]
+        appeal = services.appeal_receive(
+            actor=actor,
+            intake_unit=unit,
+            category=category,
+            title=v["title"],
+            content=v["content"],
+            channel=v.get("channel") or Channel.HOTLINE,
+            appellant_kind=v.get("appellant_kind") or AppellantKind.CITIZEN,
+            appellant_name=v.get("appellant_name") or "",
+            phone=v.get("phone") or "",
+            enterprise=enterprise,
+            project=project,
+            address=v.get("address") or "",
+            received_at=timezone.make_aware(dt.datetime.combine(day, dt.time(9))),
+            external_id=v.get("external_id") or "",
+            calendar=calendar,
+        )
+        if v.get("unit"):
+            services.appeal_transition(
+                actor=actor,
+                appeal=appeal,
+                action="dispatch",
+                unit=v["unit"],
+                at=appeal.received_at + dt.timedelta(minutes=1),
+                calendar=calendar,
+            )
+        return "created"
+
+    return session.run_rows(row)
 
 
 def appeal_columns() -> list[X.Col]:
@@ -198,5 +191,13 @@ def export_appeals(qs, caption: str = "") -> Path:
     )
 
 
-def appeal_template() -> Path:
-    return X.write_template(APPEAL_SCHEMA)
+def _export(user, query) -> Path:
+    from .selectors import appeal_rows
+
+    return export_appeals(appeal_rows(user, query)[0].order_by("-received_at", "-pk"))
+
+
+def register() -> None:
+    """Offer the appeal sheet on the import page and the list on the export view."""
+    register_importer(Importer(APPEAL_SCHEMA, appeals_import, back_url="/appeals/list/"))
+    register_exporter(Exporter("appeals", "12345诉求", _export))

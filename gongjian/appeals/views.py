@@ -1,75 +1,52 @@
 """12345 pages: the board (every figure from the engine), the list, intake, an appeal's
 page where each role does its step, the working-day calendar, Excel in and out."""
 
-from pathlib import Path
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gongjian.api.common import visible_unit_or_404
-from gongjian.attraction.selectors import as_of_for
-from gongjian.common.errors import messages_of
 from gongjian.enterprises.models import Enterprise
+from gongjian.indicators.periods import resolve_year_as_of
+from gongjian.kit.errors import messages_of
+from gongjian.kit.scope import Action, manages_shared
 from gongjian.projects.models import Project
-from gongjian.reports.files import import_upload
 from gongjian.units.models import Unit
-from gongjian.units.selectors import is_office, units_visible_to
+from gongjian.units.selectors import unit_visible_or_404
 
 from . import selectors, services
-from .forms import AppealForm, CalendarDayForm, ImportForm, StepForm
+from .forms import AppealForm, CalendarDayForm, StepForm
 from .models import Appeal, AppealCategory, CalendarDay, Status
-from .open311 import _intake_unit
-from .sheets import appeal_template, appeals_import, export_appeals
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _file(path: Path, name: str) -> FileResponse:
-    return FileResponse(path.open("rb"), as_attachment=True, filename=name, content_type=XLSX)
+from .selectors import intake_unit_of
 
 
 def _scoped(request):
-    return Appeal.objects.visible_to(request.user).select_related("category", "unit", "intake_unit")
+    return Appeal.objects.restrict(request.user, Action.VIEW).select_related("category", "unit", "intake_unit")
 
 
 @login_required
 def board(request):
-    unit = visible_unit_or_404(request.user, request.GET.get("unit"))
-    year, as_of = as_of_for(unit)
+    unit = unit_visible_or_404(request.user, request.GET.get("unit"))
+    shown = resolve_year_as_of(unit=unit)
+    year, as_of = shown.year, shown.as_of
     view = selectors.board(unit, year, as_of)
     return render(
         request,
         "appeals/board.html",
         {
             "view": view,
-            "units": units_visible_to(request.user).order_by("depth", "sort_order", "pk")[:200],
+            "units": Unit.objects.restrict(request.user, Action.VIEW).order_by("depth", "sort_order", "pk")[:200],
         },
     )
 
 
-def _filtered(request):
-    qs = _scoped(request)
-    status = request.GET.get("status", "")
-    category = request.GET.get("category", "")
-    q = request.GET.get("q", "").strip()
-    if status in Status.values:
-        qs = qs.filter(status=status)
-    if category:
-        qs = qs.filter(category__code=category)
-    if q:
-        qs = qs.filter(Q(number=q) | Q(title__icontains=q) | Q(appellant_name=q))
-    return qs, {"status": status, "category": category, "q": q}
-
-
 @login_required
 def appeal_list(request):
-    qs, filters = _filtered(request)
+    qs, filters = selectors.appeal_rows(request.user, request.GET)
     page = Paginator(qs.order_by("-received_at", "-pk"), 50).get_page(request.GET.get("page"))
     return render(
         request,
@@ -83,16 +60,10 @@ def appeal_list(request):
     )
 
 
-@login_required
-def appeal_export(request):
-    qs, _filters = _filtered(request)
-    return _file(export_appeals(qs.order_by("-received_at", "-pk")), "12345诉求.xlsx")
-
-
 def _enterprise(user, text: str):
     if not text:
         return None
-    found = Enterprise.objects.visible_to(user).filter(Q(name=text) | Q(credit_code=text)).first()
+    found = Enterprise.objects.restrict(user, Action.VIEW).filter(Q(name=text) | Q(credit_code=text)).first()
     if found is None:
         raise ValidationError({"enterprise": f"企业库中没有“{text}”"})
     return found
@@ -105,14 +76,14 @@ def appeal_create(request):
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
-            intake = _intake_unit(request.user)
+            intake = intake_unit_of(request.user)
             if intake is None:
                 raise PermissionDenied(_("没有可受理诉求的单位"))
             enterprise = _enterprise(request.user, data.pop("enterprise").strip())
             code = data.pop("project").strip()
             project = None
             if code:
-                project = Project.objects.visible_to(request.user).filter(code=code).first()
+                project = Project.objects.restrict(request.user, Action.VIEW).filter(code=code).first()
                 if project is None:
                     raise ValidationError({"project": f"项目编号“{code}”不存在"})
             appeal = services.appeal_receive(
@@ -165,7 +136,9 @@ def appeal_step(request, pk: int):
         data = form.cleaned_data
         unit = None
         if data["unit"]:
-            unit = Unit.objects.filter(pk=data["unit"], is_active=True).first()
+            unit = Unit.objects.filter(
+                pk=data["unit"], is_active=True, path__startswith=appeal.intake_unit.path
+            ).first()
             if unit is None:
                 raise Http404
         try:
@@ -183,7 +156,7 @@ def appeal_step(request, pk: int):
         except PermissionDenied as exc:
             errors = [str(exc)]
         else:
-            if Appeal.objects.visible_to(request.user).filter(pk=pk).exists():
+            if Appeal.objects.restrict(request.user, Action.VIEW).filter(pk=pk).exists():
                 return redirect("appeals:detail", pk=pk)
             return redirect("appeals:list")  # handed back: no longer this unit's
     else:
@@ -198,7 +171,7 @@ def calendar(request):
     form = CalendarDayForm(request.POST or None)
     errors: list[str] = []
     if request.method == "POST":
-        if not is_office(request.user):
+        if not manages_shared(request.user):
             raise PermissionDenied(_("只有攻坚办可以维护工作日历"))
         if form.is_valid():
             try:
@@ -212,22 +185,3 @@ def calendar(request):
         "appeals/calendar.html",
         {"days": CalendarDay.objects.order_by("-date")[:200], "form": form, "errors": errors},
     )
-
-
-@login_required
-def appeal_import(request):
-    form = ImportForm(request.POST or None, request.FILES or None)
-    result = None
-    if request.method == "POST" and form.is_valid():
-        result = import_upload(
-            form.cleaned_data["file"],
-            appeals_import,
-            actor=request.user,
-            skip_bad_rows=form.cleaned_data["skip_bad_rows"],
-        )
-    return render(request, "appeals/import.html", {"form": form, "result": result})
-
-
-@login_required
-def appeal_import_template(request):
-    return _file(appeal_template(), "12345诉求导入模板.xlsx")

@@ -5,11 +5,11 @@ from ninja import Router
 from ninja.pagination import paginate
 from ninja.responses import Status
 
-from gongjian.api.common import READ_ERRORS, WRITE_ERRORS, Pages, get_or_404, reference
 from gongjian.enterprises.models import Enterprise
+from gongjian.kit.api import READ_ERRORS, WRITE_ERRORS, Pages, get_or_404, reference
+from gongjian.kit.scope import Action
 from gongjian.projects.models import Project
 from gongjian.units.models import Unit, User
-from gongjian.units.selectors import units_visible_to
 
 from . import services
 from .models import Lead, Outreach, stage_q
@@ -19,11 +19,11 @@ router = Router(tags=["招商引资"])
 
 
 def _outreach(user):
-    return Outreach.objects.visible_to(user).select_related("unit")
+    return Outreach.objects.restrict(user, Action.VIEW).select_related("unit")
 
 
 def _leads(user):
-    return Lead.objects.visible_to(user).select_related("unit", "enterprise", "official", "project")
+    return Lead.objects.restrict(user, Action.VIEW).select_related("unit", "enterprise", "official", "project")
 
 
 @router.get("/outreach", response={200: list[OutreachOut], **READ_ERRORS}, summary="招商活动")
@@ -42,10 +42,10 @@ def outreach_list(request: HttpRequest, month: str | None = None):
 def outreach_create(request: HttpRequest, payload: OutreachIn):
     user = request.auth
     data = payload.model_dump()
-    unit = reference(Unit, data.pop("unit_id"), "unit", "组织单位", units_visible_to(user))
+    unit = reference(Unit, data.pop("unit_id"), "unit", "组织单位", Unit.objects.restrict(user, Action.VIEW))
     ids = data.pop("enterprise_ids")
     enterprises = [
-        reference(Enterprise, pk, "enterprise_ids", "企业", Enterprise.objects.visible_to(user))
+        reference(Enterprise, pk, "enterprise_ids", "企业", Enterprise.objects.restrict(user, Action.VIEW))
         for pk in ids
     ]
     outreach = services.outreach_create(actor=user, unit=unit, enterprises=enterprises, **data)
@@ -70,13 +70,13 @@ def lead_detail(request: HttpRequest, lead_id: int):
 def lead_create(request: HttpRequest, payload: LeadIn):
     user = request.auth
     data = payload.model_dump()
-    unit = reference(Unit, data.pop("unit_id"), "unit", "责任单位", units_visible_to(user))
+    unit = reference(Unit, data.pop("unit_id"), "unit", "责任单位", Unit.objects.restrict(user, Action.VIEW))
     enterprise = reference(
         Enterprise,
         data.pop("enterprise_id"),
         "enterprise",
         "企业",
-        Enterprise.objects.visible_to(user),
+        Enterprise.objects.restrict(user, Action.VIEW),
     )
     official = reference(
         User, data.pop("official_id"), "official", "用户", User.objects.filter(is_active=True)
@@ -98,7 +98,7 @@ def lead_transition(request: HttpRequest, lead_id: int, payload: LeadTransitionI
     user = request.auth
     lead = get_or_404(_leads(user), pk=lead_id)
     project = reference(
-        Project, payload.project_id, "project", "项目", Project.objects.visible_to(user)
+        Project, payload.project_id, "project", "项目", Project.objects.restrict(user, Action.VIEW)
     )
     services.lead_transition(
         actor=user,

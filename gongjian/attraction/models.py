@@ -14,27 +14,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from gongjian.common.history import HistoricalRecords
-from gongjian.common.models import DatedTransition
 from gongjian.enterprises.models import Enterprise
+from gongjian.kit.history import HistoricalRecords
+from gongjian.kit.models import DatedTransition
+from gongjian.kit.scope import Ownership, RestrictedQuerySet
 from gongjian.projects.models import Category, Project, Stage
 from gongjian.units.models import Unit
-from gongjian.units.selectors import WRITE_ROLES, is_office, path_q, scope_paths
-
-
-class ScopedQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """The only way a page, API call or export gets rows: the user's units."""
-        if is_office(user):
-            return self
-        if not user.is_authenticated:
-            return self.none()
-        return self.filter(path_q(scope_paths(user)))
-
-    def editable_by(self, user):
-        if is_office(user):
-            return self
-        return self.filter(path_q(scope_paths(user, WRITE_ROLES)))
 
 
 class Outreach(models.Model):
@@ -77,7 +62,9 @@ class Outreach(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()
-    objects = ScopedQuerySet.as_manager()
+    objects = RestrictedQuerySet.as_manager()
+
+    ownership = Ownership(units=("unit",))
 
     class Meta:
         verbose_name = _("招商活动")
@@ -99,6 +86,9 @@ class OutreachContact(models.Model):
     note = models.CharField(_("对接情况"), max_length=200, blank=True)
 
     history = HistoricalRecords()
+
+    objects = RestrictedQuerySet.as_manager()
+    ownership = Ownership(units=("outreach__unit",), parent="outreach")
 
     class Meta:
         verbose_name = _("对接企业")
@@ -218,7 +208,9 @@ class Lead(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords()
-    objects = ScopedQuerySet.as_manager()
+    objects = RestrictedQuerySet.as_manager()
+
+    ownership = Ownership(units=("unit",))
 
     class Meta:
         verbose_name = _("招商线索")
@@ -252,6 +244,9 @@ class LeadTransition(DatedTransition):
     stage = models.CharField(_("阶段"), max_length=20, choices=LeadStage.choices)
 
     history = HistoricalRecords()
+
+    objects = RestrictedQuerySet.as_manager()
+    ownership = Ownership(units=("lead__unit",), parent="lead")
 
     class Meta:
         verbose_name = _("线索阶段变更")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
-from gongjian.common.dates import Period
-from gongjian.indicators.registries import FilterSpec, RegistrySpec, _as_list
+from gongjian.indicators.registries import FilterSpec, RegistrySpec, as_list, get_registry
+from gongjian.indicators.registries import register as register_registry
+from gongjian.kit.dates import Period
 
 
 def outreach_registry() -> RegistrySpec:
@@ -22,9 +23,9 @@ def outreach_registry() -> RegistrySpec:
         measure_fields={},
         events={"held": ("期间内开展", held)},
         filters={
-            "kind": FilterSpec("方式", (str, list), lambda qs, v: qs.filter(kind__in=_as_list(v))),
+            "kind": FilterSpec("方式", (str, list), lambda qs, v: qs.filter(kind__in=as_list(v))),
             "theme": FilterSpec(
-                "主题", (str, list), lambda qs, v: qs.filter(theme__in=_as_list(v))
+                "主题", (str, list), lambda qs, v: qs.filter(theme__in=as_list(v))
             ),
         },
     )
@@ -59,7 +60,7 @@ def lead_registry() -> RegistrySpec:
         return apply
 
     def stage_filter(qs, value):
-        return qs.filter(stage_q(_as_list(value)))
+        return qs.filter(stage_q(as_list(value)))
 
     return RegistrySpec(
         key="leads",
@@ -82,10 +83,10 @@ def lead_registry() -> RegistrySpec:
         filters={
             "stage": FilterSpec("当前阶段", (str, list), stage_filter),
             "category": FilterSpec(
-                "项目类别", (str, list), lambda qs, v: qs.filter(category__in=_as_list(v))
+                "项目类别", (str, list), lambda qs, v: qs.filter(category__in=as_list(v))
             ),
             "industry_cluster": FilterSpec(
-                "产业集群", (str, list), lambda qs, v: qs.filter(industry_cluster__in=_as_list(v))
+                "产业集群", (str, list), lambda qs, v: qs.filter(industry_cluster__in=as_list(v))
             ),
             "intended_investment__gte": FilterSpec(
                 "意向投资额不低于(元)",
@@ -95,7 +96,29 @@ def lead_registry() -> RegistrySpec:
             "enterprise_tier": FilterSpec(
                 "企业 21152 档次",
                 (str, list),
-                lambda qs, v: qs.filter(enterprise__tier__in=_as_list(v)),
+                lambda qs, v: qs.filter(enterprise__tier__in=as_list(v)),
             ),
         },
     )
+
+
+def enterprises_contacted(qs: QuerySet, period: Period) -> QuerySet:
+    """Met in at least one outreach batch held in the period (each enterprise once): the
+    event ``contacted`` this app adds to the enterprise registry."""
+    from .models import OutreachContact
+
+    return qs.filter(
+        Exists(
+            OutreachContact.objects.filter(
+                enterprise_id=OuterRef("pk"),
+                outreach__held_on__gte=period.start,
+                outreach__held_on__lte=period.end,
+            )
+        )
+    )
+
+
+def register() -> None:
+    get_registry("enterprises").events["contacted"] = ("期间内在招商活动中对接", enterprises_contacted)
+    register_registry(outreach_registry())
+    register_registry(lead_registry())

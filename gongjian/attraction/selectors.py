@@ -8,11 +8,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db.models import Case, IntegerField, Q, Value, When
-from django.utils import timezone
 
-from gongjian.common.dates import Period
-from gongjian.indicators.engine import campaign_for, completion, evaluate
+from gongjian.indicators.engine import completion, evaluate
 from gongjian.indicators.models import Indicator
+from gongjian.kit.dates import Period
+from gongjian.kit.scope import Action
 from gongjian.units.models import Unit
 
 from .models import LEAD_CHAIN, Lead, LeadStage, Outreach, stage_q
@@ -27,20 +27,6 @@ FUNNEL = [  # (indicator code, label) — the lead funnel, year to date
 TILES = ["outreach_batches", "enterprises_contacted", "leads_signed_amount"]
 RATES = ["lead_conversion.signed", "lead_conversion.landed", "lead_conversion.started"]
 MATRIX_PREFIX = "matrix_21152."
-
-
-def as_of_for(unit: Unit, today: dt.date | None = None) -> tuple[int, dt.date]:
-    """The year and cut-off date pages show: the campaign's reporting date, else today."""
-    today = today or timezone.localdate()
-    campaign = campaign_for(unit, today.year)
-    if campaign is None:
-        from gongjian.indicators.models import Campaign
-
-        campaign = Campaign.objects.order_by("-year").first()
-        if campaign is not None and not unit.is_within(campaign.root_unit):
-            campaign = None
-    as_of = campaign.default_as_of(today) if campaign else today
-    return as_of.year, as_of
 
 
 @dataclass
@@ -141,4 +127,32 @@ def month_calendar(outreach, year: int, month: int) -> list[list[dict]]:
 
 
 def visible_leads(user):
-    return Lead.objects.visible_to(user).select_related("unit", "enterprise", "project")
+    return Lead.objects.restrict(user, Action.VIEW).select_related("unit", "enterprise", "project")
+
+
+def outreach_rows(user, query) -> tuple:
+    """The outreach list's rows — the user's scope, then ``month`` (YYYY-MM) and ``unit``
+    (out of scope: 404) from ``query`` — and the month used; the list and its export read
+    the same rows."""
+    from gongjian.units.selectors import unit_visible_or_404
+
+    from .models import Outreach
+
+    qs = Outreach.objects.restrict(user, Action.VIEW).select_related("unit")
+    month = query.get("month", "")
+    if month:
+        year, _sep, mon = month.partition("-")
+        if year.isdigit() and mon.isdigit() and 1 <= int(mon) <= 12:
+            qs = qs.filter(held_on__year=int(year), held_on__month=int(mon))
+    if query.get("unit", "").strip():
+        qs = qs.filter(unit__path__startswith=unit_visible_or_404(user, query["unit"]).path)
+    return qs.order_by("-held_on", "-pk"), month
+
+
+def lead_rows(user, query):
+    """The lead board's leads: the user's scope within ``unit`` (default the user's top
+    unit; out of scope: 404); the board and its export read the same rows."""
+    from gongjian.units.selectors import unit_visible_or_404
+
+    unit = unit_visible_or_404(user, query.get("unit"))
+    return visible_leads(user).filter(unit__path__startswith=unit.path)

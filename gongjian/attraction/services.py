@@ -11,13 +11,14 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from gongjian.enterprises.models import Enterprise
+from gongjian.kit.clock import today as clock_today
+from gongjian.kit.history import actor_user, record_actor
+from gongjian.kit.scope import Action, require
 from gongjian.projects import services as project_services
 from gongjian.projects.models import Project, Stage
-from gongjian.units.models import Unit, User
-from gongjian.units.selectors import require_write
+from gongjian.units.models import Actor, Unit
 
 from .models import (
     LEAD_CHAIN,
@@ -42,12 +43,12 @@ LEAD_EDITABLE = (
 )
 
 
-def _visible_enterprises(actor: User | None, enterprises) -> list[Enterprise]:
+def _visible_enterprises(actor: Actor, enterprises) -> list[Enterprise]:
     enterprises = list(dict.fromkeys(enterprises))
     if actor is None:
         return enterprises
     visible = set(
-        Enterprise.objects.visible_to(actor)
+        Enterprise.objects.restrict(actor, Action.VIEW)
         .filter(pk__in=[e.pk for e in enterprises])
         .values_list("pk", flat=True)
     )
@@ -63,7 +64,7 @@ def _visible_enterprises(actor: User | None, enterprises) -> list[Enterprise]:
 @transaction.atomic
 def outreach_create(
     *,
-    actor: User | None,
+    actor: Actor,
     held_on: dt.date,
     kind: str,
     theme: str,
@@ -75,8 +76,8 @@ def outreach_create(
     notes: str = "",
 ) -> Outreach:
     """Record an outreach batch and the enterprises met."""
-    require_write(actor, unit)
-    if held_on > timezone.localdate():
+    require(actor, Action.CHANGE, unit)
+    if held_on > clock_today():
         raise ValidationError({"held_on": f"日期 {held_on} 晚于今天,不能登记尚未开展的活动"})
     outreach = Outreach(
         held_on=held_on,
@@ -89,7 +90,7 @@ def outreach_create(
         notes=notes,
     )
     outreach.full_clean()
-    outreach._history_user = actor
+    record_actor(outreach, actor)
     outreach.save()
     outreach_add_enterprises(actor=actor, outreach=outreach, enterprises=enterprises)
     return outreach
@@ -99,30 +100,30 @@ OUTREACH_EDITABLE = ("held_on", "kind", "theme", "title", "place", "leader_name"
 
 
 @transaction.atomic
-def outreach_update(*, actor: User | None, outreach: Outreach, **fields) -> Outreach:
+def outreach_update(*, actor: Actor, outreach: Outreach, **fields) -> Outreach:
     """Correct an outreach batch's date, kind, theme, title, place, leader or notes."""
     unknown = set(fields) - set(OUTREACH_EDITABLE)
     if unknown:
         raise ValidationError({f: "该字段不能直接修改" for f in sorted(unknown)})
-    require_write(actor, outreach.unit)
+    require(actor, Action.CHANGE, outreach.unit)
     held_on = fields.get("held_on")
-    if held_on is not None and held_on > timezone.localdate():
+    if held_on is not None and held_on > clock_today():
         raise ValidationError({"held_on": f"日期 {held_on} 晚于今天,不能登记尚未开展的活动"})
     locked = Outreach.objects.select_for_update().get(pk=outreach.pk)
     for name, value in fields.items():
         setattr(locked, name, value)
     locked.full_clean()
-    locked._history_user = actor
+    record_actor(locked, actor)
     locked.save()
     return locked
 
 
 @transaction.atomic
 def outreach_add_enterprises(
-    *, actor: User | None, outreach: Outreach, enterprises, note: str = ""
+    *, actor: Actor, outreach: Outreach, enterprises, note: str = ""
 ) -> int:
     """Add enterprises met in the batch (those already there are left alone)."""
-    require_write(actor, outreach.unit)
+    require(actor, Action.CHANGE, outreach.unit)
     enterprises = _visible_enterprises(actor, enterprises)
     have = set(outreach.contacts.values_list("enterprise_id", flat=True))
     added = 0
@@ -131,7 +132,7 @@ def outreach_add_enterprises(
             continue
         contact = OutreachContact(outreach=outreach, enterprise=enterprise, note=note)
         contact.full_clean()
-        contact._history_user = actor
+        record_actor(contact, actor)
         contact.save()
         added += 1
     return added
@@ -143,7 +144,7 @@ def outreach_add_enterprises(
 @transaction.atomic
 def lead_create(
     *,
-    actor: User | None,
+    actor: Actor,
     enterprise: Enterprise,
     name: str,
     unit: Unit,
@@ -153,9 +154,9 @@ def lead_create(
     **fields,
 ) -> Lead:
     """Open a lead at 接洽 on ``contacted_on``."""
-    require_write(actor, unit)
+    require(actor, Action.CHANGE, unit)
     _visible_enterprises(actor, [enterprise])
-    if contacted_on > timezone.localdate():
+    if contacted_on > clock_today():
         raise ValidationError({"contacted_on": f"日期 {contacted_on} 晚于今天"})
     unknown = set(fields) - set(LEAD_EDITABLE)
     if unknown:
@@ -170,27 +171,27 @@ def lead_create(
         **fields,
     )
     lead.full_clean()
-    lead._history_user = actor
+    record_actor(lead, actor)
     lead.save()
     LeadTransition.objects.create(
-        lead=lead, stage=LeadStage.CONTACT, occurred_on=contacted_on, note=note, recorded_by=actor
+        lead=lead, stage=LeadStage.CONTACT, occurred_on=contacted_on, note=note, recorded_by=actor_user(actor)
     )
     return lead
 
 
 @transaction.atomic
-def lead_update(*, actor: User | None, lead: Lead, **fields) -> Lead:
+def lead_update(*, actor: Actor, lead: Lead, **fields) -> Lead:
     """Change the lead's plan: amount, dates, next step, responsible official."""
     unknown = set(fields) - set(LEAD_EDITABLE)
     if unknown:
         raise ValidationError({f: "该字段不能直接修改" for f in sorted(unknown)})
-    require_write(actor, lead.unit)
+    require(actor, Action.CHANGE, lead.unit)
     locked = Lead.objects.select_for_update().get(pk=lead.pk)
     for name, value in fields.items():
         setattr(locked, name, value)
     locked.full_clean()
     locked.version += 1
-    locked._history_user = actor
+    record_actor(locked, actor)
     locked.save()
     return locked
 
@@ -221,7 +222,7 @@ def _project_code(lead: Lead, on_date: dt.date) -> str:
 @transaction.atomic
 def lead_transition(
     *,
-    actor: User | None,
+    actor: Actor,
     lead: Lead,
     to_stage: str,
     on_date: dt.date,
@@ -236,7 +237,7 @@ def lead_transition(
     actor's scope); 落地 and later are recorded on the project. Refuses impossible moves
     with a Chinese message and changes nothing.
     """
-    require_write(actor, lead.unit)
+    require(actor, Action.CHANGE, lead.unit)
     locked = Lead.objects.select_for_update(of=("self",)).select_related("project").get(pk=lead.pk)
     try:
         target = LeadStage(to_stage)
@@ -245,7 +246,7 @@ def lead_transition(
     current = LeadStage(locked.current_stage)
     if current == LeadStage.TERMINATED:
         raise ValidationError({"stage": "线索已终止,不能再变更阶段"})
-    if on_date > timezone.localdate():
+    if on_date > clock_today():
         raise ValidationError({"occurred_on": f"日期 {on_date} 晚于今天,不能登记未发生的阶段"})
     last = _last_own_date(locked)
     if last and on_date < last and locked.project_id is None:
@@ -286,7 +287,7 @@ def lead_transition(
 
 def _own_move(actor, locked: Lead, target, on_date, note, original: Lead) -> Lead:
     transition = LeadTransition(
-        lead=locked, stage=target, occurred_on=on_date, note=note, recorded_by=actor
+        lead=locked, stage=target, occurred_on=on_date, note=note, recorded_by=actor_user(actor)
     )
     transition.full_clean()
     transition.save()
@@ -297,7 +298,7 @@ def _own_move(actor, locked: Lead, target, on_date, note, original: Lead) -> Lea
 def _touch(actor, locked: Lead, original: Lead) -> Lead:
     locked.version += 1
     locked.full_clean()
-    locked._history_user = actor
+    record_actor(locked, actor)
     locked.save()
     locked.refresh_from_db()
     original.__dict__.update(
@@ -312,7 +313,7 @@ def _sign(actor, locked: Lead, on_date, note, project, project_code, original) -
     if project is not None:
         if (
             actor is not None
-            and not Project.objects.editable_by(actor).filter(pk=project.pk).exists()
+            and not Project.objects.restrict(actor, Action.CHANGE).filter(pk=project.pk).exists()
         ):
             raise ValidationError({"project": f"项目“{project.pk}”不存在"})
         if Lead.objects.filter(project=project).exclude(pk=locked.pk).exists():

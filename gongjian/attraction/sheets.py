@@ -1,6 +1,5 @@
-"""Excel in and out for outreach batches and leads, on the generic sheet mechanism of
-``gongjian.reports`` (``sheets.SheetSchema`` for the columns, ``imports._Run`` for reading,
-row errors and the all-or-nothing transaction, ``exports.write_table`` for lists).
+"""Excel in and out for outreach batches and leads, on ``kit.tabular`` (the sheet schema,
+the one import driver, ``write_table`` for the lists).
 
 Every row goes through ``attraction.services`` (the rules of the page and the API). A
 lead is imported at 接洽 or 洽谈 only: 签约 links a registry project and is done on the
@@ -13,27 +12,24 @@ import dataclasses
 import datetime as dt
 from pathlib import Path
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import OuterRef, Prefetch, Q, Subquery
-from django.utils import timezone
-from pydantic import ValidationError as PydanticError
 
 from gongjian.enterprises.models import Enterprise, normalise_name
-from gongjian.enterprises.sheets import unit_dropdown
-from gongjian.reports import exports as X
-from gongjian.reports import sheets as S
-from gongjian.reports.imports import (
-    CATEGORY_CHOICES,
-    Abort,
+from gongjian.kit.clock import today as clock_today
+from gongjian.kit.scope import Action, allows
+from gongjian.kit.tabular import exports as X
+from gongjian.kit.tabular import schema as S
+from gongjian.kit.tabular.exports import Exporter, register_exporter
+from gongjian.kit.tabular.imports import (
+    Importer,
     ImportResult,
+    ImportSession,
     RowProblems,
-    _problems_of,
-    _Run,
-    _title,
+    register_importer,
 )
-from gongjian.units.models import User
-from gongjian.units.selectors import can_write_unit
+from gongjian.projects.models import Category
+from gongjian.units.models import Actor, Unit
+from gongjian.units.selectors import ambiguous_unit_names, sheet_lookups
 
 from . import services
 from .models import Lead, LeadStage, LeadTransition, Outreach
@@ -44,14 +40,14 @@ THEMES = {str(label): value for value, label in Outreach.Theme.choices}
 LEAD_STAGES = {str(label): value for value, label in LeadStage.choices}
 IMPORTABLE_STAGES = (LeadStage.CONTACT, LeadStage.NEGOTIATING)
 
-BAD = (RowProblems, ValidationError, PydanticError, PermissionDenied)
+CATEGORY_CHOICES = {str(label): value for value, label in Category.choices}
 
 
 class EnterpriseFinder:
     """An enterprise of the actor's scope by credit code or name (exact, then normalised)."""
 
-    def __init__(self, actor: User | None):
-        self.qs = Enterprise.objects.visible_to(actor) if actor is not None else Enterprise.objects
+    def __init__(self, actor: Actor):
+        self.qs = Enterprise.objects.restrict(actor, Action.VIEW)
         self.cache: dict[str, Enterprise] = {}
 
     def find(self, text: str) -> Enterprise:
@@ -67,27 +63,6 @@ class EnterpriseFinder:
             raise S.CellError(f"企业库中有多家企业与“{text}”相符,请填写统一社会信用代码")
         self.cache[text] = rows[0]
         return rows[0]
-
-
-def _run_import(run: _Run, row_fn, schema) -> ImportResult:
-    """The shared loop: each row in its own savepoint, all rows in one transaction."""
-    try:
-        with transaction.atomic():
-            for chunk in run.chunks():
-                for row in chunk:
-                    try:
-                        with transaction.atomic():
-                            outcome = row_fn(row)
-                    except BAD as exc:
-                        run.bad(row.number, row.raw, _problems_of(exc, schema, run.header))
-                        continue
-                    setattr(run.result, outcome, getattr(run.result, outcome) + 1)
-                run.progress(run.result.rows_total, run.total)
-            if run.result.bad_rows and not run.skip:
-                raise Abort
-    except Abort:
-        pass
-    return run.finish()
 
 
 # --- outreach ------------------------------------------------------------------------
@@ -177,14 +152,29 @@ OUTREACH_TEXTS = ("place", "leader_name", "notes")
 
 
 def outreach_import(
-    *, actor: User | None, path, skip_bad_rows: bool = False, mapping=None, progress=None
+    *,
+    actor: Actor,
+    path,
+    skip_bad_rows: bool = False,
+    mapping=None,
+    progress=None,
+    file_name: str = "",
 ) -> ImportResult:
     """Create (or update, same unit + date + title) each batch through
     ``outreach_create`` / ``outreach_update`` / ``outreach_add_enterprises``."""
-    run = _Run(OUTREACH_SCHEMA, actor, path, skip_bad_rows, mapping, progress)
+    session = ImportSession(
+        OUTREACH_SCHEMA,
+        actor=actor,
+        path=path,
+        skip_bad_rows=skip_bad_rows,
+        mapping=mapping,
+        progress=progress,
+        lookups=sheet_lookups(actor),
+        file_name=file_name,
+    )
     finder = EnterpriseFinder(actor)
-    present = run.header.positions
-    title = lambda key: _title(OUTREACH_SCHEMA.column(key), run.header)  # noqa: E731
+    present = session.header.positions
+    title = session.title
     seen: dict[tuple, int] = {}
 
     def one(row) -> str:
@@ -195,7 +185,7 @@ def outreach_import(
         if key in seen:
             problems.append((title("title"), f"与第 {seen[key]} 行是同一场活动"))
         seen.setdefault(key, row.number)
-        if actor is not None and not can_write_unit(actor, unit):
+        if not allows(actor, Action.CHANGE, unit):
             problems.append((title("unit"), f"无权为“{unit}”导入招商活动"))
         enterprises = []
         for text in v.get("enterprises") or []:
@@ -243,11 +233,11 @@ def outreach_import(
         )
         return "updated" if changes or added else "unchanged"
 
-    return _run_import(run, one, OUTREACH_SCHEMA)
+    return session.run_rows(one)
 
 
 def outreach_columns() -> list[X.Col]:
-    dup = X.ambiguous_unit_names()
+    dup = ambiguous_unit_names()
     kinds, themes = X.labels(Outreach.Kind), X.labels(Outreach.Theme)
     return [
         X.Col("日期", lambda o: o.held_on, X.DATE, 12),
@@ -269,11 +259,6 @@ def export_outreach(qs, caption: str = "") -> Path:
         .iterator(chunk_size=2000)
     )
     return X.write_table("招商活动", outreach_columns(), rows, caption=caption)
-
-
-def outreach_template(units=None) -> Path:
-    schema = OUTREACH_SCHEMA if units is None else unit_dropdown(OUTREACH_SCHEMA, "unit", units)
-    return X.write_template(schema)
 
 
 # --- leads ---------------------------------------------------------------------------
@@ -419,17 +404,32 @@ LEAD_OPTIONAL = ("official", "expected_sign_on", "expected_start_on", "next_step
 
 
 def leads_import(
-    *, actor: User | None, path, skip_bad_rows: bool = False, mapping=None, progress=None
+    *,
+    actor: Actor,
+    path,
+    skip_bad_rows: bool = False,
+    mapping=None,
+    progress=None,
+    file_name: str = "",
 ) -> ImportResult:
     """Create or update each lead through ``lead_create`` / ``lead_update``, and move it to
     洽谈 through ``lead_transition``."""
-    run = _Run(LEAD_SCHEMA, actor, path, skip_bad_rows, mapping, progress)
+    session = ImportSession(
+        LEAD_SCHEMA,
+        actor=actor,
+        path=path,
+        skip_bad_rows=skip_bad_rows,
+        mapping=mapping,
+        progress=progress,
+        lookups=sheet_lookups(actor),
+        file_name=file_name,
+    )
     finder = EnterpriseFinder(actor)
-    present = run.header.positions
-    title = lambda key: _title(LEAD_SCHEMA.column(key), run.header)  # noqa: E731
-    leads = Lead.objects.visible_to(actor) if actor is not None else Lead.objects.all()
+    present = session.header.positions
+    title = session.title
+    leads = Lead.objects.restrict(actor, Action.VIEW)
     leads = leads.select_related("project", "unit", "enterprise")
-    today = timezone.localdate()
+    today = clock_today()
     seen: dict[object, int] = {}
 
     def one(row) -> str:
@@ -442,7 +442,7 @@ def leads_import(
             enterprise = finder.find(v["enterprise_code"] if by_code else v["enterprise"])
         except S.CellError as exc:
             problems.append((title("enterprise_code" if by_code else "enterprise"), str(exc)))
-        if actor is not None and not can_write_unit(actor, unit):
+        if not allows(actor, Action.CHANGE, unit):
             problems.append((title("unit"), f"无权为“{unit}”导入招商线索"))
         existing = None
         if v.get("id"):
@@ -495,9 +495,9 @@ def leads_import(
                     note="Excel 导入",
                 )
             return "created"
-        return _update_lead(run, existing, enterprise, v, fields, title, today)
+        return _update_lead(session, existing, enterprise, v, fields, today)
 
-    return _run_import(run, one, LEAD_SCHEMA)
+    return session.run_rows(one)
 
 
 def _stage_refusal(stage: str) -> str:
@@ -507,10 +507,13 @@ def _stage_refusal(stage: str) -> str:
     return f"“{label}”须在线索页办理(签约时纳入项目清单),导入只能登记接洽或洽谈"
 
 
-def _update_lead(run: _Run, lead: Lead, enterprise, v: dict, fields: dict, title, today) -> str:
-    actor = run.actor
+def _update_lead(
+    session: ImportSession, lead: Lead, enterprise, v: dict, fields: dict, today
+) -> str:
+    actor = session.actor
+    title = session.title
     problems = []
-    if actor is not None and not can_write_unit(actor, lead.unit):
+    if not allows(actor, Action.CHANGE, lead.unit):
         raise RowProblems([(title("unit"), f"线索由“{lead.unit}”负责,无权修改")])
     if lead.unit_id != v["unit"].pk:
         problems.append((title("unit"), f"与已登记的“{lead.unit}”不一致:责任单位不能在导入中修改"))
@@ -547,7 +550,7 @@ def _update_lead(run: _Run, lead: Lead, enterprise, v: dict, fields: dict, title
 def lead_columns() -> list[X.Col]:
     """The import's columns in its order (an export imports back), then the signing date
     and project read from the linked project."""
-    dup = X.ambiguous_unit_names()
+    dup = ambiguous_unit_names()
     categories = {value: label for label, value in CATEGORY_CHOICES.items()}
     return [
         X.Col("线索编号", lambda lead: lead.pk, X.INT, 10),
@@ -584,14 +587,48 @@ def export_leads(qs, caption: str = "") -> Path:
     return X.write_table("招商线索", lead_columns(), rows, caption=caption)
 
 
-def lead_template(units=None) -> Path:
-    schema = LEAD_SCHEMA if units is None else unit_dropdown(LEAD_SCHEMA, "unit", units)
+def _lead_template_schema() -> S.SheetSchema:
+    """The lead sheet as its template offers it: only the stages an import may set."""
     importable = {str(LeadStage(s).label): s for s in IMPORTABLE_STAGES}
-    schema = dataclasses.replace(
-        schema,
+    return dataclasses.replace(
+        LEAD_SCHEMA,
         columns=[
             dataclasses.replace(c, choices=importable) if c.key == "stage" else c
-            for c in schema.columns
+            for c in LEAD_SCHEMA.columns
         ],
     )
-    return X.write_template(schema)
+
+
+def _writable_units(user):
+    return Unit.objects.restrict(user, Action.CHANGE)
+
+
+def _export_outreach(user, query) -> Path:
+    from .selectors import outreach_rows
+
+    return export_outreach(outreach_rows(user, query)[0])
+
+
+def _export_leads(user, query) -> Path:
+    from .selectors import lead_rows
+
+    return export_leads(lead_rows(user, query).order_by("-contacted_on", "-pk"))
+
+
+def register() -> None:
+    """Offer the outreach and lead sheets on the import page and the lists on the export
+    view."""
+    register_importer(
+        Importer(OUTREACH_SCHEMA, outreach_import, _writable_units, back_url="/attraction/outreach/")
+    )
+    register_importer(
+        Importer(
+            LEAD_SCHEMA,
+            leads_import,
+            _writable_units,
+            back_url="/attraction/leads/",
+            template_schema=_lead_template_schema(),
+        )
+    )
+    register_exporter(Exporter("outreach", "招商活动", _export_outreach))
+    register_exporter(Exporter("leads", "招商线索", _export_leads))

@@ -8,18 +8,8 @@ urlpatterns = [
     path("outreach/", views.outreach_list, name="outreach_list"),
     path("outreach/calendar/", views.outreach_calendar, name="outreach_calendar"),
     path("outreach/new/", views.outreach_create, name="outreach_create"),
-    path("outreach/export.xlsx", views.outreach_export, name="outreach_export"),
-    path("outreach/import/", views.outreach_import, name="outreach_import"),
-    path(
-        "outreach/import/template.xlsx",
-        views.outreach_import_template,
-        name="outreach_import_template",
-    ),
     path("leads/", views.lead_board, name="lead_board"),
     path("leads/new/", views.lead_create, name="lead_create"),
-    path("leads/export.xlsx", views.lead_export, name="lead_export"),
-    path("leads/import/", views.lead_import, name="lead_import"),
-    path("leads/import/template.xlsx", views.lead_import_template, name="lead_import_template"),
     path("leads/<int:pk>/", views.lead_detail, name="lead_detail"),
     path("leads/<int:pk>/transition/", views.lead_transition, name="lead_transition"),
 ]

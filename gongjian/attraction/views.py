@@ -9,39 +9,37 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gongjian.api.common import visible_unit_or_404
-from gongjian.common.errors import messages_of
-from gongjian.common.money import to_yuan
 from gongjian.enterprises.models import Enterprise
-from gongjian.enterprises.views import import_page, list_query, writable_units, xlsx_file
+from gongjian.indicators.periods import resolve_year_as_of
+from gongjian.kit.errors import messages_of
+from gongjian.kit.http import list_query
+from gongjian.kit.money import to_yuan
+from gongjian.kit.scope import Action, allows
 from gongjian.projects.models import Project
-from gongjian.units.selectors import units_visible_to
+from gongjian.units.models import Unit
+from gongjian.units.selectors import unit_visible_or_404
 
 from . import selectors, services
 from .forms import LeadForm, OutreachForm, TransitionForm
 from .models import Lead, LeadStage, Outreach
-from .sheets import (
-    export_leads,
-    export_outreach,
-    lead_template,
-    leads_import,
-    outreach_template,
-)
-from .sheets import outreach_import as outreach_import_rows
+
+
+def writable_units(user):
+    return Unit.objects.restrict(user, Action.CHANGE).filter(is_active=True)
 
 
 def _unit(request):
-    return visible_unit_or_404(request.user, request.GET.get("unit"))
+    return unit_visible_or_404(request.user, request.GET.get("unit"))
 
 
 @login_required
 def funnel(request):
     unit = _unit(request)
-    year, as_of = selectors.as_of_for(unit)
+    shown = resolve_year_as_of(unit=unit)
+    year, as_of = shown.year, shown.as_of
     view = selectors.funnel(unit, year, as_of)
     chart = [{"name": s["name"], "value": s["value"]} for s in view.steps]
     return render(
@@ -50,28 +48,14 @@ def funnel(request):
         {
             "view": view,
             "chart": chart,
-            "units": units_visible_to(request.user).order_by("depth", "sort_order", "pk")[:200],
+            "units": Unit.objects.restrict(request.user, Action.VIEW).order_by("depth", "sort_order", "pk")[:200],
         },
     )
 
 
-def _outreach_filtered(request):
-    """The list's rows: the user's scope, then the page's filters (a unit out of scope
-    answers 404)."""
-    qs = Outreach.objects.visible_to(request.user).select_related("unit")
-    month = request.GET.get("month", "")
-    if month:
-        year, _sep, mon = month.partition("-")
-        if year.isdigit() and mon.isdigit() and 1 <= int(mon) <= 12:
-            qs = qs.filter(held_on__year=int(year), held_on__month=int(mon))
-    if request.GET.get("unit", "").strip():
-        qs = qs.filter(unit__path__startswith=_unit(request).path)
-    return qs.order_by("-held_on", "-pk"), month
-
-
 @login_required
 def outreach_list(request):
-    qs, month = _outreach_filtered(request)
+    qs, month = selectors.outreach_rows(request.user, request.GET)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(
         request,
@@ -86,38 +70,16 @@ def outreach_list(request):
 
 
 @login_required
-def outreach_export(request):
-    qs, _month = _outreach_filtered(request)
-    return xlsx_file(export_outreach(qs), "招商活动.xlsx")
-
-
-@login_required
-def outreach_import(request):
-    return import_page(
-        request,
-        outreach_import_rows,
-        title=_("Excel 导入招商活动"),
-        template_url=reverse("attraction:outreach_import_template"),
-        back_url=reverse("attraction:outreach_list"),
-    )
-
-
-@login_required
-def outreach_import_template(request):
-    return xlsx_file(outreach_template(writable_units(request.user)), "招商活动导入模板.xlsx")
-
-
-@login_required
 def outreach_calendar(request):
     unit = _unit(request)
-    _year, as_of = selectors.as_of_for(unit)
+    as_of = resolve_year_as_of(unit=unit).as_of
     try:
         year, mon = (int(x) for x in request.GET.get("month", "").split("-"))
         first = dt.date(year, mon, 1)
     except ValueError:
         first = as_of.replace(day=1)
     weeks = selectors.month_calendar(
-        Outreach.objects.visible_to(request.user), first.year, first.month
+        Outreach.objects.restrict(request.user, Action.VIEW), first.year, first.month
     )
     previous = (first - dt.timedelta(days=1)).replace(day=1)
     following = (first + dt.timedelta(days=31)).replace(day=1)
@@ -131,7 +93,7 @@ def outreach_calendar(request):
 def _enterprises_named(user, text: str) -> list[Enterprise]:
     found, missing = [], []
     for line in [t.strip() for t in text.splitlines() if t.strip()]:
-        e = Enterprise.objects.visible_to(user).filter(Q(name=line) | Q(credit_code=line)).first()
+        e = Enterprise.objects.restrict(user, Action.VIEW).filter(Q(name=line) | Q(credit_code=line)).first()
         (found.append(e) if e else missing.append(line))
     if missing:
         raise ValidationError({"enterprises": [f"企业库中没有“{m}”" for m in missing]})
@@ -163,38 +125,14 @@ def outreach_create(request):
 @login_required
 def lead_board(request):
     unit = _unit(request)
-    _year, as_of = selectors.as_of_for(unit)
-    leads = selectors.visible_leads(request.user).filter(unit__path__startswith=unit.path)
+    as_of = resolve_year_as_of(unit=unit).as_of
+    leads = selectors.lead_rows(request.user, request.GET)
     columns = selectors.lead_board(leads, unit, as_of)
     return render(
         request,
         "attraction/lead_board.html",
         {"columns": columns, "unit": unit, "as_of": as_of, "query": list_query(request)},
     )
-
-
-@login_required
-def lead_export(request):
-    """The board's leads (the same unit) as a sheet, the stage read from the project."""
-    unit = _unit(request)
-    leads = selectors.visible_leads(request.user).filter(unit__path__startswith=unit.path)
-    return xlsx_file(export_leads(leads.order_by("-contacted_on", "-pk")), "招商线索.xlsx")
-
-
-@login_required
-def lead_import(request):
-    return import_page(
-        request,
-        leads_import,
-        title=_("Excel 导入招商线索"),
-        template_url=reverse("attraction:lead_import_template"),
-        back_url=reverse("attraction:lead_board"),
-    )
-
-
-@login_required
-def lead_import_template(request):
-    return xlsx_file(lead_template(writable_units(request.user)), "招商线索导入模板.xlsx")
 
 
 def _lead(request, pk: int) -> Lead:
@@ -204,7 +142,7 @@ def _lead(request, pk: int) -> Lead:
 @login_required
 def lead_detail(request, pk: int, form=None, errors=None):
     lead = _lead(request, pk)
-    can_edit = Lead.objects.editable_by(request.user).filter(pk=pk).exists()
+    can_edit = allows(request.user, Action.CHANGE, lead)
     return render(
         request,
         "attraction/lead_detail.html",
@@ -239,7 +177,7 @@ def lead_transition(request, pk: int):
         project = None
         if data["project_code"]:
             project = (
-                Project.objects.visible_to(request.user).filter(code=data["project_code"]).first()
+                Project.objects.restrict(request.user, Action.VIEW).filter(code=data["project_code"]).first()
             )
             if project is None:
                 raise ValidationError({"project": f"项目“{data['project_code']}”不存在"})

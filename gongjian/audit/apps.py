@@ -7,6 +7,7 @@ class AuditConfig(AppConfig):
     verbose_name = _("变更审计")
 
     def ready(self) -> None:
-        from gongjian.web.context_processors import register_nav
+        from gongjian.kit.registration import register_nav
+        from gongjian.units.models import Role
 
-        register_nav("audit", _("变更记录"), "/audit/", 110, office_only=True)
+        register_nav("audit", _("变更记录"), "/audit/", 110, roles=(Role.OFFICE,))

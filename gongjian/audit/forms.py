@@ -6,7 +6,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from gongjian.kit.scope import Action
 from gongjian.units.models import Unit, User
+from gongjian.units.selectors import people_in_trees
 
 from .selectors import ACTIONS, AuditFilter, sources
 
@@ -28,8 +30,12 @@ class AuditFilterForm(forms.Form):
     )
     q = forms.CharField(label=_("对象名称"), required=False, max_length=100)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = people_in_trees(user).order_by("username")
+        self.fields["unit"].queryset = Unit.objects.restrict(user, Action.MANAGE).filter(
+            is_active=True
+        )
         self.fields["source"].choices = [("", _("全部"))] + [
             (key, f"{src.label}({src.model._meta.app_config.verbose_name})")
             for key, src in sources().items()

@@ -13,14 +13,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, reduce
+from operator import or_
 
 from django.apps import apps
-from django.db.models import CharField, F, OuterRef, QuerySet, Subquery, Value
+from django.db.models import CharField, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.utils import timezone
 
-from gongjian.common.history import HistoryContext, Labels, describe_changes
-from gongjian.units.models import Unit, User
+from gongjian.kit.history import HistoryContext, Labels, describe_changes
+from gongjian.kit.scope import Action, paths_q, principal
+from gongjian.units.models import Membership, Unit, User
 
 ACTIONS = {"+": "新增", "~": "修改", "-": "删除"}
 COLUMNS = (
@@ -96,11 +98,28 @@ def _day_start(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
-def history_rows(flt: AuditFilter) -> QuerySet:
-    """Every history row the filter lets through, newest first, as dicts of ``COLUMNS``."""
+def scope_of(user) -> Q | None:
+    """The history rows ``user`` (an office) may read: those of the units it manages, and
+    of rows no unit owns (shared configuration) the changes its own people made; None for
+    a user who reaches everything."""
+    who = principal(user)
+    if who.everything:
+        return None
+    paths = who.paths(Action.MANAGE)
+    if not paths:
+        return Q(pk__in=[])
+    own = reduce(or_, (Q(history_unit_path__startswith=p) for p in paths))
+    people = Membership.objects.filter(paths_q(paths, "unit")).values("user_id")
+    return own | Q(history_unit_path="", history_user_id__in=people)
+
+
+def history_rows(flt: AuditFilter, user) -> QuerySet:
+    """Every history row the filter lets through among those ``user`` may read, newest
+    first, as dicts of ``COLUMNS``."""
     chosen = [sources()[flt.source]] if flt.source in sources() else list(sources().values())
+    scope = scope_of(user)
     parts = [
-        flt.apply(src.history.objects.order_by())
+        flt.apply(src.history.objects.filter(*([scope] if scope is not None else [])).order_by())
         .annotate(audit_source=Value(src.key, output_field=CharField()), audit_object_id=F("id"))
         .values(*COLUMNS)
         for src in chosen
@@ -179,9 +198,11 @@ def entries(rows: list[dict]) -> list[AuditEntry]:
     return out
 
 
-def iter_entries(flt: AuditFilter, chunk: int = 500, limit: int = 100_000) -> Iterator[AuditEntry]:
+def iter_entries(
+    flt: AuditFilter, user, chunk: int = 500, limit: int = 100_000
+) -> Iterator[AuditEntry]:
     """Every entry of the filtered list for the export, a chunk at a time."""
-    qs = history_rows(flt)
+    qs = history_rows(flt, user)
     for start in range(0, limit, chunk):
         rows = list(qs[start : start + chunk])
         if not rows:

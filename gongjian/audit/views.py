@@ -14,12 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gongjian.common.errors import messages_of
+from gongjian.kit.clock import today as clock_today
+from gongjian.kit.errors import messages_of
+from gongjian.kit.http import file_response
+from gongjian.kit.scope import Action, holds
+from gongjian.kit.tabular.exports import DATETIME, TEXT, Col, write_table
 from gongjian.projects import services as project_services
 from gongjian.projects.models import Project
-from gongjian.reports.exports import DATETIME, TEXT, Col, write_table
-from gongjian.reports.views import XLSX, _file
-from gongjian.units.selectors import is_office
 
 from .forms import AuditFilterForm
 from .selectors import AuditFilter, entries, history_rows, iter_entries
@@ -28,12 +29,12 @@ PAGE_SIZE = 50
 
 
 def _office_only(request) -> None:
-    if not is_office(request.user):
+    if not holds(request.user, Action.MANAGE):
         raise PermissionDenied(_("只有攻坚办可以查看变更审计"))
 
 
 def _filter_of(request) -> tuple[AuditFilterForm, AuditFilter]:
-    form = AuditFilterForm(request.GET or None)
+    form = AuditFilterForm(request.GET or None, user=request.user)
     if form.is_bound and form.is_valid():
         return form, form.to_filter()
     return form, AuditFilter()
@@ -43,7 +44,7 @@ def _filter_of(request) -> tuple[AuditFilterForm, AuditFilter]:
 def audit_list(request):
     _office_only(request)
     form, flt = _filter_of(request)
-    page = Paginator(history_rows(flt), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(history_rows(flt, request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     query = {k: v for k, v in request.GET.items() if k != "page" and v}
     return render(
         request,
@@ -85,10 +86,10 @@ def audit_export(request):
     path = write_table(
         _("变更记录"),
         audit_columns(),
-        iter_entries(flt),
+        iter_entries(flt, request.user),
         caption=_("变更记录(导出于 %(at)s)") % {"at": f"{timezone.localtime():%Y-%m-%d %H:%M}"},
     )
-    return _file(path, f"变更记录-{timezone.localdate():%Y%m%d}.xlsx", XLSX)
+    return file_response(path, f"变更记录-{clock_today():%Y%m%d}.xlsx")
 
 
 @login_required
@@ -96,6 +97,7 @@ def deleted_projects(request):
     _office_only(request)
     projects = (
         Project.all_objects.deleted()
+        .restrict(request.user, Action.MANAGE)
         .select_related("unit", "deleted_by")
         .order_by("-deleted_at", "pk")
     )
@@ -107,14 +109,14 @@ def deleted_projects(request):
 @require_POST
 def project_delete(request, pk: int):
     _office_only(request)
-    project = get_object_or_404(Project.objects.all(), pk=pk)
+    project = get_object_or_404(Project.objects.restrict(request.user, Action.MANAGE), pk=pk)
     try:
         project_services.project_delete(
             actor=request.user, project=project, reason=request.POST.get("reason", "")
         )
     except ValidationError as exc:
         messages.error(request, ";".join(messages_of(exc)))
-        return redirect("web:project", pk=pk)
+        return redirect("projects:project", pk=pk)
     messages.success(request, _("项目“%(name)s”已移入回收站") % {"name": project.name})
     return redirect("audit:deleted")
 
@@ -123,7 +125,9 @@ def project_delete(request, pk: int):
 @require_POST
 def project_restore(request, pk: int):
     _office_only(request)
-    project = get_object_or_404(Project.all_objects.deleted(), pk=pk)
+    project = get_object_or_404(
+        Project.all_objects.deleted().restrict(request.user, Action.MANAGE), pk=pk
+    )
     project_services.project_restore(actor=request.user, project=project)
     messages.success(request, _("项目“%(name)s”已恢复") % {"name": project.name})
-    return redirect("web:project", pk=pk)
+    return redirect("projects:project", pk=pk)

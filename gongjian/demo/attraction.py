@@ -23,7 +23,6 @@ from gongjian.attraction.models import (
     Outreach,
     OutreachContact,
 )
-from gongjian.common.validators import CREDIT_CODE_CHARS, credit_code_check_char
 from gongjian.enterprises.models import (
     Enterprise,
     EnterpriseRevenue,
@@ -33,6 +32,8 @@ from gongjian.enterprises.models import (
 from gongjian.enterprises.services import tiers_refresh
 from gongjian.indicators import services as indicator_services
 from gongjian.indicators.models import Indicator, Target
+from gongjian.kit.scope import SYSTEM
+from gongjian.kit.validators import CREDIT_CODE_CHARS, credit_code_check_char
 from gongjian.projects.models import Category
 
 from . import plan as P
@@ -298,7 +299,7 @@ def load_attraction(loader: _Loader) -> None:
     _matrix_targets(loader, facts["matrix_21152"]["value"])
     for code, name, numerator, denominator in RATIOS:
         loader.indicator[code] = indicator_services.indicator_define(
-            actor=None,
+            actor=SYSTEM,
             code=code,
             name=name,
             kind=Indicator.Kind.RATIO,
@@ -441,7 +442,7 @@ def _day(batch: Outreach) -> dt.date:
 def _matrix_targets(loader: _Loader, goals: dict) -> None:
     for key, value in goals.items():
         indicator_services.target_set(
-            actor=None,
+            actor=SYSTEM,
             indicator=loader.indicator[f"matrix_21152.{key}"],
             unit=loader.city,
             year=P.YEAR,

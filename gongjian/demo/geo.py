@@ -6,7 +6,7 @@ import random
 from decimal import Decimal
 from functools import cache
 
-from gongjian.web.maps import package_map_features, point_in_rings
+from gongjian.units.maps import package_map_features, point_in_rings
 
 JINZHOU_MAP = "liao2_ning2_jin3_zhou1"
 # The development zone has no division code of its own; its pins fall in 太和区.

@@ -19,7 +19,6 @@ import yaml
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
-from gongjian.common.dates import Period, pro_rata, quarter_end
 from gongjian.indicators import services as indicator_services
 from gongjian.indicators.models import (
     Campaign,
@@ -29,6 +28,10 @@ from gongjian.indicators.models import (
     ReportedValue,
     Target,
 )
+from gongjian.kit.clock import clock_set
+from gongjian.kit.dates import Period, pro_rata, quarter_end
+from gongjian.kit.models import Clock
+from gongjian.kit.scope import SYSTEM
 from gongjian.projects.models import (
     STAGE_DATE_FIELD,
     Batch,
@@ -44,7 +47,7 @@ from gongjian.projects.models import (
 from gongjian.projects.services import escalation_apply_all, validate_transition
 from gongjian.units import services as unit_services
 from gongjian.units.models import Role, Unit, User
-from gongjian.web.services import map_config_set
+from gongjian.units.services import map_config_set
 
 from . import geo
 from . import plan as P
@@ -277,6 +280,10 @@ def load_demo(*, reset: bool = False, log=print) -> bool:
         remove_demo(log=log)
     with transaction.atomic():
         _Loader(log).run()
+        # the demo runs on its campaign's date: pages, deadlines and reports all judge at
+        # 2024-10-31, so nothing is 超期 merely because the calendar moved on
+        clock_set(P.AS_OF)
+    log(f"系统日期设为演示数据的截止日期 {P.AS_OF}(恢复真实日期:gongjian clock --real)")
     return True
 
 
@@ -307,6 +314,8 @@ def remove_demo(*, log=print) -> None:
         User.objects.filter(memberships__unit__in=units).exclude(is_superuser=True).delete()
         for unit in sorted(units, key=lambda u: -u.depth):
             unit.delete()
+        if Clock.objects.filter(today=P.AS_OF).exists():
+            clock_set(None)
         log("已删除锦州 2024 演示数据")
 
 
@@ -339,12 +348,12 @@ class _Loader:
 
     def units(self) -> None:
         self.city = unit_services.unit_create(
-            actor=None, name=self.facts["city"], kind="city", code=CITY_CODE
+            actor=SYSTEM, name=self.facts["city"], kind="city", code=CITY_CODE
         )
         self.by_code: dict[str, Unit] = {}
         for order, row in enumerate(self.facts["units"], start=1):
             self.by_code[row["code"]] = unit_services.unit_create(
-                actor=None,
+                actor=SYSTEM,
                 name=row["name"],
                 kind=COUNTY_KIND[row["code"]],
                 parent=self.city,
@@ -352,12 +361,12 @@ class _Loader:
                 sort_order=order,
             )
         self.by_code["zone"] = unit_services.unit_create(
-            actor=None, name=ZONE_NAME, kind="zone", parent=self.city, sort_order=90
+            actor=SYSTEM, name=ZONE_NAME, kind="zone", parent=self.city, sort_order=90
         )
         self.departments: dict[str, Unit] = {}
         for order, (name, category) in enumerate(CITY_DEPARTMENTS, start=100):
             dept = unit_services.unit_create(
-                actor=None, name=name, kind="department", parent=self.city, sort_order=order
+                actor=SYSTEM, name=name, kind="department", parent=self.city, sort_order=order
             )
             if category:
                 self.departments[category] = dept
@@ -366,20 +375,20 @@ class _Loader:
         for key, unit in self.by_code.items():
             suffix = "经济发展局" if key == "zone" else "发展和改革局"
             self.county_depts[key] = unit_services.unit_create(
-                actor=None, name=f"{unit.name}{suffix}", kind="department", parent=unit
+                actor=SYSTEM, name=f"{unit.name}{suffix}", kind="department", parent=unit
             )
 
     def people(self) -> None:
         create = unit_services.user_create
         self.office = create(
-            actor=None,
+            actor=SYSTEM,
             username="office",
             full_name="攻坚办管理员",
             title="市项目建设指挥部办公室",
             memberships=[(self.city, Role.OFFICE)],
         )
         create(
-            actor=None,
+            actor=SYSTEM,
             username="viewer",
             full_name="市委督查室",
             title="督查专员",
@@ -387,7 +396,7 @@ class _Loader:
         )
         self.city_leaders = [
             create(
-                actor=None, username=u, full_name=n, title=t, memberships=[(self.city, Role.LEADER)]
+                actor=SYSTEM, username=u, full_name=n, title=t, memberships=[(self.city, Role.LEADER)]
             )
             for u, n, t in CITY_LEADERS
         ]
@@ -396,7 +405,7 @@ class _Loader:
         for key, unit in self.by_code.items():
             slug = PINYIN[key]
             create(
-                actor=None,
+                actor=SYSTEM,
                 username=f"{slug}_op",
                 full_name=f"{unit.name}填报员",
                 title="项目填报员",
@@ -411,7 +420,7 @@ class _Loader:
             )
             self.county_leaders[key] = [
                 create(
-                    actor=None,
+                    actor=SYSTEM,
                     username=f"{slug}_leader{i}",
                     full_name=rng.choice(SURNAMES) + rng.choice(GIVEN),
                     title=f"{unit.name}{'' if i == 1 else '副'}{head}",
@@ -438,6 +447,7 @@ class _Loader:
                 name="2024年春季重点项目集中开工",
                 kind=Batch.Kind.COLLECTIVE_START,
                 year=2024,
+                unit=self.city,
                 held_on=P.CEREMONY_DAY,
                 place="锦州市主会场及各县(市)区分会场",
             ),
@@ -446,10 +456,12 @@ class _Loader:
                 name="2025年首批双高推进重点项目",
                 kind=Batch.Kind.KEY_LIST,
                 year=2025,
+                unit=self.city,
             ),
         }
         rule = EscalationRule.objects.create(
             name="锦州:10亿元以上项目提级管理",
+            unit=self.city,
             tag=self.tags["escalated"],
             min_total_investment=10 * P.YI,
         )
@@ -459,7 +471,7 @@ class _Loader:
         )
         # 挂图作战: Jinzhou's district boundaries from echarts-china-cities-pypkg
         map_config_set(
-            actor=None, unit=self.city, map_name="锦州", package_map="liao2_ning2_jin3_zhou1"
+            actor=SYSTEM, unit=self.city, map_name="锦州", package_map="liao2_ning2_jin3_zhou1"
         )
 
     def indicators(self) -> None:
@@ -471,7 +483,7 @@ class _Loader:
             fixed = row.pop("fixed_unit", None)
             base = row.pop("base", None)
             self.indicator[code] = indicator_services.indicator_define(
-                actor=None,
+                actor=SYSTEM,
                 code=code,
                 sort_order=order,
                 fixed_unit=Unit.objects.get(code=fixed) if fixed else None,
@@ -567,7 +579,7 @@ class _Loader:
         StageTransition.objects.bulk_create(transitions, batch_size=1000)
         Project.tags.through.objects.bulk_create(tag_links, batch_size=1000)
         Project.batches.through.objects.bulk_create(batch_links, batch_size=1000)
-        escalation_apply_all()
+        escalation_apply_all(actor=SYSTEM)
         self.project_rows = projects
 
     def _leader(self, item: P.Item, rng: random.Random) -> User:
@@ -705,7 +717,7 @@ class _Loader:
             if not now < value <= ceiling:
                 raise ValueError(f"no target for {code}: now {now}, ceiling {ceiling}")
             indicator_services.target_set(
-                actor=None, indicator=self.indicator[code], unit=self.city, year=P.YEAR, value=value
+                actor=SYSTEM, indicator=self.indicator[code], unit=self.city, year=P.YEAR, value=value
             )
         county_codes = [
             "signed_count",
@@ -722,7 +734,7 @@ class _Loader:
                 if code.endswith("amount"):
                     value = max(P.YI, value // P.YI * P.YI)
                 indicator_services.target_set(
-                    actor=None,
+                    actor=SYSTEM,
                     indicator=self.indicator[code],
                     unit=self.by_code[key],
                     year=P.YEAR,
@@ -735,7 +747,7 @@ class _Loader:
                 ).only("investment_this_period")
             )
             indicator_services.target_set(
-                actor=None,
+                actor=SYSTEM,
                 indicator=self.indicator["completed_investment"],
                 unit=self.by_code[key],
                 year=P.YEAR,
@@ -743,7 +755,7 @@ class _Loader:
             )
         pipe = self.facts_by_id()["pipe_network_km"]["value"]
         indicator_services.target_set(
-            actor=None,
+            actor=SYSTEM,
             indicator=self.indicator["pipe_network_km.done_km"],
             unit=self.city,
             year=P.YEAR,
@@ -767,7 +779,7 @@ class _Loader:
                 if self.indicator[code].kind != Indicator.Kind.REPORTED:
                     continue  # e.g. a completion rate the engine derives from its target
                 indicator_services.reported_value_record(
-                    actor=None,
+                    actor=SYSTEM,
                     indicator=self.indicator[code],
                     unit=self.city,
                     as_of=as_of,

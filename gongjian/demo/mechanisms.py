@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from gongjian.indicators.models import Indicator
 from gongjian.indicators.services import indicator_define
+from gongjian.kit.scope import SYSTEM
 from gongjian.projects.models import CadenceRule, EscalationRule, Project, Stage, Tag
 from gongjian.projects.services import escalation_rule_set_routing, report_obligations_sync
 from gongjian.units.models import Unit, User
@@ -32,6 +33,7 @@ def load_mechanisms(loader) -> None:
     CadenceRule.objects.create(
         name=f"{CADENCE_PREFIX}双高项目每周调度",
         cadence="weekly",
+        unit=loader.city,
         tag=tags["shuanggao"],
         priority=1,
         valid_from=dt.date(2025, 1, 1),
@@ -39,13 +41,14 @@ def load_mechanisms(loader) -> None:
     CadenceRule.objects.create(
         name=f"{CADENCE_PREFIX}签约待建项目每季度调度",
         cadence="quarterly",
+        unit=loader.city,
         stage=Stage.SIGNED,
         priority=5,
     )
     rule = EscalationRule.objects.filter(name__startswith="锦州").first()
     if rule is not None:
         escalation_rule_set_routing(
-            actor=None,
+            actor=SYSTEM,
             rule=rule,
             leader=User.objects.get(username="li_qiang"),
             department=Unit.objects.filter(name="市发展和改革委员会").first(),
@@ -97,7 +100,7 @@ def load_mechanisms(loader) -> None:
             tours.sheet_save(actor=member, stop=stop, values=values, submit=True)
     tours.tour_close(actor=office, tour=tour)
     indicator_define(
-        actor=None,
+        actor=SYSTEM,
         code=TOUR_INDICATOR,
         name="拉练得分",
         kind=Indicator.Kind.COMPUTED,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from gongjian.kit.scope import SYSTEM
 from gongjian.review.models import CorpusDocument, DictionaryTerm
 from gongjian.review.services import dictionary_term_set, document_upload
 
@@ -34,13 +35,13 @@ STOP_WORDS = ["建设", "项目", "施工", "打造"]
 
 def load_review(loader) -> None:
     for term in CAMPAIGN_TERMS:
-        dictionary_term_set(actor=None, term=term, note="攻坚词汇")
+        dictionary_term_set(actor=SYSTEM, term=term, note="攻坚词汇")
     for term in STOP_WORDS:
         dictionary_term_set(
-            actor=None, term=term, kind=DictionaryTerm.Kind.STOP, note="填报表格中的套话"
+            actor=SYSTEM, term=term, kind=DictionaryTerm.Kind.STOP, note="填报表格中的套话"
         )
     document_upload(
-        actor=None,
+        actor=SYSTEM,
         unit=loader.city,
         year=2024,
         dated_on=dt.date(2024, 10, 31),

@@ -35,10 +35,11 @@ from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from gongjian.common.bulk import write_rows
-from gongjian.common.dates import Period
 from gongjian.indicators import services as indicator_services
 from gongjian.indicators.models import Campaign, Indicator, Target
+from gongjian.kit.bulk import write_rows
+from gongjian.kit.dates import Period
+from gongjian.kit.scope import SYSTEM
 from gongjian.projects import rollup
 from gongjian.projects.models import (
     STAGE_DATE_FIELD,
@@ -298,7 +299,7 @@ class ScaleGenerator:
 
     def build_units(self) -> None:
         self.province = unit_services.unit_create(
-            actor=None, name=PROVINCE[1], kind="province", code=PROVINCE[0]
+            actor=SYSTEM, name=PROVINCE[1], kind="province", code=PROVINCE[0]
         )
         n_cities = max(1, min(len(CITIES), (self.n_units - 1) // 6))
         per_city = max(2, (self.n_units - 1 - n_cities) // n_cities)
@@ -308,7 +309,7 @@ class ScaleGenerator:
         self.cities, self.areas, self.departments = [], [], {}
         for order, (code, name) in enumerate(cities, start=1):
             city = unit_services.unit_create(
-                actor=None,
+                actor=SYSTEM,
                 name=name,
                 kind="city",
                 parent=self.province,
@@ -335,7 +336,7 @@ class ScaleGenerator:
             for i, (suffix, kind, cname) in enumerate(counties, start=1):
                 self.areas.append(
                     unit_services.unit_create(
-                        actor=None,
+                        actor=SYSTEM,
                         name=cname,
                         kind=kind,
                         parent=city,
@@ -345,7 +346,7 @@ class ScaleGenerator:
                 )
             self.departments[city.pk] = [
                 unit_services.unit_create(
-                    actor=None,
+                    actor=SYSTEM,
                     name=f"{name}{DEPARTMENTS[i % len(DEPARTMENTS)]}",
                     kind="department",
                     parent=city,
@@ -361,7 +362,7 @@ class ScaleGenerator:
         create = unit_services.user_create
         rng = self.rng
         create(
-            actor=None,
+            actor=SYSTEM,
             username="province_office",
             full_name="省攻坚办管理员",
             memberships=[(self.province, Role.OFFICE)],
@@ -370,7 +371,7 @@ class ScaleGenerator:
         for city in self.cities:
             self.leaders[city.pk] = [
                 create(
-                    actor=None,
+                    actor=SYSTEM,
                     username=f"s{city.code}_leader{i}",
                     full_name=rng.choice(SURNAMES) + rng.choice(GIVEN),
                     memberships=[(city, Role.LEADER)],
@@ -379,14 +380,14 @@ class ScaleGenerator:
             ]
         for area in self.areas:
             create(
-                actor=None,
+                actor=SYSTEM,
                 username=f"s{area.code}_op",
                 full_name=f"{area.name}填报员",
                 memberships=[(area, Role.OPERATOR)],
             )
             self.leaders[area.pk] = [
                 create(
-                    actor=None,
+                    actor=SYSTEM,
                     username=f"s{area.code}_leader",
                     full_name=rng.choice(SURNAMES) + rng.choice(GIVEN),
                     memberships=[(area, Role.LEADER)],
@@ -444,7 +445,7 @@ class ScaleGenerator:
             if (fixed and fixed not in by_code) or (base and base not in self.indicator):
                 continue
             self.indicator[code] = indicator_services.indicator_define(
-                actor=None,
+                actor=SYSTEM,
                 code=code,
                 sort_order=order,
                 fixed_unit=by_code[fixed] if fixed else None,

@@ -32,6 +32,7 @@ from gongjian.appeals.workdays import WorkCalendar
 from gongjian.enterprises.models import Enterprise
 from gongjian.indicators import services as indicator_services
 from gongjian.indicators.models import Indicator
+from gongjian.kit.scope import SYSTEM
 from gongjian.policies import services as policy_services
 from gongjian.policies.models import EnterpriseLabel, Grant, Policy
 from gongjian.projects.models import Project
@@ -112,18 +113,18 @@ def load_services(loader: _Loader) -> None:
     """Add the calendar, appeal categories and appeals, labels, policies and grants."""
     for day, name in HOLIDAYS_2024:
         appeal_services.calendar_day_set(
-            actor=None, date=_d(day), kind=CalendarDay.Kind.HOLIDAY, name=name
+            actor=SYSTEM, date=_d(day), kind=CalendarDay.Kind.HOLIDAY, name=name
         )
     for day, name in WORKDAYS_2024:
         appeal_services.calendar_day_set(
-            actor=None, date=_d(day), kind=CalendarDay.Kind.WORKDAY, name=name
+            actor=SYSTEM, date=_d(day), kind=CalendarDay.Kind.WORKDAY, name=name
         )
     calendar = WorkCalendar.load()
     categories = {}
     for code, name, unit_name, sla, firms in CATEGORIES:
         unit = loader.city.children.get(name=unit_name) if unit_name else None
         categories[code] = appeal_services.category_define(
-            actor=None,
+            actor=SYSTEM,
             code=code,
             name=name,
             default_unit=unit,
@@ -470,7 +471,7 @@ def _policies(loader: _Loader) -> None:
         topic = TOPICS_POLICY[index % len(TOPICS_POLICY)]
         issuer = issuers[index % len(issuers)]
         policy = policy_services.policy_create(
-            actor=None,
+            actor=SYSTEM,
             code=f"JZ-ZC-{valid_from.year}-{index:03d}",
             unit=issuer,
             name=f"{issuer.name}{topic}({'第' + str(index) + '号'})",
@@ -483,7 +484,7 @@ def _policies(loader: _Loader) -> None:
             valid_to=valid_to,
         )
         if status != Policy.Status.DRAFT:
-            policy_services.policy_set_status(actor=None, policy=policy, status=status)
+            policy_services.policy_set_status(actor=SYSTEM, policy=policy, status=status)
         policies.append(policy)
     # the grant lists of the first policies, approved during the year
     enterprises = list(
@@ -526,7 +527,7 @@ RATIOS = [
 def _indicators(loader: _Loader) -> None:
     for code, name, numerator, denominator in RATIOS:
         loader.indicator[code] = indicator_services.indicator_define(
-            actor=None,
+            actor=SYSTEM,
             code=code,
             name=name,
             kind=Indicator.Kind.RATIO,

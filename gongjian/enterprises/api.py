@@ -5,16 +5,10 @@ from ninja import Router
 from ninja.pagination import paginate
 from ninja.responses import Status
 
-from gongjian.api.common import (
-    READ_ERRORS,
-    WRITE_ERRORS,
-    Pages,
-    get_or_404,
-    reference,
-    resolve_unit_in,
-)
+from gongjian.kit.api import READ_ERRORS, WRITE_ERRORS, Pages, get_or_404, reference
+from gongjian.kit.scope import Action
 from gongjian.units.models import Unit
-from gongjian.units.selectors import units_visible_to
+from gongjian.units.selectors import unit_resolve
 
 from . import services
 from .models import Enterprise
@@ -24,7 +18,7 @@ router = Router(tags=["企业库"])
 
 
 def _enterprises(user):
-    return Enterprise.objects.visible_to(user).select_related("unit")
+    return Enterprise.objects.restrict(user, Action.VIEW).select_related("unit")
 
 
 def _detail(user, pk: int) -> Enterprise:
@@ -43,7 +37,7 @@ def enterprise_list(
     if tier:
         qs = qs.filter(tier=tier)
     if unit:
-        found = resolve_unit_in(units_visible_to(request.auth), unit)
+        found = unit_resolve(unit, Unit.objects.restrict(request.auth, Action.VIEW))
         qs = qs.filter(unit__path__startswith=found.path) if found else qs.none()
     return qs.order_by("name", "pk")
 
@@ -63,7 +57,7 @@ def enterprise_create(request: HttpRequest, payload: EnterpriseIn):
     normalised name) is refused with 422."""
     user = request.auth
     data = payload.model_dump()
-    unit = reference(Unit, data.pop("unit_id"), "unit", "跟踪服务单位", units_visible_to(user))
+    unit = reference(Unit, data.pop("unit_id"), "unit", "跟踪服务单位", Unit.objects.restrict(user, Action.VIEW))
     enterprise = services.enterprise_create(actor=user, unit=unit, **data)
     return Status(201, _detail(user, enterprise.pk))
 

@@ -29,7 +29,3 @@ class RevenueForm(forms.Form):
         label=_("营业收入(万元)"), min_value=0, max_digits=16, decimal_places=2
     )
 
-
-class ImportForm(forms.Form):
-    file = forms.FileField(label=_("Excel 文件(.xlsx)"))
-    skip_bad_rows = forms.BooleanField(label=_("跳过错误行"), required=False)

@@ -11,10 +11,10 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from gongjian.common.history import HistoricalRecords
-from gongjian.common.validators import validate_credit_code
+from gongjian.kit.history import HistoricalRecords
+from gongjian.kit.scope import Ownership, RestrictedQuerySet
+from gongjian.kit.validators import validate_credit_code
 from gongjian.units.models import Unit
-from gongjian.units.selectors import WRITE_ROLES, is_office, path_q, scope_paths
 
 YI = 100_000_000
 
@@ -88,21 +88,6 @@ class TierThresholds(models.Model):
             raise ValidationError(_("门槛须从百亿元级到亿元级依次递减"))
 
 
-class EnterpriseQuerySet(models.QuerySet):
-    def visible_to(self, user) -> EnterpriseQuerySet:
-        """The only way a page, API call or export gets enterprises: the user's units."""
-        if is_office(user):
-            return self
-        if not user.is_authenticated:
-            return self.none()
-        return self.filter(path_q(scope_paths(user)))
-
-    def editable_by(self, user) -> EnterpriseQuerySet:
-        if is_office(user):
-            return self
-        return self.filter(path_q(scope_paths(user, WRITE_ROLES)))
-
-
 class Enterprise(models.Model):
     """An enterprise the city follows: met in outreach, behind a lead, or already local.
 
@@ -136,7 +121,9 @@ class Enterprise(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords()
-    objects = EnterpriseQuerySet.as_manager()
+    objects = RestrictedQuerySet.as_manager()
+
+    ownership = Ownership(units=("unit",))
 
     class Meta:
         verbose_name = _("企业")
@@ -164,6 +151,9 @@ class EnterpriseRevenue(models.Model):
 
     history = HistoricalRecords()
 
+    objects = RestrictedQuerySet.as_manager()
+    ownership = Ownership(units=("enterprise__unit",), parent="enterprise")
+
     class Meta:
         verbose_name = _("企业营收")
         verbose_name_plural = _("企业营收")
@@ -185,6 +175,9 @@ class EnterpriseContact(models.Model):
     phone = models.CharField(_("电话"), max_length=30, blank=True)
 
     history = HistoricalRecords()
+
+    objects = RestrictedQuerySet.as_manager()
+    ownership = Ownership(units=("enterprise__unit",), parent="enterprise")
 
     class Meta:
         verbose_name = _("企业联系人")

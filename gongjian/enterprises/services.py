@@ -6,8 +6,9 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from gongjian.units.models import Unit, User
-from gongjian.units.selectors import is_office, require_write
+from gongjian.kit.history import record_actor
+from gongjian.kit.scope import Action, allows, manages_shared, require
+from gongjian.units.models import Actor, Unit
 
 from .models import Enterprise, EnterpriseContact, EnterpriseRevenue, TierThresholds
 from .selectors import duplicates_of
@@ -15,7 +16,7 @@ from .selectors import duplicates_of
 EDITABLE_FIELDS = ("name", "credit_code", "industry", "cluster", "region", "unit", "notes")
 
 
-def _refuse_duplicates(actor: User | None, enterprise: Enterprise) -> None:
+def _refuse_duplicates(actor: Actor, enterprise: Enterprise) -> None:
     found = duplicates_of(
         name=enterprise.name, credit_code=enterprise.credit_code, exclude_pk=enterprise.pk
     )
@@ -23,7 +24,7 @@ def _refuse_duplicates(actor: User | None, enterprise: Enterprise) -> None:
         other, reason = found[0]
         field = "credit_code" if reason == "credit_code" else "name"
         what = "统一社会信用代码" if reason == "credit_code" else "名称"
-        if actor is None or Enterprise.objects.visible_to(actor).filter(pk=other.pk).exists():
+        if allows(actor, Action.VIEW, other):
             raise ValidationError(
                 {field: f"企业库中已有{what}相同的企业“{other.name}”(编号 {other.pk}),请勿重复登记"}
             )
@@ -43,7 +44,7 @@ def _apply_tier(enterprise: Enterprise, thresholds: TierThresholds | None = None
 @transaction.atomic
 def enterprise_create(
     *,
-    actor: User | None,
+    actor: Actor,
     name: str,
     unit: Unit,
     credit_code: str | None = None,
@@ -52,11 +53,11 @@ def enterprise_create(
     **fields,
 ) -> Enterprise:
     """Register an enterprise; refuses a credit code or normalised name already there."""
-    require_write(actor, unit)
+    require(actor, Action.CHANGE, unit)
     enterprise = Enterprise(name=name, unit=unit, credit_code=credit_code or None, **fields)
     enterprise.full_clean(validate_unique=False)  # duplicates: the clearer check below
     _refuse_duplicates(actor, enterprise)
-    enterprise._history_user = actor
+    record_actor(enterprise, actor)
     enterprise.save()
     for contact in contacts:
         enterprise_contact_add(actor=actor, enterprise=enterprise, **contact)
@@ -66,40 +67,40 @@ def enterprise_create(
 
 
 @transaction.atomic
-def enterprise_update(*, actor: User | None, enterprise: Enterprise, **fields) -> Enterprise:
+def enterprise_update(*, actor: Actor, enterprise: Enterprise, **fields) -> Enterprise:
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError({f: "该字段不能直接修改" for f in sorted(unknown)})
-    require_write(actor, enterprise.unit)
+    require(actor, Action.CHANGE, enterprise.unit)
     if "unit" in fields:
-        require_write(actor, fields["unit"])
+        require(actor, Action.CHANGE, fields["unit"])
     locked = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
     for name, value in fields.items():
         setattr(locked, name, value)
     locked.full_clean(validate_unique=False)
     _refuse_duplicates(actor, locked)
-    locked._history_user = actor
+    record_actor(locked, actor)
     locked.save()
     return locked
 
 
 @transaction.atomic
 def enterprise_revenue_set(
-    *, actor: User | None, enterprise: Enterprise, year: int, revenue: int
+    *, actor: Actor, enterprise: Enterprise, year: int, revenue: int
 ) -> EnterpriseRevenue:
     """Record (or correct) a year's revenue; the tier follows the latest year."""
-    require_write(actor, enterprise.unit)
+    require(actor, Action.CHANGE, enterprise.unit)
     if not 1990 <= int(year) <= 2100:
         raise ValidationError({"year": f"年度 {year} 超出范围(1990–2100)"})
     row = EnterpriseRevenue.objects.filter(enterprise=enterprise, year=year).first()
     row = row or EnterpriseRevenue(enterprise=enterprise, year=year)
     row.revenue = revenue
     row.full_clean()
-    row._history_user = actor
+    record_actor(row, actor)
     row.save()
     locked = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
     _apply_tier(locked)
-    locked._history_user = actor
+    record_actor(locked, actor)
     locked.save()
     enterprise.__dict__.update(
         {k: getattr(locked, k) for k in ("latest_revenue", "revenue_year", "tier")}
@@ -109,20 +110,20 @@ def enterprise_revenue_set(
 
 @transaction.atomic
 def enterprise_contact_add(
-    *, actor: User | None, enterprise: Enterprise, name: str, title: str = "", phone: str = ""
+    *, actor: Actor, enterprise: Enterprise, name: str, title: str = "", phone: str = ""
 ) -> EnterpriseContact:
-    require_write(actor, enterprise.unit)
+    require(actor, Action.CHANGE, enterprise.unit)
     contact = EnterpriseContact(enterprise=enterprise, name=name, title=title, phone=phone)
     contact.full_clean()
-    contact._history_user = actor
+    record_actor(contact, actor)
     contact.save()
     return contact
 
 
 @transaction.atomic
-def tier_thresholds_set(*, actor: User | None, **values: int) -> TierThresholds:
+def tier_thresholds_set(*, actor: Actor, **values: int) -> TierThresholds:
     """Change the 21152 thresholds (office only) and re-derive every enterprise's tier."""
-    if actor is not None and not is_office(actor):
+    if not manages_shared(actor):
         raise PermissionDenied("只有攻坚办可以设置 21152 矩阵门槛")
     thresholds = TierThresholds.objects.select_for_update().order_by("pk").first()
     thresholds = thresholds or TierThresholds()
@@ -131,7 +132,7 @@ def tier_thresholds_set(*, actor: User | None, **values: int) -> TierThresholds:
             raise ValidationError({name: "未知的门槛"})
         setattr(thresholds, name, value)
     thresholds.full_clean()
-    thresholds._history_user = actor
+    record_actor(thresholds, actor)
     thresholds.save()
     tiers_refresh(thresholds=thresholds)
     return thresholds

@@ -1,6 +1,5 @@
-"""Excel in and out for the enterprise registry, on the generic sheet mechanism of
-``gongjian.reports`` (``sheets.SheetSchema`` for the columns, ``imports._Run`` for reading,
-row errors and the all-or-nothing transaction, ``exports.write_table`` for lists).
+"""Excel in and out for the enterprise registry, on ``kit.tabular`` (the sheet schema,
+the one import driver, ``write_table`` for the list).
 
 A row updates the enterprise with the same 统一社会信用代码, else the one with the same
 normalised name, else registers a new one; every write goes through
@@ -9,30 +8,29 @@ normalised name, else registers a new one; every write goes through
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from pydantic import ValidationError as PydanticError
+from django.core.exceptions import ValidationError
 
-from gongjian.common.validators import credit_code_check_char, validate_credit_code
-from gongjian.reports import exports as X
-from gongjian.reports import sheets as S
-from gongjian.reports.imports import (
-    Abort,
+from gongjian.kit.scope import Action, allows
+from gongjian.kit.tabular import exports as X
+from gongjian.kit.tabular import schema as S
+from gongjian.kit.tabular.exports import Exporter, register_exporter
+from gongjian.kit.tabular.imports import (
+    Importer,
     ImportResult,
-    RowProblems,
-    _problems_of,
-    _Run,
-    _title,
+    ImportSession,
+    SheetRow,
+    register_importer,
 )
-from gongjian.units.models import Unit, User
-from gongjian.units.selectors import can_write_unit
+from gongjian.kit.validators import credit_code_check_char, validate_credit_code
+from gongjian.units.models import Actor, Unit
+from gongjian.units.selectors import ambiguous_unit_names, sheet_lookups
 
 from . import services
 from .models import Enterprise, normalise_name
 from .schemas import EnterpriseIn
+from .selectors import enterprise_rows
 
 ENTERPRISE_SCHEMA = S.SheetSchema(
     key="enterprises",
@@ -99,11 +97,10 @@ def _existing(name: str, code: str | None) -> Enterprise | None:
     return None  # a namesake with another code: the service refuses the duplicate
 
 
-def _enterprise_row(run: _Run, values: dict) -> str:
+def _enterprise_row(session: ImportSession, values: dict) -> str:
     """Create or update one enterprise; returns ``created``, ``updated`` or ``unchanged``."""
-    actor = run.actor
-    present = run.header.positions
-    title = lambda key: _title(ENTERPRISE_SCHEMA.column(key), run.header)  # noqa: E731
+    actor = session.actor
+    present = session.header.positions
     name = values["name"]
     unit: Unit = values["unit"]
     code = values.get("credit_code") or None
@@ -111,25 +108,22 @@ def _enterprise_row(run: _Run, values: dict) -> str:
         try:
             validate_credit_code(code)
         except ValidationError as exc:
-            raise RowProblems([(title("credit_code"), m) for m in exc.messages]) from None
-    if actor is not None and not can_write_unit(actor, unit):
-        raise RowProblems([(title("unit"), f"无权为“{unit}”导入企业")])
+            raise ValidationError({"credit_code": exc.messages}) from None
+    if not allows(actor, Action.CHANGE, unit):
+        raise session.problem("unit", f"无权为“{unit}”导入企业")
     texts = {k: values.get(k) or "" for k in TEXT_FIELDS if k in present}
     EnterpriseIn.model_validate({"name": name, "unit_id": unit.pk, "credit_code": code, **texts})
     existing = _existing(name, code)
     if existing is None:
         services.enterprise_create(actor=actor, name=name, unit=unit, credit_code=code, **texts)
         return "created"
-    if (
-        actor is not None
-        and not Enterprise.objects.editable_by(actor).filter(pk=existing.pk).exists()
-    ):
-        column = title("credit_code") if code and existing.credit_code == code else title("name")
-        if Enterprise.objects.visible_to(actor).filter(pk=existing.pk).exists():
+    if not allows(actor, Action.CHANGE, existing):
+        column = "credit_code" if code and existing.credit_code == code else "name"
+        if allows(actor, Action.VIEW, existing):
             message = f"企业“{existing.name}”由“{existing.unit}”跟踪服务,无权修改"
         else:
             message = "企业库中已有相同的企业,由其他单位跟踪服务,请联系攻坚办"
-        raise RowProblems([(column, message)])
+        raise session.problem(column, message)
     wanted = {"name": name, "unit": unit, **texts}
     if code:
         wanted["credit_code"] = code
@@ -141,60 +135,51 @@ def _enterprise_row(run: _Run, values: dict) -> str:
 
 
 def enterprises_import(
-    *, actor: User | None, path, skip_bad_rows: bool = False, mapping=None, progress=None
+    *,
+    actor: Actor,
+    path,
+    skip_bad_rows: bool = False,
+    mapping=None,
+    progress=None,
+    file_name: str = "",
 ) -> ImportResult:
     """Update-or-create each row through ``enterprise_create`` / ``enterprise_update``, each
     in its own savepoint, all in one transaction."""
-    run = _Run(ENTERPRISE_SCHEMA, actor, path, skip_bad_rows, mapping, progress)
-    name_title = _title(ENTERPRISE_SCHEMA.column("name"), run.header)
-    code_title = _title(ENTERPRISE_SCHEMA.column("credit_code"), run.header)
+    session = ImportSession(
+        ENTERPRISE_SCHEMA,
+        actor=actor,
+        path=path,
+        skip_bad_rows=skip_bad_rows,
+        mapping=mapping,
+        progress=progress,
+        lookups=sheet_lookups(actor),
+        file_name=file_name,
+    )
     seen_codes: dict[str, int] = {}
     seen_names: dict[str, int] = {}
-    try:
-        with transaction.atomic():
-            for chunk in run.chunks():
-                for row in chunk:
-                    v = row.values
-                    code = v.get("credit_code") or ""
-                    norm = normalise_name(v["name"])
-                    if code and code in seen_codes:
-                        run.bad(
-                            row.number,
-                            row.raw,
-                            [(code_title, f"与第 {seen_codes[code]} 行的统一社会信用代码重复")],
-                        )
-                        continue
-                    if norm and norm in seen_names:
-                        run.bad(
-                            row.number,
-                            row.raw,
-                            [(name_title, f"与第 {seen_names[norm]} 行是同一家企业(名称相同)")],
-                        )
-                        continue
-                    if code:
-                        seen_codes[code] = row.number
-                    seen_names[norm] = row.number
-                    try:
-                        with transaction.atomic():
-                            outcome = _enterprise_row(run, v)
-                    except (RowProblems, ValidationError, PydanticError, PermissionDenied) as exc:
-                        run.bad(
-                            row.number, row.raw, _problems_of(exc, ENTERPRISE_SCHEMA, run.header)
-                        )
-                        continue
-                    setattr(run.result, outcome, getattr(run.result, outcome) + 1)
-                run.progress(run.result.rows_total, run.total)
-            if run.result.bad_rows and not skip_bad_rows:
-                raise Abort
-    except Abort:
-        pass
-    return run.finish()
+
+    def row(r: SheetRow) -> str:
+        v = r.values
+        code = v.get("credit_code") or ""
+        norm = normalise_name(v["name"])
+        if code and code in seen_codes:
+            raise session.problem(
+                "credit_code", f"与第 {seen_codes[code]} 行的统一社会信用代码重复"
+            )
+        if norm and norm in seen_names:
+            raise session.problem("name", f"与第 {seen_names[norm]} 行是同一家企业(名称相同)")
+        if code:
+            seen_codes[code] = r.number
+        seen_names[norm] = r.number
+        return _enterprise_row(session, v)
+
+    return session.run_rows(row)
 
 
 def enterprise_columns() -> list[X.Col]:
     """The import's columns in the import's order (an export imports back), then the
     read-only figures."""
-    dup = X.ambiguous_unit_names()
+    dup = ambiguous_unit_names()
     return [
         X.Col("企业名称", lambda e: e.name, width=30),
         X.Col("统一社会信用代码", lambda e: e.credit_code or "", width=22),
@@ -218,19 +203,18 @@ def export_enterprises(qs, caption: str = "") -> Path:
     )
 
 
-def unit_dropdown(schema: S.SheetSchema, key: str, units) -> S.SheetSchema:
-    """A copy of ``schema`` whose ``key`` column offers ``units`` as a dropdown in the
-    template (the import still reads the column as a unit look-up)."""
-    names = list(units.filter(is_active=True).order_by("path").values_list("name", flat=True))
-    columns = [
-        dataclasses.replace(c, kind=S.CHOICE, choices={n: n for n in names})
-        if c.key == key and names
-        else c
-        for c in schema.columns
-    ]
-    return dataclasses.replace(schema, columns=columns)
+def _export(user, query) -> Path:
+    return export_enterprises(enterprise_rows(user, query)[0])
 
 
-def enterprise_template(units=None) -> Path:
-    schema = ENTERPRISE_SCHEMA if units is None else unit_dropdown(ENTERPRISE_SCHEMA, "unit", units)
-    return X.write_template(schema)
+def register() -> None:
+    """Offer the enterprise sheet on the import page and the list on the export view."""
+    register_importer(
+        Importer(
+            ENTERPRISE_SCHEMA,
+            enterprises_import,
+            lambda user: Unit.objects.restrict(user, Action.CHANGE),
+            back_url="/enterprises/",
+        )
+    )
+    register_exporter(Exporter("enterprises", "企业库", _export))

@@ -6,9 +6,6 @@ app_name = "enterprises"
 urlpatterns = [
     path("", views.enterprise_list, name="list"),
     path("new/", views.enterprise_create, name="create"),
-    path("export.xlsx", views.enterprise_export, name="export"),
-    path("import/", views.enterprise_import, name="import"),
-    path("import/template.xlsx", views.enterprise_import_template, name="import_template"),
     path("<int:pk>/", views.enterprise_detail, name="detail"),
     path("<int:pk>/revenue/", views.enterprise_revenue, name="revenue"),
 ]

@@ -1,96 +1,31 @@
-"""Enterprise pages: the registry list, a profile, registering an enterprise, Excel in
-and out."""
-
-from pathlib import Path
+"""Enterprise pages: the registry list, a profile, registering an enterprise (Excel in
+and out is the one import page and export view of ``reports``)."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gongjian.api.common import visible_unit_or_404
-from gongjian.attraction.models import Lead
-from gongjian.common.errors import messages_of
-from gongjian.common.money import to_yuan
-from gongjian.reports.files import import_upload
+from gongjian.kit.errors import messages_of
+from gongjian.kit.http import list_query
+from gongjian.kit.money import to_yuan
+from gongjian.kit.scope import Action, allows, restrict
 from gongjian.units.models import Unit
-from gongjian.units.selectors import WRITE_ROLES, is_office, path_q, scope_paths
 
 from . import services
-from .forms import EnterpriseForm, ImportForm, RevenueForm
+from .forms import EnterpriseForm, RevenueForm
 from .models import Enterprise, Tier
-from .sheets import enterprise_template, enterprises_import, export_enterprises
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def xlsx_file(path: Path, name: str) -> FileResponse:
-    return FileResponse(path.open("rb"), as_attachment=True, filename=name, content_type=XLSX)
-
-
-def list_query(request) -> str:
-    """The page's filters as a query string (without the page number), for the export link."""
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
-
-
-def import_page(request, run, *, title: str, template_url: str, back_url: str):
-    """The shared import page: upload, run the importer as the user, show the row errors.
-    A user who may write to no unit gets 403."""
-    if not writable_units(request.user).exists():
-        raise PermissionDenied(_("没有可导入数据的单位"))
-    form = ImportForm(request.POST or None, request.FILES or None)
-    result = None
-    if request.method == "POST" and form.is_valid():
-        result = import_upload(
-            form.cleaned_data["file"],
-            run,
-            actor=request.user,
-            skip_bad_rows=form.cleaned_data["skip_bad_rows"],
-        )
-    return render(
-        request,
-        "enterprises/import.html",
-        {
-            "form": form,
-            "result": result,
-            "title": title,
-            "template_url": template_url,
-            "back_url": back_url,
-        },
-    )
+from .selectors import enterprise_rows
 
 
 def writable_units(user):
-    if is_office(user):
-        return Unit.objects.filter(is_active=True)
-    return Unit.objects.filter(path_q(scope_paths(user, WRITE_ROLES), field="path"), is_active=True)
-
-
-def _filtered(request):
-    """The list's rows: the user's scope, then the page's filters (a unit out of scope
-    answers 404)."""
-    qs = Enterprise.objects.visible_to(request.user).select_related("unit")
-    q = request.GET.get("q", "").strip()
-    tier = request.GET.get("tier", "")
-    if q:
-        qs = qs.filter(name__icontains=q) | qs.filter(credit_code=q)
-    if tier in Tier.values:
-        qs = qs.filter(tier=tier)
-    if request.GET.get("unit", "").strip():
-        unit = visible_unit_or_404(request.user, request.GET["unit"])
-        qs = qs.filter(unit__path__startswith=unit.path)
-    return qs.order_by("name", "pk"), q, tier
+    return Unit.objects.restrict(user, Action.CHANGE).filter(is_active=True)
 
 
 @login_required
 def enterprise_list(request):
-    qs, q, tier = _filtered(request)
+    qs, q, tier = enterprise_rows(request.user, request.GET)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(
         request,
@@ -107,40 +42,18 @@ def enterprise_list(request):
 
 
 @login_required
-def enterprise_export(request):
-    qs, _q, _tier = _filtered(request)
-    return xlsx_file(export_enterprises(qs), "企业库.xlsx")
-
-
-@login_required
-def enterprise_import(request):
-    return import_page(
-        request,
-        enterprises_import,
-        title=_("Excel 导入企业"),
-        template_url=reverse("enterprises:import_template"),
-        back_url=reverse("enterprises:list"),
-    )
-
-
-@login_required
-def enterprise_import_template(request):
-    return xlsx_file(enterprise_template(writable_units(request.user)), "企业库导入模板.xlsx")
-
-
-@login_required
 def enterprise_detail(request, pk: int):
     enterprise = get_object_or_404(
-        Enterprise.objects.visible_to(request.user).select_related("unit"), pk=pk
+        Enterprise.objects.restrict(request.user, Action.VIEW).select_related("unit"), pk=pk
     )
+    # the attraction app's rows about this enterprise, through the reverse relations
     leads = (
-        Lead.objects.visible_to(request.user)
-        .filter(enterprise=enterprise)
+        restrict(enterprise.leads.all(), request.user, Action.VIEW)
         .select_related("project", "unit")
         .order_by("-contacted_on")
     )
     meetings = (
-        enterprise.outreach_contacts.filter(outreach__in=_visible_outreach(request.user))
+        restrict(enterprise.outreach_contacts.all(), request.user, Action.VIEW)
         .select_related("outreach", "outreach__unit")
         .order_by("-outreach__held_on")[:50]
     )
@@ -155,15 +68,9 @@ def enterprise_detail(request, pk: int):
             "contacts": enterprise.contacts.all(),
             "meetings": meetings,
             "revenue_form": RevenueForm(),
-            "can_edit": Enterprise.objects.editable_by(request.user).filter(pk=pk).exists(),
+            "can_edit": allows(request.user, Action.CHANGE, enterprise),
         },
     )
-
-
-def _visible_outreach(user):
-    from gongjian.attraction.models import Outreach
-
-    return Outreach.objects.visible_to(user).values("pk")
 
 
 @login_required
@@ -187,7 +94,7 @@ def enterprise_create(request):
 @login_required
 @require_POST
 def enterprise_revenue(request, pk: int):
-    enterprise = get_object_or_404(Enterprise.objects.visible_to(request.user), pk=pk)
+    enterprise = get_object_or_404(Enterprise.objects.restrict(request.user, Action.VIEW), pk=pk)
     form = RevenueForm(request.POST)
     if form.is_valid():
         try:

@@ -2,24 +2,17 @@
 
 import datetime as dt
 
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from ninja import Router
 
-from gongjian.api.common import (
-    NOT_FOUND,
-    READ_ERRORS,
-    as_number,
-    get_or_404,
-    month_earlier,
-    visible_unit_or_404,
-    year_and_as_of,
-)
-from gongjian.common.dates import Period
-from gongjian.units.models import User
-from gongjian.units.selectors import is_office, units_visible_to
+from gongjian.kit.api import READ_ERRORS, as_number, get_or_404
+from gongjian.kit.dates import Period, month_earlier
+from gongjian.kit.scope import Action
+from gongjian.units.selectors import unit_visible_or_404
 
 from . import engine
 from .models import Indicator, RankingScheme
+from .periods import resolve_year_as_of
 from .schemas import IndicatorOut, IndicatorValue, IndicatorValueOut, RankingOut
 
 router = Router(tags=["指标"])
@@ -27,13 +20,17 @@ router = Router(tags=["指标"])
 UNIT_HELP = "单位:ID、6 位行政区划代码或名称;默认为本人权限范围的最高单位(攻坚办为全市)"
 
 
-def _active_indicators():
-    return Indicator.objects.filter(is_active=True).select_related("fixed_unit")
+def _active_indicators(user):
+    return (
+        Indicator.objects.restrict(user, Action.VIEW)
+        .filter(is_active=True)
+        .select_related("fixed_unit")
+    )
 
 
 @router.get("/indicators", response={200: list[IndicatorOut], **READ_ERRORS}, summary="指标定义")
 def indicator_list(request: HttpRequest):
-    return _active_indicators().order_by("sort_order", "code")
+    return _active_indicators(request.auth).order_by("sort_order", "code")
 
 
 @router.get(
@@ -48,9 +45,9 @@ def indicator_value(
 ):
     """The indicator for a unit's subtree from 1 January to ``as_of``, with the unit's
     target, completion rate and 序时进度. Codes may contain dots and Chinese characters."""
-    indicator = get_or_404(_active_indicators(), code=code)
-    scope = visible_unit_or_404(request.auth, unit)
-    year, as_of = year_and_as_of(year, as_of)
+    indicator = get_or_404(_active_indicators(request.auth), code=code)
+    scope = unit_visible_or_404(request.auth, unit)
+    year, as_of = _year_as_of(scope, year, as_of)
     result = engine.completion(indicator, scope, year, as_of)
     return {
         "code": indicator.code,
@@ -75,21 +72,15 @@ def kpi(
     as_of: dt.date | None = None,
 ):
     """``{指标代码: 值}`` for every active indicator that applies to the unit."""
-    scope = visible_unit_or_404(request.auth, unit)
-    year, as_of = year_and_as_of(year, as_of)
-    values = engine.evaluate_all(scope, Period.year_to_date(year, as_of), _active_indicators())
+    scope = unit_visible_or_404(request.auth, unit)
+    year, as_of = _year_as_of(scope, year, as_of)
+    values = engine.evaluate_all(scope, Period.year_to_date(year, as_of), _active_indicators(request.auth))
     return {code: as_number(value) for code, value in values.items()}
 
 
-def _may_see_scheme(user: User, scheme: RankingScheme) -> bool:
-    """A ranking is published to everyone whose scope touches the competing units' tree."""
-    if is_office(user):
-        return True
-    parent = scheme.parent_unit
-    return any(
-        unit.is_within(parent) or parent.is_within(unit)
-        for unit in units_visible_to(user).only("pk", "path")
-    )
+def _year_as_of(unit, year, as_of, default_year=None) -> tuple[int, dt.date]:
+    shown = resolve_year_as_of(unit=unit, year=year, as_of=as_of, default_year=default_year)
+    return shown.year, shown.as_of
 
 
 @router.get(
@@ -100,10 +91,11 @@ def ranking(
 ):
     """Units ranked on the scheme's weighted indicators from 1 January to ``as_of``, each
     with its rank one month earlier and the movement since."""
-    scheme = get_or_404(RankingScheme.objects.select_related("parent_unit"), code=scheme_code)
-    if not _may_see_scheme(request.auth, scheme):
-        raise Http404(NOT_FOUND)
-    year, as_of = year_and_as_of(year, as_of, default_year=scheme.year)
+    scheme = get_or_404(
+        RankingScheme.objects.restrict(request.auth, Action.VIEW).select_related("parent_unit"),
+        code=scheme_code,
+    )
+    year, as_of = _year_as_of(scheme.parent_unit, year, as_of, default_year=scheme.year)
     before = month_earlier(as_of)
     rows = engine.ranking(
         scheme,

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class IndicatorsConfig(AppConfig):
     name = "gongjian.indicators"
     verbose_name = _("指标与目标")
+
+    def ready(self) -> None:
+        from gongjian.kit.registration import api_routers
+
+        api_routers.register("indicators", "gongjian.indicators.api.router")

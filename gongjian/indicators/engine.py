@@ -13,10 +13,10 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 
-from gongjian.common.dates import Period, pro_rata, quarter_end
+from gongjian.kit.dates import Period, pro_rata, quarter_end
 from gongjian.units.models import Unit, below_root
 
-from .models import Campaign, Indicator, RankingItem, RankingScheme, ReportedValue, Target
+from .models import Indicator, RankingItem, RankingScheme, ReportedValue, Target
 from .registries import FirstEvent, YearRollup, get_registry
 
 Value = int | Decimal | bool | None
@@ -336,88 +336,46 @@ def checkpoint_status(kind: str, unit: Unit, year: int, as_of: dt.date) -> bool 
     return True
 
 
-# --- warning lights ----------------------------------------------------------------
-
-
-@dataclass
-class Light:
-    color: str  # "red" | "yellow" | "green" | "" (not applicable)
-    done: int
-    planned: int
-    behind_points: float | None
-
-
-def campaign_for(unit: Unit, year: int) -> Campaign | None:
-    """The year's campaign whose root unit contains ``unit`` (the nearest one)."""
-    campaigns = Campaign.objects.filter(year=year).select_related("root_unit")
-    matching = [c for c in campaigns if unit.is_within(c.root_unit)]
-    return max(matching, key=lambda c: c.root_unit.depth, default=None)
-
-
-def _done_parts(projects, as_of: dt.date, joined: bool = False) -> list:
-    """Each of ``projects``' investment reported in the year to ``as_of``
-    (``project_id``, ``_done``): one queryset per source of the reports (``_sources``),
-    whose figures add up. The roll-up's holds one row per project already (one per
-    project and year); with ``joined`` it is left unrestricted to ``projects``, for a
-    caller that joins it on the project (a look-up by its unique key, not a scan)."""
-    from gongjian.projects.models import ProgressReport
-
-    window = [(dt.date(as_of.year, 1, 1), as_of)]
-    mine = projects.order_by().values("pk")
+def measure_parts(
+    registry: str,
+    measure_field: str,
+    start: dt.date,
+    end: dt.date,
+    key: str,
+    keys_in=None,
+    joined: bool = False,
+) -> list:
+    """The sum of ``registry``'s ``measure_field`` over ``[start, end]`` per ``key`` (a
+    column of the registry's rows, e.g. ``project_id``), as querysets of rows
+    ``(key, _done)`` — one per source of the rows (its own rows, its yearly roll-up for the
+    whole months), whose figures add up. ``keys_in`` (a values queryset) keeps them to
+    those keys; with ``joined`` the roll-up's part (one row per key and year already) is
+    left unrestricted, for a caller that joins it on the key (a look-up by its unique key,
+    not a scan). The registry model's own manager is used (no registry filters)."""
+    spec = get_registry(registry)
+    window = [(start, end)]
     parts = []
-    for source in _sources(get_registry("progress_reports"), window):
-        # the models' own managers: current report versions, whatever the project's state
+    for source in _sources(spec, window):
+        model = source.spec.queryset().model
         if source.rollup is None:
-            rows = ProgressReport.objects.filter(
-                period_end__gte=window[0][0], period_end__lte=as_of, project_id__in=mine
+            rows = model.objects.filter(
+                **{f"{spec.date_field}__gte": start, f"{spec.date_field}__lte": end}
             )
+            if keys_in is not None:
+                rows = rows.filter(**{f"{key}__in": keys_in})
             if source.rows is not None:
                 rows = rows.filter(source.rows)
-            rows = rows.values("project_id").annotate(_done=Sum("investment_this_period"))
+            rows = rows.values(key).annotate(_done=Sum(measure_field))
         else:
-            rows = source.spec.queryset().model.objects.filter(
-                **{source.rollup.year_field: as_of.year}
-            )
-            if not joined:
-                rows = rows.filter(project_id__in=mine)
-            prefix = source.rollup.measures["investment_this_period"]
+            rows = model.objects.filter(**{source.rollup.year_field: start.year})
+            if keys_in is not None and not joined:
+                rows = rows.filter(**{f"{key}__in": keys_in})
+            prefix = source.rollup.measures[measure_field]
             rows = rows.annotate(
                 _done=_rollup_value(source, prefix, _rollup_months(source, window))
             )
-        parts.append(rows.order_by().values("project_id", "_done"))
+        parts.append(rows.order_by().values(key, "_done"))
     return parts
-
-
-def warning_lights(projects, as_of: dt.date, campaign: Campaign | None = None) -> dict[int, Light]:
-    """红黄绿灯: each project's year-to-date investment against its annual plan × 序时进度.
-
-    Yellow when it lags 序时进度 by more than ``yellow_points`` (default 10)
-    percentage points, red beyond ``red_points`` (default 30) — the thresholds of
-    ``campaign`` (see ``campaign_for``); 停缓建 is red.
-    """
-    from gongjian.projects.models import Stage
-
-    yellow = float(campaign.yellow_points) if campaign else 10.0
-    red = float(campaign.red_points) if campaign else 30.0
-    expected = pro_rata(as_of) * 100
-    rows = list(projects.values_list("pk", "stage", "planned_investment"))
-    done: dict[int, int] = {}
-    for part in _done_parts(projects, as_of):
-        for pk, value in part.values_list("project_id", "_done"):
-            done[pk] = done.get(pk, 0) + int(value or 0)
-    lights: dict[int, Light] = {}
-    for pk, stage, planned in rows:
-        d = int(done.get(pk) or 0)
-        if stage == Stage.STALLED:
-            lights[pk] = Light("red", d, planned, None)
-            continue
-        if stage not in (Stage.STARTED, Stage.RESUMED) or not planned:
-            lights[pk] = Light("", d, planned, None)
-            continue
-        behind = expected - d * 100 / planned
-        color = "red" if behind > red else "yellow" if behind > yellow else "green"
-        lights[pk] = Light(color, d, planned, round(behind, 1))
-    return lights
 
 
 # --- 赛马 rankings ------------------------------------------------------------------
@@ -1119,87 +1077,3 @@ def year_to_date_by_month(
     conditional aggregates in the registry's one query — none at all when ``memo``
     already holds them (the dashboard puts ``monthly_requests`` into its batch)."""
     return evaluate_many(monthly_requests(indicator, unit, year, as_of), memo)
-
-
-def _lights_sql(projects, as_of: dt.date, campaign: Campaign | None) -> tuple[str, list]:
-    """One row per project of ``projects`` — ``id, code, stage, planned, done, behind,
-    color`` — with ``warning_lights``' arithmetic done by the database: each project's
-    year-to-date investment joined to it from every source (``_done_parts``: its roll-up
-    row by the unique key, the cut month's reports aggregated once) and added up."""
-    from django.db.models import F
-
-    from gongjian.projects.models import Stage
-
-    yellow = float(campaign.yellow_points) if campaign else 10.0
-    red = float(campaign.red_points) if campaign else 30.0
-    expected = pro_rata(as_of) * 100
-    rows = projects.order_by().annotate(
-        _id=F("pk"), _code=F("code"), _stage=F("stage"), _planned=F("planned_investment")
-    )
-    p_sql, p_params = rows.values("_id", "_code", "_stage", "_planned").query.sql_with_params()
-    joins, done, d_params = [], [], []
-    for n, part in enumerate(_done_parts(projects, as_of, joined=True)):
-        sql, params = part.query.sql_with_params()
-        joins.append(f"LEFT JOIN ({sql}) d{n} ON d{n}.project_id = p._id")
-        done.append(f"COALESCE(d{n}._done, 0)")
-        d_params.extend(params)
-    done = " + ".join(done)
-    sql = f"""
-        SELECT _id AS id, _code AS code, _stage AS stage, _planned AS planned, done, behind,
-               CASE WHEN _stage = %s OR behind > %s THEN 'red'
-                    WHEN behind > %s THEN 'yellow'
-                    WHEN behind IS NOT NULL THEN 'green'
-                    ELSE '' END AS color
-        FROM (
-            SELECT p._id, p._code, p._stage, p._planned, {done} AS done,
-                   CASE WHEN p._stage IN (%s, %s) AND p._planned > 0
-                        THEN %s - CAST(({done}) * 100 AS DOUBLE PRECISION)
-                                  / CAST(p._planned AS DOUBLE PRECISION)
-                   END AS behind
-            FROM ({p_sql}) p {" ".join(joins)}
-        ) lit
-    """
-    params = [Stage.STALLED.value, red, yellow]
-    params += [Stage.STARTED.value, Stage.RESUMED.value, expected, *p_params, *d_params]
-    return sql, params
-
-
-def warning_light_counts(projects, as_of: dt.date, campaign: Campaign | None = None) -> dict:
-    """How many of ``projects`` show each light (``warning_lights``' colours), counted by
-    one statement instead of reading every project (``_lights_sql``)."""
-    from django.db import connection
-
-    sql, params = _lights_sql(projects, as_of, campaign)
-    with connection.cursor() as cursor:
-        colors = ("red", "yellow", "green")
-        counts = ", ".join(f"SUM(CASE WHEN color = '{c}' THEN 1 ELSE 0 END)" for c in colors)
-        cursor.execute(f"SELECT {counts} FROM ({sql}) lights", params)
-        row = cursor.fetchone()
-    return {color: int(n or 0) for color, n in zip(colors, row, strict=True)}
-
-
-def flagged_lights(
-    projects, as_of: dt.date, campaign: Campaign | None = None, limit: int = 30
-) -> tuple[list[tuple[int, Light]], int]:
-    """The red and yellow lights of ``projects``, worst first — red before yellow, then
-    the furthest behind 序时进度 (停缓建 first among the red), then by project code —
-    at most ``limit`` of them, and how many there are in all. Ordered and cut by the
-    database, so a province's report never reads every project into memory."""
-    from django.db import connection
-
-    sql, params = _lights_sql(projects, as_of, campaign)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""SELECT id, color, done, planned, behind, COUNT(*) OVER () FROM ({sql}) lights
-                WHERE color IN ('red', 'yellow')
-                ORDER BY CASE WHEN color = 'red' THEN 0 ELSE 1 END,
-                         COALESCE(behind, 999) DESC, code
-                LIMIT %s""",
-            [*params, limit],
-        )
-        rows = cursor.fetchall()
-    flagged = [
-        (pk, Light(color, int(done or 0), planned, None if behind is None else round(behind, 1)))
-        for pk, color, done, planned, behind, _total in rows
-    ]
-    return flagged, int(rows[0][5]) if rows else 0

@@ -9,7 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from gongjian.common.history import HistoricalRecords
+from gongjian.kit.history import HistoricalRecords
+from gongjian.kit.scope import Ownership, RestrictedQuerySet
 from gongjian.units.models import Unit
 
 
@@ -25,7 +26,7 @@ class Campaign(models.Model):
         _("数据截止日期"),
         null=True,
         blank=True,
-        help_text=_("页面默认展示截至该日的数据;不填则为今天(往年为年末)"),
+        help_text=_("页面默认展示截至该日的数据;不填则为系统日期(往年为年末)"),
     )
     yellow_points = models.DecimalField(
         _("黄灯:落后序时进度(百分点)"),
@@ -52,6 +53,9 @@ class Campaign(models.Model):
 
     history = HistoricalRecords()
 
+    objects = RestrictedQuerySet.as_manager()
+    ownership = Ownership(units=("root_unit",), above=True)
+
     class Meta:
         verbose_name = _("攻坚年度")
         verbose_name_plural = _("攻坚年度")
@@ -62,12 +66,6 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def default_as_of(self, today: dt.date) -> dt.date:
-        """The date pages show figures as of, unless the user picks another."""
-        if self.reporting_date:
-            return self.reporting_date
-        return today if today.year == self.year else dt.date(self.year, 12, 31)
 
     def report_deadline(self, period_end: dt.date) -> dt.date:
         """The day a dispatch period's progress reports are due (调度报送截止日)."""
@@ -163,6 +161,9 @@ class Indicator(models.Model):
 
     history = HistoricalRecords()
 
+    objects = RestrictedQuerySet.as_manager()
+    ownership = Ownership(units=("fixed_unit",), shared=True)
+
     class Meta:
         verbose_name = _("指标")
         verbose_name_plural = _("指标")
@@ -188,6 +189,9 @@ class ReportedValue(models.Model):
 
     history = HistoricalRecords()
 
+    objects = RestrictedQuerySet.as_manager()
+    ownership = Ownership(units=("unit",))
+
     class Meta:
         verbose_name = _("填报值")
         verbose_name_plural = _("填报值")
@@ -210,6 +214,9 @@ class Target(models.Model):
     value = models.DecimalField(_("目标值"), max_digits=24, decimal_places=6)
 
     history = HistoricalRecords()
+
+    objects = RestrictedQuerySet.as_manager()
+    ownership = Ownership(units=("unit",))
 
     class Meta:
         verbose_name = _("目标任务")
@@ -238,6 +245,9 @@ class RankingScheme(models.Model):
     unit_kinds = models.JSONField(_("参赛单位类型"), default=list, blank=True)
 
     history = HistoricalRecords()
+
+    objects = RestrictedQuerySet.as_manager()
+    ownership = Ownership(units=("parent_unit",), above=True)
 
     class Meta:
         verbose_name = _("赛马方案")
@@ -271,6 +281,9 @@ class RankingItem(models.Model):
     )
 
     history = HistoricalRecords()
+
+    objects = RestrictedQuerySet.as_manager()
+    ownership = Ownership(units=("scheme__parent_unit",), above=True, parent="scheme")
 
     class Meta:
         verbose_name = _("赛马指标")

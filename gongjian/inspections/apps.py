@@ -7,6 +7,11 @@ class InspectionsConfig(AppConfig):
     verbose_name = _("拉练")
 
     def ready(self) -> None:
-        from gongjian.web.context_processors import register_nav
+        from gongjian.kit.registration import register_nav
+        from gongjian.units.models import READERS
 
-        register_nav("inspections", _("拉练"), "/inspections/", 75)
+        from . import registries
+        from .selectors import on_a_panel
+
+        registries.register()
+        register_nav("inspections", _("拉练"), "/inspections/", 75, roles=READERS, when=on_a_panel)

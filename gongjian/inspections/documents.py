@@ -8,8 +8,8 @@ from pathlib import Path
 from docx import Document
 from docx.shared import Pt
 
-from gongjian.common.money import format_amount
-from gongjian.reports.exports import INT, NUMBER, TEXT, Col, write_table
+from gongjian.kit.money import format_amount
+from gongjian.kit.tabular.exports import INT, NUMBER, TEXT, Col, write_table
 
 from .models import Tour
 from .selectors import Results, num

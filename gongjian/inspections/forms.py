@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from gongjian.kit.scope import Action
+
 from .models import ScoreForm, Stop
 from .selectors import num
 
@@ -26,10 +28,14 @@ class TourForm(forms.Form):
     )
     starts_on = forms.DateField(label=_("开始日期"), widget=forms.DateInput(attrs={"type": "date"}))
     ends_on = forms.DateField(label=_("结束日期"), widget=forms.DateInput(attrs={"type": "date"}))
-    form = forms.ModelChoiceField(label=_("评分表"), queryset=ScoreForm.objects.all())
+    form = forms.ModelChoiceField(label=_("评分表"), queryset=ScoreForm.objects.none())
     route = forms.CharField(
         label=_("路线"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["form"].queryset = ScoreForm.objects.restrict(user, Action.VIEW)
 
 
 class NominateForm(forms.Form):

@@ -10,7 +10,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from gongjian.common.history import HistoricalRecords
+from gongjian.kit.history import HistoricalRecords
+from gongjian.kit.scope import Ownership, RestrictedQuerySet
 from gongjian.projects.models import Project
 from gongjian.units.models import Unit
 
@@ -19,9 +20,20 @@ class ScoreForm(models.Model):
     """A scoring form (评分表) the office defines: weighted criteria, each with a range."""
 
     name = models.CharField(_("名称"), max_length=100, unique=True)
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("所属单位"),
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        help_text=_("评分表所属的市(县)"),
+    )
     description = models.CharField(_("说明"), max_length=300, blank=True)
 
     history = HistoricalRecords()
+
+    objects = RestrictedQuerySet.as_manager()
+    ownership = Ownership(units=("unit",), above=True)
 
     class Meta:
         verbose_name = _("评分表")
@@ -46,6 +58,9 @@ class Criterion(models.Model):
     sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
 
     history = HistoricalRecords()
+
+    objects = RestrictedQuerySet.as_manager()
+    ownership = Ownership(units=("form__unit",), above=True, parent="form")
 
     class Meta:
         verbose_name = _("评分项")
@@ -73,6 +88,14 @@ class Tour(models.Model):
         CLOSED = "closed", _("已结束")
 
     name = models.CharField(_("名称"), max_length=100)
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("组织单位"),
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        help_text=_("组织拉练的市(县)"),
+    )
     year = models.PositiveSmallIntegerField(_("年度"))
     quarter = models.PositiveSmallIntegerField(
         _("季度"), validators=[MinValueValidator(1), MaxValueValidator(4)]
@@ -91,6 +114,9 @@ class Tour(models.Model):
     )
 
     history = HistoricalRecords(m2m_fields=[panel])
+
+    objects = RestrictedQuerySet.as_manager()
+    ownership = Ownership(units=("unit",), members=("panel",), above=True)
 
     class Meta:
         verbose_name = _("拉练")
@@ -132,6 +158,9 @@ class Stop(models.Model):
 
     history = HistoricalRecords()
 
+    objects = RestrictedQuerySet.as_manager()
+    ownership = Ownership(units=("unit",), members=("tour__panel",), parent="tour")
+
     class Meta:
         verbose_name = _("观摩点位")
         verbose_name_plural = _("观摩点位")
@@ -164,6 +193,9 @@ class Sheet(models.Model):
 
     history = HistoricalRecords()
 
+    objects = RestrictedQuerySet.as_manager()
+    ownership = Ownership(units=("stop__unit",), leaders=("member",), parent="stop")
+
     class Meta:
         verbose_name = _("评分表单")
         verbose_name_plural = _("评分表单")
@@ -183,6 +215,9 @@ class Mark(models.Model):
     value = models.DecimalField(_("得分"), max_digits=6, decimal_places=2)
 
     history = HistoricalRecords()
+
+    objects = RestrictedQuerySet.as_manager()
+    ownership = Ownership(units=("sheet__stop__unit",), leaders=("sheet__member",), parent="sheet")
 
     class Meta:
         verbose_name = _("评分")
@@ -214,6 +249,9 @@ class UnitResult(models.Model):
     rank = models.PositiveIntegerField(_("名次"))
 
     history = HistoricalRecords()
+
+    objects = RestrictedQuerySet.as_manager()
+    ownership = Ownership(units=("unit",), parent="tour")
 
     class Meta:
         verbose_name = _("拉练单位成绩")

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from gongjian.common.dates import Period
-from gongjian.indicators.registries import FilterSpec, RegistrySpec, _as_list
+from gongjian.indicators.registries import FilterSpec, RegistrySpec, as_list
+from gongjian.indicators.registries import register as register_registry
+from gongjian.kit.dates import Period
 
 
 def tour_result_registry() -> RegistrySpec:
@@ -31,10 +32,14 @@ def tour_result_registry() -> RegistrySpec:
         events={"held": ("拉练", held)},
         filters={
             "quarter": FilterSpec(
-                "季度", (int, list), lambda qs, v: qs.filter(tour__quarter__in=_as_list(v))
+                "季度", (int, list), lambda qs, v: qs.filter(tour__quarter__in=as_list(v))
             ),
             "tour": FilterSpec(
-                "拉练编号", (int, list), lambda qs, v: qs.filter(tour_id__in=_as_list(v))
+                "拉练编号", (int, list), lambda qs, v: qs.filter(tour_id__in=as_list(v))
             ),
         },
     )
+
+
+def register() -> None:
+    register_registry(tour_result_registry())

@@ -15,9 +15,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Q, QuerySet
 
+from gongjian.kit.scope import Action, allows
 from gongjian.projects.models import Project
 from gongjian.units.models import Unit, User
-from gongjian.units.selectors import is_office
 
 from .models import Criterion, Mark, Sheet, Stop, Tour
 
@@ -55,14 +55,6 @@ def mean(values: list[Decimal]) -> Decimal | None:
 # --- scope ------------------------------------------------------------------------------
 
 
-def tours_visible_to(user: User) -> QuerySet[Tour]:
-    """Tours are the campaign's own plan: every signed-in user may see the list; what they
-    see inside depends on ``stops_visible_to``."""
-    if not user.is_authenticated:
-        return Tour.objects.none()
-    return Tour.objects.all()
-
-
 def is_panel_member(user: User, tour: Tour) -> bool:
     return user.is_authenticated and tour.panel.filter(pk=user.pk).exists()
 
@@ -71,9 +63,9 @@ def stops_visible_to(user: User, tour: Tour) -> QuerySet[Stop]:
     """The office and the tour's panel see every stop; others the stops of projects in
     their own scope."""
     qs = Stop.objects.filter(tour=tour).select_related("project", "unit", "project__unit")
-    if is_office(user) or is_panel_member(user, tour):
+    if allows(user, Action.MANAGE, tour) or is_panel_member(user, tour):
         return qs
-    return qs.filter(project__in=Project.objects.visible_to(user).values("pk"))
+    return qs.filter(project__in=Project.objects.restrict(user, Action.VIEW).values("pk"))
 
 
 # --- results ----------------------------------------------------------------------------
@@ -157,9 +149,14 @@ def member_stops(user: User, tour: Tour) -> list[tuple[Stop, Sheet | None]]:
 def nominable_projects(user: User, tour: Tour) -> QuerySet[Project]:
     """Projects the user may put on the tour: editable by them and not yet on it."""
     return (
-        Project.objects.editable_by(user)
+        Project.objects.restrict(user, Action.CHANGE)
         .exclude(pk__in=tour.stops.values("project_id"))
         .filter(~Q(stage="planned"))
         .select_related("unit")
         .order_by("unit__path", "code")
     )
+
+
+def on_a_panel(user: User) -> bool:
+    """Whether ``user`` scores on a tour's panel (the menu shows them 拉练)."""
+    return bool(user.is_authenticated) and Tour.objects.filter(panel=user).exists()

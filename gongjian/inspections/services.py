@@ -16,22 +16,29 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from gongjian.kit.history import actor_user, record_actor
+from gongjian.kit.scope import Action, allows, require
 from gongjian.projects.models import Project, Stage
-from gongjian.units.models import User
-from gongjian.units.selectors import can_write_unit, is_office
+from gongjian.units.models import Actor, Unit, User
+from gongjian.units.selectors import top_unit
 
 from .models import Criterion, Mark, ScoreForm, Sheet, Stop, Tour, UnitResult
 from .selectors import is_panel_member, num, tour_results
 
 
-def _require_office(actor: User | None) -> None:
-    if actor is not None and not is_office(actor):
+def _office_unit(actor: Actor, unit: Unit | None) -> Unit:
+    """The unit a new form or tour belongs to (default: the top unit the actor is the
+    office of); refuses an actor who is not its office."""
+    unit = unit or top_unit(actor, Action.MANAGE)
+    if unit is None:
         raise PermissionDenied("只有攻坚办可以进行此操作")
+    require(actor, Action.MANAGE, unit)
+    return unit
 
 
 def _save(obj, actor) -> None:
     obj.full_clean()
-    obj._history_user = actor
+    record_actor(obj, actor)
     obj.save()
 
 
@@ -76,11 +83,16 @@ def parse_criteria(text: str) -> list[dict]:
 
 @transaction.atomic
 def score_form_create(
-    *, actor: User | None, name: str, criteria_text: str, description: str = ""
+    *,
+    actor: Actor,
+    name: str,
+    criteria_text: str,
+    description: str = "",
+    unit: Unit | None = None,
 ) -> ScoreForm:
-    _require_office(actor)
+    unit = _office_unit(actor, unit)
     rows = parse_criteria(criteria_text)
-    form = ScoreForm(name=name.strip(), description=description.strip())
+    form = ScoreForm(name=name.strip(), description=description.strip(), unit=unit)
     _save(form, actor)
     for order, row in enumerate(rows, start=1):
         _save(Criterion(form=form, sort_order=order, **row), actor)
@@ -90,7 +102,7 @@ def score_form_create(
 @transaction.atomic
 def tour_create(
     *,
-    actor: User | None,
+    actor: Actor,
     name: str,
     year: int,
     quarter: int,
@@ -99,9 +111,13 @@ def tour_create(
     form: ScoreForm,
     route: str = "",
     panel: list[User] | None = None,
+    unit: Unit | None = None,
 ) -> Tour:
-    _require_office(actor)
+    unit = _office_unit(actor, unit)
+    if not allows(actor, Action.VIEW, form):
+        raise ValidationError({"form": f"评分表“{form}”不属于“{unit}”"})
     tour = Tour(
+        unit=unit,
         name=name.strip(),
         year=year,
         quarter=quarter,
@@ -117,11 +133,11 @@ def tour_create(
 
 
 @transaction.atomic
-def tour_set_panel(*, actor: User | None, tour: Tour, members: list[User]) -> Tour:
-    _require_office(actor)
+def tour_set_panel(*, actor: Actor, tour: Tour, members: list[User]) -> Tour:
+    require(actor, Action.MANAGE, tour)
     if tour.status == Tour.Status.CLOSED:
         raise ValidationError({"panel": "拉练已结束,不能再调整评分组"})
-    tour._history_user = actor
+    record_actor(tour, actor)
     tour.panel.set(members)
     return tour
 
@@ -129,7 +145,7 @@ def tour_set_panel(*, actor: User | None, tour: Tour, members: list[User]) -> To
 @transaction.atomic
 def stop_add(
     *,
-    actor: User | None,
+    actor: Actor,
     tour: Tour,
     project: Project,
     kind: str = Stop.Kind.OTHER,
@@ -137,10 +153,10 @@ def stop_add(
 ) -> Stop:
     """A unit nominates one of its projects (the office may add any project)."""
     tour = Tour.objects.select_for_update().get(pk=tour.pk)
-    if actor is not None and not can_write_unit(actor, project.unit):
+    if not allows(actor, Action.CHANGE, project.unit):
         raise PermissionDenied(f"无权推荐“{project.unit}”的项目")
     if tour.status == Tour.Status.CLOSED or (
-        tour.status == Tour.Status.SCORING and actor is not None and not is_office(actor)
+        tour.status == Tour.Status.SCORING and not allows(actor, Action.MANAGE, tour)
     ):
         raise ValidationError(
             {"project": f"“{tour.name}”已{tour.get_status_display()},不能再推荐项目"}
@@ -157,27 +173,27 @@ def stop_add(
         unit=project.unit,
         kind=kind,
         visit_order=visit_order,
-        nominated_by=actor,
+        nominated_by=actor_user(actor),
     )
     _save(stop, actor)
     return stop
 
 
 @transaction.atomic
-def stop_remove(*, actor: User | None, stop: Stop) -> None:
-    if actor is not None and not can_write_unit(actor, stop.project.unit):
+def stop_remove(*, actor: Actor, stop: Stop) -> None:
+    if not allows(actor, Action.CHANGE, stop.project.unit):
         raise PermissionDenied(f"无权调整“{stop.project.unit}”的观摩项目")
     if stop.tour.status != Tour.Status.PLANNING:
         raise ValidationError({"project": "拉练已开始评分,不能再撤下观摩项目"})
     if stop.sheets.exists():
         raise ValidationError({"project": "该项目已有评分,不能撤下"})
-    stop._history_user = actor
+    record_actor(stop, actor)
     stop.delete()
 
 
 @transaction.atomic
-def tour_start_scoring(*, actor: User | None, tour: Tour) -> Tour:
-    _require_office(actor)
+def tour_start_scoring(*, actor: Actor, tour: Tour) -> Tour:
+    require(actor, Action.MANAGE, tour)
     tour = Tour.objects.select_for_update().get(pk=tour.pk)
     if tour.status != Tour.Status.PLANNING:
         raise ValidationError({"status": f"拉练当前为“{tour.get_status_display()}”,不能开始评分"})
@@ -237,7 +253,7 @@ def sheet_save(
         mark = existing.get(c.pk)
         if value is None:
             if mark is not None:
-                mark._history_user = actor
+                record_actor(mark, actor)
                 mark.delete()
             continue
         if mark is None:
@@ -250,9 +266,9 @@ def sheet_save(
 
 
 @transaction.atomic
-def tour_close(*, actor: User | None, tour: Tour) -> list[UnitResult]:
+def tour_close(*, actor: Actor, tour: Tour) -> list[UnitResult]:
     """End scoring and keep each unit's result (score, rank) for the indicator engine."""
-    _require_office(actor)
+    require(actor, Action.MANAGE, tour)
     tour = Tour.objects.select_for_update().get(pk=tour.pk)
     if tour.status != Tour.Status.SCORING:
         raise ValidationError({"status": f"拉练当前为“{tour.get_status_display()}”,不能结束"})

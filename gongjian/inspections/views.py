@@ -7,14 +7,14 @@ import re
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from gongjian.reports.views import DOCX, XLSX, _file
-from gongjian.units.models import User
-from gongjian.units.selectors import is_office
+from gongjian.kit.http import DOCX, XLSX, bytes_response, file_response
+from gongjian.kit.scope import Action, allows, holds
+from gongjian.units.selectors import people_in_trees
 
 from . import selectors as sel
 from . import services
@@ -32,24 +32,31 @@ def _message(exc: Exception) -> str:
 
 
 def _tour(request, pk: int) -> Tour:
-    return get_object_or_404(sel.tours_visible_to(request.user).select_related("form"), pk=pk)
+    return get_object_or_404(
+        Tour.objects.restrict(request.user, Action.VIEW).select_related("form"), pk=pk
+    )
 
 
-def _office_only(request) -> None:
-    if not is_office(request.user):
+def _office_only(request, tour: Tour | None = None) -> None:
+    allowed = allows(request.user, Action.MANAGE, tour) if tour else holds(request.user, Action.MANAGE)
+    if not allowed:
         raise Http404(_("没有这个页面"))
 
 
 @login_required
 def tour_list(request):
-    tours = list(sel.tours_visible_to(request.user).select_related("form"))
+    tours = list(Tour.objects.restrict(request.user, Action.VIEW).select_related("form"))
     mine = set(request.user.tours.values_list("pk", flat=True))
     for t in tours:
         t.is_mine = t.pk in mine
     return render(
         request,
         "inspections/tour_list.html",
-        {"tours": tours, "is_office": is_office(request.user), "forms": ScoreForm.objects.all()},
+        {
+            "tours": tours,
+            "is_office": holds(request.user, Action.MANAGE),
+            "forms": ScoreForm.objects.restrict(request.user, Action.VIEW),
+        },
     )
 
 
@@ -80,7 +87,7 @@ def form_create(request):
 @require_http_methods(["GET", "POST"])
 def tour_create(request):
     _office_only(request)
-    form = TourForm(request.POST or None)
+    form = TourForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             tour = services.tour_create(actor=request.user, **form.cleaned_data)
@@ -92,13 +99,13 @@ def tour_create(request):
     return render(
         request,
         "inspections/tour_create.html",
-        {"form": form, "has_forms": ScoreForm.objects.exists()},
+        {"form": form, "has_forms": ScoreForm.objects.restrict(request.user, Action.VIEW).exists()},
     )
 
 
-def _members(text: str) -> list[User]:
+def _members(user, text: str) -> list:
     names = [n for n in re.split(r"[\s,,、]+", text) if n]
-    users = {u.username: u for u in User.objects.filter(username__in=names, is_active=True)}
+    users = {u.username: u for u in people_in_trees(user).filter(username__in=names)}
     unknown = [n for n in names if n not in users]
     if unknown:
         raise ValidationError({"panel": f"没有这些用户:{'、'.join(unknown)}"})
@@ -110,7 +117,7 @@ def _members(text: str) -> list[User]:
 def tour_detail(request, pk: int):
     """Plan the tour: the office sets the panel and moves it on; units nominate projects."""
     tour = _tour(request, pk)
-    office = is_office(request.user)
+    office = allows(request.user, Action.MANAGE, tour)
     nominate = NominateForm(
         request.POST if request.POST.get("action") == "nominate" else None,
         projects=sel.nominable_projects(request.user, tour),
@@ -136,12 +143,12 @@ def tour_detail(request, pk: int):
                 services.stop_remove(actor=request.user, stop=stop)
                 done = _("已撤下观摩项目")
             elif action == "panel":
-                _office_only(request)
+                _office_only(request, tour)
                 panel_form.is_valid()
                 services.tour_set_panel(
                     actor=request.user,
                     tour=tour,
-                    members=_members(panel_form.cleaned_data.get("members", "")),
+                    members=_members(request.user, panel_form.cleaned_data.get("members", "")),
                 )
                 done = _("已更新评分组")
             elif action == "start":
@@ -260,25 +267,15 @@ def results(request, pk: int):
 @login_required
 def sheet_docx(request, pk: int):
     tour = _tour(request, pk)
-    if not (is_office(request.user) or sel.is_panel_member(request.user, tour)):
+    if not (allows(request.user, Action.MANAGE, tour) or sel.is_panel_member(request.user, tour)):
         raise Http404(_("没有这个页面"))
     data = tour_sheet_docx(tour, list(sel.stops_visible_to(request.user, tour)))
-    response = HttpResponse(data, content_type=DOCX)
-    response["Content-Disposition"] = (
-        f"attachment; filename*=UTF-8''{_quote(tour.name + '-观摩单.docx')}"
-    )
-    return response
-
-
-def _quote(text: str) -> str:
-    from urllib.parse import quote
-
-    return quote(text)
+    return bytes_response(data, tour.name + "-观摩单.docx", DOCX)
 
 
 @login_required
 def results_export(request, pk: int):
     tour = _tour(request, pk)
-    if not (is_office(request.user) or sel.is_panel_member(request.user, tour)):
+    if not (allows(request.user, Action.MANAGE, tour) or sel.is_panel_member(request.user, tour)):
         raise Http404(_("没有这个页面"))
-    return _file(results_xlsx(sel.tour_results(tour)), f"{tour.name}-成绩.xlsx", XLSX)
+    return file_response(results_xlsx(sel.tour_results(tour)), f"{tour.name}-成绩.xlsx", XLSX)

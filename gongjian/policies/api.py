@@ -5,10 +5,10 @@ from ninja import Router
 from ninja.pagination import paginate
 from ninja.responses import Status
 
-from gongjian.api.common import READ_ERRORS, WRITE_ERRORS, Pages, get_or_404, reference
 from gongjian.enterprises.models import Enterprise
+from gongjian.kit.api import READ_ERRORS, WRITE_ERRORS, Pages, get_or_404, reference
+from gongjian.kit.scope import Action
 from gongjian.units.models import Unit
-from gongjian.units.selectors import units_visible_to
 
 from . import services
 from .models import Grant, Policy
@@ -27,11 +27,11 @@ router = Router(tags=["免申即享政策"])
 
 
 def _policies(user):
-    return Policy.objects.visible_to(user).select_related("unit")
+    return Policy.objects.restrict(user, Action.VIEW).select_related("unit")
 
 
 def _grants(user):
-    return Grant.objects.visible_to(user).select_related("policy", "enterprise")
+    return Grant.objects.restrict(user, Action.VIEW).select_related("policy", "enterprise")
 
 
 @router.get("/policies", response={200: list[PolicyOut], **READ_ERRORS}, summary="惠企政策")
@@ -56,7 +56,7 @@ def policy_create(request: HttpRequest, payload: PolicyIn):
     the problem named (``条件 1.2:…``)."""
     user = request.auth
     data = payload.model_dump()
-    unit = reference(Unit, data.pop("unit_id"), "unit", "发布单位", units_visible_to(user))
+    unit = reference(Unit, data.pop("unit_id"), "unit", "发布单位", Unit.objects.restrict(user, Action.VIEW))
     policy = services.policy_create(actor=user, unit=unit, **data)
     return Status(201, policy)
 
@@ -92,7 +92,7 @@ def policy_check(request: HttpRequest, policy_id: int, enterprise_id: int):
     user = request.auth
     policy = get_or_404(_policies(user), pk=policy_id)
     enterprise = get_or_404(
-        services.enterprises_for_matching(Enterprise.objects.visible_to(user)), pk=enterprise_id
+        services.enterprises_for_matching(Enterprise.objects.restrict(user, Action.VIEW)), pk=enterprise_id
     )
     result = services.check(policy, enterprise)
     return {

@@ -66,7 +66,3 @@ class PolicyForm(forms.Form):
 class CheckForm(forms.Form):
     enterprise = forms.CharField(label=_("企业名称或统一社会信用代码"), max_length=200)
 
-
-class ImportForm(forms.Form):
-    file = forms.FileField(label=_("Excel 文件(.xlsx)"))
-    skip_bad_rows = forms.BooleanField(label=_("跳过错误行"), required=False)

@@ -12,13 +12,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from gongjian.common.history import HistoricalRecords
 from gongjian.enterprises.models import Enterprise
+from gongjian.kit.history import HistoricalRecords
+from gongjian.kit.scope import Ownership, RestrictedQuerySet
 from gongjian.units.models import Unit
-from gongjian.units.selectors import WRITE_ROLES, is_office, path_q, scope_paths
 
 
 class EnterpriseLabel(models.Model):
@@ -30,6 +29,9 @@ class EnterpriseLabel(models.Model):
 
     history = HistoricalRecords()
 
+    objects = RestrictedQuerySet.as_manager()
+    ownership = Ownership(units=("enterprise__unit",), parent="enterprise")
+
     class Meta:
         verbose_name = _("企业标签")
         verbose_name_plural = _("企业标签")
@@ -40,27 +42,6 @@ class EnterpriseLabel(models.Model):
 
     def __str__(self) -> str:
         return self.label
-
-
-class PolicyQuerySet(models.QuerySet):
-    def visible_to(self, user) -> PolicyQuerySet:
-        """Policies of the user's units and of the units above them (which apply to them)."""
-        if is_office(user):
-            return self
-        if not user.is_authenticated:
-            return self.none()
-        paths = scope_paths(user)
-        if not paths:
-            return self.none()
-        above: set[int] = set()
-        for path in paths:
-            above.update(int(pk) for pk in path.strip("/").split("/") if pk)
-        return self.filter(path_q(paths) | Q(unit_id__in=above))
-
-    def editable_by(self, user) -> PolicyQuerySet:
-        if is_office(user):
-            return self
-        return self.filter(path_q(scope_paths(user, WRITE_ROLES)))
 
 
 class Policy(models.Model):
@@ -95,7 +76,9 @@ class Policy(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords()
-    objects = PolicyQuerySet.as_manager()
+    objects = RestrictedQuerySet.as_manager()
+
+    ownership = Ownership(units=("unit",), above=True)
 
     class Meta:
         verbose_name = _("惠企政策")
@@ -121,16 +104,6 @@ class Policy(models.Model):
 
     def in_force_on(self, day) -> bool:
         return self.valid_from <= day and (self.valid_to is None or self.valid_to >= day)
-
-
-class GrantQuerySet(models.QuerySet):
-    def visible_to(self, user) -> GrantQuerySet:
-        """Grants to the enterprises of the user's units."""
-        if is_office(user):
-            return self
-        if not user.is_authenticated:
-            return self.none()
-        return self.filter(path_q(scope_paths(user), field="enterprise__unit__path"))
 
 
 class Grant(models.Model):
@@ -163,7 +136,9 @@ class Grant(models.Model):
     note = models.CharField(_("审核意见"), max_length=200, blank=True)
 
     history = HistoricalRecords()
-    objects = GrantQuerySet.as_manager()
+    objects = RestrictedQuerySet.as_manager()
+
+    ownership = Ownership(units=("enterprise__unit",), parent="policy")
 
     class Meta:
         verbose_name = _("政策兑现")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from gongjian.common.dates import Period
-from gongjian.indicators.registries import FilterSpec, RegistrySpec, _as_list
+from gongjian.indicators.registries import FilterSpec, RegistrySpec, as_list
+from gongjian.indicators.registries import register as register_registry
+from gongjian.kit.dates import Period
 
 
 def policy_registry() -> RegistrySpec:
@@ -30,7 +31,7 @@ def policy_registry() -> RegistrySpec:
         active=in_force,
         filters={
             "mode": FilterSpec(
-                "兑现方式", (str, list), lambda qs, v: qs.filter(mode__in=_as_list(v))
+                "兑现方式", (str, list), lambda qs, v: qs.filter(mode__in=as_list(v))
             ),
         },
     )
@@ -56,15 +57,20 @@ def grant_registry() -> RegistrySpec:
         events={"approved": ("期间内核准", approved)},
         filters={
             "policy_mode": FilterSpec(
-                "政策兑现方式", (str, list), lambda qs, v: qs.filter(policy__mode__in=_as_list(v))
+                "政策兑现方式", (str, list), lambda qs, v: qs.filter(policy__mode__in=as_list(v))
             ),
             "policy": FilterSpec(
-                "政策编号", (str, list), lambda qs, v: qs.filter(policy__code__in=_as_list(v))
+                "政策编号", (str, list), lambda qs, v: qs.filter(policy__code__in=as_list(v))
             ),
             "enterprise_tier": FilterSpec(
                 "企业 21152 档次",
                 (str, list),
-                lambda qs, v: qs.filter(enterprise__tier__in=_as_list(v)),
+                lambda qs, v: qs.filter(enterprise__tier__in=as_list(v)),
             ),
         },
     )
+
+
+def register() -> None:
+    register_registry(policy_registry())
+    register_registry(grant_registry())

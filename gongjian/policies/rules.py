@@ -26,8 +26,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 
-from gongjian.common.money import format_amount
 from gongjian.enterprises.models import Tier
+from gongjian.kit.money import format_amount
 
 STR, CHOICE, AMOUNT, RATE, UNIT, CODE, LABELS, DATE = (
     "str",

@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
-from django.utils import timezone
 
 from gongjian.enterprises.models import Enterprise
-from gongjian.units.models import Unit, User
-from gongjian.units.selectors import can_write_unit
+from gongjian.kit.clock import today as clock_today
+from gongjian.kit.history import actor_user, record_actor
+from gongjian.kit.scope import Action, allows
+from gongjian.units.models import Actor, Unit
 
 from . import rules as R
 from .models import EnterpriseLabel, Grant, Policy
@@ -32,13 +33,13 @@ POLICY_FIELDS = (
 )
 
 
-def _require_write(actor: User | None, unit: Unit) -> None:
-    if actor is not None and not can_write_unit(actor, unit):
+def _require_write(actor: Actor, unit: Unit) -> None:
+    if not allows(actor, Action.CHANGE, unit):
         raise PermissionDenied(f"无权修改“{unit}”的政策")
 
 
 @transaction.atomic
-def policy_create(*, actor: User | None, code: str, unit: Unit, **fields) -> Policy:
+def policy_create(*, actor: Actor, code: str, unit: Unit, **fields) -> Policy:
     _require_write(actor, unit)
     unknown = set(fields) - set(POLICY_FIELDS)
     if unknown:
@@ -47,13 +48,13 @@ def policy_create(*, actor: User | None, code: str, unit: Unit, **fields) -> Pol
         raise ValidationError({"code": f"政策编号“{code}”已存在"})
     policy = Policy(code=code, unit=unit, **fields)
     policy.full_clean()
-    policy._history_user = actor
+    record_actor(policy, actor)
     policy.save()
     return policy
 
 
 @transaction.atomic
-def policy_update(*, actor: User | None, policy: Policy, **fields) -> Policy:
+def policy_update(*, actor: Actor, policy: Policy, **fields) -> Policy:
     unknown = set(fields) - set(POLICY_FIELDS)
     if unknown:
         raise ValidationError({f: "该字段不能直接修改" for f in sorted(unknown)})
@@ -63,35 +64,35 @@ def policy_update(*, actor: User | None, policy: Policy, **fields) -> Policy:
     for key, value in fields.items():
         setattr(policy, key, value)
     policy.full_clean()
-    policy._history_user = actor
+    record_actor(policy, actor)
     policy.save()
     return policy
 
 
 @transaction.atomic
-def policy_set_status(*, actor: User | None, policy: Policy, status: str) -> Policy:
+def policy_set_status(*, actor: Actor, policy: Policy, status: str) -> Policy:
     """发布 or 废止 a policy (a withdrawn policy proposes no more grants)."""
     _require_write(actor, policy.unit)
     if status not in Policy.Status.values:
         raise ValidationError({"status": f"未知的政策状态“{status}”"})
     policy.status = status
     policy.full_clean()
-    policy._history_user = actor
+    record_actor(policy, actor)
     policy.save()
     return policy
 
 
 @transaction.atomic
 def label_set(
-    *, actor: User | None, enterprise: Enterprise, label: str, since: dt.date | None = None
+    *, actor: Actor, enterprise: Enterprise, label: str, since: dt.date | None = None
 ) -> EnterpriseLabel:
-    if actor is not None and not can_write_unit(actor, enterprise.unit):
+    if not allows(actor, Action.CHANGE, enterprise.unit):
         raise PermissionDenied(f"无权修改“{enterprise.unit}”的企业")
     row = EnterpriseLabel.objects.filter(enterprise=enterprise, label=label.strip()).first()
     row = row or EnterpriseLabel(enterprise=enterprise, label=label.strip())
     row.since = since
     row.full_clean()
-    row._history_user = actor
+    record_actor(row, actor)
     row.save()
     return row
 
@@ -191,12 +192,12 @@ def match_many(policies: list[Policy], enterprises=None) -> dict[int, list[Match
 
 @transaction.atomic
 def grants_propose(
-    *, actor: User | None, policy: Policy, year: int, on: dt.date | None = None
+    *, actor: Actor, policy: Policy, year: int, on: dt.date | None = None
 ) -> list[Grant]:
     """Run the matching and add a proposed grant (待审核) for each eligible enterprise that
     has none for ``year`` yet; returns the new grants."""
     _require_write(actor, policy.unit)
-    on = on or timezone.localdate()
+    on = on or clock_today()
     if policy.status != Policy.Status.PUBLISHED:
         raise ValidationError({"status": f"政策“{policy.name}”未发布,不能生成兑现名单"})
     if policy.mode != Policy.Mode.AUTO:
@@ -221,7 +222,7 @@ def grants_propose(
             proposed_on=on,
         )
         grant.full_clean(validate_unique=False)
-        grant._history_user = actor
+        record_actor(grant, actor)
         grant.save()
         grants.append(grant)
     return grants
@@ -230,14 +231,14 @@ def grants_propose(
 @transaction.atomic
 def grant_decide(
     *,
-    actor: User | None,
+    actor: Actor,
     grants: list[Grant],
     approve: bool,
     note: str = "",
     on: dt.date | None = None,
 ) -> list[Grant]:
     """核准 or 不予兑现 proposed grants (all or none)."""
-    on = on or timezone.localdate()
+    on = on or clock_today()
     for grant in grants:
         _require_write(actor, grant.policy.unit)
         if grant.status != Grant.Status.PROPOSED:
@@ -251,9 +252,9 @@ def grant_decide(
     for grant in grants:
         grant.status = Grant.Status.APPROVED if approve else Grant.Status.REJECTED
         grant.decided_on = on
-        grant.decided_by = actor
+        grant.decided_by = actor_user(actor)
         grant.note = note
         grant.full_clean()
-        grant._history_user = actor
+        record_actor(grant, actor)
         grant.save()
     return grants

@@ -1,5 +1,5 @@
-"""Excel in and out for policies and grant lists, on the generic sheet mechanism of
-``gongjian.reports`` (``SheetSchema`` + ``imports._Run`` + ``exports.write_table``). The
+"""Excel in and out for policies and grant lists, on ``kit.tabular`` (the sheet schema,
+the one import driver, ``write_table`` for the lists). The
 rules and the benefit travel as JSON text in the rule language, so an exported sheet
 imports back unchanged."""
 
@@ -9,17 +9,25 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.http import Http404
 
-from gongjian.reports import exports as X
-from gongjian.reports import sheets as S
-from gongjian.reports.imports import Abort, ImportResult, _problems_of, _Run, _title
-from gongjian.units.models import User
+from gongjian.kit.scope import Action
+from gongjian.kit.tabular import exports as X
+from gongjian.kit.tabular import schema as S
+from gongjian.kit.tabular.exports import Exporter, register_exporter
+from gongjian.kit.tabular.imports import (
+    Importer,
+    ImportResult,
+    ImportSession,
+    SheetRow,
+    register_importer,
+)
+from gongjian.units.models import Actor, Unit
+from gongjian.units.selectors import sheet_lookups
 
-from . import rules as R
 from . import services
-from .models import Policy
+from .models import Grant, Policy
 
 MODES = {str(label): value for value, label in Policy.Mode.choices}
 
@@ -67,38 +75,41 @@ def _json(text, title: str):
 
 
 def policies_import(
-    *, actor: User | None, path, skip_bad_rows: bool = False, mapping=None, progress=None
+    *,
+    actor: Actor,
+    path,
+    skip_bad_rows: bool = False,
+    mapping=None,
+    progress=None,
+    file_name: str = "",
 ) -> ImportResult:
-    run = _Run(POLICY_SCHEMA, actor, path, skip_bad_rows, mapping, progress)
-    try:
-        with transaction.atomic():
-            for chunk in run.chunks():
-                for row in chunk:
-                    v = dict(row.values)
-                    try:
-                        v["rules"] = _json(v.get("rules"), "rules")
-                        v["benefit"] = _json(v.get("benefit"), "benefit")
-                        fields = {
-                            k: v.get(k) if v.get(k) is not None else ""
-                            for k in services.POLICY_FIELDS
-                        }
-                        fields["valid_to"] = v.get("valid_to")
-                        with transaction.atomic():
-                            existing = Policy.objects.filter(code=v["code"]).first()
-                            if existing is None:
-                                services.policy_create(actor=actor, code=v["code"], **fields)
-                                run.result.created += 1
-                            else:
-                                services.policy_update(actor=actor, policy=existing, **fields)
-                                run.result.updated += 1
-                    except (ValidationError, PermissionDenied) as exc:
-                        run.bad(row.number, row.raw, _problems_of(exc, POLICY_SCHEMA, run.header))
-                run.progress(run.result.rows_total, run.total)
-            if run.result.bad_rows and not skip_bad_rows:
-                raise Abort
-    except Abort:
-        pass
-    return run.finish()
+    """Create or update (by 政策编号) each policy through ``policy_create`` /
+    ``policy_update``, each row in its own savepoint, all in one transaction."""
+    session = ImportSession(
+        POLICY_SCHEMA,
+        actor=actor,
+        path=path,
+        skip_bad_rows=skip_bad_rows,
+        mapping=mapping,
+        progress=progress,
+        lookups=sheet_lookups(actor),
+        file_name=file_name,
+    )
+
+    def row(r: SheetRow) -> str:
+        v = dict(r.values)
+        v["rules"] = _json(v.get("rules"), "rules")
+        v["benefit"] = _json(v.get("benefit"), "benefit")
+        fields = {k: v.get(k) if v.get(k) is not None else "" for k in services.POLICY_FIELDS}
+        fields["valid_to"] = v.get("valid_to")
+        existing = Policy.objects.filter(code=v["code"]).first()
+        if existing is None:
+            services.policy_create(actor=actor, code=v["code"], **fields)
+            return "created"
+        services.policy_update(actor=actor, policy=existing, **fields)
+        return "updated"
+
+    return session.run_rows(row)
 
 
 def export_policies(qs, caption: str = "") -> Path:
@@ -139,8 +150,36 @@ def export_grants(qs, caption: str = "") -> Path:
     return X.write_table("兑现名单", columns, qs.iterator(), caption=caption)
 
 
-def policy_template() -> Path:
-    return X.write_template(POLICY_SCHEMA)
+def _export_policies(user, query) -> Path:
+    qs = Policy.objects.restrict(user, Action.VIEW).select_related("unit")
+    if query.get("mode") in Policy.Mode.values:
+        qs = qs.filter(mode=query["mode"])
+    return export_policies(qs.order_by("code"))
 
 
-__all__ = ["POLICY_SCHEMA", "R", "policies_import", "export_policies", "export_grants", "_title"]
+def _export_grants(user, query) -> Path:
+    """One policy's grant list (``?policy=<id>``, a policy the user may see)."""
+    ref = str(query.get("policy", "")).strip()
+    if not ref.isdigit():
+        raise ValidationError({"policy": "请指定政策"})
+    policy = Policy.objects.restrict(user, Action.VIEW).filter(pk=int(ref)).first()
+    if policy is None:
+        raise Http404
+    grants = (
+        Grant.objects.restrict(user, Action.VIEW).filter(policy=policy).order_by("enterprise__name")
+    )
+    return export_grants(grants, caption=policy.name)
+
+
+def register() -> None:
+    """Offer the policy sheet on the import page, the lists on the export view."""
+    register_importer(
+        Importer(
+            POLICY_SCHEMA,
+            policies_import,
+            lambda user: Unit.objects.restrict(user, Action.CHANGE),
+            back_url="/policies/",
+        )
+    )
+    register_exporter(Exporter("policies", "惠企政策", _export_policies))
+    register_exporter(Exporter("grants", "兑现名单", _export_grants))

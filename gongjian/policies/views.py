@@ -1,39 +1,33 @@
 """免申即享 pages: the policy list, a policy (its rules explained, its grant list, the
-policy calculator), the rule form, Excel in and out."""
-
-from pathlib import Path
+policy calculator), the rule form (Excel in and out: the import page and export view of
+``reports``)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gongjian.common.errors import messages_of
 from gongjian.enterprises.models import Enterprise
-from gongjian.enterprises.views import writable_units
-from gongjian.reports.files import import_upload
+from gongjian.kit.clock import today as clock_today
+from gongjian.kit.errors import messages_of
+from gongjian.kit.scope import Action, allows
+from gongjian.units.models import Unit
 
 from . import rules as R
 from . import services
-from .forms import CheckForm, ImportForm, PolicyForm
+from .forms import CheckForm, PolicyForm
 from .models import Grant, Policy
-from .sheets import export_grants, export_policies, policies_import, policy_template
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _file(path: Path, name: str) -> FileResponse:
-    return FileResponse(path.open("rb"), as_attachment=True, filename=name, content_type=XLSX)
-
+def writable_units(user):
+    return Unit.objects.restrict(user, Action.CHANGE).filter(is_active=True)
 
 def _policies(request):
-    return Policy.objects.visible_to(request.user).select_related("unit")
+    return Policy.objects.restrict(request.user, Action.VIEW).select_related("unit")
 
 
 @login_required
@@ -48,11 +42,6 @@ def policy_list(request):
     return render(
         request, "policies/list.html", {"page": page, "mode": mode, "modes": Policy.Mode.choices}
     )
-
-
-@login_required
-def policy_export(request):
-    return _file(export_policies(_policies(request).order_by("code")), "惠企政策.xlsx")
 
 
 def _save(request, policy=None):
@@ -111,7 +100,7 @@ def policy_edit(request, pk: int):
 def policy_detail(request, pk: int):
     policy = get_object_or_404(_policies(request), pk=pk)
     grants = (
-        Grant.objects.visible_to(request.user).filter(policy=policy).select_related("enterprise")
+        Grant.objects.restrict(request.user, Action.VIEW).filter(policy=policy).select_related("enterprise")
     )
     status = request.GET.get("status", "")
     if status in Grant.Status.values:
@@ -125,7 +114,7 @@ def policy_detail(request, pk: int):
     if "enterprise" in request.GET and form.is_valid():
         text = form.cleaned_data["enterprise"].strip()
         enterprise = (
-            services.enterprises_for_matching(Enterprise.objects.visible_to(request.user))
+            services.enterprises_for_matching(Enterprise.objects.restrict(request.user, Action.VIEW))
             .filter(Q(name=text) | Q(credit_code=text))
             .first()
         )
@@ -145,8 +134,8 @@ def policy_detail(request, pk: int):
             "form": form,
             "check": check,
             "errors": errors,
-            "year": timezone.localdate().year,
-            "can_edit": Policy.objects.editable_by(request.user).filter(pk=pk).exists(),
+            "year": clock_today().year,
+            "can_edit": allows(request.user, Action.CHANGE, policy),
         },
     )
 
@@ -161,11 +150,11 @@ def policy_action(request, pk: int):
         if action in ("published", "withdrawn"):
             services.policy_set_status(actor=request.user, policy=policy, status=action)
         elif action == "propose":
-            year = int(request.POST.get("year") or timezone.localdate().year)
+            year = int(request.POST.get("year") or clock_today().year)
             services.grants_propose(actor=request.user, policy=policy, year=year)
         elif action in ("approve", "reject"):
             ids = [int(i) for i in request.POST.getlist("grant") if i.isdigit()]
-            grants = list(Grant.objects.visible_to(request.user).filter(policy=policy, pk__in=ids))
+            grants = list(Grant.objects.restrict(request.user, Action.VIEW).filter(policy=policy, pk__in=ids))
             if not grants:
                 raise ValidationError(_("请先勾选兑现名单中的企业"))
             services.grant_decide(
@@ -182,31 +171,3 @@ def policy_action(request, pk: int):
     except PermissionDenied as exc:
         messages.error(request, str(exc))
     return redirect("policies:detail", pk=pk)
-
-
-@login_required
-def grant_export(request, pk: int):
-    policy = get_object_or_404(_policies(request), pk=pk)
-    grants = (
-        Grant.objects.visible_to(request.user).filter(policy=policy).order_by("enterprise__name")
-    )
-    return _file(export_grants(grants, caption=policy.name), f"{policy.code}兑现名单.xlsx")
-
-
-@login_required
-def policy_import(request):
-    form = ImportForm(request.POST or None, request.FILES or None)
-    result = None
-    if request.method == "POST" and form.is_valid():
-        result = import_upload(
-            form.cleaned_data["file"],
-            policies_import,
-            actor=request.user,
-            skip_bad_rows=form.cleaned_data["skip_bad_rows"],
-        )
-    return render(request, "policies/import.html", {"form": form, "result": result})
-
-
-@login_required
-def policy_import_template(request):
-    return _file(policy_template(), "惠企政策导入模板.xlsx")

@@ -8,10 +8,11 @@ from ninja import Query, Router
 from ninja.pagination import paginate
 from ninja.responses import Status
 
-from gongjian.api.common import READ_ERRORS, WRITE_ERRORS, ConflictOut, Pages, get_or_404, reference
-from gongjian.common.errors import ConflictError
+from gongjian.kit.api import READ_ERRORS, WRITE_ERRORS, ConflictOut, Pages, get_or_404, reference
+from gongjian.kit.errors import ConflictError
+from gongjian.kit.scope import Action
 from gongjian.units.models import Unit, User
-from gongjian.units.selectors import units_visible_to
+from gongjian.units.selectors import leaders_for, units_in_trees
 
 from . import services
 from .filters import ProblemFilter, ProgressReportFilter, ProjectFilter
@@ -42,7 +43,7 @@ PAGE = {"page_size": 50, "max_page_size": 500}
 
 
 def _projects(user: User) -> QuerySet[Project]:
-    return Project.objects.visible_to(user)
+    return Project.objects.restrict(user, Action.VIEW)
 
 
 # The columns a list row (``ProjectItem``) shows; the rest (texts, dates, map) stay in the
@@ -105,14 +106,18 @@ def _project_detail(user: User, project_id: int) -> Project:
 
 
 def _reports(user: User) -> QuerySet[ProgressReport]:
-    return ProgressReport.objects.filter(project__in=_projects(user).values("pk")).select_related(
-        "project", "submitted_by"
+    return (
+        ProgressReport.objects.restrict(user, Action.VIEW)
+        .filter(project__deleted_at__isnull=True)
+        .select_related("project", "submitted_by")
     )
 
 
 def _problems(user: User) -> QuerySet[Problem]:
-    return Problem.objects.filter(project__in=_projects(user).values("pk")).select_related(
-        "project", "project__unit", "owner_unit", "leader"
+    return (
+        Problem.objects.restrict(user, Action.VIEW)
+        .filter(project__deleted_at__isnull=True)
+        .select_related("project", "project__unit", "owner_unit", "leader")
     )
 
 
@@ -122,16 +127,17 @@ def _problems(user: User) -> QuerySet[Problem]:
 def _unit_in_scope(user: User, pk: int | None) -> Unit | None:
     """The owner unit of a project must be one the caller can see; any other id is
     reported exactly like a missing one."""
-    return reference(Unit, pk, "unit", "所属单位", queryset=units_visible_to(user))
+    return reference(Unit, pk, "unit", "所属单位", queryset=Unit.objects.restrict(user, Action.VIEW))
 
 
-def _any_unit(pk: int | None, field: str, label: str) -> Unit | None:
-    # 责任部门 / 责任单位 are often city departments outside a district operator's scope.
-    return reference(Unit, pk, field, label, queryset=Unit.objects.filter(is_active=True))
+def _any_unit(user: User, pk: int | None, field: str, label: str) -> Unit | None:
+    # 责任部门 / 责任单位 are often city departments outside a district operator's scope:
+    # any unit of the caller's city
+    return reference(Unit, pk, field, label, queryset=units_in_trees(user))
 
 
-def _person(pk: int | None, field: str = "leader") -> User | None:
-    return reference(User, pk, field, "用户", queryset=User.objects.filter(is_active=True))
+def _person(user: User, pk: int | None, field: str = "leader") -> User | None:
+    return reference(User, pk, field, "用户", queryset=leaders_for(user))
 
 
 def _by_key(model, keys: list[str], field: str, key: str, label: str) -> list:
@@ -210,8 +216,8 @@ def project_create(request: HttpRequest, payload: ProjectCreateIn):
         unit=_unit_in_scope(user, data.pop("unit_id")),
         category=data.pop("category"),
         total_investment=data.pop("total_investment"),
-        responsible_unit=_any_unit(data.pop("responsible_unit_id"), "responsible_unit", "责任部门"),
-        leader=_person(data.pop("leader_id")),
+        responsible_unit=_any_unit(user, data.pop("responsible_unit_id"), "responsible_unit", "责任部门"),
+        leader=_person(user, data.pop("leader_id")),
         tags=_by_key(Tag, data.pop("tags"), "tags", "slug", "标签"),
         batches=_by_key(Batch, data.pop("batches"), "batches", "code", "批次"),
         stage_events=[(e["stage"], e["occurred_on"]) for e in data.pop("stage_events")],
@@ -244,10 +250,10 @@ def project_update(
         data["unit"] = _unit_in_scope(user, data.pop("unit_id"))
     if "responsible_unit_id" in data:
         data["responsible_unit"] = _any_unit(
-            data.pop("responsible_unit_id"), "responsible_unit", "责任部门"
+            user, data.pop("responsible_unit_id"), "responsible_unit", "责任部门"
         )
     if "leader_id" in data:
-        data["leader"] = _person(data.pop("leader_id"))
+        data["leader"] = _person(user, data.pop("leader_id"))
     _versioned(
         request,
         {"expected_version": expected_version},
@@ -281,10 +287,8 @@ def project_delete(request: HttpRequest, project_id: int, reason: str = ""):
 def project_restore(request: HttpRequest, project_id: int):
     """Office only: bring a deleted project back. For anyone else a deleted project is
     simply missing (404)."""
-    from gongjian.units.selectors import is_office
-
     user = request.auth
-    bin_ = Project.all_objects.deleted() if is_office(user) else Project.objects.none()
+    bin_ = Project.all_objects.deleted().restrict(user, Action.MANAGE)
     project = get_or_404(bin_, pk=project_id)
     services.project_restore(actor=user, project=project)
     return _project_detail(user, project.pk)
@@ -445,8 +449,8 @@ def problem_create(request: HttpRequest, project_id: int, payload: ProblemIn):
         description=data["description"],
         raised_on=data["raised_on"],
         deadline=data["deadline"],
-        owner_unit=_any_unit(data["owner_unit_id"], "owner_unit", "责任单位"),
-        leader=_person(data["leader_id"]),
+        owner_unit=_any_unit(user, data["owner_unit_id"], "owner_unit", "责任单位"),
+        leader=_person(user, data["leader_id"]),
     )
     return Status(201, _problems(user).get(pk=problem.pk))
 
@@ -467,6 +471,6 @@ def problem_transition(request: HttpRequest, problem_id: int, payload: ProblemTr
         to_status=payload.status,
         on_date=payload.on_date,
         comment=payload.comment,
-        owner_unit=_any_unit(payload.owner_unit_id, "owner_unit", "责任单位"),
+        owner_unit=_any_unit(user, payload.owner_unit_id, "owner_unit", "责任单位"),
     )
     return _problems(user).get(pk=problem.pk)

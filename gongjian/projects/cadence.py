@@ -26,7 +26,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from gongjian.common.dates import Period
+from gongjian.kit.dates import Period
 
 from .models import Cadence, CadenceRule, ProgressReport, Project, Stage
 
@@ -35,15 +35,16 @@ UNDER_CONSTRUCTION = (Stage.STARTED, Stage.RESUMED)
 
 
 def active_rules(month: Period | None = None) -> list[CadenceRule]:
-    """Active rules, in priority order; with ``month``, those in force by its end."""
-    qs = CadenceRule.objects.filter(is_active=True).order_by("priority", "pk")
+    """Active rules, in priority order; with ``month``, those in force by its end. A rule
+    applies to the projects of its unit's subtree (its city)."""
+    qs = CadenceRule.objects.filter(is_active=True).select_related("unit").order_by("priority", "pk")
     if month is not None:
         qs = qs.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=month.end))
     return list(qs)
 
 
 def _rule_q(rule: CadenceRule) -> Q:
-    cond = Q()
+    cond = Q(unit__path__startswith=rule.unit.path) if rule.unit_id else Q()
     if rule.tag_id:
         through = Project.tags.through
         cond &= Q(Exists(through.objects.filter(project_id=OuterRef("pk"), tag_id=rule.tag_id)))
@@ -65,7 +66,10 @@ def cadence_of(
 ) -> str:
     rules = active_rules(month) if rules is None else rules
     tag_ids = set(project.tags.values_list("pk", flat=True))
+    path = project.unit.path
     for r in rules:
+        if r.unit_id and not path.startswith(r.unit.path):
+            continue  # another city's rule
         if (r.tag_id is None or r.tag_id in tag_ids) and (not r.stage or r.stage == project.stage):
             return r.cadence
     return DEFAULT
@@ -177,3 +181,27 @@ def next_period(project: Project, month: Period, chosen: dt.date | None = None) 
         ).values_list("period_start", flat=True)
     )
     return next((w for w in weeks if w.start not in done), weeks[-1] if weeks else month)
+
+
+def check_period(project: Project, start: dt.date, end: dt.date) -> None:
+    """Refuse a report period ``project`` does not owe under its 双高 cadence: a weekly
+    project reports weeks (Monday–Sunday), a monthly one calendar months, a quarterly one
+    quarters — judged in the month the period ends in."""
+    from django.core.exceptions import ValidationError
+
+    month = Period.month(end.year, end.month)
+    cadence = cadence_of(project, month)
+    owed = due_periods(cadence, month)
+    if any(p.start == start and p.end == end for p in owed):
+        return
+    shape = {
+        Cadence.WEEKLY: "周一至周日的一周",
+        Cadence.MONTHLY: "一个自然月",
+        Cadence.QUARTERLY: "一个季度",
+    }[Cadence(cadence)]
+    raise ValidationError(
+        {
+            "period_start": f"项目“{project.name}”按{Cadence(cadence).label}调度,报告期间须为"
+            f"{shape},{start}至{end}不是"
+        }
+    )

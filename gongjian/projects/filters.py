@@ -1,6 +1,7 @@
 """Filter definitions for the project registry, shared by the API, the list pages and the
 Excel export: build one from query parameters, then ``.apply()`` it to a queryset that is
-already scoped (``Project.objects.visible_to(user)``) — a filter never widens the scope.
+already scoped (``Project.objects.restrict(user, Action.VIEW)``) — a filter never widens
+the scope.
 """
 
 import datetime as dt
@@ -9,9 +10,9 @@ from typing import Any, Literal, Union, get_args, get_origin
 
 from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.http import QueryDict
-from django.utils import timezone
 from ninja import Field, Schema
 
+from gongjian.kit.clock import today as clock_today
 from gongjian.units.selectors import unit_resolve
 
 from .models import Problem, Project, Stage
@@ -154,7 +155,7 @@ OPEN_STATUSES = (Problem.Status.OPEN, Problem.Status.ASSIGNED)
 
 def problem_is_overdue(problem: Problem, today: dt.date | None = None) -> bool:
     """Past its deadline and not yet resolved."""
-    today = today or timezone.localdate()
+    today = today or clock_today()
     return bool(problem.deadline and problem.deadline < today and problem.status in OPEN_STATUSES)
 
 
@@ -175,6 +176,6 @@ class ProblemFilter(QueryFilter):
         if self.project is not None:
             qs = qs.filter(project_id=self.project)
         if self.overdue is not None:
-            overdue = Q(deadline__lt=timezone.localdate(), status__in=OPEN_STATUSES)
+            overdue = Q(deadline__lt=clock_today(), status__in=OPEN_STATUSES)
             qs = qs.filter(overdue) if self.overdue else qs.exclude(overdue)
         return qs.order_by(F("deadline").asc(nulls_last=True), "pk")

@@ -8,10 +8,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from gongjian.common.history import HistoricalRecords
-from gongjian.common.models import DatedTransition
+from gongjian.kit.history import HistoricalRecords
+from gongjian.kit.models import DatedTransition
+from gongjian.kit.scope import Ownership, RestrictedQuerySet
 from gongjian.units.models import Unit
-from gongjian.units.selectors import WRITE_ROLES, is_office, path_q, scope_paths
 
 
 class Category(models.TextChoices):
@@ -92,8 +92,19 @@ class Batch(models.Model):
     year = models.PositiveSmallIntegerField(_("年度"))
     held_on = models.DateField(_("日期"), null=True, blank=True)
     place = models.CharField(_("地点"), max_length=100, blank=True)
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("所属单位"),
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        help_text=_("批次所属的市(县)"),
+    )
 
     history = HistoricalRecords()
+
+    objects = RestrictedQuerySet.as_manager()
+    ownership = Ownership(units=("unit",), above=True)
 
     class Meta:
         verbose_name = _("批次")
@@ -104,7 +115,7 @@ class Batch(models.Model):
         return self.name
 
 
-class ProjectQuerySet(models.QuerySet):
+class ProjectQuerySet(RestrictedQuerySet):
     def alive(self) -> ProjectQuerySet:
         return self.filter(deleted_at__isnull=True)
 
@@ -112,18 +123,7 @@ class ProjectQuerySet(models.QuerySet):
         """Soft-deleted projects (the office's recycle bin, 回收站)."""
         return self.filter(deleted_at__isnull=False)
 
-    def visible_to(self, user) -> ProjectQuerySet:
-        """The only way a page, API call, export or report gets projects."""
-        if is_office(user):
-            return self
-        if not user.is_authenticated:
-            return self.none()
-        return self.filter(path_q(scope_paths(user)) | Q(leader=user))
 
-    def editable_by(self, user) -> ProjectQuerySet:
-        if is_office(user):
-            return self
-        return self.filter(path_q(scope_paths(user, WRITE_ROLES)))
 
     def in_subtree(self, unit: Unit) -> ProjectQuerySet:
         return self.filter(unit__path__startswith=unit.path)
@@ -227,6 +227,8 @@ class Project(models.Model):
     all_objects = ProjectQuerySet.as_manager()
     objects = LiveProjectManager()
 
+    ownership = Ownership(units=("unit",), leaders=("leader",))
+
     class Meta:
         verbose_name = _("项目")
         verbose_name_plural = _("项目")
@@ -251,6 +253,9 @@ class StageTransition(DatedTransition):
 
     history = HistoricalRecords()
 
+    objects = RestrictedQuerySet.as_manager()
+    ownership = Ownership(units=("project__unit",), leaders=("project__leader",), parent="project")
+
     class Meta:
         verbose_name = _("阶段变更")
         verbose_name_plural = _("阶段变更")
@@ -267,12 +272,12 @@ class StageTransition(DatedTransition):
         return f"{self.project_id} {self.get_stage_display()} {self.occurred_on}"
 
 
-class CurrentReportManager(models.Manager):
+class CurrentReportManager(models.Manager.from_queryset(RestrictedQuerySet)):
     """``ProgressReport.objects``: only the current version of each period's report, so
     every list, check and indicator counts a corrected report once. ``all_versions`` keeps
     the superseded rows too (the project page, the history)."""
 
-    def get_queryset(self) -> models.QuerySet:
+    def get_queryset(self) -> RestrictedQuerySet:
         return super().get_queryset().filter(is_current=True)
 
 
@@ -323,8 +328,10 @@ class ProgressReport(models.Model):
 
     history = HistoricalRecords()
 
-    all_versions = models.Manager()
+    all_versions = RestrictedQuerySet.as_manager()
     objects = CurrentReportManager()
+
+    ownership = Ownership(units=("project__unit",), leaders=("project__leader",), parent="project")
 
     class Meta:
         default_manager_name = "all_versions"
@@ -370,6 +377,9 @@ class ReportYear(models.Model):
     year = models.PositiveSmallIntegerField(_("年度"))
     locals().update(_month_columns("m", "完成投资(元)", models.BigIntegerField))
     locals().update(_month_columns("n", "报告数", models.IntegerField))
+
+    objects = RestrictedQuerySet.as_manager()
+    ownership = Ownership(units=("project__unit",), parent="project")
 
     class Meta:
         verbose_name = _("年度进度汇总")
@@ -440,6 +450,13 @@ class Problem(models.Model):
 
     history = HistoricalRecords()
 
+    objects = RestrictedQuerySet.as_manager()
+    ownership = Ownership(
+        units=("project__unit", "owner_unit"),
+        leaders=("project__leader", "leader"),
+        parent="project",
+    )
+
     class Meta:
         verbose_name = _("问题")
         verbose_name_plural = _("问题")
@@ -462,6 +479,13 @@ class ProblemComment(models.Model):
     text = models.TextField(_("意见"), blank=True)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)
 
+    objects = RestrictedQuerySet.as_manager()
+    ownership = Ownership(
+        units=("problem__project__unit", "problem__owner_unit"),
+        leaders=("problem__project__leader", "problem__leader"),
+        parent="problem",
+    )
+
     class Meta:
         verbose_name = _("问题办理记录")
         verbose_name_plural = _("问题办理记录")
@@ -475,6 +499,14 @@ class EscalationRule(models.Model):
     """提级管理: projects matching the rule carry the escalation tag (city-level management)."""
 
     name = models.CharField(_("名称"), max_length=100)
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("所属单位"),
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        help_text=_("规则适用的市(县)"),
+    )
     tag = models.ForeignKey(
         Tag, verbose_name=_("标记标签"), on_delete=models.PROTECT, related_name="+"
     )
@@ -504,6 +536,9 @@ class EscalationRule(models.Model):
 
     history = HistoricalRecords()
 
+    objects = RestrictedQuerySet.as_manager()
+    ownership = Ownership(units=("unit",), above=True)
+
     class Meta:
         verbose_name = _("提级规则")
         verbose_name_plural = _("提级规则")
@@ -527,6 +562,9 @@ class EscalationEvent(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     occurred_at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    ownership = Ownership(units=("project__unit",), leaders=("project__leader",), parent="project")
 
     class Meta:
         verbose_name = _("提级记录")
@@ -554,6 +592,14 @@ class CadenceRule(models.Model):
     projects at that stage on the dispatch list (e.g. 谋划 projects quarterly)."""
 
     name = models.CharField(_("名称"), max_length=100)
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("所属单位"),
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        help_text=_("规则适用的市(县)"),
+    )
     cadence = models.CharField(_("调度频次"), max_length=20, choices=Cadence.choices)
     tag = models.ForeignKey(
         Tag,
@@ -574,6 +620,9 @@ class CadenceRule(models.Model):
     is_active = models.BooleanField(_("启用"), default=True)
 
     history = HistoricalRecords()
+
+    objects = RestrictedQuerySet.as_manager()
+    ownership = Ownership(units=("unit",), above=True)
 
     class Meta:
         verbose_name = _("调度频次规则")
@@ -604,6 +653,9 @@ class ReportObligation(models.Model):
     due_on = models.DateField(_("报送截止"))
 
     history = HistoricalRecords()
+
+    objects = RestrictedQuerySet.as_manager()
+    ownership = Ownership(units=("project__unit",), parent="project")
 
     class Meta:
         verbose_name = _("调度报送义务")

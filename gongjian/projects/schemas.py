@@ -286,9 +286,16 @@ class TransitionIn(Body):
 
 
 class ReportIn(Body):
+    """A progress report for one period — the one input of ``progress_report_submit``,
+    whether it comes from the 调度 page, the API or an Excel row. The period must be one
+    the project owes under its cadence (the service checks it)."""
+
     period_start: dt.date
     period_end: dt.date
-    investment_this_period: int = Field(description="本期完成投资(元)")
+    investment_this_period: int = Field(ge=0, description="本期完成投资(元)")
+    cumulative_investment: int | None = Field(
+        None, ge=0, description="自开工累计完成投资(元);不填则按上期累计加本期计算"
+    )
     progress_text: str = ""
     problems_text: str = ""
     client_ref: str | None = Field(

@@ -8,16 +8,22 @@ django-simple-history (``_history_user``).
 from __future__ import annotations
 
 import datetime as dt
+import operator
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
-from gongjian.common.errors import ConflictError
-from gongjian.units.models import Unit, User
-from gongjian.units.selectors import can_write_unit
+from gongjian.kit.clock import today as clock_today
+from gongjian.kit.errors import ConflictError
+from gongjian.kit.history import actor_user, record_actor
+from gongjian.kit.scope import Action, allows, require
+from gongjian.units.models import Actor, Unit, User
 
+from .cadence import check_period
 from .models import (
     STAGE_CHAIN,
     STAGE_DATE_FIELD,
@@ -46,11 +52,6 @@ EDITABLE_FIELDS = (
 )
 
 
-def _require_write(actor: User | None, unit: Unit) -> None:
-    if actor is not None and not can_write_unit(actor, unit):
-        raise PermissionDenied(f"无权修改“{unit}”的数据")
-
-
 def _stage_label(stage: str) -> str:
     return Stage(stage).label
 
@@ -63,7 +64,7 @@ def validate_transition(
     today: dt.date | None = None,
 ) -> None:
     """Refuse an impossible stage move with a Chinese message; change nothing."""
-    today = today or timezone.localdate()
+    today = today or clock_today()
     current = Stage(project.stage)
     try:
         target = Stage(to_stage)
@@ -115,7 +116,9 @@ def _last_transition_date(project: Project) -> dt.date | None:
     return last.occurred_on if last else None
 
 
-def _apply_stage(project: Project, stage: str, on_date: dt.date) -> None:
+def apply_stage(project: Project, stage: str, on_date: dt.date) -> None:
+    """Move ``project`` (unsaved) to ``stage`` on ``on_date``: the stage, its date column and
+    the first event; the move must have passed ``validate_transition``."""
     project.stage = stage
     field = STAGE_DATE_FIELD.get(Stage(stage))
     if field:
@@ -126,11 +129,25 @@ def _apply_stage(project: Project, stage: str, on_date: dt.date) -> None:
         project.first_event_on = on_date
 
 
+def _active_rules():
+    return EscalationRule.objects.filter(is_active=True).select_related("unit")
+
+
+def _rules_over(project: Project) -> list[EscalationRule]:
+    """The active 提级 rules of ``project``'s city (a rule governs its unit's subtree)."""
+    path = project.unit.path
+    return [
+        r
+        for r in _active_rules().prefetch_related("any_of_tags")
+        if r.unit_id is None or path.startswith(r.unit.path)
+    ]
+
+
 def escalation_tags(project: Project) -> tuple[set[int], set[int]]:
     """(tags the 提级 rules add, tags the rules govern) for a saved project."""
     governed, matched = set(), set()
     tag_ids = set(project.tags.values_list("pk", flat=True))
-    for rule in EscalationRule.objects.filter(is_active=True).prefetch_related("any_of_tags"):
+    for rule in _rules_over(project):
         governed.add(rule.tag_id)
         by_amount = (
             rule.min_total_investment is not None
@@ -143,7 +160,7 @@ def escalation_tags(project: Project) -> tuple[set[int], set[int]]:
 
 
 def _rule_reason(rule: EscalationRule, project: Project) -> str:
-    from gongjian.common.money import format_amount
+    from gongjian.kit.money import format_amount
 
     if (
         rule.min_total_investment is not None
@@ -156,7 +173,7 @@ def _rule_reason(rule: EscalationRule, project: Project) -> str:
     return f"带有提级规则“{rule.name}”所列标签"
 
 
-def _route_problems(project: Project, rule: EscalationRule | None, actor: User | None) -> None:
+def _route_problems(project: Project, rule: EscalationRule | None, actor: Actor) -> None:
     """An escalated project's open problems go to the city: the rule's department takes
     those without an owner, its leader those without a leader."""
     if rule is None or (rule.department_id is None and rule.leader_id is None):
@@ -172,7 +189,7 @@ def _route_problems(project: Project, rule: EscalationRule | None, actor: User |
             problem.leader_id = rule.leader_id
             changed = True
         if changed:
-            problem._history_user = actor
+            record_actor(problem, actor)
             problem._change_reason = "项目提级管理,问题转市级协调"
             problem.full_clean()
             problem.save()
@@ -182,7 +199,7 @@ def _record_escalations(
     added: dict[int, set[int]],
     removed: dict[int, set[int]],
     rules: list[EscalationRule],
-    actor: User | None,
+    actor: Actor,
     reason: str = "",
 ) -> None:
     """Keep an ``EscalationEvent`` per project and tag moved, and route the problems."""
@@ -201,7 +218,11 @@ def _record_escalations(
             why = reason or (_rule_reason(rule, project) if rule else "符合提级规则")
             events.append(
                 EscalationEvent(
-                    project=project, tag_id=tag_id, direction="up", reason=why, actor=actor
+                    project=project,
+                    tag_id=tag_id,
+                    direction="up",
+                    reason=why,
+                    actor=actor_user(actor),
                 )
             )
             _route_problems(project, rule, actor)
@@ -213,7 +234,7 @@ def _record_escalations(
                     tag_id=tag_id,
                     direction="down",
                     reason=reason or "不再符合提级规则,恢复属地管理",
-                    actor=actor,
+                    actor=actor_user(actor),
                 )
             )
     EscalationEvent.objects.bulk_create(events, batch_size=1000)
@@ -230,27 +251,34 @@ def _rule_matches(rule: EscalationRule, project: Project) -> bool:
 
 
 @transaction.atomic
-def escalation_apply_all(*, actor: User | None = None, reason: str = "") -> int:
+def escalation_apply_all(*, actor: Actor, reason: str = "") -> int:
     """Re-apply every 提级 rule to the whole registry in a few set-based queries;
     returns how many projects carry an escalation tag afterwards. Each project moved
     up or down gets an ``EscalationEvent`` (who, when, why)."""
     through = Project.tags.through
     tagged = 0
-    rules = list(EscalationRule.objects.filter(is_active=True).prefetch_related("any_of_tags"))
+    rules = list(_active_rules().prefetch_related("any_of_tags"))
     added: dict[int, set[int]] = {}
     removed: dict[int, set[int]] = {}
     for tag_id in {r.tag_id for r in rules}:
         match = Project.objects.none()
+        scope = Project.objects.none()  # the projects the tag's rules govern
         for rule in (r for r in rules if r.tag_id == tag_id):
+            governed = Project.objects.all()
+            if rule.unit_id:
+                governed = governed.filter(unit__path__startswith=rule.unit.path)
             if rule.min_total_investment is not None:
-                match = match | Project.objects.filter(
-                    total_investment__gte=rule.min_total_investment
-                )
+                match = match | governed.filter(total_investment__gte=rule.min_total_investment)
             any_tags = [t.pk for t in rule.any_of_tags.all()]
             if any_tags:
-                match = match | Project.objects.filter(tags__in=any_tags)
+                match = match | governed.filter(tags__in=any_tags)
+            scope = scope | governed
         wanted = set(match.values_list("pk", flat=True))
-        have = set(through.objects.filter(tag_id=tag_id).values_list("project_id", flat=True))
+        have = set(
+            through.objects.filter(tag_id=tag_id, project__in=scope.values("pk")).values_list(
+                "project_id", flat=True
+            )
+        )
         through.objects.filter(tag_id=tag_id, project_id__in=have - wanted).delete()
         through.objects.bulk_create(
             [through(project_id=pk, tag_id=tag_id) for pk in wanted - have], batch_size=1000
@@ -264,7 +292,7 @@ def escalation_apply_all(*, actor: User | None = None, reason: str = "") -> int:
     return tagged
 
 
-def project_apply_escalation(*, project: Project, actor: User | None = None) -> None:
+def project_apply_escalation(*, project: Project, actor: Actor) -> None:
     matched, governed = escalation_tags(project)
     current = set(project.tags.values_list("pk", flat=True))
     to_add = matched - current
@@ -274,7 +302,7 @@ def project_apply_escalation(*, project: Project, actor: User | None = None) -> 
     if to_remove:
         project.tags.remove(*to_remove)
     if to_add or to_remove:
-        rules = list(EscalationRule.objects.filter(is_active=True).prefetch_related("any_of_tags"))
+        rules = _rules_over(project)
         _record_escalations(
             {project.pk: to_add} if to_add else {},
             {project.pk: to_remove} if to_remove else {},
@@ -286,7 +314,7 @@ def project_apply_escalation(*, project: Project, actor: User | None = None) -> 
 @transaction.atomic
 def project_create(
     *,
-    actor: User | None,
+    actor: Actor,
     code: str,
     name: str,
     unit: Unit,
@@ -298,7 +326,7 @@ def project_create(
     **fields,
 ) -> Project:
     """Create a project; ``stage_events`` replays its history (e.g. signed, landed)."""
-    _require_write(actor, unit)
+    require(actor, Action.CHANGE, unit)
     project = Project(
         code=code,
         name=name,
@@ -308,7 +336,7 @@ def project_create(
         **fields,
     )
     project.full_clean()
-    project._history_user = actor
+    record_actor(project, actor)
     project.save()
     if tags:
         project.tags.set(tags)
@@ -322,15 +350,15 @@ def project_create(
 
 @transaction.atomic
 def project_update(
-    *, actor: User | None, project: Project, expected_version: int | None = None, **fields
+    *, actor: Actor, project: Project, expected_version: int | None = None, **fields
 ) -> Project:
     """Change editable fields; refuses a stale ``expected_version`` (no lost update)."""
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError({f: "该字段不能直接修改" for f in sorted(unknown)})
-    _require_write(actor, project.unit)
+    require(actor, Action.CHANGE, project.unit)
     if "unit" in fields:
-        _require_write(actor, fields["unit"])
+        require(actor, Action.CHANGE, fields["unit"])
     locked = Project.objects.select_for_update().get(pk=project.pk)
     if expected_version is not None and locked.version != expected_version:
         raise _stale(locked, expected_version, "此项目", list(fields))
@@ -338,7 +366,7 @@ def project_update(
         setattr(locked, name, value)
     locked.full_clean()
     locked.version += 1
-    locked._history_user = actor
+    record_actor(locked, actor)
     locked.save()
     locked.refresh_from_db()
     project_apply_escalation(project=locked, actor=actor)
@@ -347,20 +375,24 @@ def project_update(
 
 @transaction.atomic
 def project_transition(
-    *, actor: User | None, project: Project, to_stage: str, on_date: dt.date, note: str = ""
+    *, actor: Actor, project: Project, to_stage: str, on_date: dt.date, note: str = ""
 ) -> StageTransition:
     """Move a project to ``to_stage`` on ``on_date``, recording the history."""
-    _require_write(actor, project.unit)
+    require(actor, Action.CHANGE, project.unit)
     locked = Project.objects.select_for_update().get(pk=project.pk)
     validate_transition(locked, to_stage, on_date, _last_transition_date(locked))
     transition = StageTransition(
-        project=locked, stage=to_stage, occurred_on=on_date, note=note, recorded_by=actor
+        project=locked,
+        stage=to_stage,
+        occurred_on=on_date,
+        note=note,
+        recorded_by=actor_user(actor),
     )
     transition.full_clean()
     transition.save()
-    _apply_stage(locked, to_stage, on_date)
+    apply_stage(locked, to_stage, on_date)
     locked.version += 1
-    locked._history_user = actor
+    record_actor(locked, actor)
     locked.save()
     locked.refresh_from_db()
     project.__dict__.update(
@@ -375,7 +407,7 @@ def project_transition(
 @transaction.atomic
 def progress_report_submit(
     *,
-    actor: User | None,
+    actor: Actor,
     project: Project,
     period_start: dt.date,
     period_end: dt.date,
@@ -393,7 +425,7 @@ def progress_report_submit(
     retrying after a lost response) returns the stored report and writes nothing. A
     draft submitted again exactly as stored (a form posted twice) writes nothing either.
     """
-    _require_write(actor, project.unit)
+    require(actor, Action.CHANGE, project.unit)
     if period_end < period_start:
         raise ValidationError(
             {"period_end": f"期间结束日期 {period_end} 早于开始日期 {period_start}"}
@@ -409,6 +441,7 @@ def progress_report_submit(
             return done
     if locked.stage == Stage.PLANNED:
         raise ValidationError({"project": f"项目“{locked.name}”尚处于谋划阶段,无需报送进度"})
+    check_period(locked, period_start, period_end)
     reports = ProgressReport.objects.filter(project=locked)  # current versions (the manager)
     if reports.filter(period_start__gt=period_start).exists():
         raise ValidationError({"period_start": "已有更晚期间的进度报告,不能再报送或修改本期"})
@@ -453,7 +486,7 @@ def progress_report_submit(
             cumulative_investment,
             progress_text,
             problems_text,
-            actor.pk if actor else None,
+            actor.pk,
             client_ref or None,
         )
         if stored == wanted:
@@ -467,15 +500,27 @@ def progress_report_submit(
     report.cumulative_investment = cumulative_investment
     report.progress_text = progress_text
     report.problems_text = problems_text
-    report.submitted_by = actor
+    report.submitted_by = actor_user(actor)
     report.client_ref = client_ref or None
     report.full_clean()
-    report._history_user = actor
+    record_actor(report, actor)
     report.save()
     locked.completed_investment = cumulative_investment
-    locked._history_user = actor
+    record_actor(locked, actor)
     locked.save(update_fields=["completed_investment", "updated_at"])
     return report
+
+
+def _is_leader(actor: Actor, problem: Problem) -> bool:
+    return actor.pk is not None and actor.pk == problem.leader_id
+
+
+def _require_problem_hand(actor: Actor, problem: Problem) -> None:
+    """Who may act on a problem: its leader, or who may change its project's or owner
+    unit's rows."""
+    if _is_leader(actor, problem) or allows(actor, Action.CHANGE, problem):
+        return
+    raise PermissionDenied(f"无权处理项目“{problem.project.name}”的问题")
 
 
 PROBLEM_FLOW = {
@@ -489,7 +534,7 @@ PROBLEM_FLOW = {
 @transaction.atomic
 def problem_create(
     *,
-    actor: User | None,
+    actor: Actor,
     project: Project,
     kind: str,
     description: str,
@@ -498,7 +543,7 @@ def problem_create(
     owner_unit: Unit | None = None,
     leader: User | None = None,
 ) -> Problem:
-    _require_write(actor, project.unit)
+    require(actor, Action.CHANGE, project.unit)
     rule = escalation_rule_of(project)
     if rule is not None:  # 提级管理: the city's department and leader take it by default
         owner_unit = owner_unit or rule.department
@@ -515,7 +560,7 @@ def problem_create(
     if deadline and deadline < raised_on:
         raise ValidationError({"deadline": f"办结时限 {deadline} 早于提出日期 {raised_on}"})
     problem.full_clean()
-    problem._history_user = actor
+    record_actor(problem, actor)
     problem.save()
     return problem
 
@@ -523,7 +568,7 @@ def problem_create(
 @transaction.atomic
 def problem_transition(
     *,
-    actor: User | None,
+    actor: Actor,
     problem: Problem,
     to_status: str,
     on_date: dt.date,
@@ -537,15 +582,13 @@ def problem_transition(
     if target not in PROBLEM_FLOW[current]:
         raise ValidationError({"status": f"问题不能从“{current.label}”变为“{target.label}”"})
     if target == Problem.Status.VERIFIED:
-        if actor is not None and not (
-            actor == locked.leader
-            or can_write_unit(actor, locked.project.unit.parent or locked.project.unit)
+        if not (
+            _is_leader(actor, locked)
+            or allows(actor, Action.CHANGE, locked.project.unit.parent or locked.project.unit)
         ):
             raise PermissionDenied("只有包保领导或上级单位可以销号")
-    elif actor is not None and not (
-        actor == locked.leader or can_write_unit(actor, locked.project.unit)
-    ):
-        raise PermissionDenied(f"无权处理项目“{locked.project.name}”的问题")
+    else:
+        _require_problem_hand(actor, locked)
     if target == Problem.Status.ASSIGNED and owner_unit is not None:
         locked.owner_unit = owner_unit
     if target == Problem.Status.RESOLVED:
@@ -553,11 +596,11 @@ def problem_transition(
     if target == Problem.Status.VERIFIED:
         locked.verified_on = on_date
     if comment:
-        stamp = f"[{on_date} {target.label}{' ' + str(actor) if actor else ''}] {comment}"
+        stamp = f"[{on_date} {target.label} {actor}] {comment}"
         locked.resolution = f"{locked.resolution}\n{stamp}".strip()
     locked.status = target
     locked.full_clean()
-    locked._history_user = actor
+    record_actor(locked, actor)
     locked.save()
     return locked
 
@@ -577,7 +620,7 @@ __all__ = [
 @transaction.atomic
 def problem_act(
     *,
-    actor: User | None,
+    actor: Actor,
     problem: Problem,
     to_status: str = "",
     comment: str = "",
@@ -589,7 +632,7 @@ def problem_act(
     Every step is kept as a ``ProblemComment`` (who, when, what) next to the history."""
     from .models import ProblemComment
 
-    on_date = on_date or timezone.localdate()
+    on_date = on_date or clock_today()
     comment = comment.strip()
     if not to_status and not comment:
         raise ValidationError({"comment": "请填写办理意见或选择办理动作"})
@@ -602,37 +645,40 @@ def problem_act(
             comment=comment,
             owner_unit=owner_unit,
         )
-    elif actor is not None and not (
-        actor == problem.leader or can_write_unit(actor, problem.project.unit)
-    ):
-        raise PermissionDenied(f"无权处理项目“{problem.project.name}”的问题")
-    entry = ProblemComment(problem=problem, author=actor, status=to_status, text=comment)
+    else:
+        _require_problem_hand(actor, problem)
+    entry = ProblemComment(
+        problem=problem, author=actor_user(actor), status=to_status, text=comment
+    )
     entry.full_clean()
     entry.save()
     return problem
 
 
 @transaction.atomic
-def progress_report_attach_photo(*, actor: User | None, report: ProgressReport, photo) -> None:
+def progress_report_attach_photo(*, actor: Actor, report: ProgressReport, photo) -> None:
     """Attach (or replace) the site photo of a progress report; the photo is re-encoded
     (no EXIF/GPS, pixel count capped) by ``common.uploads.reencode_image``."""
-    from gongjian.common.uploads import UploadError, reencode_image
+    from gongjian.kit.uploads import UploadError, reencode_image
 
-    _require_write(actor, report.project.unit)
+    require(actor, Action.CHANGE, report.project.unit)
     try:
         photo = reencode_image(photo)
     except UploadError as exc:
         raise ValidationError({"photo": str(exc)}) from None
     report.photo = photo
     report.full_clean()
-    report._history_user = actor
+    record_actor(report, actor)
     report.save()
 
 
 def escalation_rule_of(project: Project) -> EscalationRule | None:
     """The active 提级 rule whose tag the project carries (city-level management)."""
+    path = project.unit.path
     return (
-        EscalationRule.objects.filter(is_active=True, tag__in=project.tags.all())
+        _active_rules()
+        .filter(tag__in=project.tags.all())
+        .filter(Q(unit__isnull=True) | Q(unit__in=[int(pk) for pk in path.strip("/").split("/")]))
         .select_related("department", "leader")
         .order_by("pk")
         .first()
@@ -645,7 +691,7 @@ LEVEL_ORDER = ["unit", "leader", "office"]
 
 
 def _escalation_days(project: Project, year: int) -> int:
-    from gongjian.indicators.engine import campaign_for
+    from gongjian.indicators.periods import campaign_for
 
     campaign = campaign_for(project.unit, year)
     return campaign.problem_escalation_days if campaign else 7
@@ -653,7 +699,7 @@ def _escalation_days(project: Project, year: int) -> int:
 
 @transaction.atomic
 def problems_escalate_overdue(
-    *, today: dt.date | None = None, actor: User | None = None
+    *, today: dt.date | None = None, actor: Actor
 ) -> list[Problem]:
     """Move every open problem past its deadline up one level; idempotent.
 
@@ -663,7 +709,7 @@ def problems_escalate_overdue(
     Each move is kept as a ``ProblemComment`` and in the problem's history."""
     from .models import EscalationLevel, ProblemComment
 
-    today = today or timezone.localdate()
+    today = today or clock_today()
     moved: list[Problem] = []
     candidates = (
         Problem.objects.select_for_update(of=("self",))
@@ -695,10 +741,10 @@ def problems_escalate_overdue(
         problem.level = target
         problem.escalated_on = today
         problem.full_clean()
-        problem._history_user = actor
+        record_actor(problem, actor)
         problem._change_reason = text
         problem.save()
-        ProblemComment.objects.create(problem=problem, author=actor, text=text)
+        ProblemComment.objects.create(problem=problem, author=actor_user(actor), text=text)
         moved.append(problem)
     return moved
 
@@ -713,8 +759,8 @@ def report_obligations_sync(*, year: int, through: dt.date) -> int:
     from django.db.models import Case, Count, F, IntegerField, OuterRef, Subquery, Value, When
     from django.db.models.functions import Coalesce
 
-    from gongjian.common.dates import Period
     from gongjian.indicators.models import Campaign
+    from gongjian.kit.dates import Period
 
     from .cadence import due_periods, quarter_of, week_periods, with_cadence
     from .models import Cadence, ReportObligation
@@ -781,13 +827,10 @@ def report_obligations_sync(*, year: int, through: dt.date) -> int:
 
 @transaction.atomic
 def batch_update(
-    *, actor: User | None, batch, held_on: dt.date | None, place: str, name: str | None = None
+    *, actor: Actor, batch, held_on: dt.date | None, place: str, name: str | None = None
 ):
-    """Set a 集中开工/签约 event's date and place (the office only)."""
-    from gongjian.units.selectors import is_office
-
-    if actor is not None and not is_office(actor):
-        raise PermissionDenied("只有攻坚办可以修改批次")
+    """Set a 集中开工/签约 event's date and place (the batch's office only)."""
+    require(actor, Action.MANAGE, batch)
     if held_on is not None and held_on.year != batch.year:
         raise ValidationError({"held_on": f"日期 {held_on} 不在批次年度 {batch.year} 年内"})
     batch.held_on = held_on
@@ -801,18 +844,15 @@ def batch_update(
 
 @transaction.atomic
 def escalation_rule_set_routing(
-    *, actor: User | None, rule: EscalationRule, leader: User | None, department: Unit | None
+    *, actor: Actor, rule: EscalationRule, leader: User | None, department: Unit | None
 ) -> EscalationRule:
     """Name the city leader and department that take an escalated project's problems, and
     route the open problems of the projects already escalated under the rule."""
-    from gongjian.units.selectors import is_office
-
-    if actor is not None and not is_office(actor):
-        raise PermissionDenied("只有攻坚办可以修改提级规则")
+    require(actor, Action.MANAGE, rule)
     rule.leader = leader
     rule.department = department
     rule.full_clean()
-    rule._history_user = actor
+    record_actor(rule, actor)
     rule.save()
     for project in Project.objects.filter(tags=rule.tag_id):
         _route_problems(project, rule, actor)
@@ -833,7 +873,7 @@ REPORT_EDITABLE_FIELDS = (
 def _stale(obj, expected_version: int, what: str, fields: list[str] | None = None) -> ConflictError:
     """The conflict to raise when ``obj`` moved past the version the caller read: names
     who saved it, when, and every field that differs from what the caller opened."""
-    from gongjian.common.history import changes_since_version
+    from gongjian.kit.history import changes_since_version
 
     changed, latest = changes_since_version(obj, expected_version)
     user = latest.history_user if latest is not None else None
@@ -854,41 +894,40 @@ def _stale(obj, expected_version: int, what: str, fields: list[str] | None = Non
     )
 
 
-def _require_office(actor: User | None, what: str) -> None:
-    from gongjian.units.selectors import is_office
-
-    if actor is not None and not is_office(actor):
+def _require_office(actor: Actor, obj, what: str) -> None:
+    """Refuse ``actor`` unless an office over ``obj``'s unit (or the system)."""
+    if not allows(actor, Action.MANAGE, obj):
         raise PermissionDenied(f"只有攻坚办可以{what}")
 
 
 @transaction.atomic
-def project_delete(*, actor: User | None, project: Project, reason: str = "") -> Project:
+def project_delete(*, actor: Actor, project: Project, reason: str = "") -> Project:
     """Soft delete: the project leaves every list, count, ranking and map, and stays in
     the office's recycle bin (回收站) with its history until ``project_restore``."""
-    _require_office(actor, "删除项目")
+    _require_office(actor, project, "删除项目")
     locked = Project.all_objects.select_for_update().get(pk=project.pk)
     if locked.deleted_at is not None:
         raise ValidationError({"project": f"项目“{locked.name}”已在回收站中"})
     locked.deleted_at = timezone.now()
-    locked.deleted_by = actor
+    locked.deleted_by = actor_user(actor)
     locked.version += 1
-    locked._history_user = actor
+    record_actor(locked, actor)
     locked._change_reason = (f"删除:{reason}" if reason else "删除")[:100]
     locked.save(update_fields=["deleted_at", "deleted_by", "version", "updated_at"])
     return locked
 
 
 @transaction.atomic
-def project_restore(*, actor: User | None, project: Project) -> Project:
+def project_restore(*, actor: Actor, project: Project) -> Project:
     """Take a soft-deleted project out of the recycle bin, counting again from now on."""
-    _require_office(actor, "恢复项目")
+    _require_office(actor, project, "恢复项目")
     locked = Project.all_objects.select_for_update().get(pk=project.pk)
     if locked.deleted_at is None:
         raise ValidationError({"project": f"项目“{locked.name}”未被删除"})
     locked.deleted_at = None
     locked.deleted_by = None
     locked.version += 1
-    locked._history_user = actor
+    record_actor(locked, actor)
     locked._change_reason = "恢复"
     locked.save(update_fields=["deleted_at", "deleted_by", "version", "updated_at"])
     return locked
@@ -938,7 +977,7 @@ def _check_report_figures(project: Project, report: ProgressReport) -> ProgressR
 @transaction.atomic
 def progress_report_update(
     *,
-    actor: User | None,
+    actor: Actor,
     report: ProgressReport,
     expected_version: int | None = None,
     **fields,
@@ -949,7 +988,7 @@ def progress_report_update(
     if unknown:
         raise ValidationError({f: "该字段不能直接修改" for f in sorted(unknown)})
     project = Project.objects.select_related("unit").get(pk=report.project_id)
-    _require_write(actor, project.unit)
+    require(actor, Action.CHANGE, project.unit)
     Project.objects.select_for_update().get(pk=project.pk)  # same lock order as submit
     locked = _current_report(report)
     if expected_version is not None and locked.version != expected_version:
@@ -960,34 +999,34 @@ def progress_report_update(
         setattr(locked, name, value)
     later = _check_report_figures(project, locked)
     locked.version += 1
-    locked.submitted_by = actor
+    locked.submitted_by = actor_user(actor)
     locked.full_clean()
-    locked._history_user = actor
+    record_actor(locked, actor)
     locked.save()
     if later is None:
         project.completed_investment = locked.cumulative_investment
-        project._history_user = actor
+        record_actor(project, actor)
         project.save(update_fields=["completed_investment", "updated_at"])
     return locked
 
 
 @transaction.atomic
-def progress_report_approve(*, actor: User | None, report: ProgressReport) -> ProgressReport:
+def progress_report_approve(*, actor: Actor, report: ProgressReport) -> ProgressReport:
     """审核: from now on the report is never changed; a correction is a new version."""
-    _require_office(actor, "审核进度报告")
+    _require_office(actor, report, "审核进度报告")
     locked = _current_report(report)
     if locked.status == ProgressReport.Status.APPROVED:
         raise ValidationError({"status": "该报告已审核"})
     locked.status = ProgressReport.Status.APPROVED
     locked.version += 1
-    locked._history_user = actor
+    record_actor(locked, actor)
     locked.save(update_fields=["status", "version"])
     return locked
 
 
 @transaction.atomic
 def progress_report_correct(
-    *, actor: User | None, report: ProgressReport, reason: str, **changes
+    *, actor: Actor, report: ProgressReport, reason: str, **changes
 ) -> ProgressReport:
     """Correct an approved report: a new report row for the same period supersedes it and
     is the one every list and indicator counts from now on (awaiting approval again). The
@@ -999,7 +1038,7 @@ def progress_report_correct(
     if not reason:
         raise ValidationError({"reason": "请填写更正原因"})
     project = Project.objects.select_related("unit").get(pk=report.project_id)
-    _require_write(actor, project.unit)
+    require(actor, Action.CHANGE, project.unit)
     locked_project = Project.objects.select_for_update().get(pk=project.pk)
     old = _current_report(report)
     if old.status != ProgressReport.Status.APPROVED:
@@ -1008,7 +1047,7 @@ def progress_report_correct(
         project=locked_project,
         period_start=old.period_start,
         supersedes=old,
-        submitted_by=actor,
+        submitted_by=actor_user(actor),
         status=ProgressReport.Status.SUBMITTED,
         photo=old.photo,
         **{name: getattr(old, name) for name in REPORT_EDITABLE_FIELDS},
@@ -1022,15 +1061,278 @@ def progress_report_correct(
         )
     later = _check_report_figures(locked_project, new)
     old.is_current = False
-    old._history_user = actor
+    record_actor(old, actor)
     old._change_reason = "被更正版本取代"
     old.save(update_fields=["is_current"])
     new.full_clean()
-    new._history_user = actor
+    record_actor(new, actor)
     new._change_reason = f"更正:{reason}"[:100]
     new.save()
     if later is None:
         locked_project.completed_investment = new.cumulative_investment
-        locked_project._history_user = actor
+        record_actor(locked_project, actor)
         locked_project.save(update_fields=["completed_investment", "updated_at"])
     return new
+
+
+# --- many projects at once (the Excel import) ---------------------------------------
+
+# compared by attname: a foreign key's id, never the related row (no query per row)
+COMPARED = [
+    Project._meta.get_field(f).attname
+    for f in [*EDITABLE_FIELDS, "stage", *STAGE_DATE_FIELD.values(), "first_event_on"]
+]
+_FOREIGN_KEYS = {
+    f.name: f.attname for f in Project._meta.concrete_fields if f.many_to_one and f.editable
+}
+# Fields a row always sets, and those it sets when the sheet has the column (an empty
+# cell storing the default given here).
+_REQUIRED_FIELDS = ("name", "unit", "category", "total_investment")
+OPTIONAL_FIELDS = {
+    "planned_investment": 0,
+    "industry_cluster": "",
+    "enterprise_name": "",
+    "description": "",
+    "latitude": None,
+    "longitude": None,
+    "responsible_unit": None,
+    "leader": None,
+}
+# Of those, the ones the API's input schema checks (the others are rows already).
+_SCHEMA_FIELDS = (
+    "planned_investment",
+    "industry_cluster",
+    "enterprise_name",
+    "description",
+    "latitude",
+    "longitude",
+)
+_EVENT_ORDER = {
+    s: i for i, s in enumerate([*STAGE_CHAIN[:4], Stage.STALLED, Stage.RESUMED, *STAGE_CHAIN[4:]])
+}
+
+
+def events_in_order(events: list[tuple[str, dt.date]]) -> list[tuple[str, dt.date]]:
+    """Stage events in the order they happened (a day's events in the chain's order)."""
+    return sorted(events, key=lambda e: (e[1], _EVENT_ORDER[e[0]]))
+
+
+@dataclass
+class ProjectRow:
+    """One project as a bulk write takes it: the fields (``unit``, ``leader``, … as rows),
+    its dated stage events, its tags and batches (None: leave as they are) and, when the
+    source names one, the stage it expects the events to lead to."""
+
+    code: str
+    fields: dict
+    events: list[tuple[str, dt.date]]
+    tags: list | None = None
+    batches: list | None = None
+    stage: str | None = None
+
+
+class ProjectBulk:
+    """Many projects created or updated at once (the Excel import), under the same rules
+    as ``project_create`` / ``project_update`` / ``project_transition``: the API's input
+    schema (``ProjectCreateIn``), the actor's scope, the model's ``full_clean()``, the stage
+    moves (``validate_transition``), history and 提级 with the actor. The checks of good rows
+    run on predicates derived once (``kit.tabular.imports``); the writes are a bounded
+    number of statements per chunk (COPY / multi-row INSERT with their history rows).
+
+    ``columns``: the optional fields the source has (an absent one is left as it is)."""
+
+    def __init__(self, *, actor: Actor, columns: set[str], reason: str = ""):
+        from gongjian.kit.tabular.imports import ModelChecker, field_defaults, schema_fast_check
+
+        from .schemas import ProjectCreateIn
+
+        self.actor = actor
+        self.reason = reason
+        self.today = clock_today()
+        self.schema = ProjectCreateIn
+        self.schema_ok = schema_fast_check(ProjectCreateIn)
+        self.checker = ModelChecker(Project, ["unit", "responsible_unit", "leader"])
+        self.defaults = field_defaults(Project)
+        self._writable: dict[int, bool] = {}
+        self.schema_keys = [k for k in _SCHEMA_FIELDS if k in columns]
+        # (field, value of an empty cell, attname when a foreign key)
+        self.assigned = [(key, None, _FOREIGN_KEYS.get(key)) for key in _REQUIRED_FIELDS] + [
+            (key, default, _FOREIGN_KEYS.get(key))
+            for key, default in OPTIONAL_FIELDS.items()
+            if key in columns
+        ]
+
+    def _can_write(self, unit: Unit) -> bool:
+        if unit.pk not in self._writable:
+            self._writable[unit.pk] = allows(self.actor, Action.CHANGE, unit)
+        return self._writable[unit.pk]
+
+    def existing(self, codes: list[str]) -> tuple[dict[str, Project], set[str]]:
+        """The projects holding ``codes``: live ones by code, and the codes of deleted ones."""
+        live: dict[str, Project] = {}
+        deleted: set[str] = set()
+        for found in Project.all_objects.filter(code__in=codes).select_related("unit"):
+            if found.deleted_at is None:
+                live[found.code] = found
+            else:
+                deleted.add(found.code)
+        return live, deleted
+
+    def prepare(self, row: ProjectRow, existing: Project | None) -> tuple[Project, list, bool]:
+        """Validate ``row`` into an unsaved (or changed) Project: (project, new events,
+        changed). Refuses with a ``ValidationError`` naming the field."""
+        f = row.fields
+        data = {
+            "code": row.code,
+            "name": f["name"],
+            "unit_id": f["unit"].pk,
+            "category": f["category"],
+            "total_investment": f["total_investment"],
+        }
+        for key in self.schema_keys:
+            if f.get(key) is not None:
+                data[key] = f[key]
+        if not self.schema_ok(data):
+            self.schema.model_validate(data)  # the API's own input rules and messages
+        if not self._can_write(f["unit"]):
+            raise ValidationError({"unit": f"无权为“{f['unit']}”导入项目"})
+        if existing is not None and not self._can_write(existing.unit):
+            raise ValidationError({"code": f"项目编号“{row.code}”已被其他单位的项目使用"})
+        if existing is None:
+            from gongjian.kit.tabular.imports import new_instance
+
+            project = new_instance(Project, self.defaults)
+            project.code = row.code
+        else:
+            project = existing
+        before = {name: getattr(project, name) for name in COMPARED} if existing else None
+        for key, empty, fk_attname in self.assigned:
+            value = f.get(key)
+            if value is None:
+                value = empty
+            if fk_attname is not None:
+                # what the descriptor does for a row already loaded
+                project.__dict__[fk_attname] = None if value is None else value.pk
+                project._state.fields_cache[key] = value
+            else:
+                setattr(project, key, value)
+        # stage history: replay the dated events the project does not have yet
+        new_events = []
+        last = None
+        if existing is not None:
+            dates = [getattr(existing, d) for d in STAGE_DATE_FIELD.values() if getattr(existing, d)]
+            last = max(dates) if dates else None
+        for stage, day in events_in_order(row.events):
+            date_field = STAGE_DATE_FIELD[stage]
+            current = getattr(project, date_field) if existing is not None else None
+            if current == day:
+                continue
+            if current is not None and current > day:
+                raise ValidationError(
+                    {date_field: f"与已登记的 {current} 不一致:阶段日期请在项目页登记变更"}
+                )
+            try:
+                validate_transition(project, stage, day, last, today=self.today)
+            except ValidationError as exc:
+                msgs = exc.message_dict.get("stage", []) + exc.message_dict.get("occurred_on", [])
+                raise ValidationError({date_field: msgs}) from None
+            apply_stage(project, stage, day)
+            new_events.append((stage, day))
+            last = day
+        if row.stage and row.stage != project.stage:
+            want = Stage(row.stage).label
+            raise ValidationError(
+                {
+                    "stage": f"阶段为“{want}”,但按填写的阶段日期应为“{Stage(project.stage).label}”"
+                    f":请填写{want}日期"
+                }
+            )
+        # The foreign keys were resolved from the database already, so their per-row
+        # existence queries are skipped; code uniqueness is checked per chunk.
+        self.checker.full_clean(project)
+        changed = (
+            existing is None
+            or bool(new_events)
+            or any(before[name] != getattr(project, name) for name in COMPARED)
+        )
+        return project, new_events, changed
+
+    def write(self, creates: list[Project], updates: list[Project], links: list) -> None:
+        """Write one chunk: new projects, changed projects, a history row for each (who,
+        when, why, every field as it now is), their new stage transitions and their links
+        (``links``: ``(project, events, tags, batches)``)."""
+        from gongjian.kit.tabular.imports import ATTR, Inserter, history_rows
+
+        actor, reason = self.actor, self.reason
+        now = timezone.now()
+        if creates:
+            for project in creates:
+                project.created_at = project.updated_at = now
+            inserter = Inserter(Project, now)
+            make = inserter.row_maker({f.attname: ATTR for f in inserter.fields})
+            inserter.insert([make(p) for p in creates])
+            ids = dict(
+                Project.objects.filter(code__in=[p.code for p in creates]).values_list("code", "pk")
+            )
+            for project in creates:
+                project.id = ids[project.code]
+                project._state.adding = False
+                project._state.db = inserter.connection.alias
+            history_rows(Project, creates, history_type="+", actor=actor, reason=reason, now=now)
+        if updates:
+            for project in updates:
+                project.version += 1
+                project.updated_at = now
+            Project.objects.bulk_update(
+                updates,
+                fields=[
+                    *EDITABLE_FIELDS,
+                    "stage",
+                    *STAGE_DATE_FIELD.values(),
+                    "first_event_on",
+                    "version",
+                    "updated_at",
+                ],
+                batch_size=1000,
+            )
+            history_rows(Project, updates, history_type="~", actor=actor, reason=reason, now=now)
+        inserter = Inserter(StageTransition, now)
+        make = inserter.row_maker(
+            {
+                "project_id": operator.itemgetter(0),
+                "stage": operator.itemgetter(1),
+                "occurred_on": operator.itemgetter(2),
+                "note": reason[:200],
+                "recorded_by_id": getattr(actor, "pk", None),
+            }
+        )
+        inserter.insert(
+            [make((p.pk, stage, day)) for p, events, _t, _b in links for stage, day in events]
+        )
+        tag_sets = {p.pk: {t.pk for t in tags} for p, _e, tags, _b in links if tags is not None}
+        batch_sets = {p.pk: {b.pk for b in bs} for p, _e, _t, bs in links if bs is not None}
+        _set_links(Project.tags.through, "project_id", "tag_id", tag_sets)
+        _set_links(Project.batches.through, "project_id", "batch_id", batch_sets)
+
+    def finish(self) -> None:
+        """After the last chunk: the 提级 rules over the registry, moved by the actor."""
+        escalation_apply_all(actor=self.actor)
+
+
+def _set_links(through, owner_field: str, other_field: str, wanted: dict[int, set[int]]):
+    """Make each project's links exactly ``wanted[project_id]``; returns projects changed."""
+    if not wanted:
+        return set()
+    have: dict[int, set[int]] = {pk: set() for pk in wanted}
+    for pid, oid in through.objects.filter(**{f"{owner_field}__in": list(wanted)}).values_list(
+        owner_field, other_field
+    ):
+        have[pid].add(oid)
+    remove = [(pid, oid) for pid, oids in have.items() for oid in oids - wanted[pid]]
+    add = [(pid, oid) for pid, oids in wanted.items() for oid in oids - have[pid]]
+    for pid, oid in remove:
+        through.objects.filter(**{owner_field: pid, other_field: oid}).delete()
+    through.objects.bulk_create(
+        [through(**{owner_field: pid, other_field: oid}) for pid, oid in add], batch_size=1000
+    )
+    return {pid for pid, _ in remove} | {pid for pid, _ in add}

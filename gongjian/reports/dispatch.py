@@ -26,13 +26,17 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 from docxtpl import DocxTemplate, InlineImage
 
-from gongjian.common.dates import Period, pro_rata
-from gongjian.common.money import format_amount
 from gongjian.indicators import engine
 from gongjian.indicators.models import Indicator, RankingScheme, Target
+from gongjian.indicators.periods import campaign_for
+from gongjian.kit.clock import today as clock_today
+from gongjian.kit.dates import Period, pro_rata
+from gongjian.kit.money import format_amount
+from gongjian.kit.scope import SYSTEM, Action
 from gongjian.projects.filters import OPEN_STATUSES
+from gongjian.projects.lights import flagged_lights, warning_light_counts
 from gongjian.projects.models import Problem, Project
-from gongjian.units.models import Unit, User
+from gongjian.units.models import Actor, Unit
 
 from .charts import bar_chart
 
@@ -78,14 +82,17 @@ def _scope_label(unit: Unit) -> str:
     return unit.name
 
 
-def dispatch_context(*, unit: Unit, period: Period, user: User | None = None) -> dict:
+def dispatch_context(*, unit: Unit, period: Period, user: Actor = SYSTEM) -> dict:
     """Everything the template shows, computed by the engine for ``unit`` over the year to
-    ``period.end``."""
-    as_of = period.end
+    the end of ``period`` — or to the instance's today (``kit.clock``) while the period is
+    still running — from the rows ``user`` may see."""
+    as_of = min(period.end, max(period.start, clock_today()))
     year = as_of.year
     ytd = Period.year_to_date(year, as_of)
     indicators = list(
-        Indicator.objects.filter(is_active=True).select_related("fixed_unit", "base_indicator")
+        Indicator.objects.restrict(user, Action.VIEW)
+        .filter(is_active=True)
+        .select_related("fixed_unit", "base_indicator")
     )
     scope = _scope_label(unit)
     targets = {
@@ -166,7 +173,8 @@ def dispatch_context(*, unit: Unit, period: Period, user: User | None = None) ->
             statements.append(f"{who}{indicator.name}{value_text(value, indicator)}")
     # 赛马
     rankings = []
-    for scheme in RankingScheme.objects.filter(year=year).select_related("parent_unit"):
+    schemes = RankingScheme.objects.restrict(user, Action.VIEW).filter(year=year)
+    for scheme in schemes.select_related("parent_unit"):
         if not (scheme.parent_unit.is_within(unit) or unit.is_within(scheme.parent_unit)):
             continue
         rows = engine.ranking(scheme, ytd)
@@ -186,11 +194,9 @@ def dispatch_context(*, unit: Unit, period: Period, user: User | None = None) ->
             }
         )
     # 红黄绿灯
-    projects = Project.objects.in_subtree(unit)
-    if user is not None:
-        projects = projects & Project.objects.visible_to(user)
-    campaign = engine.campaign_for(unit, year)
-    flagged, flagged_total = engine.flagged_lights(projects, as_of, campaign, limit=30)
+    projects = Project.objects.restrict(user, Action.VIEW).in_subtree(unit)
+    campaign = campaign_for(unit, year)
+    flagged, flagged_total = flagged_lights(projects, as_of, campaign, limit=30)
     ids = [pk for pk, _light in flagged]
     about = {
         pk: (name, unit_name)
@@ -209,7 +215,7 @@ def dispatch_context(*, unit: Unit, period: Period, user: User | None = None) ->
         }
         for pk, light in flagged
     ]
-    counts = engine.warning_light_counts(projects, as_of, campaign)
+    counts = warning_light_counts(projects, as_of, campaign)
     # overdue problems as of the report date
     overdue_qs = (
         Problem.objects.filter(
@@ -280,14 +286,14 @@ def _charts(context: dict) -> dict[str, bytes]:
 
 
 def render_docx(
-    *, unit: Unit, period: Period, user: User | None = None, template: Path | None = None
+    *, unit: Unit, period: Period, user: Actor = SYSTEM, template: Path | None = None
 ) -> bytes:
     """The report as .docx bytes."""
     template = template or template_path()
     if not template.exists():
         raise ReportError(f"找不到通报模板 {template.name}")
     if template != DEFAULT_TEMPLATE:  # an office's own template: the .docx upload checks
-        from gongjian.common.uploads import UploadError, check_ooxml
+        from gongjian.kit.uploads import UploadError, check_ooxml
 
         try:
             check_ooxml(template, kind="docx", name=template.name)

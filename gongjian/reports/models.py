@@ -6,10 +6,15 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from gongjian.kit.scope import Ownership, RestrictedQuerySet
 
-class SchemaKey(models.TextChoices):
-    PROJECTS = "projects", _("项目清单")
-    REPORTS = "reports", _("进度报告")
+
+def schema_title(key: str) -> str:
+    """The title of the sheet a registered importer reads (its key if none is)."""
+    from gongjian.kit.tabular.imports import importers
+
+    importer = importers.get(key)
+    return importer.title if importer is not None else key
 
 
 class ColumnMapping(models.Model):
@@ -17,7 +22,8 @@ class ColumnMapping(models.Model):
     the office so that a district's recurring sheet imports without renaming columns."""
 
     name = models.CharField(_("名称"), max_length=100)
-    schema = models.CharField(_("导入类型"), max_length=30, choices=SchemaKey.choices)
+    # the key of a registered importer (``kit.tabular.imports.importers``)
+    schema = models.CharField(_("导入类型"), max_length=30)
     mapping = models.JSONField(_("列名对照"), default=dict, help_text=_("表中列名 → 导入列"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -33,7 +39,11 @@ class ColumnMapping(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_schema_display()} · {self.name}"
+        return f"{self.schema_title} · {self.name}"
+
+    @property
+    def schema_title(self) -> str:
+        return schema_title(self.schema)
 
 
 class ImportRun(models.Model):
@@ -46,7 +56,7 @@ class ImportRun(models.Model):
         REFUSED = "refused", _("未导入(有错误)")
         FAILED = "failed", _("文件无法读取")
 
-    schema = models.CharField(_("导入类型"), max_length=30, choices=SchemaKey.choices)
+    schema = models.CharField(_("导入类型"), max_length=30)
     file_name = models.CharField(_("文件名"), max_length=255)
     stored_file = models.CharField(max_length=500, blank=True, editable=False)
     skip_bad_rows = models.BooleanField(_("跳过错误行"), default=False)
@@ -72,10 +82,17 @@ class ImportRun(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
+    objects = RestrictedQuerySet.as_manager()
+    ownership = Ownership(units=("created_by__memberships__unit",), leaders=("created_by",))
+
     class Meta:
         verbose_name = _("导入记录")
         verbose_name_plural = _("导入记录")
         ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
-        return f"{self.get_schema_display()} {self.file_name} {self.get_status_display()}"
+        return f"{self.schema_title} {self.file_name} {self.get_status_display()}"
+
+    @property
+    def schema_title(self) -> str:
+        return schema_title(self.schema)

@@ -13,13 +13,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import close_old_connections, transaction
 from django.utils import timezone
 
-from gongjian.units.models import User
-from gongjian.units.selectors import is_office
+from gongjian.kit.history import actor_user
+from gongjian.kit.scope import Action, allows
+from gongjian.kit.tabular.files import BadFile, limit
+from gongjian.kit.tabular.imports import importers
+from gongjian.kit.tabular.schema import HeaderError
+from gongjian.units.models import Actor, User
 
-from .files import BadFile, limit
-from .imports import IMPORTERS, SCHEMAS
 from .models import ColumnMapping, ImportRun
-from .sheets import HeaderError
 
 
 def _import_dir() -> Path:
@@ -34,18 +35,22 @@ def progress_key(run_id: int) -> str:
 
 @transaction.atomic
 def column_mapping_save(
-    *, actor: User | None, schema: str, name: str, mapping: dict
+    *, actor: Actor, schema: str, name: str, mapping: dict
 ) -> ColumnMapping:
     """Save (or replace) a named mapping: sheet header → import column key."""
-    keys = {c.key for c in SCHEMAS[schema].columns}
+    if schema not in importers:
+        raise ValidationError({"schema": f"未知的导入类型“{schema}”"})
+    keys = {c.key for c in importers[schema].schema.columns}
     unknown = sorted({v for v in mapping.values() if v not in keys})
     if unknown:
         raise ValidationError({"mapping": f"未知的导入列:{'、'.join(unknown)}"})
     saved = ColumnMapping.objects.filter(schema=schema, name=name).first() or ColumnMapping(
-        schema=schema, name=name, created_by=actor
+        schema=schema, name=name, created_by=actor_user(actor)
     )
-    # mappings are shared by name: only the office replaces one somebody else saved
-    if saved.pk and actor is not None and saved.created_by_id != actor.pk and not is_office(actor):
+    # mappings are shared by name: only the office over its author replaces one somebody
+    # else saved
+    author = saved.created_by if saved.pk else None
+    if saved.pk and saved.created_by_id != actor.pk and not allows(actor, Action.MANAGE, author):
         raise PermissionDenied(f"列名对照“{name}”由他人保存,只有攻坚办可以修改")
     saved.mapping = {k: v for k, v in mapping.items() if v}
     saved.full_clean()
@@ -63,7 +68,7 @@ def import_run_start(
 ) -> ImportRun:
     """Store the uploaded file and start the import (in the background unless
     ``GONGJIAN["IMPORT_IN_BACKGROUND"]`` is false); returns the run to watch."""
-    if schema not in IMPORTERS:
+    if schema not in importers:
         raise ValidationError({"schema": f"未知的导入类型“{schema}”"})
     if upload.size > limit("IMPORT_MAX_BYTES"):
         raise ValidationError(
@@ -81,7 +86,7 @@ def import_run_start(
         stored_file=str(stored),
         skip_bad_rows=skip_bad_rows,
         mapping=mapping,
-        created_by=actor,
+        created_by=actor_user(actor),
     )
     run.full_clean()
     run.save()
@@ -114,7 +119,7 @@ def import_run_execute(*, run_id: int) -> ImportRun:
         cache.set(key, {"done": done, "total": total}, 3600)
 
     try:
-        result = IMPORTERS[run.schema](
+        result = importers[run.schema].run(
             actor=run.created_by,
             path=run.stored_file,
             skip_bad_rows=run.skip_bad_rows,

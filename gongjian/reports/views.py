@@ -1,5 +1,6 @@
-"""Pages and downloads: import (with progress), error sheets, templates, list exports and
-the dispatch report. Thin: validate → call a service or selector → respond."""
+"""Pages and downloads: the one import page (every registered importer, with progress),
+error sheets, templates, the one export view (every registered list) and the 调度通报.
+Thin: validate → call a service or selector → respond."""
 
 from __future__ import annotations
 
@@ -9,71 +10,60 @@ from pathlib import Path
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from pydantic import ValidationError as PydanticError
 
-from gongjian.api.common import get_or_404, month_earlier, visible_unit_or_404, year_and_as_of
-from gongjian.common.dates import Period
-from gongjian.common.errors import messages_of
 from gongjian.indicators import engine
-from gongjian.indicators.api import _may_see_scheme
 from gongjian.indicators.models import RankingScheme
-from gongjian.projects.filters import ProblemFilter, ProgressReportFilter, ProjectFilter
-from gongjian.projects.models import Problem, ProgressReport, Project
-from gongjian.units.models import Unit
-from gongjian.units.selectors import is_office, units_visible_to
+from gongjian.indicators.periods import resolve_year_as_of
+from gongjian.kit.dates import Period, month_earlier
+from gongjian.kit.errors import messages_of
+from gongjian.kit.http import (
+    DOCX,
+    PDF,
+    bad_query,
+    bytes_response,
+    file_response,
+    refused,
+    stamp,
+)
+from gongjian.kit.scope import Action, holds
+from gongjian.kit.tabular.exports import exporters
+from gongjian.kit.tabular.imports import importers
+from gongjian.units.selectors import unit_visible_or_404
 
 from . import exports, services
 from .dispatch import ReportError, docx_to_pdf, render_docx, soffice
-from .imports import SCHEMAS
 from .models import ColumnMapping, ImportRun
 from .selectors import indicator_table
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-
-def _file(path: Path, name: str, content_type: str) -> FileResponse:
-    """Stream a temporary file and delete it once sent."""
-    handle = path.open("rb")
-    path.unlink(missing_ok=True)  # the open handle keeps the data until closed (POSIX)
-    return FileResponse(handle, as_attachment=True, filename=name, content_type=content_type)
-
-
-def _bad_query(exc: Exception) -> HttpResponseBadRequest:
-    if isinstance(exc, PydanticError):
-        text = ";".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-    elif isinstance(exc, ValidationError):
-        text = ";".join(messages_of(exc))
-    else:
-        text = str(exc)
-    return HttpResponseBadRequest(f"查询条件有误:{text}", content_type="text/plain; charset=utf-8")
-
-
-def _stamp() -> str:
-    return timezone.localtime().strftime("%Y%m%d-%H%M")
-
 
 # --- import ----------------------------------------------------------------------
 
 
+def _importer(key: str):
+    importer = importers.get(key)
+    if importer is None:
+        raise Http404
+    return importer
+
+
+def _runs(request):
+    """The import runs the user may see: their own, and an office's those of its people."""
+    return ImportRun.objects.restrict(request.user, Action.VIEW).distinct()
+
+
 @login_required
 def index(request):
-    runs = (
-        ImportRun.objects.all()
-        if is_office(request.user)
-        else ImportRun.objects.filter(created_by=request.user)
-    )
     return render(
         request,
         "reports/index.html",
         {
-            "schemas": SCHEMAS,
-            "runs": runs.select_related("created_by")[:20],
+            "importers": importers.values() if holds(request.user, Action.CHANGE) else [],
+            "exporters": exporters.values(),
+            "runs": _runs(request).select_related("created_by")[:20],
             "mappings": ColumnMapping.objects.all(),
             "soffice": bool(soffice()),
         },
@@ -83,8 +73,9 @@ def index(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_upload(request, schema: str):
-    if schema not in SCHEMAS:
-        raise Http404
+    importer = _importer(schema)
+    if not holds(request.user, Action.CHANGE):
+        raise PermissionDenied(_("没有可导入数据的单位"))
     errors: list[str] = []
     if request.method == "POST":
         upload = request.FILES.get("file")
@@ -112,7 +103,8 @@ def import_upload(request, schema: str):
         request,
         "reports/import.html",
         {
-            "schema": SCHEMAS[schema],
+            "schema": importer.schema,
+            "back_url": importer.back_url,
             "mappings": ColumnMapping.objects.filter(schema=schema),
             "errors": errors,
         },
@@ -121,12 +113,7 @@ def import_upload(request, schema: str):
 
 
 def _run_for(request, run_id: int) -> ImportRun:
-    qs = (
-        ImportRun.objects.all()
-        if is_office(request.user)
-        else ImportRun.objects.filter(created_by=request.user)
-    )
-    return get_object_or_404(qs, pk=run_id)
+    return get_object_or_404(_runs(request), pk=run_id)
 
 
 @login_required
@@ -137,7 +124,8 @@ def import_run(request, run_id: int):
         "reports/run.html",
         {
             "run": run,
-            "schema": SCHEMAS[run.schema],
+            "schema": importers[run.schema].schema if run.schema in importers else None,
+            "back_url": importers[run.schema].back_url if run.schema in importers else "",
             "finished": run.status not in (ImportRun.Status.PENDING, ImportRun.Status.RUNNING),
         },
     )
@@ -163,19 +151,15 @@ def import_errors(request, run_id: int):
     run = _run_for(request, run_id)
     if not run.error_file or not Path(run.error_file).exists():
         raise Http404
-    return FileResponse(
-        Path(run.error_file).open("rb"),
-        as_attachment=True,
-        filename=f"{Path(run.file_name).stem}-错误行.xlsx",
-        content_type=XLSX,
+    return file_response(
+        Path(run.error_file), f"{Path(run.file_name).stem}-错误行.xlsx", temporary=False
     )
 
 
 @login_required
 @require_http_methods(["POST"])
 def mapping_save(request, schema: str):
-    if schema not in SCHEMAS:
-        raise Http404
+    _importer(schema)
     headers = request.POST.getlist("header")
     keys = request.POST.getlist("column")
     try:
@@ -185,63 +169,44 @@ def mapping_save(request, schema: str):
             name=request.POST.get("name", "").strip(),
             mapping=dict(zip(headers, keys, strict=False)),
         )
-    except ValidationError as exc:
-        return HttpResponseBadRequest(
-            ";".join(messages_of(exc)), content_type="text/plain; charset=utf-8"
-        )
-    except PermissionDenied as exc:
-        return HttpResponse(str(exc), status=403, content_type="text/plain; charset=utf-8")
+    except (ValidationError, PermissionDenied) as exc:
+        return refused(exc)
     return redirect("reports:import", schema=schema)
 
 
 @login_required
 def template(request, schema: str):
-    if schema not in SCHEMAS:
-        raise Http404
-    units = Unit.objects.filter(pk__in=units_visible_to(request.user).values("pk"))
-    path = exports.write_template(SCHEMAS[schema], units=units)
-    return _file(path, f"{SCHEMAS[schema].title}导入模板.xlsx", XLSX)
+    importer = _importer(schema)
+    if not holds(request.user, Action.CHANGE):
+        raise PermissionDenied(_("没有可导入数据的单位"))
+    return file_response(importer.template(request.user), f"{importer.title}导入模板.xlsx")
 
 
 # --- exports ---------------------------------------------------------------------
 
 
-def _scoped_projects(user):
-    return Project.objects.visible_to(user)
-
-
 @login_required
 def export(request, kind: str):
+    """Every list as .xlsx: a registered exporter (``kit.tabular.exports``) with the
+    list page's filters, or the engine's ranking / indicator table."""
     user = request.user
     try:
-        if kind == "projects":
-            qs = ProjectFilter.from_querydict(request.GET).apply(_scoped_projects(user))
-            path = exports.export_projects(qs)
-            name = "项目清单"
-        elif kind == "reports":
-            qs = ProgressReportFilter.from_querydict(request.GET).apply(
-                ProgressReport.objects.filter(project__in=_scoped_projects(user).values("pk"))
-            )
-            path = exports.export_reports(qs)
-            name = "进度报告"
-        elif kind == "problems":
-            qs = ProblemFilter.from_querydict(request.GET).apply(
-                Problem.objects.filter(project__in=_scoped_projects(user).values("pk"))
-            )
-            path = exports.export_problems(qs)
-            name = "问题清单"
+        if kind in exporters:
+            exporter = exporters[kind]
+            path = exporter.write(user, request.GET)
+            name = exporter.title
         elif kind == "rankings":
-            scheme = get_or_404(
-                RankingScheme.objects.select_related("parent_unit"),
+            scheme = get_object_or_404(
+                RankingScheme.objects.restrict(user, Action.VIEW).select_related("parent_unit"),
                 code=request.GET.get("scheme", ""),
             )
-            if not _may_see_scheme(user, scheme):
-                raise Http404
-            year, as_of = year_and_as_of(
-                _int(request.GET.get("year")),
-                _date(request.GET.get("as_of")),
+            shown = resolve_year_as_of(
+                unit=scheme.parent_unit,
+                year=_int(request.GET.get("year")),
+                as_of=_date(request.GET.get("as_of")),
                 default_year=scheme.year,
             )
+            year, as_of = shown.year, shown.as_of
             before = month_earlier(as_of)
             rows = engine.ranking(
                 scheme,
@@ -251,19 +216,20 @@ def export(request, kind: str):
             path = exports.export_ranking(scheme, rows, caption=f"{scheme.name}(截至 {as_of})")
             name = "赛马排名"
         elif kind == "indicators":
-            unit = visible_unit_or_404(user, request.GET.get("unit"))
-            year, as_of = year_and_as_of(
-                _int(request.GET.get("year")), _date(request.GET.get("as_of"))
+            unit = unit_visible_or_404(user, request.GET.get("unit"))
+            shown = resolve_year_as_of(
+                unit=unit, year=_int(request.GET.get("year")), as_of=_date(request.GET.get("as_of"))
             )
             path = exports.export_indicators(
-                indicator_table(unit, year, as_of), caption=f"{unit.name} 指标(截至 {as_of})"
+                indicator_table(unit, shown.year, shown.as_of),
+                caption=f"{unit.name} 指标(截至 {shown.as_of})",
             )
             name = f"指标-{unit.name}"
         else:
             raise Http404
     except (PydanticError, ValidationError, ValueError) as exc:
-        return _bad_query(exc)
-    return _file(path, f"{name}-{_stamp()}.xlsx", XLSX)
+        return bad_query(exc)
+    return file_response(path, f"{name}-{stamp()}.xlsx")
 
 
 def _int(text):
@@ -303,7 +269,7 @@ def dispatch(request):
 def dispatch_file(request, fmt: str):
     if fmt not in ("docx", "pdf"):
         raise Http404
-    unit = visible_unit_or_404(request.user, request.GET.get("unit"))
+    unit = unit_visible_or_404(request.user, request.GET.get("unit"))
     try:
         period = Period.parse(request.GET.get("period", ""))
         data = render_docx(unit=unit, period=period, user=request.user)
@@ -316,12 +282,4 @@ def dispatch_file(request, fmt: str):
             content_type="text/plain; charset=utf-8",
         )
     name = f"调度通报-{unit.name}-{request.GET.get('period')}.{fmt}"
-    response = HttpResponse(data, content_type=DOCX if fmt == "docx" else "application/pdf")
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(name)}"
-    return response
-
-
-def _quote(name: str) -> str:
-    from urllib.parse import quote
-
-    return quote(name)
+    return bytes_response(data, name, DOCX if fmt == "docx" else PDF)

@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class ReviewConfig(AppConfig):
     name = "gongjian.review"
     verbose_name = _("年度总结")
+
+    def ready(self) -> None:
+        from gongjian.kit.registration import register_nav
+        from gongjian.units.models import READERS
+
+        from . import sources
+
+        sources.register()
+        register_nav("review", _("年度总结"), "/review/", 100, roles=READERS)

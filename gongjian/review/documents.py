@@ -9,7 +9,7 @@ import zipfile
 from defusedxml import ElementTree
 from django.core.exceptions import ValidationError
 
-from gongjian.common.uploads import UploadError, check_ooxml, check_pdf, check_text
+from gongjian.kit.uploads import UploadError, check_ooxml, check_pdf, check_text
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_TEXT_CHARS = 2_000_000

@@ -7,7 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from gongjian.common.history import HistoricalRecords
+from gongjian.kit.history import HistoricalRecords
+from gongjian.kit.scope import Ownership, RestrictedQuerySet
 from gongjian.units.models import Unit
 
 
@@ -36,6 +37,9 @@ class CorpusDocument(models.Model):
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords(excluded_fields=["text"])
+
+    objects = RestrictedQuerySet.as_manager()
+    ownership = Ownership(units=("unit",))
 
     class Meta:
         verbose_name = _("语料文档")
@@ -87,6 +91,9 @@ class ReviewDraft(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
 
     history = HistoricalRecords()
+
+    objects = RestrictedQuerySet.as_manager()
+    ownership = Ownership(units=("unit",))
 
     class Meta:
         verbose_name = _("年度总结稿")

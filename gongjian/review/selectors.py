@@ -12,36 +12,21 @@ from functools import cache
 from importlib import resources
 
 import yaml
-from django.utils import timezone
 
-from gongjian.common.dates import Period
-from gongjian.common.money import format_amount
-from gongjian.indicators.engine import campaign_for, evaluate
+from gongjian.indicators.engine import evaluate
 from gongjian.indicators.models import Indicator
+from gongjian.indicators.periods import resolve_year_as_of
+from gongjian.kit.dates import Period
+from gongjian.kit.money import format_amount
 from gongjian.units.models import Unit
-from gongjian.units.selectors import is_office, path_q, scope_paths
 
 from . import words
-from .models import CorpusDocument, DictionaryTerm, ReviewDraft
+from .models import DictionaryTerm
 from .sources import Passage, corpus
 
 TOP_TERMS = 10
 CLOUD_TERMS = 60
 SENTENCES_PER_TERM = 2
-
-
-def documents_visible_to(user):
-    qs = CorpusDocument.objects.all()
-    if user is None or is_office(user):
-        return qs
-    return qs.filter(path_q(scope_paths(user)))
-
-
-def drafts_visible_to(user):
-    qs = ReviewDraft.objects.all()
-    if is_office(user):
-        return qs
-    return qs.filter(path_q(scope_paths(user)))
 
 
 def dictionary() -> tuple[list[str], list[str]]:
@@ -176,14 +161,6 @@ def compose_paragraph(term: str, as_of: dt.date, figures: list[Figure], quotes: 
     return "".join(parts)
 
 
-def review_as_of(year: int, unit: Unit) -> dt.date:
-    campaign = campaign_for(unit, year)
-    if campaign is not None:
-        return campaign.default_as_of(timezone.localdate())
-    today = timezone.localdate()
-    return today if today.year == year else dt.date(year, 12, 31)
-
-
 def compose_review(
     year: int,
     unit: Unit,
@@ -194,7 +171,7 @@ def compose_review(
 ) -> Review:
     """Draft the year's review: the ``top`` themes of the corpus, each with its key
     sentences (with sources) and the related figures evaluated by the engine."""
-    as_of = as_of or review_as_of(year, unit)
+    as_of = as_of or resolve_year_as_of(unit=unit, year=year).as_of
     period = Period.year_to_date(year, as_of)
     passages = corpus(year, unit, user)
     background = [

@@ -7,9 +7,10 @@ import datetime as dt
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from gongjian.common.errors import ConflictError
-from gongjian.units.models import Unit, User
-from gongjian.units.selectors import can_write_unit, is_office
+from gongjian.kit.errors import ConflictError
+from gongjian.kit.history import actor_user, record_actor
+from gongjian.kit.scope import Action, allows, manages_shared
+from gongjian.units.models import Actor, Unit
 
 from .documents import read_document
 from .models import CorpusDocument, DictionaryTerm, ReviewDraft
@@ -18,7 +19,7 @@ from .models import CorpusDocument, DictionaryTerm, ReviewDraft
 @transaction.atomic
 def document_upload(
     *,
-    actor: User | None,
+    actor: Actor,
     unit: Unit,
     year: int,
     dated_on: dt.date,
@@ -28,7 +29,7 @@ def document_upload(
     source: str = "",
 ) -> CorpusDocument:
     """Add a .txt/.docx/.pdf document to a year's corpus; refuses what it cannot read."""
-    if actor is not None and not can_write_unit(actor, unit):
+    if not allows(actor, Action.CHANGE, unit):
         raise PermissionDenied(f"无权为“{unit}”上传文档")
     if dated_on.year != year:
         raise ValidationError({"dated_on": f"日期 {dated_on} 不在 {year} 年内"})
@@ -43,28 +44,28 @@ def document_upload(
         file_format=fmt,
         size=len(data),
         text=text,
-        uploaded_by=actor,
+        uploaded_by=actor_user(actor),
     )
     doc.full_clean()
-    doc._history_user = actor
+    record_actor(doc, actor)
     doc.save()
     return doc
 
 
 @transaction.atomic
-def document_delete(*, actor: User | None, document: CorpusDocument) -> None:
-    if actor is not None and not can_write_unit(actor, document.unit):
+def document_delete(*, actor: Actor, document: CorpusDocument) -> None:
+    if not allows(actor, Action.CHANGE, document.unit):
         raise PermissionDenied(f"无权删除“{document.unit}”的文档")
-    document._history_user = actor
+    record_actor(document, actor)
     document.delete()
 
 
 @transaction.atomic
 def dictionary_term_set(
-    *, actor: User | None, term: str, kind: str = DictionaryTerm.Kind.TERM, note: str = ""
+    *, actor: Actor, term: str, kind: str = DictionaryTerm.Kind.TERM, note: str = ""
 ) -> DictionaryTerm:
     """Add or change a user-dictionary entry (the office's campaign terms, stop-words)."""
-    if actor is not None and not is_office(actor):
+    if not manages_shared(actor):
         raise PermissionDenied("只有攻坚办可以维护用户词典")
     term = (term or "").strip()
     if not term or any(c.isspace() for c in term):
@@ -73,23 +74,23 @@ def dictionary_term_set(
     row.kind = kind
     row.note = note
     row.full_clean()
-    row._history_user = actor
+    record_actor(row, actor)
     row.save()
     return row
 
 
 @transaction.atomic
-def dictionary_term_delete(*, actor: User | None, term: DictionaryTerm) -> None:
-    if actor is not None and not is_office(actor):
+def dictionary_term_delete(*, actor: Actor, term: DictionaryTerm) -> None:
+    if not manages_shared(actor):
         raise PermissionDenied("只有攻坚办可以维护用户词典")
-    term._history_user = actor
+    record_actor(term, actor)
     term.delete()
 
 
 @transaction.atomic
 def draft_save(
     *,
-    actor: User | None,
+    actor: Actor,
     unit: Unit,
     year: int,
     as_of: dt.date,
@@ -99,7 +100,7 @@ def draft_save(
 ) -> ReviewDraft:
     """Save the office's edited review; ``items`` are the drafted terms with their
     (edited) paragraphs. A stale ``expected_version`` is refused (no lost update)."""
-    if actor is not None and not can_write_unit(actor, unit):
+    if not allows(actor, Action.CHANGE, unit):
         raise PermissionDenied(f"无权修改“{unit}”的年度总结")
     for index, item in enumerate(items, start=1):
         if not str(item.get("term", "")).strip():
@@ -114,9 +115,9 @@ def draft_save(
     draft.as_of = as_of
     draft.title = title
     draft.items = items
-    draft.updated_by = actor
+    draft.updated_by = actor_user(actor)
     draft.version += 1
     draft.full_clean()
-    draft._history_user = actor
+    record_actor(draft, actor)
     draft.save()
     return draft

@@ -8,38 +8,35 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gongjian.common.errors import ConflictError, messages_of
-from gongjian.indicators.models import Campaign
-from gongjian.units.selectors import can_write_unit, is_office, units_visible_to
+from gongjian.indicators.periods import resolve_year_as_of
+from gongjian.kit.errors import ConflictError, messages_of
+from gongjian.kit.scope import Action, allows, manages_shared
+from gongjian.units.models import Unit
 
 from . import services
 from .exports import review_docx
 from .forms import DictionaryForm, UploadForm
-from .models import DictionaryTerm
-from .selectors import compose_review, documents_visible_to, drafts_visible_to
+from .models import CorpusDocument, DictionaryTerm, ReviewDraft
+from .selectors import compose_review
 
 
-def _year(request) -> int:
-    """The year asked for, else the latest campaign's year."""
-    latest = Campaign.objects.order_by("-year").values_list("year", flat=True).first()
+def _year(request, unit) -> int:
+    """The year asked for, else the one ``resolve_year_as_of`` shows for ``unit``."""
+    text = str(request.GET.get("year") or request.POST.get("year") or "").strip()
+    if text and not text.isdigit():
+        raise Http404
     try:
-        return int(
-            request.GET.get("year")
-            or request.POST.get("year")
-            or latest
-            or timezone.localdate().year
-        )
-    except ValueError as exc:
+        return resolve_year_as_of(unit=unit, year=int(text) if text else None).year
+    except ValidationError as exc:
         raise Http404 from exc
 
 
 def _unit(request):
     """The unit asked for (within the user's scope, else 404) or the user's top unit."""
-    visible = units_visible_to(request.user)
+    visible = Unit.objects.restrict(request.user, Action.VIEW)
     ref = request.GET.get("unit") or request.POST.get("unit")
     if ref:
         if not str(ref).isdigit():
@@ -65,9 +62,10 @@ def _items(review) -> list[dict]:
 
 @login_required
 def review_page(request):
-    year, unit = _year(request), _unit(request)
+    unit = _unit(request)
+    year = _year(request, unit)
     review = compose_review(year, unit, user=request.user)
-    draft = drafts_visible_to(request.user).filter(year=year, unit=unit).first()
+    draft = ReviewDraft.objects.restrict(request.user, Action.VIEW).filter(year=year, unit=unit).first()
     items = draft.items if draft else _items(review)
     context = {
         "year": year,
@@ -77,7 +75,7 @@ def review_page(request):
         "items": items,
         "drafted": {t.term: t for t in review.terms},
         "cloud": review.cloud,
-        "can_edit": can_write_unit(request.user, unit),
+        "can_edit": allows(request.user, Action.CHANGE, unit),
     }
     return render(request, "review/review.html", context)
 
@@ -85,8 +83,9 @@ def review_page(request):
 @login_required
 @require_POST
 def draft_save(request):
-    year, unit = _year(request), _unit(request)
-    if not can_write_unit(request.user, unit):
+    unit = _unit(request)
+    year = _year(request, unit)
+    if not allows(request.user, Action.CHANGE, unit):
         raise Http404
     review = compose_review(year, unit, user=request.user)
     items = _items(review)
@@ -115,8 +114,9 @@ def draft_save(request):
 
 @login_required
 def review_download(request):
-    year, unit = _year(request), _unit(request)
-    draft = drafts_visible_to(request.user).filter(year=year, unit=unit).first()
+    unit = _unit(request)
+    year = _year(request, unit)
+    draft = ReviewDraft.objects.restrict(request.user, Action.VIEW).filter(year=year, unit=unit).first()
     if draft is not None:
         title, as_of, items = draft.title, draft.as_of, draft.items
     else:
@@ -133,10 +133,11 @@ def review_download(request):
 
 @login_required
 def documents(request):
-    year, unit = _year(request), _unit(request)
+    unit = _unit(request)
+    year = _year(request, unit)
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
-        if not can_write_unit(request.user, unit):
+        if not allows(request.user, Action.CHANGE, unit):
             raise Http404
         if form.is_valid():
             upload = form.cleaned_data["file"]
@@ -156,7 +157,7 @@ def documents(request):
             except ValidationError as exc:
                 form.add_error(None, ";".join(messages_of(exc)))
     docs = (
-        documents_visible_to(request.user)
+        CorpusDocument.objects.restrict(request.user, Action.VIEW)
         .filter(year=year, unit__path__startswith=unit.path)
         .select_related("unit")
         .defer("text")
@@ -166,14 +167,14 @@ def documents(request):
         "unit": unit,
         "form": form,
         "documents": docs,
-        "can_edit": can_write_unit(request.user, unit),
+        "can_edit": allows(request.user, Action.CHANGE, unit),
     }
     return render(request, "review/documents.html", context, status=400 if form.errors else 200)
 
 
 @login_required
 def dictionary(request):
-    if not is_office(request.user):
+    if not manages_shared(request.user):
         raise Http404
     form = DictionaryForm(request.POST or None)
     if request.method == "POST":

@@ -7,4 +7,11 @@ class UnitsConfig(AppConfig):
     verbose_name = _("单位与人员")
 
     def ready(self) -> None:
+        from gongjian.kit.registration import api_routers
+        from gongjian.kit.scope import set_principal_source
+
         from . import audit  # noqa: F401  (connects the login audit's signal receivers)
+        from .selectors import principal_of
+
+        set_principal_source(principal_of)
+        api_routers.register("units", "gongjian.units.api.router")

@@ -1,48 +1,25 @@
 """The login audit: every sign-in, failed sign-in, sign-out and lock-out becomes a
 ``LoginEvent``, fed by Django's auth signals and django-axes' ``user_locked_out``.
 
-``client_ip`` is also django-axes' ``AXES_CLIENT_IP_CALLABLE``, so the lock-out and
-the audit agree on who the client was.
+``kit.http.client_ip`` is also django-axes' ``AXES_CLIENT_IP_CALLABLE`` and the change
+log's reading of the address, so the lock-out, the audit and the history agree on who the
+client was.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 
 from axes.signals import user_locked_out
-from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 from django.http import HttpRequest
 
+from gongjian.kit.http import client_ip
+
 from .models import LoginEvent, User
 
 log = logging.getLogger(__name__)
-
-
-def _valid_ip(value: str | None) -> str | None:
-    try:
-        return str(ipaddress.ip_address((value or "").strip()))
-    except ValueError:
-        return None
-
-
-def client_ip(request: HttpRequest | None) -> str | None:
-    """The client's address: ``REMOTE_ADDR``, or with ``GONGJIAN_PROXY_COUNT`` trusted
-    reverse proxies in front, the ``X-Forwarded-For`` entry the outermost one appended
-    (entries further left are whatever the client sent and are not trusted)."""
-    if request is None:
-        return None
-    meta = request.META
-    proxies = getattr(settings, "GONGJIAN_PROXY_COUNT", 0)
-    if proxies:
-        forwarded = [p for p in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()]
-        if len(forwarded) >= proxies:
-            ip = _valid_ip(forwarded[-proxies])
-            if ip:
-                return ip
-    return _valid_ip(meta.get("REMOTE_ADDR"))
 
 
 def record(

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as BaseUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.lookups import StartsWith
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gongjian.common.history import HistoricalRecords
-from gongjian.common.validators import validate_division_child, validate_division_code
+from gongjian.kit.history import HistoricalRecords
+from gongjian.kit.scope import Ownership, RestrictedQuerySet, SystemActor
+from gongjian.kit.validators import validate_division_child, validate_division_code
 
 
 def below_root(path: str) -> bool:
@@ -40,7 +44,7 @@ class PathStartsWith(StartsWith):
         )
 
 
-class UnitQuerySet(models.QuerySet):
+class UnitQuerySet(RestrictedQuerySet):
     def subtree(self, unit: Unit) -> UnitQuerySet:
         """The unit and every unit below it."""
         return self.filter(path__startswith=unit.path)
@@ -87,6 +91,7 @@ class Unit(models.Model):
 
     history = HistoricalRecords()
     objects = UnitQuerySet.as_manager()
+    ownership = Ownership(units=("self",))
 
     class Meta:
         verbose_name = _("单位")
@@ -120,8 +125,20 @@ class Unit(models.Model):
         return self.path.startswith(other.path)
 
 
+class UserQuerySet(RestrictedQuerySet):
+    pass
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
+    pass
+
+
 class User(AbstractUser):
-    """A person who signs in. Roles come from ``Membership`` rows, one per unit."""
+    """A person who signs in. Roles come from ``Membership`` rows, one per unit; a user is
+    in the scope of the units they hold a role in."""
+
+    objects = UserManager()
+    ownership = Ownership(units=("memberships__unit",))
 
     full_name = models.CharField(_("姓名"), max_length=50, blank=True)
     title = models.CharField(_("职务"), max_length=100, blank=True)
@@ -150,6 +167,8 @@ class Membership(models.Model):
     role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
 
     history = HistoricalRecords()
+    objects = RestrictedQuerySet.as_manager()
+    ownership = Ownership(units=("unit",), parent="user")
 
     class Meta:
         verbose_name = _("任职")
@@ -172,6 +191,9 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    ownership = Ownership(units=("user__memberships__unit",), leaders=("user",), parent="user")
 
     class Meta:
         verbose_name = _("API 令牌")
@@ -213,6 +235,10 @@ class LoginEvent(models.Model):
     path = models.CharField(_("页面"), max_length=255, blank=True)
     at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
 
+    objects = RestrictedQuerySet.as_manager()
+    # an office sees the sign-ins of the people of its units
+    ownership = Ownership(units=("user__memberships__unit",))
+
     class Meta:
         verbose_name = _("登录记录")
         verbose_name_plural = _("登录记录")
@@ -224,3 +250,74 @@ class LoginEvent(models.Model):
 
 # every ``…__unit__path__startswith`` in the code base goes through it
 Unit._meta.get_field("path").register_lookup(PathStartsWith)
+
+
+PACKAGE_MAP_RE = re.compile(r"^[a-z0-9_]+$")
+
+
+class MapConfig(models.Model):
+    """The district map of a campaign's root unit: a map from ``echarts-china-cities-pypkg``
+    (by its file name, e.g. ``liao2_ning2_jin3_zhou1`` for 锦州) or an uploaded GeoJSON whose
+    feature ids are the districts' GB/T 2260 codes."""
+
+    unit = models.OneToOneField(
+        Unit, verbose_name=_("单位"), on_delete=models.CASCADE, related_name="map_config"
+    )
+    map_name = models.CharField(_("地图名称"), max_length=50, help_text=_("如“锦州”"))
+    package_map = models.CharField(
+        _("内置地图文件"),
+        max_length=80,
+        blank=True,
+        help_text=_(
+            "echarts-china-cities-pypkg 中的地图文件名(不含 .js),如 liao2_ning2_jin3_zhou1"
+        ),
+    )
+    geojson = models.TextField(
+        _("GeoJSON"),
+        blank=True,
+        help_text=_("上传的 GeoJSON;要素 id 或 properties.code 为区划代码"),
+    )
+
+    history = HistoricalRecords()
+
+    objects = RestrictedQuerySet.as_manager()
+    ownership = Ownership(units=("unit",), above=True)
+
+    class Meta:
+        verbose_name = _("城市地图")
+        verbose_name_plural = _("城市地图")
+
+    def __str__(self) -> str:
+        return f"{self.unit} · {self.map_name}"
+
+    def clean(self) -> None:
+        if not self.package_map and not self.geojson:
+            raise ValidationError(_("请填写内置地图文件名或上传 GeoJSON"))
+        if self.package_map and not PACKAGE_MAP_RE.match(self.package_map):
+            raise ValidationError({"package_map": _("地图文件名只能包含小写字母、数字和下划线")})
+        if self.package_map and self.geojson:
+            raise ValidationError(_("内置地图与上传的 GeoJSON 只能选一个"))
+        if self.package_map:
+            from .maps import package_map_path
+
+            if package_map_path(self.package_map) is None:
+                raise ValidationError(
+                    {"package_map": _("内置地图中没有“%(name)s”") % {"name": self.package_map}}
+                )
+        if self.geojson:
+            try:
+                data = json.loads(self.geojson)
+            except ValueError as exc:
+                raise ValidationError({"geojson": _("不是有效的 JSON:%(e)s") % {"e": exc}}) from exc
+            if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
+                raise ValidationError({"geojson": _("GeoJSON 须为 FeatureCollection")})
+
+
+# Who sees what a unit's figures and lists show (the menu's usual audience): every role
+# that opens a subtree. A 包保 leader's menu is their own (包保, 督办, their projects).
+READERS = (Role.OFFICE, Role.OPERATOR, Role.VIEWER)
+WRITERS = (Role.OFFICE, Role.OPERATOR)
+
+# Who performs a write: a signed-in user or the explicit system actor (commands, the demo,
+# scheduled jobs) — never None (``kit.scope.SYSTEM``).
+Actor = User | SystemActor

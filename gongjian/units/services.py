@@ -5,10 +5,16 @@ from __future__ import annotations
 import secrets
 
 from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from .models import ApiToken, Membership, Role, Unit, User
+from gongjian.kit.history import record_actor
+from gongjian.kit.scope import SYSTEM, Action, SystemActor, forget, require
+
+from .models import ApiToken, MapConfig, Membership, Role, Unit, User
+
+Actor = User | SystemActor
 
 
 def _refresh_paths(unit: Unit) -> None:
@@ -28,27 +34,39 @@ def _refresh_paths(unit: Unit) -> None:
 @transaction.atomic
 def unit_create(
     *,
-    actor: User | None,
+    actor: Actor,
     name: str,
     kind: str,
     parent: Unit | None = None,
     code: str | None = None,
     sort_order: int = 0,
 ) -> Unit:
+    """Create a unit below ``parent`` (whose office may do it), or a top unit (the system
+    or a superuser)."""
+    if parent is not None:
+        require(actor, Action.MANAGE, parent)
+    else:
+        _require_everything(actor)
     unit = Unit(name=name, kind=kind, parent=parent, code=code or None, sort_order=sort_order)
     unit.full_clean(exclude=["path", "depth"])
-    unit._history_user = actor
+    record_actor(unit, actor)
     unit.save()
     _refresh_paths(unit)
     return unit
 
 
+def _require_everything(actor: Actor) -> None:
+    if actor is not SYSTEM and not getattr(actor, "is_superuser", False):
+        raise PermissionDenied("只有系统管理员可以创建顶级单位")
+
+
 @transaction.atomic
-def unit_update(*, actor: User | None, unit: Unit, **fields) -> Unit:
+def unit_update(*, actor: Actor, unit: Unit, **fields) -> Unit:
+    require(actor, Action.MANAGE, unit)
     for name, value in fields.items():
         setattr(unit, name, value)
     unit.full_clean(exclude=["path", "depth"])
-    unit._history_user = actor
+    record_actor(unit, actor)
     unit.save()
     _refresh_paths(unit)
     return unit
@@ -57,7 +75,7 @@ def unit_update(*, actor: User | None, unit: Unit, **fields) -> Unit:
 @transaction.atomic
 def user_create(
     *,
-    actor: User | None,
+    actor: Actor,
     username: str,
     password: str | None = None,
     full_name: str = "",
@@ -105,8 +123,11 @@ def office_group() -> Group:
 
 
 @transaction.atomic
-def membership_grant(*, actor: User | None, user: User, unit: Unit, role: str) -> Membership:
+def membership_grant(*, actor: Actor, user: User, unit: Unit, role: str) -> Membership:
+    """Give ``user`` ``role`` in ``unit`` (the unit's office may do it)."""
+    require(actor, Action.MANAGE, unit)
     membership, created = Membership.objects.get_or_create(user=user, unit=unit, role=role)
+    forget(user)
     if role == Role.OFFICE:
         user.groups.add(office_group())
         if not user.is_staff:
@@ -129,3 +150,24 @@ def api_token_issue(*, user: User, name: str) -> tuple[ApiToken, str]:
 def api_token_revoke(*, token: ApiToken) -> None:
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
+
+
+@transaction.atomic
+def map_config_set(
+    *,
+    actor: Actor,
+    unit: Unit,
+    map_name: str,
+    package_map: str = "",
+    geojson: str = "",
+) -> MapConfig:
+    """Set the district map of ``unit`` (a package map name or an uploaded GeoJSON)."""
+    require(actor, Action.MANAGE, unit)
+    config = MapConfig.objects.filter(unit=unit).first() or MapConfig(unit=unit)
+    config.map_name = map_name
+    config.package_map = package_map
+    config.geojson = geojson
+    config.full_clean()
+    record_actor(config, actor)
+    config.save()
+    return config

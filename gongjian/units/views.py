@@ -24,7 +24,7 @@ def login_audit(request):
     kind = request.GET.get("kind", "")
     username = request.GET.get("username", "").strip()
     ip = request.GET.get("ip", "").strip()
-    events = selectors.login_events(kind=kind, username=username, ip=ip)
+    events = selectors.login_events(request.user, kind=kind, username=username, ip=ip)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     query = urlencode(
         {k: v for k, v in {"kind": kind, "username": username, "ip": ip}.items() if v}

@@ -2,7 +2,7 @@
 
 from django import template
 
-from gongjian.units.selectors import is_office
+from gongjian.kit.scope import Action, allows
 
 from ..selectors import object_history
 
@@ -15,5 +15,5 @@ def object_history_block(context, obj, limit: int = 30):
     user = getattr(request, "user", None)
     return {
         "history": object_history(obj, limit),
-        "show_ip": bool(user and user.is_authenticated and is_office(user)),
+        "show_ip": bool(user and user.is_authenticated and allows(user, Action.MANAGE, obj)),
     }

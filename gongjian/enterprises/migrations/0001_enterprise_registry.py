@@ -2,7 +2,7 @@
 
 import django.core.validators
 import django.db.models.deletion
-import gongjian.common.validators
+import gongjian.kit.validators
 import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
@@ -38,7 +38,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('name', models.CharField(max_length=200, verbose_name='企业名称')),
                 ('normalized_name', models.CharField(db_index=True, editable=False, max_length=200)),
-                ('credit_code', models.CharField(blank=True, max_length=18, null=True, unique=True, validators=[gongjian.common.validators.validate_credit_code], verbose_name='统一社会信用代码')),
+                ('credit_code', models.CharField(blank=True, max_length=18, null=True, unique=True, validators=[gongjian.kit.validators.validate_credit_code], verbose_name='统一社会信用代码')),
                 ('industry', models.CharField(blank=True, max_length=50, verbose_name='所属行业')),
                 ('cluster', models.CharField(blank=True, max_length=50, verbose_name='产业集群')),
                 ('region', models.CharField(blank=True, max_length=50, verbose_name='所在地区')),
@@ -91,7 +91,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
                 ('name', models.CharField(max_length=200, verbose_name='企业名称')),
                 ('normalized_name', models.CharField(db_index=True, editable=False, max_length=200)),
-                ('credit_code', models.CharField(blank=True, db_index=True, max_length=18, null=True, validators=[gongjian.common.validators.validate_credit_code], verbose_name='统一社会信用代码')),
+                ('credit_code', models.CharField(blank=True, db_index=True, max_length=18, null=True, validators=[gongjian.kit.validators.validate_credit_code], verbose_name='统一社会信用代码')),
                 ('industry', models.CharField(blank=True, max_length=50, verbose_name='所属行业')),
                 ('cluster', models.CharField(blank=True, max_length=50, verbose_name='产业集群')),
                 ('region', models.CharField(blank=True, max_length=50, verbose_name='所在地区')),

@@ -2,7 +2,7 @@
 
 from django import template
 
-from gongjian.common.money import format_amount
+from gongjian.kit.money import format_amount
 
 register = template.Library()
 

@@ -4,9 +4,9 @@ from decimal import Decimal
 
 from django.core.management.base import BaseCommand, CommandError
 
-from gongjian.common.dates import Period
 from gongjian.indicators.engine import evaluate_all
 from gongjian.indicators.models import Indicator
+from gongjian.kit.dates import Period
 from gongjian.units.selectors import root_unit, unit_resolve
 
 

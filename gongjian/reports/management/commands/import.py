@@ -1,22 +1,24 @@
-"""``gongjian import projects|reports FILE.xlsx [--skip-bad-rows]``."""
+"""``gongjian import KIND FILE.xlsx [--skip-bad-rows]``: any registered import (projects,
+reports, enterprises, outreach, leads, appeals, policies)."""
 
 import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from gongjian.reports.files import BadFile
-from gongjian.reports.imports import IMPORTERS
+from gongjian.kit.scope import SYSTEM
+from gongjian.kit.tabular.files import BadFile
+from gongjian.kit.tabular.imports import importers
+from gongjian.kit.tabular.schema import HeaderError
 from gongjian.reports.models import ColumnMapping
-from gongjian.reports.sheets import HeaderError
 from gongjian.units.models import User
 
 
 class Command(BaseCommand):
-    help = "Import a project list or progress reports from an .xlsx sheet (one transaction)."
+    help = "Import a sheet (project list, progress reports, enterprises …) in one transaction."
 
     def add_arguments(self, parser):
-        parser.add_argument("kind", choices=sorted(IMPORTERS))
+        parser.add_argument("kind", choices=sorted(importers.keys()))
         parser.add_argument("file")
         parser.add_argument(
             "--skip-bad-rows",
@@ -38,7 +40,7 @@ class Command(BaseCommand):
         errors=None,
         **options,
     ):
-        actor = None
+        actor = SYSTEM
         if user:
             actor = User.objects.filter(username=user, is_active=True).first()
             if actor is None:
@@ -61,7 +63,7 @@ class Command(BaseCommand):
                 self.stderr.write(f"[{bar:<30}] {done}/{total} 行", ending=end)
 
         try:
-            result = IMPORTERS[kind](
+            result = importers[kind].run(
                 actor=actor,
                 path=path,
                 skip_bad_rows=skip_bad_rows,

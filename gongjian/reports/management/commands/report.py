@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from gongjian.common.dates import Period
+from gongjian.kit.dates import Period
 from gongjian.reports.dispatch import ReportError, docx_to_pdf, render_docx
 from gongjian.units.selectors import root_unit, unit_resolve
 

@@ -1,0 +1,81 @@
+"""Periods and 序时进度 (the share of the year elapsed)."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Period:
+    """A closed date interval ``[start, end]`` that an indicator is evaluated over."""
+
+    start: dt.date
+    end: dt.date
+    label: str = ""
+
+    @property
+    def year(self) -> int:
+        return self.end.year
+
+    @classmethod
+    def year_to_date(cls, year: int, as_of: dt.date | None = None) -> Period:
+        end = dt.date(year, 12, 31)
+        if as_of is not None:
+            if as_of.year != year:
+                raise ValueError(f"截止日期 {as_of} 不在 {year} 年内")
+            end = as_of
+        return cls(dt.date(year, 1, 1), end, f"{year}年1月1日至{end.month}月{end.day}日")
+
+    @classmethod
+    def quarter(cls, year: int, quarter: int) -> Period:
+        if quarter not in (1, 2, 3, 4):
+            raise ValueError("季度须为 1–4")
+        first_month = 3 * (quarter - 1) + 1
+        last_month = first_month + 2
+        return cls(
+            dt.date(year, first_month, 1),
+            dt.date(year, last_month, calendar.monthrange(year, last_month)[1]),
+            f"{year}年第{quarter}季度",
+        )
+
+    @classmethod
+    def month(cls, year: int, month: int) -> Period:
+        return cls(
+            dt.date(year, month, 1),
+            dt.date(year, month, calendar.monthrange(year, month)[1]),
+            f"{year}年{month}月",
+        )
+
+    @classmethod
+    def parse(cls, text: str) -> Period:
+        """Parse ``2024``, ``2024-Q3``, ``2024-10`` into a period."""
+        text = text.strip()
+        try:
+            if len(text) == 4:
+                return cls.year_to_date(int(text))
+            year_part, rest = text.split("-", 1)
+            if rest.upper().startswith("Q"):
+                return cls.quarter(int(year_part), int(rest[1:]))
+            return cls.month(int(year_part), int(rest))
+        except ValueError as exc:
+            raise ValueError(f"无法识别的期间“{text}”,应为 2024、2024-Q3 或 2024-10") from exc
+
+
+def pro_rata(as_of: dt.date) -> float:
+    """序时进度: the share of ``as_of``'s year elapsed at the end of that day."""
+    days_in_year = 366 if calendar.isleap(as_of.year) else 365
+    return as_of.timetuple().tm_yday / days_in_year
+
+
+def quarter_end(year: int, quarter: int) -> dt.date:
+    return Period.quarter(year, quarter).end
+
+
+def month_earlier(day: dt.date) -> dt.date | None:
+    """The same day one month earlier (clamped to the month's end); None across a year."""
+    if day.month == 1:
+        return None
+    month = day.month - 1
+    return day.replace(month=month, day=min(day.day, calendar.monthrange(day.year, month)[1]))

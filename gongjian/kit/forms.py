@@ -1,0 +1,23 @@
+"""Form fields every app's pages share."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+
+from .money import to_yuan
+
+
+class WanField(forms.DecimalField):
+    """An amount typed in 万元, cleaned to integer 元."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", Decimal(0))
+        kwargs.setdefault("decimal_places", 4)
+        kwargs.setdefault("max_digits", 16)
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        return None if value is None else to_yuan(value, "万元")

@@ -1,0 +1,166 @@
+"""What every app's pages share to answer a request: file downloads, errors on forms, the
+conflict page of a stale save, a refused query.
+
+Use ``file_response`` for every download (an .xlsx export, an error sheet, a .docx),
+``add_errors`` / ``errors_text`` to put a service's ``ValidationError`` or
+``PermissionDenied`` on a form or a message, ``conflict_context`` when a service refused a
+stale save (``ConflictError``) so the page shows who changed what beside the user's input.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from pydantic import ValidationError as PydanticError
+
+from .errors import ConflictError, messages_of
+from .history import Labels
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+PDF = "application/pdf"
+TEXT = "text/plain; charset=utf-8"
+
+
+# --- downloads ---------------------------------------------------------------------
+
+
+def file_response(
+    path: Path, name: str, content_type: str = XLSX, *, temporary: bool = True
+) -> FileResponse:
+    """Stream the file at ``path`` as the attachment ``name``; a ``temporary`` file is
+    deleted at once (the open handle keeps its data until it is sent, on POSIX)."""
+    handle = path.open("rb")
+    if temporary:
+        path.unlink(missing_ok=True)
+    return FileResponse(handle, as_attachment=True, filename=name, content_type=content_type)
+
+
+def bytes_response(data: bytes, name: str, content_type: str) -> HttpResponse:
+    """``data`` as the attachment ``name`` (a generated .docx or .pdf)."""
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response
+
+
+def list_query(request) -> str:
+    """A list page's filters as a query string (without the page number): the export link
+    of the page carries them to the export view."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+def stamp() -> str:
+    """The local time for a download's file name (``20241031-0930``)."""
+    return timezone.localtime().strftime("%Y%m%d-%H%M")
+
+
+# --- errors ------------------------------------------------------------------------------
+
+
+def errors_text(exc: ValidationError | PermissionDenied | PydanticError | Exception) -> str:
+    """One line of every problem a service (or a query's parsing) refused, in Chinese."""
+    if isinstance(exc, PydanticError):
+        return ";".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+    if isinstance(exc, ValidationError):
+        if hasattr(exc, "error_dict"):
+            return ";".join(" ".join(v) for v in exc.message_dict.values())
+        return ";".join(exc.messages)
+    return str(exc)
+
+
+def add_errors(form: Any, exc: ValidationError | PermissionDenied) -> None:
+    """Put a service's refusal on ``form``: each field's messages on that field (or before
+    the form, prefixed with the field's name, when the form has no such field)."""
+    if isinstance(exc, PermissionDenied):
+        form.add_error(None, str(exc))
+        return
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            target = field if field in form.fields else None
+            for message in errors:
+                prefix = "" if target or field == "__all__" else f"{field}: "
+                form.add_error(target, message if target else f"{prefix}{message}")
+    else:
+        for message in exc.messages:
+            form.add_error(None, message)
+
+
+def bad_query(exc: Exception) -> HttpResponseBadRequest:
+    """400 for a download whose query string could not be used."""
+    return HttpResponseBadRequest(f"查询条件有误:{errors_text(exc)}", content_type=TEXT)
+
+
+def refused(exc: ValidationError | PermissionDenied) -> HttpResponse:
+    """A plain-text answer to a refused write (400, or 403 when not allowed)."""
+    if isinstance(exc, PermissionDenied):
+        return HttpResponse(str(exc), status=403, content_type=TEXT)
+    return HttpResponseBadRequest(";".join(messages_of(exc)), content_type=TEXT)
+
+
+# --- a stale save ---------------------------------------------------------------------
+
+
+def conflict_context(exc: ConflictError, model: Any, yours: dict) -> dict:
+    """What the conflict block (``kit/_conflict.html``) shows: the message and each field
+    changed since the user opened the page — as opened, as saved by the other person, and
+    as the user typed it."""
+    labels = Labels()
+    fields = {f.name: f for f in model._meta.concrete_fields}
+    for name, value in yours.items():
+        if name in fields:
+            labels.want(fields[name], getattr(value, "pk", value))
+    labels.fetch()
+    rows = []
+    for change in exc.changed:
+        name = change["field"]
+        mine = "—"
+        if name in yours and name in fields:
+            mine = labels.show(fields[name], getattr(yours[name], "pk", yours[name]))
+        rows.append({**change, "yours": mine if name in yours else _("(本页无此项)")})
+    return {"message": exc.message, "rows": rows}
+
+
+def rebound(form: Any, version: int) -> Any:
+    """The same input, with the hidden version moved to ``version`` (a second save, made
+    knowingly after a conflict, goes through)."""
+    data = form.data.copy()
+    data["version"] = str(version)
+    form.data = data
+    return form
+
+
+# --- who the client is ------------------------------------------------------------
+
+
+def _valid_ip(value: str | None) -> str | None:
+    try:
+        return str(ipaddress.ip_address((value or "").strip()))
+    except ValueError:
+        return None
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    """The client's address: ``REMOTE_ADDR``, or with ``GONGJIAN_PROXY_COUNT`` trusted
+    reverse proxies in front, the ``X-Forwarded-For`` entry the outermost one appended
+    (entries further left are whatever the client sent and are not trusted)."""
+    if request is None:
+        return None
+    meta = request.META
+    proxies = getattr(settings, "GONGJIAN_PROXY_COUNT", 0)
+    if proxies:
+        forwarded = [p for p in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()]
+        if len(forwarded) >= proxies:
+            ip = _valid_ip(forwarded[-proxies])
+            if ip:
+                return ip
+    return _valid_ip(meta.get("REMOTE_ADDR"))

@@ -1,0 +1,191 @@
+"""Page forms of the project domain. Amounts are typed in 万元 and converted to integer 元.
+
+The edit forms guard against lost updates: each carries the version the user opened (a
+hidden field) back to the service, which refuses a stale save."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from gongjian.kit.forms import WanField
+from gongjian.kit.scope import Action
+from gongjian.units.models import Unit, User
+from gongjian.units.selectors import leaders_for, units_in_trees
+
+from .models import Category, Problem, ProgressReport, Project
+from .services import PROBLEM_FLOW
+
+
+class ProgressReportForm(forms.Form):
+    investment_this_period = WanField(label=_("本期完成投资(万元)"))
+    cumulative_investment = WanField(
+        label=_("自开工累计完成投资(万元)"),
+        required=False,
+        help_text=_("不填则按上期累计加本期计算"),
+    )
+    progress_text = forms.CharField(
+        label=_("形象进度"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    problems_text = forms.CharField(
+        label=_("存在问题"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    photo = forms.ImageField(label=_("现场照片(可选)"), required=False)
+
+
+class ProblemActionForm(forms.Form):
+    to_status = forms.ChoiceField(label=_("办理动作"), required=False)
+    owner_unit = forms.ModelChoiceField(label=_("交办给"), queryset=None, required=False)
+    comment = forms.CharField(
+        label=_("办理意见"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+
+    ACTION_LABELS = {
+        Problem.Status.ASSIGNED: _("交办"),
+        Problem.Status.RESOLVED: _("已解决"),
+        Problem.Status.VERIFIED: _("销号"),
+    }
+
+    def __init__(self, *args, problem: Problem, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", _("仅填写意见"))]
+        for status in sorted(PROBLEM_FLOW[Problem.Status(problem.status)]):
+            label = self.ACTION_LABELS[status]
+            if status == Problem.Status.ASSIGNED and problem.status == Problem.Status.RESOLVED:
+                label = _("退回重办")
+            choices.append((status, label))
+        self.fields["to_status"].choices = choices
+        self.fields["owner_unit"].queryset = units
+
+
+class BatchEventForm(forms.Form):
+    """Date and place of a 集中开工/签约 event."""
+
+    held_on = forms.DateField(
+        label=_("日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    place = forms.CharField(label=_("地点"), max_length=100, required=False)
+
+
+# form field → the model field the service changes (amounts typed in 万元)
+PROJECT_FORM_FIELDS = (
+    "name",
+    "unit",
+    "category",
+    "total_investment",
+    "planned_investment",
+    "responsible_unit",
+    "leader",
+    "industry_cluster",
+    "enterprise_name",
+    "latitude",
+    "longitude",
+    "description",
+)
+
+
+class ProjectEditForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    name = forms.CharField(label=_("项目名称"), max_length=200)
+    unit = forms.ModelChoiceField(label=_("所属单位"), queryset=Unit.objects.none())
+    category = forms.ChoiceField(label=_("项目类别"), choices=Category.choices)
+    total_investment = WanField(label=_("总投资(万元)"))
+    planned_investment = WanField(label=_("年度计划投资(万元)"))
+    responsible_unit = forms.ModelChoiceField(
+        label=_("责任部门"), queryset=Unit.objects.filter(is_active=True), required=False
+    )
+    leader = forms.ModelChoiceField(
+        label=_("包保领导"),
+        queryset=User.objects.none(),
+        required=False,
+    )
+    industry_cluster = forms.CharField(label=_("产业集群"), max_length=50, required=False)
+    enterprise_name = forms.CharField(label=_("建设单位/企业"), max_length=200, required=False)
+    latitude = forms.DecimalField(
+        label=_("纬度"), max_digits=9, decimal_places=6, min_value=-90, max_value=90, required=False
+    )
+    longitude = forms.DecimalField(
+        label=_("经度"),
+        max_digits=9,
+        decimal_places=6,
+        min_value=-180,
+        max_value=180,
+        required=False,
+    )
+    description = forms.CharField(
+        label=_("项目简介"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = (
+            Unit.objects.restrict(user, Action.CHANGE).filter(is_active=True).order_by("path")
+        )
+        self.fields["leader"].queryset = leaders_for(user).order_by("username")
+        self.fields["responsible_unit"].queryset = units_in_trees(user).order_by("path")
+
+    @classmethod
+    def initial_of(cls, project: Project) -> dict:
+        return {
+            "version": project.version,
+            "name": project.name,
+            "unit": project.unit_id,
+            "category": project.category,
+            "total_investment": project.total_investment / 10_000,
+            "planned_investment": project.planned_investment / 10_000,
+            "responsible_unit": project.responsible_unit_id,
+            "leader": project.leader_id,
+            "industry_cluster": project.industry_cluster,
+            "enterprise_name": project.enterprise_name,
+            "latitude": project.latitude,
+            "longitude": project.longitude,
+            "description": project.description,
+        }
+
+    def changes(self, project: Project) -> dict:
+        """The fields whose value differs from the project as stored now."""
+        data = self.cleaned_data
+        out = {}
+        for name in PROJECT_FORM_FIELDS:
+            value = data.get(name)
+            if name in {"industry_cluster", "enterprise_name", "description"}:
+                value = value or ""
+            current = getattr(project, name)
+            if current != value:
+                out[name] = value
+        return out
+
+
+class ReportEditForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    investment_this_period = WanField(label=_("本期完成投资(万元)"))
+    cumulative_investment = WanField(label=_("自开工累计完成投资(万元)"))
+    progress_text = forms.CharField(
+        label=_("形象进度"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    problems_text = forms.CharField(
+        label=_("存在问题"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+    FIELDS = ("investment_this_period", "cumulative_investment", "progress_text", "problems_text")
+
+    @classmethod
+    def initial_of(cls, report: ProgressReport) -> dict:
+        return {
+            "version": report.version,
+            "investment_this_period": report.investment_this_period / 10_000,
+            "cumulative_investment": report.cumulative_investment / 10_000,
+            "progress_text": report.progress_text,
+            "problems_text": report.problems_text,
+        }
+
+    def values(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.FIELDS}
+
+
+class ReportCorrectForm(ReportEditForm):
+    reason = forms.CharField(label=_("更正原因"), max_length=80)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["version"]

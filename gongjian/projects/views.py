@@ -1,0 +1,672 @@
+"""Pages of the project domain: the list (清单) and each project, 调度 (the period's
+reports, the phone form, reminders), 包保 and problems, the mechanism pages (集中开工/签约
+batches, 提级管理, 督办), and the edit pages that never lose an update.
+
+Thin: validate → call a service or selector → render. An edit form carries the version the
+user opened; when someone else saved in between, the service refuses the save
+(``ConflictError``) and the page comes back with the user's input kept, who saved and
+when, and each field that changed (``kit.http.conflict_context``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlencode
+
+import pydantic
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from gongjian.indicators.periods import resolve_scope, resolve_year_as_of
+from gongjian.kit.clock import today
+from gongjian.kit.errors import ConflictError, messages_of
+from gongjian.kit.http import add_errors, conflict_context, errors_text, rebound
+from gongjian.kit.money import format_amount
+from gongjian.kit.scope import Action, allows, holds
+from gongjian.units.maps import map_config_for
+from gongjian.units.models import Unit, User
+from gongjian.units.selectors import units_in_trees
+
+from . import selectors as sel
+from . import services
+from .cadence import next_period
+from .filters import ProjectFilter, problem_is_overdue
+from .forms import (
+    BatchEventForm,
+    ProblemActionForm,
+    ProgressReportForm,
+    ProjectEditForm,
+    ReportCorrectForm,
+    ReportEditForm,
+)
+from .lights import warning_lights, with_light
+from .models import (
+    Batch,
+    Cadence,
+    Category,
+    EscalationLevel,
+    Problem,
+    ProblemComment,
+    ProgressReport,
+    Project,
+    Stage,
+    StageTransition,
+    Tag,
+)
+
+AMOUNT_PRESETS = [
+    ("20000000", _("2000万元以上")),
+    ("100000000", _("亿元以上")),
+    ("1000000000", _("10亿元以上")),
+]
+
+
+# --- 项目清单 ------------------------------------------------------------------------------
+
+
+@login_required
+def project_list(request):
+    scope = resolve_scope(request)
+    error = ""
+    try:
+        flt = ProjectFilter.from_querydict(request.GET)
+    except pydantic.ValidationError as exc:
+        error = _("筛选条件有误:") + "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        flt = ProjectFilter()
+    qs = flt.apply(Project.objects.restrict(request.user, Action.VIEW))
+    light = request.GET.get("light", "")
+    if light in ("red", "yellow", "green"):
+        qs = with_light(qs, light, scope.as_of, scope.campaign)
+    paginator = Paginator(qs.select_related("unit", "leader"), 50)
+    page = paginator.get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    lights = warning_lights(
+        Project.objects.filter(pk__in=[p.pk for p in rows]), scope.as_of, scope.campaign
+    )
+    for p in rows:
+        p.light = lights.get(p.pk)
+    query = request.GET.copy()
+    query.pop("page", None)
+    export_query = query.copy()
+    export_query.pop("light", None)
+    return render(
+        request,
+        "projects/project_list.html",
+        {
+            "scope": scope,
+            "filter": flt,
+            "error": error,
+            "page": page,
+            "rows": rows,
+            "query": query.urlencode(),
+            "export_query": export_query.urlencode(),
+            "units": Unit.objects.restrict(request.user, Action.VIEW).exclude(
+                kind=Unit.Kind.DEPARTMENT
+            ),
+            "stages": Stage.choices,
+            "categories": Category.choices,
+            "tags": Tag.objects.all(),
+            "batches": Batch.objects.restrict(request.user, Action.VIEW),
+            "amount_presets": AMOUNT_PRESETS,
+            "light": light,
+            "orderings": [
+                ("code", _("编号")),
+                ("-total_investment", _("总投资从高到低")),
+                ("total_investment", _("总投资从低到高")),
+                ("stage", _("阶段")),
+                ("unit", _("单位")),
+                ("name", _("名称")),
+            ],
+            "saved_link": request.get_full_path(),
+        },
+    )
+
+
+@login_required
+def project_detail(request, pk: int):
+    project = get_object_or_404(
+        Project.objects.restrict(request.user, Action.VIEW)
+        .select_related("unit", "responsible_unit", "leader")
+        .prefetch_related(
+            "tags",
+            "batches",
+            Prefetch("transitions", queryset=StageTransition.objects.order_by("occurred_on", "pk")),
+        ),
+        pk=pk,
+    )
+    shown = resolve_year_as_of(unit=project.unit)
+    as_of = shown.as_of
+    light = warning_lights(Project.objects.filter(pk=project.pk), as_of, shown.campaign).get(
+        project.pk
+    )
+    reports = list(project.reports.select_related("submitted_by").order_by("-period_start", "-pk"))
+    problems = list(project.problems.select_related("owner_unit", "leader").order_by("-raised_on"))
+    pin = None
+    if project.latitude is not None and project.longitude is not None:
+        config = map_config_for(project.unit)
+        pin = {
+            "name": project.name,
+            "lat": float(project.latitude),
+            "lon": float(project.longitude),
+            "map": config.map_name if config else "",
+            "color": (light.color if light else "") or "blue",
+        }
+    return render(
+        request,
+        "projects/project_detail.html",
+        {
+            "project": project,
+            "light": light,
+            "as_of": as_of,
+            "reports": reports,
+            "problems": problems,
+            "can_edit": allows(request.user, Action.CHANGE, project),
+            "is_office": allows(request.user, Action.MANAGE, project),
+            "pin": pin,
+            "map_config": map_config_for(project.unit) if pin else None,
+            "money": {
+                "total": format_amount(project.total_investment, "亿元"),
+                "planned": format_amount(project.planned_investment, "万元"),
+                "completed": format_amount(project.completed_investment, "万元"),
+            },
+            "today": today(),
+        },
+    )
+
+
+# --- 调度 ---------------------------------------------------------------------------------
+
+
+@login_required
+def dispatch(request):
+    scope = resolve_scope(request, require_unit=True)
+    period = sel.dispatch_period(request, scope)
+    deadline = scope.campaign.report_deadline(period.end) if scope.campaign else None
+    projects = list(sel.due_projects(request.user, scope.unit, period).order_by("reported", "code"))
+    for p in projects:
+        p.cadence_label = Cadence(p.cadence).label
+    missing = [p for p in projects if not p.reported]
+    by_unit = sel.dispatch_status_by_unit(request.user, scope.unit, period)
+    query = {"unit": scope.unit.pk, "period": f"{period.start:%Y-%m}"}
+    months = [f"{scope.year}-{m:02d}" for m in range(1, 13)]
+    return render(
+        request,
+        "projects/dispatch.html",
+        {
+            "scope": scope,
+            "period": period,
+            "period_value": f"{period.start:%Y-%m}",
+            "months": months,
+            "deadline": deadline,
+            "overdue": bool(deadline and today() > deadline),
+            "projects": projects,
+            "missing": missing,
+            "by_unit": by_unit,
+            "query": urlencode(query),
+            "export_query": urlencode(
+                {
+                    "unit": scope.unit.pk,
+                    "period_start": period.start.isoformat(),
+                    "period_end": period.end.isoformat(),
+                }
+            ),
+            "is_office": allows(request.user, Action.MANAGE, scope.unit),
+        },
+    )
+
+
+@login_required
+def dispatch_reminders(request):
+    scope = resolve_scope(request, require_unit=True)
+    period = sel.dispatch_period(request, scope)
+    deadline = scope.campaign.report_deadline(period.end) if scope.campaign else None
+    missing = list(
+        sel.due_projects(request.user, scope.unit, period)
+        .filter(reported=False)
+        .select_related("unit", "leader")
+        .order_by("unit__path", "code")
+    )
+    groups: dict[str, list[Project]] = {}
+    for p in missing:
+        groups.setdefault(p.unit.name, []).append(p)
+    lines = [
+        _("【催报】%(period)s 重点项目进度报送截止 %(deadline)s,以下项目尚未报送:")
+        % {"period": period.label, "deadline": deadline or "—"}
+    ]
+    for name, items in groups.items():
+        lines.append(f"{name}({len(items)}):" + "、".join(p.name for p in items))
+    return render(
+        request,
+        "projects/dispatch_reminders.html",
+        {
+            "scope": scope,
+            "period": period,
+            "deadline": deadline,
+            "groups": groups,
+            "message": "\n".join(lines),
+            "count": len(missing),
+            "back": "/dispatch/?"
+            + urlencode({"unit": scope.unit.pk, "period": f"{period.start:%Y-%m}"}),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_submit(request, pk: int):
+    project = get_object_or_404(
+        Project.objects.restrict(request.user, Action.CHANGE).select_related("unit"), pk=pk
+    )
+    scope = resolve_scope(request)
+    month = sel.dispatch_period(request, scope)
+    try:
+        week = dt.date.fromisoformat(request.GET.get("week", ""))
+    except ValueError:
+        week = None
+    # 双高 cadence: a weekly project reports a week, a quarterly one the quarter
+    period = next_period(project, month, week)
+    existing = ProgressReport.objects.filter(project=project, period_start=period.start).first()
+    previous = (
+        ProgressReport.objects.filter(project=project, period_start__lt=period.start)
+        .order_by("-period_start")
+        .first()
+    )
+    if request.method == "POST":
+        form = ProgressReportForm(request.POST, request.FILES)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                with transaction.atomic():  # a refused photo leaves no report behind
+                    report = services.progress_report_submit(
+                        actor=request.user,
+                        project=project,
+                        period_start=period.start,
+                        period_end=period.end,
+                        investment_this_period=data["investment_this_period"],
+                        cumulative_investment=data["cumulative_investment"],
+                        progress_text=data["progress_text"],
+                        problems_text=data["problems_text"],
+                    )
+                    if data.get("photo"):
+                        services.progress_report_attach_photo(
+                            actor=request.user, report=report, photo=data["photo"]
+                        )
+            except (ValidationError, PermissionDenied) as exc:
+                form.add_error(None, errors_text(exc))
+            else:
+                messages.success(
+                    request,
+                    _("已报送“%(name)s” %(period)s 进度")
+                    % {"name": project.name, "period": period.label},
+                )
+                return redirect(
+                    "/dispatch/?"
+                    + urlencode(
+                        {"unit": request.GET.get("unit", ""), "period": f"{month.start:%Y-%m}"}
+                    )
+                )
+    else:
+        initial = {}
+        if existing:
+            initial = {
+                "investment_this_period": existing.investment_this_period / 10_000,
+                "progress_text": existing.progress_text,
+                "problems_text": existing.problems_text,
+            }
+        form = ProgressReportForm(initial=initial)
+    return render(
+        request,
+        "projects/report_form.html",
+        {
+            "project": project,
+            "period": period,
+            "form": form,
+            "existing": existing,
+            "previous": previous,
+            "previous_cumulative": format_amount(previous.cumulative_investment, "万元")
+            if previous
+            else format_amount(project.completed_investment, "万元"),
+            "back": "/dispatch/?" + request.GET.urlencode(),
+        },
+    )
+
+
+# --- 包保 -----------------------------------------------------------------------------------
+
+
+@login_required
+def baobao(request):
+    leader = request.user
+    leaders = []
+    if holds(request.user, Action.MANAGE):
+        led = Project.objects.restrict(request.user, Action.MANAGE).values("leader")
+        leaders = list(User.objects.filter(pk__in=led).order_by("username"))
+        ref = request.GET.get("leader", "")
+        if ref:
+            leader = next((u for u in leaders if u.username == ref), None)
+            if leader is None:
+                raise Http404(_("没有这位包保领导"))
+    projects = list(
+        Project.objects.restrict(request.user, Action.VIEW)
+        .filter(leader=leader)
+        .select_related("unit")
+        .order_by("-total_investment", "code")
+    )
+    shown = resolve_year_as_of(unit=projects[0].unit if projects else None)
+    as_of = shown.as_of
+    lights = warning_lights(
+        Project.objects.restrict(request.user, Action.VIEW).filter(leader=leader),
+        as_of,
+        shown.campaign,
+    )
+    for p in projects:
+        p.light = lights.get(p.pk)
+        p.total_text = format_amount(p.total_investment, "亿元")
+    problems = list(sel.leader_problems(request.user, leader))
+    open_problems = [p for p in problems if p.is_open]
+    return render(
+        request,
+        "projects/baobao.html",
+        {
+            "leader": leader,
+            "leaders": leaders,
+            "projects": projects,
+            "problems": problems,
+            "open_count": len(open_problems),
+            "overdue_count": sum(1 for p in problems if p.is_overdue),
+            "as_of": as_of,
+            "export_query": urlencode({"status": ["open", "assigned"]}, doseq=True),
+            "today": today(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def problem_detail(request, pk: int):
+    problem = get_object_or_404(
+        Problem.objects.restrict(request.user, Action.VIEW).select_related(
+            "project", "project__unit", "owner_unit", "leader"
+        ),
+        pk=pk,
+    )
+    units = units_in_trees(request.user).order_by("path")
+    form = ProblemActionForm(request.POST or None, problem=problem, units=units)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.problem_act(
+                actor=request.user,
+                problem=problem,
+                to_status=data["to_status"],
+                comment=data["comment"],
+                owner_unit=data["owner_unit"],
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            form.add_error(None, errors_text(exc))
+        else:
+            messages.success(request, _("已保存办理记录"))
+            return redirect("projects:problem", pk=problem.pk)
+    comments = list(
+        ProblemComment.objects.filter(problem=problem)
+        .select_related("author")
+        .order_by("created_at")
+    )
+    return render(
+        request,
+        "projects/problem_detail.html",
+        {
+            "problem": problem,
+            "form": form,
+            "comments": comments,
+            "overdue": problem_is_overdue(problem),
+            "statuses": Problem.Status.choices,
+        },
+    )
+
+
+# --- 集中开工 / 签约, 提级管理, 督办 --------------------------------------------------------
+
+
+@login_required
+def batches(request):
+    scope = resolve_scope(request, require_unit=True)
+    rows = [
+        sel.batch_summary(b, scope.unit)
+        for b in Batch.objects.restrict(request.user, Action.VIEW)
+        .exclude(kind=Batch.Kind.KEY_LIST)
+        .order_by(
+            "-year", "held_on", "code"
+        )
+    ]
+    return render(request, "projects/batches.html", {"scope": scope, "rows": rows})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def batch_detail(request, code: str):
+    batch = get_object_or_404(Batch.objects.restrict(request.user, Action.VIEW), code=code)
+    scope = resolve_scope(request, require_unit=True)
+    office = allows(request.user, Action.MANAGE, batch)
+    form = None
+    if office:
+        form = BatchEventForm(
+            request.POST or None, initial={"held_on": batch.held_on, "place": batch.place}
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.batch_update(actor=request.user, batch=batch, **form.cleaned_data)
+            except (ValidationError, PermissionDenied) as exc:
+                form.add_error(None, errors_text(exc))
+            else:
+                messages.success(request, _("已保存日期和地点"))
+                return redirect("projects:batch", code=batch.code)
+    elif request.method == "POST":
+        raise Http404(_("没有这个页面"))
+    projects = list(sel.batch_projects(request.user, batch, scope.unit))
+    for p in projects:
+        p.total_text = format_amount(p.total_investment, "亿元")
+    return render(
+        request,
+        "projects/batch_print.html" if request.GET.get("print") else "projects/batch_detail.html",
+        {
+            "scope": scope,
+            "batch": batch,
+            "summary": sel.batch_summary(batch, scope.unit),
+            "by_unit": sel.batch_by_unit(batch, scope.unit),
+            "projects": projects,
+            "form": form,
+            "query": urlencode({"unit": scope.unit.pk}),
+        },
+    )
+
+
+@login_required
+def escalated(request):
+    projects = list(sel.escalated_projects(request.user))
+    for p in projects:
+        p.total_text = format_amount(p.total_investment, "亿元")
+    return render(
+        request,
+        "projects/escalated.html",
+        {"projects": projects, "events": sel.escalation_events(request.user)},
+    )
+
+
+@login_required
+def supervision(request):
+    """督办: problems the deadline escalation moved up — the office's list, or a leader's."""
+    office = holds(request.user, Action.MANAGE)
+    level = EscalationLevel.OFFICE if office else EscalationLevel.LEADER
+    if request.GET.get("level") in (EscalationLevel.LEADER, EscalationLevel.OFFICE):
+        level = request.GET["level"]
+    problems = list(sel.supervision_problems(request.user, level))
+    return render(
+        request,
+        "projects/supervision.html",
+        {
+            "problems": problems,
+            "level": level,
+            "levels": [
+                (EscalationLevel.OFFICE, _("市攻坚办督办")),
+                (EscalationLevel.LEADER, _("包保领导及以上")),
+            ],
+            "today": today(),
+        },
+    )
+
+
+# --- project ---------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def project_edit(request, pk: int):
+    project = get_object_or_404(
+        Project.objects.restrict(request.user, Action.CHANGE).select_related("unit"), pk=pk
+    )
+    conflict = None
+    if request.method == "POST":
+        form = ProjectEditForm(request.POST, user=request.user)
+        if form.is_valid():
+            changes = form.changes(project)
+            try:
+                services.project_update(
+                    actor=request.user,
+                    project=project,
+                    expected_version=form.cleaned_data["version"],
+                    **changes,
+                )
+            except ConflictError as exc:
+                conflict = conflict_context(exc, Project, form.cleaned_data)
+                form = rebound(form, exc.current_version)
+            except (ValidationError, PermissionDenied) as exc:
+                add_errors(form, exc)
+            else:
+                if changes:
+                    messages.success(request, _("已保存“%(name)s”") % {"name": project.name})
+                else:
+                    messages.info(request, _("没有修改任何内容"))
+                return redirect("projects:project", pk=pk)
+    else:
+        form = ProjectEditForm(initial=ProjectEditForm.initial_of(project), user=request.user)
+    return render(
+        request,
+        "projects/project_edit.html",
+        {
+            "project": project,
+            "form": form,
+            "conflict": conflict,
+            "is_office": allows(request.user, Action.MANAGE, project),
+        },
+    )
+
+
+# --- progress reports ------------------------------------------------------------------
+
+
+def _report_or_404(request, pk: int, report_pk: int) -> tuple[Project, ProgressReport]:
+    project = get_object_or_404(
+        Project.objects.restrict(request.user, Action.CHANGE).select_related("unit"), pk=pk
+    )
+    report = get_object_or_404(ProgressReport.all_versions.filter(project=project), pk=report_pk)
+    return project, report
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_edit(request, pk: int, report_pk: int):
+    """Change a report not yet approved."""
+    project, report = _report_or_404(request, pk, report_pk)
+    if not report.is_current or report.status == ProgressReport.Status.APPROVED:
+        messages.error(request, _("该报告已审核或已被更正,不能直接修改"))
+        return redirect("projects:project", pk=pk)
+    conflict = None
+    if request.method == "POST":
+        form = ReportEditForm(request.POST)
+        if form.is_valid():
+            try:
+                services.progress_report_update(
+                    actor=request.user,
+                    report=report,
+                    expected_version=form.cleaned_data["version"],
+                    **form.values(),
+                )
+            except ConflictError as exc:
+                conflict = conflict_context(exc, ProgressReport, form.cleaned_data)
+                form = rebound(form, exc.current_version)
+            except (ValidationError, PermissionDenied) as exc:
+                add_errors(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("已保存 %(period)s 的进度报告") % {"period": f"{report.period_start:%Y-%m}"},
+                )
+                return redirect("projects:project", pk=pk)
+    else:
+        form = ReportEditForm(initial=ReportEditForm.initial_of(report))
+    return render(
+        request,
+        "projects/report_edit.html",
+        {
+            "project": project,
+            "report": report,
+            "form": form,
+            "conflict": conflict,
+            "correct": False,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_correct(request, pk: int, report_pk: int):
+    """Correct an approved report with a new version that supersedes it."""
+    project, report = _report_or_404(request, pk, report_pk)
+    if request.method == "POST":
+        form = ReportCorrectForm(request.POST)
+        if form.is_valid():
+            try:
+                services.progress_report_correct(
+                    actor=request.user,
+                    report=report,
+                    reason=form.cleaned_data["reason"],
+                    **form.values(),
+                )
+            except (ValidationError, PermissionDenied) as exc:
+                add_errors(form, exc)
+            else:
+                messages.success(request, _("已提交更正版本,等待审核"))
+                return redirect("projects:project", pk=pk)
+    else:
+        form = ReportCorrectForm(initial=ReportEditForm.initial_of(report))
+    return render(
+        request,
+        "projects/report_edit.html",
+        {"project": project, "report": report, "form": form, "conflict": None, "correct": True},
+    )
+
+
+@login_required
+@require_POST
+def report_approve(request, pk: int, report_pk: int):
+    project, report = _report_or_404(request, pk, report_pk)
+    try:
+        services.progress_report_approve(actor=request.user, report=report)
+    except ValidationError as exc:
+        messages.error(request, ";".join(messages_of(exc)))
+    else:
+        messages.success(
+            request, _("已审核 %(period)s 的进度报告") % {"period": f"{report.period_start:%Y-%m}"}
+        )
+    return redirect("projects:project", pk=project.pk)
