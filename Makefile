@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 VENDOR := vendor
 ASSETS := $(VENDOR)/.installed
 
-.PHONY: run test install assets migrate demo lint format bench clean
+.PHONY: run test install assets migrate demo lint format typecheck bench clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "需要 Python 3.11($(PYTHON) 未找到)"; exit 1; }
@@ -48,13 +48,22 @@ run: demo
 	@echo "打开 http://$(HOST):$(PORT)/ (管理后台 /admin/,API 文档 /api/docs)"
 	$(BIN)/gongjian runserver $(HOST):$(PORT)
 
+# the suite on every core (pytest-xdist); tests that empty the database share one worker
+PYTEST_WORKERS ?= auto
+MYPY_FILES = gongjian/*/services.py gongjian/*/selectors.py gongjian/indicators/engine.py \
+	gongjian/indicators/periods.py gongjian/kit/*.py gongjian/kit/tabular/*.py
+
 test: install
 	$(BIN)/gongjian makemigrations --check --dry-run -v 0
 	$(BIN)/ruff check gongjian tests
-	$(BIN)/pytest -q $(PYTEST_ARGS)
+	$(BIN)/mypy $(MYPY_FILES)
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check gongjian tests bench
+
+typecheck: install
+	$(BIN)/mypy $(MYPY_FILES)
 
 format: install
 	$(BIN)/ruff format gongjian tests bench

@@ -144,7 +144,12 @@ def phase_setup(args) -> dict:
         actor=SYSTEM, username="listbench", memberships=[(best, Role.OPERATOR)]
     )
     _, key = unit_services.api_token_issue(user=user, name="bench")
-    rows = Project.objects.restrict(user, Action.VIEW).in_subtree(best).filter(stage=stage["stage"]).count()
+    rows = (
+        Project.objects.restrict(user, Action.VIEW)
+        .in_subtree(best)
+        .filter(stage=stage["stage"])
+        .count()
+    )
     return {
         "token": key,
         "unit": best.pk,

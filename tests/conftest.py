@@ -2,13 +2,16 @@
 
 ``demo`` loads the Jinzhou 2024 demo once per test session (outside the
 per-test transactions, so every test sees it and none can damage it: each
-test's changes roll back). Tests that build their own small registries put
-them under their own city and assert within it.
+test's changes roll back), and copies it back after a transactional test emptied
+the database (``demo_copy``). Tests that build their own small registries put
+them under their own city and assert within it. Each test runs on the real date,
+a test of the demo on the demo's (``kit.clock``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import pytest
 from django.conf import settings
@@ -18,6 +21,7 @@ from gongjian.demo.loader import CITY_CODE, is_loaded, load_demo
 from gongjian.demo.plan import AS_OF as DEMO_AS_OF
 from gongjian.kit import clock
 from gongjian.units.models import Unit
+from tests import demo_copy
 
 
 @pytest.fixture(scope="session")
@@ -25,6 +29,15 @@ def _demo_loaded(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         if not is_loaded():
             load_demo(log=lambda message: None)
+        demo_copy.save()
+
+
+@pytest.fixture
+def _demo_present(_demo_loaded, django_db_blocker):
+    """The demo is in the database: copied back if a transactional test emptied it."""
+    with django_db_blocker.unblock():
+        if not is_loaded():
+            demo_copy.restore()
 
 
 @pytest.fixture(autouse=True)
@@ -36,11 +49,9 @@ def _real_clock():
 
 
 @pytest.fixture
-def demo(_demo_loaded, db, _real_clock):
+def demo(_demo_present, db, _real_clock):
     """The demo's city unit (锦州市); the test runs on the demo's date, 2024-10-31, as a
     demo instance does."""
-    if not is_loaded():  # a transactional test flushed the database: load again
-        load_demo(log=lambda message: None)
     with clock.override(DEMO_AS_OF):
         yield Unit.objects.get(code=CITY_CODE)
 
@@ -57,3 +68,17 @@ def _default_language():
 @pytest.fixture
 def as_of():
     return dt.date(2024, 10, 31)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests that empty the database (transactional, the live server) run on one worker
+    (``--dist loadgroup``), one after the other; the benchmarks' smoke runs (their own
+    subprocesses on a SQLite file, whatever database the suite uses) run once per CI run,
+    in the SQLite leg."""
+    on_postgres = os.environ.get("DATABASE_URL", "").startswith("postgres")
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if "live_server" in item.fixturenames or (marker and marker.kwargs.get("transaction")):
+            item.add_marker(pytest.mark.xdist_group("transactional"))
+        if on_postgres and item.get_closest_marker("bench_smoke"):
+            item.add_marker(pytest.mark.skip(reason="runs once per CI run, in the SQLite leg"))

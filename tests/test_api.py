@@ -29,7 +29,6 @@ from tests.factories import (
     build_indicator_world,
     member,
 )
-from gongjian.kit.dates import Period
 
 pytestmark = pytest.mark.django_db
 

@@ -121,7 +121,12 @@ def test_illegal_moves_from_received_are_refused(world, action, message):
     before = appeal.history.count()
     with pytest.raises(ValidationError) as exc:
         services.appeal_transition(
-            actor=SYSTEM, appeal=appeal, action=action, reply="x", satisfaction="satisfied", note="x"
+            actor=SYSTEM,
+            appeal=appeal,
+            action=action,
+            reply="x",
+            satisfaction="satisfied",
+            note="x",
         )
     assert message in str(exc.value) and "可进行:派单" in str(exc.value)
     appeal.refresh_from_db()
@@ -459,7 +464,9 @@ def test_import_all_or_nothing_and_export_roundtrip(world, tmp_path):
     )
     rows = read_xlsx(export_appeals(Appeal.objects.restrict(world.operator_a, Action.VIEW)))
     assert rows[0][0] == "工单编号" and rows[1][0] == appeal.number
-    assert read_xlsx(export_appeals(Appeal.objects.restrict(world.operator_b, Action.VIEW)))[1:] == []
+    assert (
+        read_xlsx(export_appeals(Appeal.objects.restrict(world.operator_b, Action.VIEW)))[1:] == []
+    )
 
 
 # --- API and pages ----------------------------------------------------------------------

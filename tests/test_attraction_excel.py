@@ -171,7 +171,10 @@ def test_enterprise_scope_import_and_export(world, tmp_path, client, settings):
     assert Enterprise.objects.get(pk=a_firm.pk).name == "甲区新材料有限公司"
     # pages: export with another district's unit → 404; the own export leaves it out
     client.force_login(world.operator_b)
-    assert client.get(f"/reports/export/enterprises.xlsx?unit={world.district_a.code}").status_code == 404
+    assert (
+        client.get(f"/reports/export/enterprises.xlsx?unit={world.district_a.code}").status_code
+        == 404
+    )
     r = client.get("/reports/export/enterprises.xlsx")
     assert r.status_code == 200
     path = tmp_path / "b.xlsx"
@@ -237,7 +240,9 @@ def test_outreach_import_enterprises_by_code_or_name_and_round_trip(world, tmp_p
     trip = Outreach.objects.get(title="赴深圳招商")
     assert trip.kind == "going_out" and trip.theme == "new_materials"
     assert set(trip.enterprises.all()) == {a1, a2} and trip.leader_name == "张区长"
-    exported = export_outreach(Outreach.objects.restrict(world.operator_a, Action.VIEW).order_by("pk"))
+    exported = export_outreach(
+        Outreach.objects.restrict(world.operator_a, Action.VIEW).order_by("pk")
+    )
     before = read_xlsx(exported)
     assert before[0] == OUTREACH_HEADER[:4] + ["地点", "组织单位", "带队领导", "对接企业", "备注"]
     result = outreach_import(actor=world.operator_a, path=rewrite(exported, tmp_path))
@@ -374,9 +379,9 @@ def test_lead_export_reads_the_project_stage_and_imports_back(world, tmp_path, c
     assert dict(zip(header, before[2], strict=True))["洽谈日期"] == world.day(1, 20)
     result = leads_import(actor=world.operator_a, path=rewrite(exported, tmp_path))
     assert result.saved and (result.created, result.updated, result.unchanged) == (0, 0, 2)
-    assert read_xlsx(export_leads(Lead.objects.restrict(world.operator_a, Action.VIEW).order_by("pk"))) == (
-        before
-    )
+    assert read_xlsx(
+        export_leads(Lead.objects.restrict(world.operator_a, Action.VIEW).order_by("pk"))
+    ) == (before)
     # a changed amount updates the lead; moving the signed lead back is refused
     before[2][header.index("意向投资额(万元)")] = 12345
     before[1][header.index("阶段")] = "洽谈"
@@ -388,9 +393,7 @@ def test_lead_export_reads_the_project_stage_and_imports_back(world, tmp_path, c
     assert Lead.objects.get(pk=talking.pk).intended_investment == 123_450_000
     # another district: 404 for its unit, and its sheet does not contain 甲区's leads
     client.force_login(world.operator_b)
-    assert (
-        client.get(f"/reports/export/leads.xlsx?unit={world.district_a.code}").status_code == 404
-    )
+    assert client.get(f"/reports/export/leads.xlsx?unit={world.district_a.code}").status_code == 404
     r = client.get("/reports/export/leads.xlsx")
     out = tmp_path / "lb.xlsx"
     out.write_bytes(b"".join(r.streaming_content))

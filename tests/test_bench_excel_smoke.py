@@ -7,7 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.bench_smoke
 
 
 def test_excel_bench_smoke_imports_every_row_and_reports_each_step():

@@ -36,6 +36,7 @@ def run_bench(script: str) -> dict:
     return json.loads(lines[-1].removeprefix("RESULT "))
 
 
+@pytest.mark.bench_smoke
 @needs_gunicorn
 def test_surge_smoke_stores_every_accepted_report_exactly_once():
     result = run_bench("bench_load.py")
@@ -54,6 +55,7 @@ def test_surge_smoke_stores_every_accepted_report_exactly_once():
     assert verified["stored"] >= result["outcomes"]["accepted"]
 
 
+@pytest.mark.bench_smoke
 @needs_gunicorn
 def test_list_api_smoke_serves_the_same_rows_as_the_floor():
     result = run_bench("bench_list_api.py")

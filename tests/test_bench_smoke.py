@@ -10,7 +10,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.bench_smoke
 
 
 def _run(script: str, tmp_path: Path) -> tuple[dict, str]:

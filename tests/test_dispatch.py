@@ -19,12 +19,12 @@ from pypdf import PdfReader
 from gongjian.demo.loader import FACTS_FILE
 from gongjian.indicators import engine, periods
 from gongjian.indicators.models import Indicator, RankingScheme
+from gongjian.kit import clock
 from gongjian.kit.dates import Period
 from gongjian.projects import lights as light_rules
 from gongjian.reports import dispatch
 from gongjian.units.models import Role, Unit
 from tests.factories import member, soffice
-from gongjian.kit import clock
 
 pytestmark = pytest.mark.django_db
 

@@ -254,18 +254,24 @@ def test_problem_escalates_one_level_at_a_time(world):
     assert problem.pk not in [
         p.pk for p in project_services.problems_escalate_overdue(today=deadline, actor=SYSTEM)
     ]
-    moved = project_services.problems_escalate_overdue(today=deadline + dt.timedelta(days=1), actor=SYSTEM)
+    moved = project_services.problems_escalate_overdue(
+        today=deadline + dt.timedelta(days=1), actor=SYSTEM
+    )
     assert [p.pk for p in moved if p.project_id == world.project_a.pk] == [problem.pk]
     problem.refresh_from_db()
     assert problem.level == EscalationLevel.LEADER
     # idempotent the same day and within the 7-day step
     assert problem.pk not in [
         p.pk
-        for p in project_services.problems_escalate_overdue(today=deadline + dt.timedelta(days=1), actor=SYSTEM)
+        for p in project_services.problems_escalate_overdue(
+            today=deadline + dt.timedelta(days=1), actor=SYSTEM
+        )
     ]
     assert problem.pk not in [
         p.pk
-        for p in project_services.problems_escalate_overdue(today=deadline + dt.timedelta(days=7), actor=SYSTEM)
+        for p in project_services.problems_escalate_overdue(
+            today=deadline + dt.timedelta(days=7), actor=SYSTEM
+        )
     ]
     call_command(
         "escalate_problems",
@@ -292,7 +298,9 @@ def test_problem_escalates_one_level_at_a_time(world):
 
 def test_supervision_list_scoped(client, world):
     project_services.problems_escalate_overdue(today=world.day(12, 31), actor=SYSTEM)
-    project_services.problems_escalate_overdue(today=world.day(12, 31) + dt.timedelta(days=30), actor=SYSTEM)
+    project_services.problems_escalate_overdue(
+        today=world.day(12, 31) + dt.timedelta(days=30), actor=SYSTEM
+    )
     client.force_login(world.office)
     page = client.get("/supervision/").content.decode()
     assert world.problem_a.description in page

@@ -676,17 +676,17 @@ def test_api_walk(w, actor):
 
 @pytest.mark.parametrize("actor", ["operator_a", "viewer_a", "leader_b"])
 def test_every_export_template_and_dispatch_kind(w, actor):
-    from gongjian.reports.imports import SCHEMAS
+    from gongjian.kit.tabular.exports import exporters
+    from gongjian.kit.tabular.imports import importers
 
     client = client_for(w, actor)
     failures = []
     before = db_snapshot()
     urls = [
-        f"/reports/export/{kind}.xlsx"
-        for kind in ("projects", "reports", "problems", "rankings", "indicators")
+        f"/reports/export/{kind}.xlsx" for kind in [*exporters.keys(), "rankings", "indicators"]
     ]
-    urls += [f"/reports/template/{schema}.xlsx" for schema in SCHEMAS]
-    urls += [f"/reports/import/{schema}/" for schema in SCHEMAS]
+    urls += [f"/reports/template/{schema}.xlsx" for schema in importers.keys()]
+    urls += [f"/reports/import/{schema}/" for schema in importers.keys()]
     urls += ["/reports/dispatch.docx"]
     for url in urls:
         for query in ({}, attack_query(w), {"unit": w.b.pk}, {"unit": w.b.code}):
@@ -704,7 +704,7 @@ def test_every_export_template_and_dispatch_kind(w, actor):
 def test_crafted_uploads_change_nothing(w, actor, settings):
     """A sheet naming B's unit and B's project, through every import page, as A: refused,
     the run shows no B data, nothing of B changed."""
-    from gongjian.reports.imports import SCHEMAS
+    from gongjian.kit.tabular.imports import importers
 
     settings.GONGJIAN = {**settings.GONGJIAN, "IMPORT_IN_BACKGROUND": False}
     client = client_for(w, actor)
@@ -715,13 +715,16 @@ def test_crafted_uploads_change_nothing(w, actor, settings):
         list(StageTransition.objects.filter(project__unit=w.b).order_by("pk").values()),
     )
     before = b_rows()
-    pages = [f"/reports/import/{schema}/" for schema in SCHEMAS] + [
-        "/reports/import/enterprises/",
-        "/reports/import/outreach/",
-        "/reports/import/leads/",
-        "/reports/import/appeals/",
-        "/reports/import/policies/",
-    ]
+    pages = [f"/reports/import/{schema}/" for schema in importers.keys()]
+    assert {
+        "projects",
+        "reports",
+        "enterprises",
+        "outreach",
+        "leads",
+        "appeals",
+        "policies",
+    } <= set(importers.keys())
     for page in pages:
         response = client.post(page, {"file": crafted_upload(w)}, follow=True)
         assert response.status_code in (200, 400, 403, 404), (page, response.status_code)

@@ -152,7 +152,9 @@ def test_operator_of_another_unit_cannot_write(world):
         world["op_a"], Action.CHANGE, world["b"]
     )
     assert set(Unit.objects.restrict(world["op_a"], Action.VIEW)) == {world["a"]}
-    assert set(Unit.objects.restrict(world["leader"], Action.VIEW)) == set()  # a leader sees assigned projects only
+    assert (
+        set(Unit.objects.restrict(world["leader"], Action.VIEW)) == set()
+    )  # a leader sees assigned projects only
 
 
 def test_visibility_by_role(world):
@@ -386,7 +388,9 @@ def test_unit_tree_rules(world):
     with pytest.raises(ValidationError, match="不属于上级单位"):
         unit_create(actor=SYSTEM, name="外省县", kind="county", parent=world["city"], code="210703")
     with pytest.raises(ValidationError):
-        unit_create(actor=SYSTEM, name="部门", kind="department", parent=world["city"], code="130104")
+        unit_create(
+            actor=SYSTEM, name="部门", kind="department", parent=world["city"], code="130104"
+        )
     zone = unit_create(actor=SYSTEM, name="开发区", kind="zone", parent=world["a"])
     assert zone.path == f"{world['a'].path}{zone.pk}/"
     unit_update(actor=SYSTEM, unit=zone, parent=world["b"])

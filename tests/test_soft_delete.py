@@ -43,8 +43,16 @@ def test_delete_drops_indicators_and_lists_restore_brings_back(world):
     assert engine.evaluate(indicators.started, world.district_a, year) == 0
     assert engine.evaluate(indicators.amount, world.city, year) == 80_000_000
     assert not Project.objects.filter(pk=world.project_a.pk).exists()
-    assert not Project.objects.restrict(world.office, Action.VIEW).filter(pk=world.project_a.pk).exists()
-    assert not Project.objects.restrict(world.operator_a, Action.CHANGE).filter(pk=world.project_a.pk).exists()
+    assert (
+        not Project.objects.restrict(world.office, Action.VIEW)
+        .filter(pk=world.project_a.pk)
+        .exists()
+    )
+    assert (
+        not Project.objects.restrict(world.operator_a, Action.CHANGE)
+        .filter(pk=world.project_a.pk)
+        .exists()
+    )
     assert Project.all_objects.deleted().filter(pk=world.project_a.pk).exists()
     # the engine's other registries drop its reports too
     from gongjian.indicators.registries import get_registry

@@ -24,5 +24,4 @@ class SessionAuth(NinjaSessionAuth):
         return super().__call__(request)
 
 
-
 session_auth = SessionAuth()

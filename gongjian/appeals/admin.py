@@ -1,21 +1,22 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from gongjian.kit.admin import ScopedAdmin, ScopedInline
 
 from .models import Appeal, AppealCategory, AppealStep, CalendarDay
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(SimpleHistoryAdmin):
+class CalendarDayAdmin(ScopedAdmin):
     list_display = ("date", "kind", "name")
     list_filter = ("kind",)
 
 
 @admin.register(AppealCategory)
-class AppealCategoryAdmin(SimpleHistoryAdmin):
+class AppealCategoryAdmin(ScopedAdmin):
     list_display = ("code", "name", "default_unit", "sign_days", "sla_days", "for_enterprises")
 
 
-class StepInline(admin.TabularInline):
+class StepInline(ScopedInline):
     model = AppealStep
     extra = 0
     readonly_fields = ("action", "from_status", "to_status", "unit", "actor", "at", "note")
@@ -23,7 +24,7 @@ class StepInline(admin.TabularInline):
 
 
 @admin.register(Appeal)
-class AppealAdmin(SimpleHistoryAdmin):
+class AppealAdmin(ScopedAdmin):
     list_display = ("number", "title", "category", "unit", "status", "received_on", "due_on")
     list_filter = ("status", "channel", "category")
     search_fields = ("number", "title", "appellant_name")

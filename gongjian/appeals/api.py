@@ -25,7 +25,9 @@ router = Router(tags=["12345诉求"])
 
 
 def _appeals(user):
-    return Appeal.objects.restrict(user, Action.VIEW).select_related("category", "intake_unit", "unit")
+    return Appeal.objects.restrict(user, Action.VIEW).select_related(
+        "category", "intake_unit", "unit"
+    )
 
 
 def _detail(user, pk: int) -> Appeal:
@@ -113,7 +115,9 @@ def appeal_create(request: HttpRequest, payload: AppealIn):
         raise ValidationError({"category": f"诉求类别“{payload.category}”不存在"})
     intake_id = data.pop("intake_unit_id")
     intake = (
-        reference(Unit, intake_id, "intake_unit", "受理单位", Unit.objects.restrict(user, Action.VIEW))
+        reference(
+            Unit, intake_id, "intake_unit", "受理单位", Unit.objects.restrict(user, Action.VIEW)
+        )
         if intake_id
         else intake_unit_of(user)
     )
@@ -129,7 +133,11 @@ def appeal_create(request: HttpRequest, payload: AppealIn):
         Enterprise.objects.restrict(user, Action.VIEW),
     )
     project = reference(
-        Project, data.pop("project_id"), "project", "项目", Project.objects.restrict(user, Action.VIEW)
+        Project,
+        data.pop("project_id"),
+        "project",
+        "项目",
+        Project.objects.restrict(user, Action.VIEW),
     )
     appeal = services.appeal_receive(
         actor=user,

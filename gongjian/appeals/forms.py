@@ -41,4 +41,3 @@ class CalendarDayForm(forms.Form):
     date = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
     kind = forms.ChoiceField(choices=CalendarDay.Kind.choices, label=_("类型"))
     name = forms.CharField(label=_("名称"), max_length=50, required=False)
-

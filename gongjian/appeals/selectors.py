@@ -90,7 +90,11 @@ def board(unit: Unit, year: int, as_of: dt.date, *, with_rankings: bool = True) 
         counts = {"received": evaluate(_count("received", filters), unit, period)}
         if not counts["received"]:
             continue
-        row = {"code": category.code, "name": category.name, "received": counts["received"]}
+        row: dict[str, object] = {
+            "code": category.code,
+            "name": category.name,
+            "received": counts["received"],
+        }
         for code, _label in RATES:
             numerator, denominator = RATE_EVENTS[code]
             for event in (numerator, denominator):
@@ -108,9 +112,9 @@ def board(unit: Unit, year: int, as_of: dt.date, *, with_rankings: bool = True) 
         for child in children:
             if not received[child.pk]:
                 continue
-            row = {"unit": child, "received": received[child.pk]}
-            row.update({code: rates[code][child.pk] for code, _ in RATES})
-            out.by_unit.append(row)
+            unit_row: dict[str, object] = {"unit": child, "received": received[child.pk]}
+            unit_row.update({code: rates[code][child.pk] for code, _ in RATES})
+            out.by_unit.append(unit_row)
     if with_rankings:
         schemes = RankingScheme.objects.filter(
             year=year,

@@ -72,7 +72,7 @@ def allowed_actions(appeal: Appeal, user: User | None = None) -> list[str]:
     return out
 
 
-def _may(user: User, appeal: Appeal, side: str) -> bool:
+def _may(user: Actor, appeal: Appeal, side: str) -> bool:
     unit = appeal.intake_unit if side == INTAKE else appeal.unit
     return allows(user, Action.CHANGE, unit)
 
@@ -292,9 +292,7 @@ def category_define(
 
 
 @transaction.atomic
-def calendar_day_set(
-    *, actor: Actor, date: dt.date, kind: str, name: str = ""
-) -> CalendarDay:
+def calendar_day_set(*, actor: Actor, date: dt.date, kind: str, name: str = "") -> CalendarDay:
     """Mark a date as a holiday or a worked weekend day (调休): the calendar is shared by
     the instance."""
     if not manages_shared(actor):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 from django.utils import timezone
 
@@ -23,7 +24,6 @@ from gongjian.kit.tabular.imports import (
 )
 from gongjian.projects.models import Project
 from gongjian.units.models import Actor
-from gongjian.units.selectors import sheet_lookups
 
 from . import services
 from .models import AppealCategory, AppellantKind, Channel
@@ -75,27 +75,10 @@ APPEAL_SCHEMA = S.SheetSchema(
 )
 
 
-def appeals_import(
-    *,
-    actor: Actor,
-    path,
-    skip_bad_rows: bool = False,
-    mapping=None,
-    progress=None,
-    file_name: str = "",
-) -> ImportResult:
+def appeals_import(*, actor: Actor, **options: Any) -> ImportResult:
     """Receive each row as an appeal through ``appeal_receive`` (and ``appeal_transition``
     when a unit is named), each in its own savepoint, all in one transaction."""
-    session = ImportSession(
-        APPEAL_SCHEMA,
-        actor=actor,
-        path=path,
-        skip_bad_rows=skip_bad_rows,
-        mapping=mapping,
-        progress=progress,
-        lookups=sheet_lookups(actor),
-        file_name=file_name,
-    )
+    session = ImportSession(APPEAL_SCHEMA, actor=actor, **options)
     title = session.title
     categories = {}
     for c in AppealCategory.objects.filter(is_active=True):

@@ -25,7 +25,9 @@ from .selectors import intake_unit_of
 
 
 def _scoped(request):
-    return Appeal.objects.restrict(request.user, Action.VIEW).select_related("category", "unit", "intake_unit")
+    return Appeal.objects.restrict(request.user, Action.VIEW).select_related(
+        "category", "unit", "intake_unit"
+    )
 
 
 @login_required
@@ -39,7 +41,9 @@ def board(request):
         "appeals/board.html",
         {
             "view": view,
-            "units": Unit.objects.restrict(request.user, Action.VIEW).order_by("depth", "sort_order", "pk")[:200],
+            "units": Unit.objects.restrict(request.user, Action.VIEW).order_by(
+                "depth", "sort_order", "pk"
+            )[:200],
         },
     )
 
@@ -63,7 +67,11 @@ def appeal_list(request):
 def _enterprise(user, text: str):
     if not text:
         return None
-    found = Enterprise.objects.restrict(user, Action.VIEW).filter(Q(name=text) | Q(credit_code=text)).first()
+    found = (
+        Enterprise.objects.restrict(user, Action.VIEW)
+        .filter(Q(name=text) | Q(credit_code=text))
+        .first()
+    )
     if found is None:
         raise ValidationError({"enterprise": f"企业库中没有“{text}”"})
     return found
@@ -83,7 +91,9 @@ def appeal_create(request):
             code = data.pop("project").strip()
             project = None
             if code:
-                project = Project.objects.restrict(request.user, Action.VIEW).filter(code=code).first()
+                project = (
+                    Project.objects.restrict(request.user, Action.VIEW).filter(code=code).first()
+                )
                 if project is None:
                     raise ValidationError({"project": f"项目编号“{code}”不存在"})
             appeal = services.appeal_receive(

@@ -23,7 +23,9 @@ def _outreach(user):
 
 
 def _leads(user):
-    return Lead.objects.restrict(user, Action.VIEW).select_related("unit", "enterprise", "official", "project")
+    return Lead.objects.restrict(user, Action.VIEW).select_related(
+        "unit", "enterprise", "official", "project"
+    )
 
 
 @router.get("/outreach", response={200: list[OutreachOut], **READ_ERRORS}, summary="招商活动")
@@ -42,10 +44,14 @@ def outreach_list(request: HttpRequest, month: str | None = None):
 def outreach_create(request: HttpRequest, payload: OutreachIn):
     user = request.auth
     data = payload.model_dump()
-    unit = reference(Unit, data.pop("unit_id"), "unit", "组织单位", Unit.objects.restrict(user, Action.VIEW))
+    unit = reference(
+        Unit, data.pop("unit_id"), "unit", "组织单位", Unit.objects.restrict(user, Action.VIEW)
+    )
     ids = data.pop("enterprise_ids")
     enterprises = [
-        reference(Enterprise, pk, "enterprise_ids", "企业", Enterprise.objects.restrict(user, Action.VIEW))
+        reference(
+            Enterprise, pk, "enterprise_ids", "企业", Enterprise.objects.restrict(user, Action.VIEW)
+        )
         for pk in ids
     ]
     outreach = services.outreach_create(actor=user, unit=unit, enterprises=enterprises, **data)
@@ -70,7 +76,9 @@ def lead_detail(request: HttpRequest, lead_id: int):
 def lead_create(request: HttpRequest, payload: LeadIn):
     user = request.auth
     data = payload.model_dump()
-    unit = reference(Unit, data.pop("unit_id"), "unit", "责任单位", Unit.objects.restrict(user, Action.VIEW))
+    unit = reference(
+        Unit, data.pop("unit_id"), "unit", "责任单位", Unit.objects.restrict(user, Action.VIEW)
+    )
     enterprise = reference(
         Enterprise,
         data.pop("enterprise_id"),

@@ -9,7 +9,6 @@ so a lead's 签约 and its project's 签约 can never disagree.
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from gongjian.enterprises.models import Enterprise
 from gongjian.kit.history import HistoricalRecords
 from gongjian.kit.models import DatedTransition
+from gongjian.kit.money import non_negative_amount
 from gongjian.kit.scope import Ownership, RestrictedQuerySet
 from gongjian.projects.models import Category, Project, Stage
 from gongjian.units.models import Unit
@@ -168,7 +168,7 @@ class Lead(models.Model):
         Enterprise, verbose_name=_("企业"), on_delete=models.PROTECT, related_name="leads"
     )
     intended_investment = models.BigIntegerField(
-        _("意向投资额(元)"), validators=[MinValueValidator(0)]
+        _("意向投资额(元)"), validators=[non_negative_amount]
     )
     category = models.CharField(
         _("项目类别"), max_length=20, choices=Category.choices, default=Category.INDUSTRY

@@ -75,7 +75,7 @@ def stage_count(stage: str, unit: Unit, period: Period) -> int:
         period_mode=Indicator.PeriodMode.NONE,
         filters={"stage": stage},
     )
-    return evaluate(indicator, unit, period)
+    return int(evaluate(indicator, unit, period) or 0)
 
 
 BOARD_COLUMNS = [*LEAD_CHAIN, LeadStage.TERMINATED]

@@ -174,7 +174,11 @@ def lead_create(
     record_actor(lead, actor)
     lead.save()
     LeadTransition.objects.create(
-        lead=lead, stage=LeadStage.CONTACT, occurred_on=contacted_on, note=note, recorded_by=actor_user(actor)
+        lead=lead,
+        stage=LeadStage.CONTACT,
+        occurred_on=contacted_on,
+        note=note,
+        recorded_by=actor_user(actor),
     )
     return lead
 
@@ -202,7 +206,7 @@ def lead_history(lead: Lead) -> list[dict]:
         {"stage": t.stage, "label": t.get_stage_display(), "on": t.occurred_on, "note": t.note}
         for t in lead.transitions.order_by("occurred_on", "pk")
     ]
-    if lead.project_id is not None:
+    if lead.project is not None:
         rows += [
             {"stage": t.stage, "label": t.get_stage_display(), "on": t.occurred_on, "note": t.note}
             for t in lead.project.transitions.order_by("occurred_on", "pk")
@@ -273,7 +277,7 @@ def lead_transition(
     if target == LeadStage.SIGNED:
         return _sign(actor, locked, on_date, note, project, project_code, lead)
     # 落地 / 开工 / 投产: the project's history
-    if locked.project_id is None:
+    if locked.project is None:
         raise ValidationError({"stage": f"线索尚未签约,不能登记“{target.label}”"})
     project_services.project_transition(
         actor=actor,

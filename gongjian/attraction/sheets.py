@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 from django.db.models import OuterRef, Prefetch, Q, Subquery
 
@@ -29,7 +30,7 @@ from gongjian.kit.tabular.imports import (
 )
 from gongjian.projects.models import Category
 from gongjian.units.models import Actor, Unit
-from gongjian.units.selectors import ambiguous_unit_names, sheet_lookups
+from gongjian.units.selectors import ambiguous_unit_names
 
 from . import services
 from .models import Lead, LeadStage, LeadTransition, Outreach
@@ -151,27 +152,10 @@ OUTREACH_SCHEMA = S.SheetSchema(
 OUTREACH_TEXTS = ("place", "leader_name", "notes")
 
 
-def outreach_import(
-    *,
-    actor: Actor,
-    path,
-    skip_bad_rows: bool = False,
-    mapping=None,
-    progress=None,
-    file_name: str = "",
-) -> ImportResult:
+def outreach_import(*, actor: Actor, **options: Any) -> ImportResult:
     """Create (or update, same unit + date + title) each batch through
     ``outreach_create`` / ``outreach_update`` / ``outreach_add_enterprises``."""
-    session = ImportSession(
-        OUTREACH_SCHEMA,
-        actor=actor,
-        path=path,
-        skip_bad_rows=skip_bad_rows,
-        mapping=mapping,
-        progress=progress,
-        lookups=sheet_lookups(actor),
-        file_name=file_name,
-    )
+    session = ImportSession(OUTREACH_SCHEMA, actor=actor, **options)
     finder = EnterpriseFinder(actor)
     present = session.header.positions
     title = session.title
@@ -403,27 +387,10 @@ LEAD_TEXTS = ("industry_cluster", "next_step")
 LEAD_OPTIONAL = ("official", "expected_sign_on", "expected_start_on", "next_step_due")
 
 
-def leads_import(
-    *,
-    actor: Actor,
-    path,
-    skip_bad_rows: bool = False,
-    mapping=None,
-    progress=None,
-    file_name: str = "",
-) -> ImportResult:
+def leads_import(*, actor: Actor, **options: Any) -> ImportResult:
     """Create or update each lead through ``lead_create`` / ``lead_update``, and move it to
     洽谈 through ``lead_transition``."""
-    session = ImportSession(
-        LEAD_SCHEMA,
-        actor=actor,
-        path=path,
-        skip_bad_rows=skip_bad_rows,
-        mapping=mapping,
-        progress=progress,
-        lookups=sheet_lookups(actor),
-        file_name=file_name,
-    )
+    session = ImportSession(LEAD_SCHEMA, actor=actor, **options)
     finder = EnterpriseFinder(actor)
     present = session.header.positions
     title = session.title
@@ -619,7 +586,9 @@ def register() -> None:
     """Offer the outreach and lead sheets on the import page and the lists on the export
     view."""
     register_importer(
-        Importer(OUTREACH_SCHEMA, outreach_import, _writable_units, back_url="/attraction/outreach/")
+        Importer(
+            OUTREACH_SCHEMA, outreach_import, _writable_units, back_url="/attraction/outreach/"
+        )
     )
     register_importer(
         Importer(

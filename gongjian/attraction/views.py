@@ -48,7 +48,9 @@ def funnel(request):
         {
             "view": view,
             "chart": chart,
-            "units": Unit.objects.restrict(request.user, Action.VIEW).order_by("depth", "sort_order", "pk")[:200],
+            "units": Unit.objects.restrict(request.user, Action.VIEW).order_by(
+                "depth", "sort_order", "pk"
+            )[:200],
         },
     )
 
@@ -93,7 +95,11 @@ def outreach_calendar(request):
 def _enterprises_named(user, text: str) -> list[Enterprise]:
     found, missing = [], []
     for line in [t.strip() for t in text.splitlines() if t.strip()]:
-        e = Enterprise.objects.restrict(user, Action.VIEW).filter(Q(name=line) | Q(credit_code=line)).first()
+        e = (
+            Enterprise.objects.restrict(user, Action.VIEW)
+            .filter(Q(name=line) | Q(credit_code=line))
+            .first()
+        )
         (found.append(e) if e else missing.append(line))
     if missing:
         raise ValidationError({"enterprises": [f"企业库中没有“{m}”" for m in missing]})
@@ -177,7 +183,9 @@ def lead_transition(request, pk: int):
         project = None
         if data["project_code"]:
             project = (
-                Project.objects.restrict(request.user, Action.VIEW).filter(code=data["project_code"]).first()
+                Project.objects.restrict(request.user, Action.VIEW)
+                .filter(code=data["project_code"])
+                .first()
             )
             if project is None:
                 raise ValidationError({"project": f"项目“{data['project_code']}”不存在"})

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache, reduce
 from operator import or_
+from typing import Any
 
 from django.apps import apps
 from django.db.models import CharField, F, OuterRef, Q, QuerySet, Subquery, Value
@@ -46,8 +47,8 @@ class Source:
 
     key: str
     label: str
-    model: type
-    history: type
+    model: Any
+    history: Any
 
 
 @cache

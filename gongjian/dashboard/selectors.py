@@ -73,6 +73,7 @@ def dashboard(user: User, scope: Scope) -> Dashboard:
     number of projects: the tiles in one evaluation, the four checkpoints in one more,
     each trend line in one query grouped by date, the warning lights in one aggregate."""
     unit, year, as_of = scope.unit, scope.year, scope.as_of
+    assert unit is not None  # the page answered 404 without a unit
     targets = list(
         Target.objects.filter(unit=unit, year=year, indicator__is_active=True)
         .select_related(
@@ -120,8 +121,8 @@ def dashboard(user: User, scope: Scope) -> Dashboard:
     months = list(range(1, as_of.month + 1))
     series = []
     for target in charted:
-        values = completion_by_month(target.indicator, unit, year, as_of, target.value, memo)
-        series.append({"name": target.indicator.name, "values": values[: len(months)]})
+        rates = completion_by_month(target.indicator, unit, year, as_of, target.value, memo)
+        series.append({"name": target.indicator.name, "values": rates[: len(months)]})
     pro_rata_line = [
         round(pro_rata(min(Period.month(year, m).end, as_of)) * 100, 1) for m in months
     ]
@@ -131,21 +132,24 @@ def dashboard(user: User, scope: Scope) -> Dashboard:
         "pro_rata": {"name": _("序时进度"), "values": pro_rata_line},
     }
     # units side by side on the targeted computed indicators (in the batch above)
-    compare = {"units": [u.name for u in children], "series": []}
+    compare_series: list[dict] = []
+    compare = {"units": [u.name for u in children], "series": compare_series}
     if children:
-        values = iter(evaluate_many(compared, memo))
+        side_by_side = iter(evaluate_many(compared, memo))
         for target in charted:
             ind = target.indicator
-            compare["series"].append(
+            compare_series.append(
                 {
                     "name": ind.name + (_("(亿元)") if ind.display_unit == "元" else ""),
-                    "values": [chart_number(next(values), ind.display_unit) for _u in children],
+                    "values": [
+                        chart_number(next(side_by_side), ind.display_unit) for _u in children
+                    ],
                 }
             )
     projects = Project.objects.restrict(user, Action.VIEW).in_subtree(unit)
     counts = warning_light_counts(projects, as_of, scope.campaign)
-    values = evaluate_many([(i, unit, period) for i in others], memo)  # already in the memo
-    other_values = [(i, display(v, i.display_unit)) for i, v in zip(others, values, strict=True)]
+    figures = evaluate_many([(i, unit, period) for i in others], memo)  # already in the memo
+    other_values = [(i, display(v, i.display_unit)) for i, v in zip(others, figures, strict=True)]
     return Dashboard(tiles, checkpoints, trend, compare, counts, other_values)
 
 

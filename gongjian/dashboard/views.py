@@ -273,9 +273,7 @@ def targets(request):
         "series": series,
         "pro_rata": {
             "name": _("序时进度"),
-            "values": [
-                round(pro_rata(Period.month(scope.year, m).end) * 100, 1) for m in months
-            ],
+            "values": [round(pro_rata(Period.month(scope.year, m).end) * 100, 1) for m in months],
         },
     }
     return render(

@@ -396,7 +396,11 @@ class _Loader:
         )
         self.city_leaders = [
             create(
-                actor=SYSTEM, username=u, full_name=n, title=t, memberships=[(self.city, Role.LEADER)]
+                actor=SYSTEM,
+                username=u,
+                full_name=n,
+                title=t,
+                memberships=[(self.city, Role.LEADER)],
             )
             for u, n, t in CITY_LEADERS
         ]
@@ -717,7 +721,11 @@ class _Loader:
             if not now < value <= ceiling:
                 raise ValueError(f"no target for {code}: now {now}, ceiling {ceiling}")
             indicator_services.target_set(
-                actor=SYSTEM, indicator=self.indicator[code], unit=self.city, year=P.YEAR, value=value
+                actor=SYSTEM,
+                indicator=self.indicator[code],
+                unit=self.city,
+                year=P.YEAR,
+                value=value,
             )
         county_codes = [
             "signed_count",

@@ -163,7 +163,7 @@ def _appeals(loader: _Loader, calendar: WorkCalendar, categories: dict) -> None:
             if calendar.is_working_day(day):
                 return day
 
-    plans = []  # (received_on, closed_on or None, category code)
+    plans: list[tuple[dt.date, bool, str | None]] = []  # (received_on, closes, category code)
     for _ in range(RECEIVED_BY_AS_OF - OPEN_AT_AS_OF):
         plans.append((working_day(start, end - dt.timedelta(days=3)), True, None))
     for _ in range(OPEN_AT_AS_OF):
@@ -190,7 +190,7 @@ def _appeals(loader: _Loader, calendar: WorkCalendar, categories: dict) -> None:
             firm = rng.choice(firms) if firms else None
         due_on = calendar.add_working_days(received_on, category.sla_days)
         reopened = closes and rng.random() < 0.02
-        closed_on = None
+        closed_on: dt.date | None = None
         if closes:
             late = rng.random() < 0.05
             k = (
@@ -238,14 +238,18 @@ def _appeals(loader: _Loader, calendar: WorkCalendar, categories: dict) -> None:
             received_at=received_at,
             received_on=received_on,
             sign_due_on=calendar.add_working_days(received_on, category.sign_days),
-            due_on=calendar.add_working_days(closed_on, category.sla_days) if reopened else due_on,
+            due_on=(
+                calendar.add_working_days(closed_on, category.sla_days)
+                if reopened and closed_on
+                else due_on
+            ),
             replied_on=closed_on if closes else (received_on if status == Status.REPLIED else None),
             closed_on=closed_on,
             reply="已协调相关单位办理,问题已解决。" if closes or status == Status.REPLIED else "",
             satisfaction=satisfaction if closes else "",
             reopen_count=1 if reopened else 0,
         )
-        if reopened:  # re-counted from the reopening day, which is the day before closing
+        if reopened and closed_on:  # re-counted from the reopening day, the day before closing
             appeal.due_on = calendar.add_working_days(
                 closed_on - dt.timedelta(days=1), category.sla_days
             )
@@ -285,6 +289,7 @@ def _appeals(loader: _Loader, calendar: WorkCalendar, categories: dict) -> None:
             step(A.REPLY, Status.HANDLING, Status.REPLIED, t0 + 5 * hour, appeal.reply)
             continue
         closed = appeal.closed_on
+        assert closed is not None  # every remaining appeal is closed
         if reopened:
             first = closed - dt.timedelta(days=1)
             step(A.REPLY, Status.HANDLING, Status.REPLIED, _at(first, 9), "已处理")
@@ -325,7 +330,7 @@ TOPICS_POLICY = [
 ]
 
 
-def _rule(index: int, city_code: str, county_codes: list[str], clusters: list[str]):
+def _rule(index: int, city_code: str, county_codes: list[str], clusters: list[str]) -> tuple:
     """A varied, realistic rule and benefit for the ``index``-th policy."""
     kind = index % 8
     if kind == 0:
@@ -437,7 +442,7 @@ def _policies(loader: _Loader) -> None:
     clusters = sorted({e.cluster for e in local if e.cluster})[:4]
     county_codes = [c for c in loader.by_code if c.isdigit()]
     issuers = [loader.city, *loader.departments.values(), *loader.by_code.values()]
-    plans = []  # (mode, status, valid_from, valid_to)
+    plans: list[tuple[str, str, dt.date, dt.date | None]] = []  # (mode, status, from, to)
     for i in range(AUTO_POLICIES):
         valid_from = dt.date(P.YEAR - (1 if i % 3 == 0 else 0), 1 + i % 9, 1)
         plans.append(
@@ -467,7 +472,7 @@ def _policies(loader: _Loader) -> None:
     plans.append((Policy.Mode.AUTO, Policy.Status.DRAFT, dt.date(P.YEAR, 12, 1), None))
     policies = []
     for index, (mode, status, valid_from, valid_to) in enumerate(plans, start=1):
-        rules, benefit = _rule(index, loader.city.code, county_codes, clusters)
+        rules, benefit = _rule(index, loader.city.code or "", county_codes, clusters)
         topic = TOPICS_POLICY[index % len(TOPICS_POLICY)]
         issuer = issuers[index % len(issuers)]
         policy = policy_services.policy_create(
@@ -498,7 +503,7 @@ def _policies(loader: _Loader) -> None:
         decided = dt.date(P.YEAR, 3 + number % 7, 15)
         for e in enterprises:
             result = policy_services.check(policy, e, units)
-            if result.explanation.eligible:
+            if result.explanation.eligible and result.amount is not None:
                 grants.append(
                     Grant(
                         policy=policy,

@@ -1,21 +1,22 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from gongjian.kit.admin import ScopedAdmin, ScopedInline
 
 from .models import Enterprise, EnterpriseContact, EnterpriseRevenue, TierThresholds
 
 
-class RevenueInline(admin.TabularInline):
+class RevenueInline(ScopedInline):
     model = EnterpriseRevenue
     extra = 0
 
 
-class ContactInline(admin.TabularInline):
+class ContactInline(ScopedInline):
     model = EnterpriseContact
     extra = 0
 
 
 @admin.register(Enterprise)
-class EnterpriseAdmin(SimpleHistoryAdmin):
+class EnterpriseAdmin(ScopedAdmin):
     list_display = ("name", "credit_code", "unit", "cluster", "tier", "latest_revenue")
     list_filter = ("tier",)
     search_fields = ("name", "credit_code")
@@ -24,5 +25,5 @@ class EnterpriseAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(TierThresholds)
-class TierThresholdsAdmin(SimpleHistoryAdmin):
+class TierThresholdsAdmin(ScopedAdmin):
     list_display = ("ge_10bn", "ge_5bn", "ge_1bn", "high_growth")

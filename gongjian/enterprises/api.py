@@ -57,7 +57,9 @@ def enterprise_create(request: HttpRequest, payload: EnterpriseIn):
     normalised name) is refused with 422."""
     user = request.auth
     data = payload.model_dump()
-    unit = reference(Unit, data.pop("unit_id"), "unit", "跟踪服务单位", Unit.objects.restrict(user, Action.VIEW))
+    unit = reference(
+        Unit, data.pop("unit_id"), "unit", "跟踪服务单位", Unit.objects.restrict(user, Action.VIEW)
+    )
     enterprise = services.enterprise_create(actor=user, unit=unit, **data)
     return Status(201, _detail(user, enterprise.pk))
 

@@ -28,4 +28,3 @@ class RevenueForm(forms.Form):
     revenue_wan = forms.DecimalField(
         label=_("营业收入(万元)"), min_value=0, max_digits=16, decimal_places=2
     )
-

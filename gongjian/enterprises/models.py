@@ -7,11 +7,11 @@ import re
 import unicodedata
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from gongjian.kit.history import HistoricalRecords
+from gongjian.kit.money import non_negative_amount
 from gongjian.kit.scope import Ownership, RestrictedQuerySet
 from gongjian.kit.validators import validate_credit_code
 from gongjian.units.models import Unit
@@ -147,7 +147,7 @@ class EnterpriseRevenue(models.Model):
 
     enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="revenues")
     year = models.PositiveSmallIntegerField(_("年度"))
-    revenue = models.BigIntegerField(_("营业收入(元)"), validators=[MinValueValidator(0)])
+    revenue = models.BigIntegerField(_("营业收入(元)"), validators=[non_negative_amount])
 
     history = HistoricalRecords()
 

@@ -3,6 +3,8 @@ before saving, who/when/before/after recorded by django-simple-history)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
@@ -48,7 +50,7 @@ def enterprise_create(
     name: str,
     unit: Unit,
     credit_code: str | None = None,
-    contacts: list[dict] = (),
+    contacts: Sequence[dict] = (),
     revenues: dict[int, int] | None = None,
     **fields,
 ) -> Enterprise:

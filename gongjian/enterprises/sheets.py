@@ -9,6 +9,7 @@ normalised name, else registers a new one; every write goes through
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import ValidationError
 
@@ -25,7 +26,7 @@ from gongjian.kit.tabular.imports import (
 )
 from gongjian.kit.validators import credit_code_check_char, validate_credit_code
 from gongjian.units.models import Actor, Unit
-from gongjian.units.selectors import ambiguous_unit_names, sheet_lookups
+from gongjian.units.selectors import ambiguous_unit_names
 
 from . import services
 from .models import Enterprise, normalise_name
@@ -134,27 +135,10 @@ def _enterprise_row(session: ImportSession, values: dict) -> str:
     return "updated"
 
 
-def enterprises_import(
-    *,
-    actor: Actor,
-    path,
-    skip_bad_rows: bool = False,
-    mapping=None,
-    progress=None,
-    file_name: str = "",
-) -> ImportResult:
+def enterprises_import(*, actor: Actor, **options: Any) -> ImportResult:
     """Update-or-create each row through ``enterprise_create`` / ``enterprise_update``, each
     in its own savepoint, all in one transaction."""
-    session = ImportSession(
-        ENTERPRISE_SCHEMA,
-        actor=actor,
-        path=path,
-        skip_bad_rows=skip_bad_rows,
-        mapping=mapping,
-        progress=progress,
-        lookups=sheet_lookups(actor),
-        file_name=file_name,
-    )
+    session = ImportSession(ENTERPRISE_SCHEMA, actor=actor, **options)
     seen_codes: dict[str, int] = {}
     seen_names: dict[str, int] = {}
 

@@ -1,16 +1,17 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from gongjian.kit.admin import ScopedAdmin, ScopedInline
 
 from .models import Campaign, Indicator, RankingItem, RankingScheme, ReportedValue, Target
 
 
 @admin.register(Campaign)
-class CampaignAdmin(SimpleHistoryAdmin):
+class CampaignAdmin(ScopedAdmin):
     list_display = ["year", "name", "root_unit", "yellow_points", "red_points"]
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(SimpleHistoryAdmin):
+class IndicatorAdmin(ScopedAdmin):
     list_display = [
         "code",
         "name",
@@ -27,26 +28,26 @@ class IndicatorAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Target)
-class TargetAdmin(SimpleHistoryAdmin):
+class TargetAdmin(ScopedAdmin):
     list_display = ["indicator", "unit", "year", "value"]
     list_filter = ["year", "unit"]
     autocomplete_fields = ["indicator"]
 
 
 @admin.register(ReportedValue)
-class ReportedValueAdmin(SimpleHistoryAdmin):
+class ReportedValueAdmin(ScopedAdmin):
     list_display = ["indicator", "unit", "as_of", "value"]
     list_filter = ["unit"]
     autocomplete_fields = ["indicator"]
 
 
-class RankingItemInline(admin.TabularInline):
+class RankingItemInline(ScopedInline):
     model = RankingItem
     extra = 1
     autocomplete_fields = ["indicator"]
 
 
 @admin.register(RankingScheme)
-class RankingSchemeAdmin(SimpleHistoryAdmin):
+class RankingSchemeAdmin(ScopedAdmin):
     list_display = ["code", "name", "year", "parent_unit"]
     inlines = [RankingItemInline]

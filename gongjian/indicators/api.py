@@ -74,7 +74,9 @@ def kpi(
     """``{指标代码: 值}`` for every active indicator that applies to the unit."""
     scope = unit_visible_or_404(request.auth, unit)
     year, as_of = _year_as_of(scope, year, as_of)
-    values = engine.evaluate_all(scope, Period.year_to_date(year, as_of), _active_indicators(request.auth))
+    values = engine.evaluate_all(
+        scope, Period.year_to_date(year, as_of), _active_indicators(request.auth)
+    )
     return {code: as_number(value) for code, value in values.items()}
 
 

@@ -1,28 +1,29 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from gongjian.kit.admin import ScopedAdmin, ScopedInline
 
 from .models import Criterion, ScoreForm, Sheet, Stop, Tour, UnitResult
 
 
-class CriterionInline(admin.TabularInline):
+class CriterionInline(ScopedInline):
     model = Criterion
     extra = 0
 
 
 @admin.register(ScoreForm)
-class ScoreFormAdmin(SimpleHistoryAdmin):
+class ScoreFormAdmin(ScopedAdmin):
     list_display = ["name", "description"]
     inlines = [CriterionInline]
 
 
-class StopInline(admin.TabularInline):
+class StopInline(ScopedInline):
     model = Stop
     extra = 0
     raw_id_fields = ["project"]
 
 
 @admin.register(Tour)
-class TourAdmin(SimpleHistoryAdmin):
+class TourAdmin(ScopedAdmin):
     list_display = ["name", "year", "quarter", "starts_on", "status"]
     list_filter = ["year", "status"]
     filter_horizontal = ["panel"]
@@ -30,11 +31,11 @@ class TourAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Sheet)
-class SheetAdmin(SimpleHistoryAdmin):
+class SheetAdmin(ScopedAdmin):
     list_display = ["stop", "member", "status", "updated_at"]
     list_filter = ["status"]
 
 
 @admin.register(UnitResult)
-class UnitResultAdmin(admin.ModelAdmin):
+class UnitResultAdmin(ScopedAdmin):
     list_display = ["tour", "unit", "score_centi", "rank"]

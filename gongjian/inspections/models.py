@@ -13,21 +13,14 @@ from django.utils.translation import gettext_lazy as _
 from gongjian.kit.history import HistoricalRecords
 from gongjian.kit.scope import Ownership, RestrictedQuerySet
 from gongjian.projects.models import Project
-from gongjian.units.models import Unit
+from gongjian.units.models import Unit, owning_unit
 
 
 class ScoreForm(models.Model):
     """A scoring form (评分表) the office defines: weighted criteria, each with a range."""
 
     name = models.CharField(_("名称"), max_length=100, unique=True)
-    unit = models.ForeignKey(
-        Unit,
-        verbose_name=_("所属单位"),
-        on_delete=models.PROTECT,
-        null=True,
-        related_name="+",
-        help_text=_("评分表所属的市(县)"),
-    )
+    unit = owning_unit(_("所属单位"), _("评分表所属的市(县)"))
     description = models.CharField(_("说明"), max_length=300, blank=True)
 
     history = HistoricalRecords()
@@ -88,14 +81,7 @@ class Tour(models.Model):
         CLOSED = "closed", _("已结束")
 
     name = models.CharField(_("名称"), max_length=100)
-    unit = models.ForeignKey(
-        Unit,
-        verbose_name=_("组织单位"),
-        on_delete=models.PROTECT,
-        null=True,
-        related_name="+",
-        help_text=_("组织拉练的市(县)"),
-    )
+    unit = owning_unit(_("组织单位"), _("组织拉练的市(县)"))
     year = models.PositiveSmallIntegerField(_("年度"))
     quarter = models.PositiveSmallIntegerField(
         _("季度"), validators=[MinValueValidator(1), MaxValueValidator(4)]

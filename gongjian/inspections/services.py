@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
+from typing import cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -29,7 +30,7 @@ from .selectors import is_panel_member, num, tour_results
 def _office_unit(actor: Actor, unit: Unit | None) -> Unit:
     """The unit a new form or tour belongs to (default: the top unit the actor is the
     office of); refuses an actor who is not its office."""
-    unit = unit or top_unit(actor, Action.MANAGE)
+    unit = unit or top_unit(cast(User, actor), Action.MANAGE)
     if unit is None:
         raise PermissionDenied("只有攻坚办可以进行此操作")
     require(actor, Action.MANAGE, unit)
@@ -280,7 +281,7 @@ def tour_close(*, actor: Actor, tour: Tour) -> list[UnitResult]:
     UnitResult.objects.filter(tour=tour).delete()
     kept = []
     for row in results.units:
-        if row.score is None:
+        if row.score is None or row.rank is None:
             continue
         result = UnitResult(
             tour=tour,

@@ -38,7 +38,9 @@ def _tour(request, pk: int) -> Tour:
 
 
 def _office_only(request, tour: Tour | None = None) -> None:
-    allowed = allows(request.user, Action.MANAGE, tour) if tour else holds(request.user, Action.MANAGE)
+    allowed = (
+        allows(request.user, Action.MANAGE, tour) if tour else holds(request.user, Action.MANAGE)
+    )
     if not allowed:
         raise Http404(_("没有这个页面"))
 

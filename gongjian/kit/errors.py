@@ -28,7 +28,7 @@ class ConflictError(Exception):
 def messages_of(error: ValidationError) -> list[str]:
     """Flatten a ValidationError into ``["字段: 信息", ...]`` strings."""
     if hasattr(error, "error_dict"):
-        out = []
+        out: list[str] = []
         for field, errors in error.message_dict.items():
             prefix = "" if field == "__all__" else f"{field}: "
             out.extend(prefix + m for m in errors)
@@ -71,7 +71,7 @@ PYDANTIC_MESSAGES = {
 }
 
 
-def pydantic_message(error: dict[str, Any]) -> str:
+def pydantic_message(error: Any) -> str:
     """A pydantic (input schema) error in Chinese: the API body, the page form and the
     Excel row that break the same schema rule read the same message."""
     template = PYDANTIC_MESSAGES.get(error.get("type", ""), "格式不正确")
@@ -88,6 +88,4 @@ def pydantic_message(error: dict[str, Any]) -> str:
 
 def pydantic_problems(exc) -> list[tuple[str, str]]:
     """A pydantic ``ValidationError`` as ``[(field, Chinese message)]``."""
-    return [
-        (".".join(str(p) for p in e.get("loc", ())), pydantic_message(e)) for e in exc.errors()
-    ]
+    return [(".".join(str(p) for p in e.get("loc", ())), pydantic_message(e)) for e in exc.errors()]

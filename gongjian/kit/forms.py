@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django import forms
 
 from .money import to_yuan
 
 
 class WanField(forms.DecimalField):
-    """An amount typed in 万元, cleaned to integer 元."""
+    """An amount typed in 万元, cleaned to integer 元 (whether it may be negative is the
+    model's rule, ``kit.money.non_negative_amount``, so that the page says what the API and
+    a sheet say)."""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("min_value", Decimal(0))
         kwargs.setdefault("decimal_places", 4)
         kwargs.setdefault("max_digits", 16)
         super().__init__(**kwargs)

@@ -12,6 +12,8 @@ condition) and the object's name as it read at the time.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
@@ -53,6 +55,11 @@ def actor_user(actor):
 def record_actor(instance, actor) -> None:
     """Make ``actor`` the author of ``instance``'s next history row."""
     instance._history_user = actor_user(actor)
+
+
+def record_reason(instance, reason: str) -> None:
+    """Give ``instance``'s next history row its reason (at most 100 characters)."""
+    setattr(instance, "_change_reason", reason[:100])  # noqa: B010 - simple-history's name
 
 
 def short_user_agent(request) -> str:
@@ -130,8 +137,8 @@ class Labels:
     ``fetch``)."""
 
     def __init__(self) -> None:
-        self._wanted: dict[type, set] = {}
-        self._names: dict[tuple[type, object], str] = {}
+        self._wanted: dict[Any, set] = {}
+        self._names: dict[tuple[Any, object], str] = {}
 
     def want(self, field, value) -> None:
         if value is not None and value != "" and field.is_relation and field.related_model:

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from pydantic import ValidationError as PydanticError
 
-from .errors import ConflictError, messages_of
+from .errors import ConflictError, messages_of, pydantic_problems
 from .history import Labels
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -78,21 +78,21 @@ def errors_text(exc: ValidationError | PermissionDenied | PydanticError | Except
     return str(exc)
 
 
-def add_errors(form: Any, exc: ValidationError | PermissionDenied) -> None:
-    """Put a service's refusal on ``form``: each field's messages on that field (or before
-    the form, prefixed with the field's name, when the form has no such field)."""
+def add_errors(form: Any, exc: ValidationError | PermissionDenied | PydanticError) -> None:
+    """Put a refusal of the input schema or of a service on ``form``: each field's messages
+    on that field, the others before the form — worded as the API and an Excel import word
+    them."""
     if isinstance(exc, PermissionDenied):
         form.add_error(None, str(exc))
         return
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            target = field if field in form.fields else None
-            for message in errors:
-                prefix = "" if target or field == "__all__" else f"{field}: "
-                form.add_error(target, message if target else f"{prefix}{message}")
+    if isinstance(exc, PydanticError):
+        pairs = pydantic_problems(exc)
+    elif hasattr(exc, "error_dict"):
+        pairs = [(field, m) for field, msgs in exc.message_dict.items() for m in msgs]
     else:
-        for message in exc.messages:
-            form.add_error(None, message)
+        pairs = [("", m) for m in exc.messages]
+    for field, message in pairs:
+        form.add_error(field if field in form.fields else None, message)
 
 
 def bad_query(exc: Exception) -> HttpResponseBadRequest:
@@ -128,6 +128,21 @@ def conflict_context(exc: ConflictError, model: Any, yours: dict) -> dict:
             mine = labels.show(fields[name], getattr(yours[name], "pk", yours[name]))
         rows.append({**change, "yours": mine if name in yours else _("(本页无此项)")})
     return {"message": exc.message, "rows": rows}
+
+
+def versioned_save(form: Any, model: Any, save: Any) -> tuple[Any, dict | None]:
+    """Run ``save()`` (a service given the version the form carries): its result, or on a
+    stale version None and the conflict context (the form rebound to the current
+    version), or on a refusal None with the errors put on the form."""
+    try:
+        return save(), None
+    except ConflictError as exc:
+        conflict = conflict_context(exc, model, form.cleaned_data)
+        rebound(form, exc.current_version)
+        return None, conflict
+    except (ValidationError, PermissionDenied) as exc:
+        add_errors(form, exc)
+        return None, None
 
 
 def rebound(form: Any, version: int) -> Any:

@@ -2,6 +2,8 @@
 
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
+from django.core.validators import MinValueValidator
+
 YUAN = 1
 WAN = 10_000
 YI = 100_000_000
@@ -37,3 +39,10 @@ def to_yuan(value: Decimal | int | str, unit: str = "元") -> int:
     if amount != amount.to_integral_value():
         raise ValueError(f"金额 {value}{unit} 换算为元后不是整数")
     return int(amount)
+
+
+NEGATIVE_AMOUNT = "金额不能为负数"
+
+# The one rule for every amount field: not below zero, with the same message whether the
+# amount came from a page, the API or a sheet (the sheet's cell reader says the same).
+non_negative_amount = MinValueValidator(0, message=NEGATIVE_AMOUNT)

@@ -341,4 +341,3 @@ def holds(user: Any, action: Action) -> bool:
 def has_role(user: Any, role: str) -> bool:
     who = principal(user)
     return who.everything or role in who.roles
-

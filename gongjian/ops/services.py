@@ -28,6 +28,7 @@ import subprocess
 import tarfile
 import tempfile
 from dataclasses import dataclass, field
+from functools import partial
 from importlib import metadata
 from pathlib import Path, PurePosixPath
 
@@ -280,6 +281,8 @@ def backup_read(path: Path | str, extract_to: Path | None = None) -> Manifest:
             if info.name not in manifest.members:
                 raise BackupError(f"备份中的“{info.name}”不在清单中")
             handle = archive.extractfile(info)
+            if handle is None:
+                raise BackupError(f"备份中的“{info.name}”无法读取")
             digest = hashlib.sha256()
             out = None
             if extract_to is not None:
@@ -287,7 +290,7 @@ def backup_read(path: Path | str, extract_to: Path | None = None) -> Manifest:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 out = target.open("wb")
             try:
-                for chunk in iter(lambda h=handle: h.read(1 << 20), b""):
+                for chunk in iter(partial(handle.read, 1 << 20), b""):
                     digest.update(chunk)
                     if out is not None:
                         out.write(chunk)

@@ -56,7 +56,9 @@ def policy_create(request: HttpRequest, payload: PolicyIn):
     the problem named (``条件 1.2:…``)."""
     user = request.auth
     data = payload.model_dump()
-    unit = reference(Unit, data.pop("unit_id"), "unit", "发布单位", Unit.objects.restrict(user, Action.VIEW))
+    unit = reference(
+        Unit, data.pop("unit_id"), "unit", "发布单位", Unit.objects.restrict(user, Action.VIEW)
+    )
     policy = services.policy_create(actor=user, unit=unit, **data)
     return Status(201, policy)
 
@@ -92,7 +94,8 @@ def policy_check(request: HttpRequest, policy_id: int, enterprise_id: int):
     user = request.auth
     policy = get_or_404(_policies(user), pk=policy_id)
     enterprise = get_or_404(
-        services.enterprises_for_matching(Enterprise.objects.restrict(user, Action.VIEW)), pk=enterprise_id
+        services.enterprises_for_matching(Enterprise.objects.restrict(user, Action.VIEW)),
+        pk=enterprise_id,
     )
     result = services.check(policy, enterprise)
     return {

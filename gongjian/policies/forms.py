@@ -65,4 +65,3 @@ class PolicyForm(forms.Form):
 
 class CheckForm(forms.Form):
     enterprise = forms.CharField(label=_("企业名称或统一社会信用代码"), max_length=200)
-

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from gongjian.enterprises.models import Enterprise
 from gongjian.kit.history import HistoricalRecords
+from gongjian.kit.money import non_negative_amount
 from gongjian.kit.scope import Ownership, RestrictedQuerySet
 from gongjian.units.models import Unit
 
@@ -118,7 +118,7 @@ class Grant(models.Model):
     policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="grants")
     enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="grants")
     year = models.PositiveSmallIntegerField(_("年度"))
-    amount = models.BigIntegerField(_("兑现金额(元)"), validators=[MinValueValidator(0)])
+    amount = models.BigIntegerField(_("兑现金额(元)"), validators=[non_negative_amount])
     status = models.CharField(
         _("状态"), max_length=10, choices=Status.choices, default=Status.PROPOSED
     )

@@ -130,7 +130,7 @@ def jurisdiction(policy: Policy) -> Unit:
     """The area a policy applies in: its issuing unit, or for a department the unit above
     it (a city bureau's policy covers the city's enterprises)."""
     unit = policy.unit
-    while unit.kind == Unit.Kind.DEPARTMENT and unit.parent_id:
+    while unit.kind == Unit.Kind.DEPARTMENT and unit.parent is not None:
         unit = unit.parent
     return unit
 
@@ -211,8 +211,8 @@ def grants_propose(
     )
     grants = []
     for result in match(policy):
-        if result.enterprise.pk in have:
-            continue
+        if result.enterprise.pk in have or result.amount is None:
+            continue  # an eligible match always has its amount (``check``)
         grant = Grant(
             policy=policy,
             enterprise=result.enterprise,

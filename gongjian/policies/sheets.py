@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -24,7 +25,6 @@ from gongjian.kit.tabular.imports import (
     register_importer,
 )
 from gongjian.units.models import Actor, Unit
-from gongjian.units.selectors import sheet_lookups
 
 from . import services
 from .models import Grant, Policy
@@ -74,27 +74,10 @@ def _json(text, title: str):
         ) from None
 
 
-def policies_import(
-    *,
-    actor: Actor,
-    path,
-    skip_bad_rows: bool = False,
-    mapping=None,
-    progress=None,
-    file_name: str = "",
-) -> ImportResult:
+def policies_import(*, actor: Actor, **options: Any) -> ImportResult:
     """Create or update (by 政策编号) each policy through ``policy_create`` /
     ``policy_update``, each row in its own savepoint, all in one transaction."""
-    session = ImportSession(
-        POLICY_SCHEMA,
-        actor=actor,
-        path=path,
-        skip_bad_rows=skip_bad_rows,
-        mapping=mapping,
-        progress=progress,
-        lookups=sheet_lookups(actor),
-        file_name=file_name,
-    )
+    session = ImportSession(POLICY_SCHEMA, actor=actor, **options)
 
     def row(r: SheetRow) -> str:
         v = dict(r.values)

@@ -26,6 +26,7 @@ from .models import Grant, Policy
 def writable_units(user):
     return Unit.objects.restrict(user, Action.CHANGE).filter(is_active=True)
 
+
 def _policies(request):
     return Policy.objects.restrict(request.user, Action.VIEW).select_related("unit")
 
@@ -100,7 +101,9 @@ def policy_edit(request, pk: int):
 def policy_detail(request, pk: int):
     policy = get_object_or_404(_policies(request), pk=pk)
     grants = (
-        Grant.objects.restrict(request.user, Action.VIEW).filter(policy=policy).select_related("enterprise")
+        Grant.objects.restrict(request.user, Action.VIEW)
+        .filter(policy=policy)
+        .select_related("enterprise")
     )
     status = request.GET.get("status", "")
     if status in Grant.Status.values:
@@ -114,7 +117,9 @@ def policy_detail(request, pk: int):
     if "enterprise" in request.GET and form.is_valid():
         text = form.cleaned_data["enterprise"].strip()
         enterprise = (
-            services.enterprises_for_matching(Enterprise.objects.restrict(request.user, Action.VIEW))
+            services.enterprises_for_matching(
+                Enterprise.objects.restrict(request.user, Action.VIEW)
+            )
             .filter(Q(name=text) | Q(credit_code=text))
             .first()
         )
@@ -154,7 +159,9 @@ def policy_action(request, pk: int):
             services.grants_propose(actor=request.user, policy=policy, year=year)
         elif action in ("approve", "reject"):
             ids = [int(i) for i in request.POST.getlist("grant") if i.isdigit()]
-            grants = list(Grant.objects.restrict(request.user, Action.VIEW).filter(policy=policy, pk__in=ids))
+            grants = list(
+                Grant.objects.restrict(request.user, Action.VIEW).filter(policy=policy, pk__in=ids)
+            )
             if not grants:
                 raise ValidationError(_("请先勾选兑现名单中的企业"))
             services.grant_decide(

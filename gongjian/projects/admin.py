@@ -1,5 +1,6 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from gongjian.kit.admin import ScopedAdmin, ScopedInline
 
 from .models import (
     Batch,
@@ -15,7 +16,7 @@ from .models import (
 )
 
 
-class StageTransitionInline(admin.TabularInline):
+class StageTransitionInline(ScopedInline):
     model = StageTransition
     extra = 0
     readonly_fields = ["stage", "occurred_on", "note", "recorded_by", "recorded_at"]
@@ -26,7 +27,7 @@ class StageTransitionInline(admin.TabularInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(SimpleHistoryAdmin):
+class ProjectAdmin(ScopedAdmin):
     list_display = ["code", "name", "unit", "category", "stage", "total_investment", "leader"]
     list_filter = ["stage", "category", "unit", "tags", "batches"]
     search_fields = ["code", "name", "enterprise_name"]
@@ -47,7 +48,7 @@ class ProjectAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ProgressReport)
-class ProgressReportAdmin(SimpleHistoryAdmin):
+class ProgressReportAdmin(ScopedAdmin):
     list_display = [
         "project",
         "period_start",
@@ -62,32 +63,32 @@ class ProgressReportAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Problem)
-class ProblemAdmin(SimpleHistoryAdmin):
+class ProblemAdmin(ScopedAdmin):
     list_display = ["project", "kind", "status", "deadline", "owner_unit", "leader"]
     list_filter = ["status", "kind"]
     raw_id_fields = ["project"]
 
 
-admin.site.register(Tag)
-admin.site.register(Batch)
-admin.site.register(EscalationRule, SimpleHistoryAdmin)
+admin.site.register(Tag, ScopedAdmin)
+admin.site.register(Batch, ScopedAdmin)
+admin.site.register(EscalationRule, ScopedAdmin)
 
 
 @admin.register(CadenceRule)
-class CadenceRuleAdmin(SimpleHistoryAdmin):
+class CadenceRuleAdmin(ScopedAdmin):
     list_display = ["name", "cadence", "tag", "stage", "priority", "is_active"]
     list_editable = ["priority", "is_active"]
 
 
 @admin.register(EscalationEvent)
-class EscalationEventAdmin(admin.ModelAdmin):
+class EscalationEventAdmin(ScopedAdmin):
     list_display = ["occurred_at", "project", "direction", "tag", "reason", "actor"]
     list_filter = ["direction"]
     raw_id_fields = ["project"]
 
 
 @admin.register(ReportObligation)
-class ReportObligationAdmin(admin.ModelAdmin):
+class ReportObligationAdmin(ScopedAdmin):
     list_display = ["project", "cadence", "period_start", "period_end", "due_on"]
     list_filter = ["cadence"]
     raw_id_fields = ["project"]

@@ -127,7 +127,9 @@ def _problems(user: User) -> QuerySet[Problem]:
 def _unit_in_scope(user: User, pk: int | None) -> Unit | None:
     """The owner unit of a project must be one the caller can see; any other id is
     reported exactly like a missing one."""
-    return reference(Unit, pk, "unit", "所属单位", queryset=Unit.objects.restrict(user, Action.VIEW))
+    return reference(
+        Unit, pk, "unit", "所属单位", queryset=Unit.objects.restrict(user, Action.VIEW)
+    )
 
 
 def _any_unit(user: User, pk: int | None, field: str, label: str) -> Unit | None:
@@ -216,7 +218,9 @@ def project_create(request: HttpRequest, payload: ProjectCreateIn):
         unit=_unit_in_scope(user, data.pop("unit_id")),
         category=data.pop("category"),
         total_investment=data.pop("total_investment"),
-        responsible_unit=_any_unit(user, data.pop("responsible_unit_id"), "responsible_unit", "责任部门"),
+        responsible_unit=_any_unit(
+            user, data.pop("responsible_unit_id"), "responsible_unit", "责任部门"
+        ),
         leader=_person(user, data.pop("leader_id")),
         tags=_by_key(Tag, data.pop("tags"), "tags", "slug", "标签"),
         batches=_by_key(Batch, data.pop("batches"), "batches", "code", "批次"),
@@ -462,10 +466,11 @@ def problem_create(request: HttpRequest, project_id: int, payload: ProblemIn):
 )
 def problem_transition(request: HttpRequest, problem_id: int, payload: ProblemTransitionIn):
     """assigned → resolved → verified (销号, by the 包保 leader or the superior unit); a
-    rejected resolution goes back to assigned."""
+    rejected resolution goes back to assigned. Each step is kept in the problem's trail,
+    as the problem page keeps it."""
     user = request.auth
     problem = get_or_404(_problems(user), pk=problem_id)
-    services.problem_transition(
+    services.problem_act(
         actor=user,
         problem=problem,
         to_status=payload.status,

@@ -18,5 +18,7 @@ class ProjectsConfig(AppConfig):
         register_nav("projects", _("项目清单"), "/projects/", 20)
         register_nav("dispatch", _("调度"), "/dispatch/", 30, roles=READERS)
         register_nav("baobao", _("包保"), "/baobao/", 40, roles=(Role.OFFICE, Role.LEADER))
-        register_nav("supervision", _("督办"), "/supervision/", 45, roles=(Role.OFFICE, Role.LEADER))
+        register_nav(
+            "supervision", _("督办"), "/supervision/", 45, roles=(Role.OFFICE, Role.LEADER)
+        )
         api_routers.register("projects", "gongjian.projects.api.router")

@@ -37,7 +37,9 @@ UNDER_CONSTRUCTION = (Stage.STARTED, Stage.RESUMED)
 def active_rules(month: Period | None = None) -> list[CadenceRule]:
     """Active rules, in priority order; with ``month``, those in force by its end. A rule
     applies to the projects of its unit's subtree (its city)."""
-    qs = CadenceRule.objects.filter(is_active=True).select_related("unit").order_by("priority", "pk")
+    qs = (
+        CadenceRule.objects.filter(is_active=True).select_related("unit").order_by("priority", "pk")
+    )
     if month is not None:
         qs = qs.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=month.end))
     return list(qs)

@@ -18,6 +18,16 @@ from .services import PROBLEM_FLOW
 
 
 class ProgressReportForm(forms.Form):
+    """The 调度 page's report form: its figures go through ``ReportIn``, the input the API
+    and an Excel row give ``progress_report_submit``."""
+
+    REPORT_FIELDS = (
+        "investment_this_period",
+        "cumulative_investment",
+        "progress_text",
+        "problems_text",
+    )
+
     investment_this_period = WanField(label=_("本期完成投资(万元)"))
     cumulative_investment = WanField(
         label=_("自开工累计完成投资(万元)"),

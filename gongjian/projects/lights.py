@@ -85,9 +85,7 @@ def _lights_sql(projects: QuerySet, as_of: dt.date, campaign: Campaign | None) -
 
 
 def _light(color, done, planned, behind) -> Light:
-    return Light(
-        color or "", int(done or 0), planned, None if behind is None else round(behind, 1)
-    )
+    return Light(color or "", int(done or 0), planned, None if behind is None else round(behind, 1))
 
 
 def warning_lights(
@@ -140,5 +138,7 @@ def flagged_lights(
             [*params, limit],
         )
         rows = cursor.fetchall()
-    flagged = [(pk, _light(color, done, planned, behind)) for pk, color, done, planned, behind, _ in rows]
+    flagged = [
+        (pk, _light(color, done, planned, behind)) for pk, color, done, planned, behind, _ in rows
+    ]
     return flagged, int(rows[0][5]) if rows else 0

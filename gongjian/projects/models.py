@@ -10,8 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from gongjian.kit.history import HistoricalRecords
 from gongjian.kit.models import DatedTransition
+from gongjian.kit.money import non_negative_amount
 from gongjian.kit.scope import Ownership, RestrictedQuerySet
-from gongjian.units.models import Unit
+from gongjian.units.models import Unit, owning_unit
 
 
 class Category(models.TextChoices):
@@ -92,14 +93,7 @@ class Batch(models.Model):
     year = models.PositiveSmallIntegerField(_("年度"))
     held_on = models.DateField(_("日期"), null=True, blank=True)
     place = models.CharField(_("地点"), max_length=100, blank=True)
-    unit = models.ForeignKey(
-        Unit,
-        verbose_name=_("所属单位"),
-        on_delete=models.PROTECT,
-        null=True,
-        related_name="+",
-        help_text=_("批次所属的市(县)"),
-    )
+    unit = owning_unit(_("所属单位"), _("批次所属的市(县)"))
 
     history = HistoricalRecords()
 
@@ -122,8 +116,6 @@ class ProjectQuerySet(RestrictedQuerySet):
     def deleted(self) -> ProjectQuerySet:
         """Soft-deleted projects (the office's recycle bin, 回收站)."""
         return self.filter(deleted_at__isnull=False)
-
-
 
     def in_subtree(self, unit: Unit) -> ProjectQuerySet:
         return self.filter(unit__path__startswith=unit.path)
@@ -171,12 +163,12 @@ class Project(models.Model):
     industry_cluster = models.CharField(_("产业集群"), max_length=50, blank=True)
     category = models.CharField(_("项目类别"), max_length=20, choices=Category.choices)
     enterprise_name = models.CharField(_("建设单位/企业"), max_length=200, blank=True)
-    total_investment = models.BigIntegerField(_("总投资(元)"), validators=[MinValueValidator(0)])
+    total_investment = models.BigIntegerField(_("总投资(元)"), validators=[non_negative_amount])
     planned_investment = models.BigIntegerField(
-        _("年度计划投资(元)"), default=0, validators=[MinValueValidator(0)]
+        _("年度计划投资(元)"), default=0, validators=[non_negative_amount]
     )
     completed_investment = models.BigIntegerField(
-        _("累计完成投资(元)"), default=0, validators=[MinValueValidator(0)]
+        _("累计完成投资(元)"), default=0, validators=[non_negative_amount]
     )
     stage = models.CharField(_("阶段"), max_length=20, choices=Stage.choices, default=Stage.PLANNED)
     signed_on = models.DateField(_("签约日期"), null=True, blank=True, editable=False)
@@ -292,10 +284,10 @@ class ProgressReport(models.Model):
     period_start = models.DateField(_("期间开始"))
     period_end = models.DateField(_("期间结束"))
     investment_this_period = models.BigIntegerField(
-        _("本期完成投资(元)"), validators=[MinValueValidator(0)]
+        _("本期完成投资(元)"), validators=[non_negative_amount]
     )
     cumulative_investment = models.BigIntegerField(
-        _("累计完成投资(元)"), validators=[MinValueValidator(0)]
+        _("累计完成投资(元)"), validators=[non_negative_amount]
     )
     progress_text = models.TextField(_("形象进度"), blank=True)
     problems_text = models.TextField(_("存在问题"), blank=True)
@@ -499,14 +491,7 @@ class EscalationRule(models.Model):
     """提级管理: projects matching the rule carry the escalation tag (city-level management)."""
 
     name = models.CharField(_("名称"), max_length=100)
-    unit = models.ForeignKey(
-        Unit,
-        verbose_name=_("所属单位"),
-        on_delete=models.PROTECT,
-        null=True,
-        related_name="+",
-        help_text=_("规则适用的市(县)"),
-    )
+    unit = owning_unit(_("所属单位"), _("规则适用的市(县)"))
     tag = models.ForeignKey(
         Tag, verbose_name=_("标记标签"), on_delete=models.PROTECT, related_name="+"
     )
@@ -592,14 +577,7 @@ class CadenceRule(models.Model):
     projects at that stage on the dispatch list (e.g. 谋划 projects quarterly)."""
 
     name = models.CharField(_("名称"), max_length=100)
-    unit = models.ForeignKey(
-        Unit,
-        verbose_name=_("所属单位"),
-        on_delete=models.PROTECT,
-        null=True,
-        related_name="+",
-        help_text=_("规则适用的市(县)"),
-    )
+    unit = owning_unit(_("所属单位"), _("规则适用的市(县)"))
     cadence = models.CharField(_("调度频次"), max_length=20, choices=Cadence.choices)
     tag = models.ForeignKey(
         Tag,

@@ -292,9 +292,9 @@ class ReportIn(Body):
 
     period_start: dt.date
     period_end: dt.date
-    investment_this_period: int = Field(ge=0, description="本期完成投资(元)")
+    investment_this_period: int = Field(description="本期完成投资(元)")
     cumulative_investment: int | None = Field(
-        None, ge=0, description="自开工累计完成投资(元);不填则按上期累计加本期计算"
+        None, description="自开工累计完成投资(元);不填则按上期累计加本期计算"
     )
     progress_text: str = ""
     problems_text: str = ""
@@ -309,8 +309,8 @@ class ReportUpdateIn(Body):
     """Change a report not yet approved; only the fields sent are changed."""
 
     period_end: dt.date | None = None
-    investment_this_period: int | None = Field(None, ge=0, description="本期完成投资(元)")
-    cumulative_investment: int | None = Field(None, ge=0, description="累计完成投资(元)")
+    investment_this_period: int | None = Field(None, description="本期完成投资(元)")
+    cumulative_investment: int | None = Field(None, description="累计完成投资(元)")
     progress_text: str | None = None
     problems_text: str | None = None
     expected_version: int | None = Field(
@@ -323,8 +323,8 @@ class ReportCorrectIn(Body):
 
     reason: str = Field(max_length=80, description="更正原因")
     period_end: dt.date | None = None
-    investment_this_period: int | None = Field(None, ge=0, description="本期完成投资(元)")
-    cumulative_investment: int | None = Field(None, ge=0, description="累计完成投资(元)")
+    investment_this_period: int | None = Field(None, description="本期完成投资(元)")
+    cumulative_investment: int | None = Field(None, description="累计完成投资(元)")
     progress_text: str | None = None
     problems_text: str | None = None
 

@@ -7,6 +7,7 @@ page's unit)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 
@@ -54,7 +55,9 @@ def dispatch_status_by_unit(user: User, unit: Unit, period: Period) -> list[dict
     """Per compared unit: projects due, reported, missing (one grouped read)."""
     children = compared_units(unit) or [unit]
     rows = due_projects(user, unit, period).values_list("unit__path", "reported")
-    stats = {u.pk: {"unit": u, "due": 0, "reported": 0} for u in children}
+    stats: dict[int, dict[str, Any]] = {
+        u.pk: {"unit": u, "due": 0, "reported": 0} for u in children
+    }
     for path, reported in rows:
         for u in children:
             if path.startswith(u.path):
@@ -117,7 +120,7 @@ class BatchSummary:
 
     @property
     def sentence(self) -> str:
-        verb = VERBS.get(self.batch.kind, "")
+        verb = VERBS.get(Batch.Kind(self.batch.kind), "")
         return f"{self.count}个重点项目{verb},总投资{format_amount(self.total_investment, '亿元')}"
 
 
@@ -138,7 +141,7 @@ def batch_by_unit(batch: Batch, unit: Unit) -> list[dict]:
     counts = evaluate_by_unit(batch_indicator(batch, "count"), units, period)
     sums = evaluate_by_unit(batch_indicator(batch, "sum"), units, period)
     return [
-        {"unit": u, "count": counts[u.pk], "total": format_amount(sums[u.pk] or 0, "亿元")}
+        {"unit": u, "count": counts[u.pk], "total": format_amount(int(sums[u.pk] or 0), "亿元")}
         for u in units
         if counts[u.pk]
     ]

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -19,7 +21,7 @@ from django.utils import timezone
 
 from gongjian.kit.clock import today as clock_today
 from gongjian.kit.errors import ConflictError
-from gongjian.kit.history import actor_user, record_actor
+from gongjian.kit.history import actor_user, record_actor, record_reason
 from gongjian.kit.scope import Action, allows, require
 from gongjian.units.models import Actor, Unit, User
 
@@ -53,7 +55,7 @@ EDITABLE_FIELDS = (
 
 
 def _stage_label(stage: str) -> str:
-    return Stage(stage).label
+    return str(Stage(stage).label)
 
 
 def validate_transition(
@@ -190,7 +192,7 @@ def _route_problems(project: Project, rule: EscalationRule | None, actor: Actor)
             changed = True
         if changed:
             record_actor(problem, actor)
-            problem._change_reason = "项目提级管理,问题转市级协调"
+            record_reason(problem, "项目提级管理,问题转市级协调")
             problem.full_clean()
             problem.save()
 
@@ -320,7 +322,7 @@ def project_create(
     unit: Unit,
     category: str,
     total_investment: int,
-    stage_events: list[tuple[str, dt.date]] = (),
+    stage_events: Sequence[tuple[str, dt.date]] = (),
     tags=(),
     batches=(),
     **fields,
@@ -698,9 +700,7 @@ def _escalation_days(project: Project, year: int) -> int:
 
 
 @transaction.atomic
-def problems_escalate_overdue(
-    *, today: dt.date | None = None, actor: Actor
-) -> list[Problem]:
+def problems_escalate_overdue(*, today: dt.date | None = None, actor: Actor) -> list[Problem]:
     """Move every open problem past its deadline up one level; idempotent.
 
     责任单位 → 包保领导 once the deadline has passed; 包保领导 → 市攻坚办督办 once it has
@@ -731,7 +731,9 @@ def problems_escalate_overdue(
             key = (problem.project.unit_id, today.year)
             if key not in days_cache:
                 days_cache[key] = _escalation_days(problem.project, today.year)
-            since = max(problem.escalated_on or problem.deadline, problem.deadline)
+            deadline = problem.deadline
+            assert deadline is not None  # the candidates are past a deadline
+            since = max(problem.escalated_on or deadline, deadline)
             if (today - since).days < days_cache[key]:
                 continue
             target = EscalationLevel.OFFICE
@@ -742,7 +744,7 @@ def problems_escalate_overdue(
         problem.escalated_on = today
         problem.full_clean()
         record_actor(problem, actor)
-        problem._change_reason = text
+        record_reason(problem, text)
         problem.save()
         ProblemComment.objects.create(problem=problem, author=actor_user(actor), text=text)
         moved.append(problem)
@@ -876,6 +878,7 @@ def _stale(obj, expected_version: int, what: str, fields: list[str] | None = Non
     from gongjian.kit.history import changes_since_version
 
     changed, latest = changes_since_version(obj, expected_version)
+    latest = cast(Any, latest)
     user = latest.history_user if latest is not None else None
     who = f" {user} " if user is not None else "他人"
     when = timezone.localtime(latest.history_date if latest is not None else timezone.now())
@@ -912,7 +915,7 @@ def project_delete(*, actor: Actor, project: Project, reason: str = "") -> Proje
     locked.deleted_by = actor_user(actor)
     locked.version += 1
     record_actor(locked, actor)
-    locked._change_reason = (f"删除:{reason}" if reason else "删除")[:100]
+    record_reason(locked, (f"删除:{reason}" if reason else "删除")[:100])
     locked.save(update_fields=["deleted_at", "deleted_by", "version", "updated_at"])
     return locked
 
@@ -928,7 +931,7 @@ def project_restore(*, actor: Actor, project: Project) -> Project:
     locked.deleted_by = None
     locked.version += 1
     record_actor(locked, actor)
-    locked._change_reason = "恢复"
+    record_reason(locked, "恢复")
     locked.save(update_fields=["deleted_at", "deleted_by", "version", "updated_at"])
     return locked
 
@@ -1062,11 +1065,11 @@ def progress_report_correct(
     later = _check_report_figures(locked_project, new)
     old.is_current = False
     record_actor(old, actor)
-    old._change_reason = "被更正版本取代"
+    record_reason(old, "被更正版本取代")
     old.save(update_fields=["is_current"])
     new.full_clean()
     record_actor(new, actor)
-    new._change_reason = f"更正:{reason}"[:100]
+    record_reason(new, f"更正:{reason}"[:100])
     new.save()
     if later is None:
         locked_project.completed_investment = new.cumulative_investment
@@ -1079,7 +1082,7 @@ def progress_report_correct(
 
 # compared by attname: a foreign key's id, never the related row (no query per row)
 COMPARED = [
-    Project._meta.get_field(f).attname
+    cast(Any, Project._meta.get_field(f)).attname
     for f in [*EDITABLE_FIELDS, "stage", *STAGE_DATE_FIELD.values(), "first_event_on"]
 ]
 _FOREIGN_KEYS = {
@@ -1114,7 +1117,7 @@ _EVENT_ORDER = {
 
 def events_in_order(events: list[tuple[str, dt.date]]) -> list[tuple[str, dt.date]]:
     """Stage events in the order they happened (a day's events in the chain's order)."""
-    return sorted(events, key=lambda e: (e[1], _EVENT_ORDER[e[0]]))
+    return sorted(events, key=lambda e: (e[1], _EVENT_ORDER[Stage(e[0])]))
 
 
 @dataclass
@@ -1212,7 +1215,7 @@ class ProjectBulk:
                 value = empty
             if fk_attname is not None:
                 # what the descriptor does for a row already loaded
-                project.__dict__[fk_attname] = None if value is None else value.pk
+                project.__dict__[fk_attname] = None if value is None else cast(Any, value).pk
                 project._state.fields_cache[key] = value
             else:
                 setattr(project, key, value)
@@ -1220,10 +1223,12 @@ class ProjectBulk:
         new_events = []
         last = None
         if existing is not None:
-            dates = [getattr(existing, d) for d in STAGE_DATE_FIELD.values() if getattr(existing, d)]
+            dates = [
+                getattr(existing, d) for d in STAGE_DATE_FIELD.values() if getattr(existing, d)
+            ]
             last = max(dates) if dates else None
         for stage, day in events_in_order(row.events):
-            date_field = STAGE_DATE_FIELD[stage]
+            date_field = STAGE_DATE_FIELD[Stage(stage)]
             current = getattr(project, date_field) if existing is not None else None
             if current == day:
                 continue
@@ -1253,7 +1258,7 @@ class ProjectBulk:
         changed = (
             existing is None
             or bool(new_events)
-            or any(before[name] != getattr(project, name) for name in COMPARED)
+            or any((before or {})[name] != getattr(project, name) for name in COMPARED)
         )
         return project, new_events, changed
 

@@ -14,6 +14,7 @@ import datetime as dt
 import operator
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
 from django.db.models import QuerySet
 
@@ -31,9 +32,9 @@ from gongjian.kit.tabular.exports import (
     unit_ref,
     write_table,
 )
-from gongjian.kit.tabular.imports import ImportResult, ImportSession, Lookup, ProgressFn, SheetRow
+from gongjian.kit.tabular.imports import ImportResult, ImportSession, Lookup, SheetRow
 from gongjian.units.models import Actor, Unit, User
-from gongjian.units.selectors import ambiguous_unit_names, sheet_lookups
+from gongjian.units.selectors import ambiguous_unit_names
 
 from . import services
 from .filters import problem_is_overdue
@@ -260,13 +261,12 @@ REPORT_SCHEMA = S.SheetSchema(
 )
 
 
-
 def lookups(actor: Actor) -> dict:
-    """The look-up columns of the project sheets for ``actor``."""
+    """The project sheets' own look-up columns for ``actor`` (units and people are the
+    default ones)."""
     from gongjian.kit.scope import Action
 
     return {
-        **sheet_lookups(actor),
         "tag": Lookup(Tag.objects.all(), ("name", "slug"), "标签"),
         "batch": Lookup(Batch.objects.restrict(actor, Action.VIEW), ("name", "code"), "批次"),
     }
@@ -292,31 +292,14 @@ def _project_row(values: dict, present: dict) -> services.ProjectRow:
     )
 
 
-def projects_import(
-    *,
-    actor: Actor,
-    path,
-    skip_bad_rows: bool = False,
-    mapping: dict[str, str] | None = None,
-    progress: ProgressFn | None = None,
-    file_name: str = "",
-) -> ImportResult:
+def projects_import(*, actor: Actor, **options: Any) -> ImportResult:
     """Import (update-or-create by 项目编号) the project sheet at ``path``."""
-    session = ImportSession(
-        PROJECT_SCHEMA,
-        actor=actor,
-        path=path,
-        skip_bad_rows=skip_bad_rows,
-        mapping=mapping,
-        progress=progress,
-        lookups=lookups(actor),
-        file_name=file_name,
-    )
+    session = ImportSession(PROJECT_SCHEMA, actor=actor, lookups=lookups(actor), **options)
     present = session.header.positions
     bulk = services.ProjectBulk(
         actor=actor,
         columns={k for k in services.OPTIONAL_FIELDS if k in present},
-        reason=f"Excel 导入 {file_name}".strip(),
+        reason=f"Excel 导入 {session.file_name}".strip(),
     )
     seen: set[str] = set()
     code_title = session.title("code")
@@ -360,29 +343,12 @@ def projects_import(
     return session.run_chunks(chunk, after=bulk.finish)
 
 
-def reports_import(
-    *,
-    actor: Actor,
-    path,
-    skip_bad_rows: bool = False,
-    mapping: dict[str, str] | None = None,
-    progress: ProgressFn | None = None,
-    file_name: str = "",
-) -> ImportResult:
+def reports_import(*, actor: Actor, **options: Any) -> ImportResult:
     """Import progress reports; each row goes through ``progress_report_submit``, the same
     service the page and the API call, with the API's input schema ``ReportIn``."""
     from gongjian.kit.scope import Action
 
-    session = ImportSession(
-        REPORT_SCHEMA,
-        actor=actor,
-        path=path,
-        skip_bad_rows=skip_bad_rows,
-        mapping=mapping,
-        progress=progress,
-        lookups=lookups(actor),
-        file_name=file_name,
-    )
+    session = ImportSession(REPORT_SCHEMA, actor=actor, **options)
     visible = Project.objects.restrict(actor, Action.VIEW).select_related("unit")
     projects: dict[str, Project] = {}
 

@@ -7,9 +7,7 @@ urlpatterns = [
     path("projects/", views.project_list, name="projects"),
     path("projects/<int:pk>/", views.project_detail, name="project"),
     path("projects/<int:pk>/edit/", views.project_edit, name="project_edit"),
-    path(
-        "projects/<int:pk>/reports/<int:report_pk>/edit/", views.report_edit, name="report_edit"
-    ),
+    path("projects/<int:pk>/reports/<int:report_pk>/edit/", views.report_edit, name="report_edit"),
     path(
         "projects/<int:pk>/reports/<int:report_pk>/correct/",
         views.report_correct,

@@ -24,11 +24,12 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+from pydantic import ValidationError as PydanticError
 
 from gongjian.indicators.periods import resolve_scope, resolve_year_as_of
 from gongjian.kit.clock import today
-from gongjian.kit.errors import ConflictError, messages_of
-from gongjian.kit.http import add_errors, conflict_context, errors_text, rebound
+from gongjian.kit.errors import messages_of
+from gongjian.kit.http import add_errors, errors_text, versioned_save
 from gongjian.kit.money import format_amount
 from gongjian.kit.scope import Action, allows, holds
 from gongjian.units.maps import map_config_for
@@ -61,6 +62,7 @@ from .models import (
     StageTransition,
     Tag,
 )
+from .schemas import ReportIn
 
 AMOUNT_PRESETS = [
     ("20000000", _("2000万元以上")),
@@ -196,6 +198,12 @@ def dispatch(request):
     for p in projects:
         p.cadence_label = Cadence(p.cadence).label
     missing = [p for p in projects if not p.reported]
+    # the projects this user may report for (a viewer or a leader reads the list only)
+    writable = set(
+        Project.objects.restrict(request.user, Action.CHANGE)
+        .filter(pk__in=[p.pk for p in projects])
+        .values_list("pk", flat=True)
+    )
     by_unit = sel.dispatch_status_by_unit(request.user, scope.unit, period)
     query = {"unit": scope.unit.pk, "period": f"{period.start:%Y-%m}"}
     months = [f"{scope.year}-{m:02d}" for m in range(1, 13)]
@@ -211,6 +219,7 @@ def dispatch(request):
             "overdue": bool(deadline and today() > deadline),
             "projects": projects,
             "missing": missing,
+            "writable": writable,
             "by_unit": by_unit,
             "query": urlencode(query),
             "export_query": urlencode(
@@ -286,23 +295,24 @@ def report_submit(request, pk: int):
         if form.is_valid():
             data = form.cleaned_data
             try:
+                # the one input of a report, as the API and an Excel row give it
+                payload = ReportIn.model_validate(
+                    {
+                        "period_start": period.start,
+                        "period_end": period.end,
+                        **{k: data[k] for k in ProgressReportForm.REPORT_FIELDS},
+                    }
+                )
                 with transaction.atomic():  # a refused photo leaves no report behind
                     report = services.progress_report_submit(
-                        actor=request.user,
-                        project=project,
-                        period_start=period.start,
-                        period_end=period.end,
-                        investment_this_period=data["investment_this_period"],
-                        cumulative_investment=data["cumulative_investment"],
-                        progress_text=data["progress_text"],
-                        problems_text=data["problems_text"],
+                        actor=request.user, project=project, **payload.model_dump()
                     )
                     if data.get("photo"):
                         services.progress_report_attach_photo(
                             actor=request.user, report=report, photo=data["photo"]
                         )
-            except (ValidationError, PermissionDenied) as exc:
-                form.add_error(None, errors_text(exc))
+            except (ValidationError, PermissionDenied, PydanticError) as exc:
+                add_errors(form, exc)
             else:
                 messages.success(
                     request,
@@ -445,9 +455,7 @@ def batches(request):
         sel.batch_summary(b, scope.unit)
         for b in Batch.objects.restrict(request.user, Action.VIEW)
         .exclude(kind=Batch.Kind.KEY_LIST)
-        .order_by(
-            "-year", "held_on", "code"
-        )
+        .order_by("-year", "held_on", "code")
     ]
     return render(request, "projects/batches.html", {"scope": scope, "rows": rows})
 
@@ -540,19 +548,17 @@ def project_edit(request, pk: int):
         form = ProjectEditForm(request.POST, user=request.user)
         if form.is_valid():
             changes = form.changes(project)
-            try:
-                services.project_update(
+            saved, conflict = versioned_save(
+                form,
+                Project,
+                lambda: services.project_update(
                     actor=request.user,
                     project=project,
                     expected_version=form.cleaned_data["version"],
                     **changes,
-                )
-            except ConflictError as exc:
-                conflict = conflict_context(exc, Project, form.cleaned_data)
-                form = rebound(form, exc.current_version)
-            except (ValidationError, PermissionDenied) as exc:
-                add_errors(form, exc)
-            else:
+                ),
+            )
+            if saved is not None:
                 if changes:
                     messages.success(request, _("已保存“%(name)s”") % {"name": project.name})
                 else:
@@ -595,19 +601,17 @@ def report_edit(request, pk: int, report_pk: int):
     if request.method == "POST":
         form = ReportEditForm(request.POST)
         if form.is_valid():
-            try:
-                services.progress_report_update(
+            saved, conflict = versioned_save(
+                form,
+                ProgressReport,
+                lambda: services.progress_report_update(
                     actor=request.user,
                     report=report,
                     expected_version=form.cleaned_data["version"],
                     **form.values(),
-                )
-            except ConflictError as exc:
-                conflict = conflict_context(exc, ProgressReport, form.cleaned_data)
-                form = rebound(form, exc.current_version)
-            except (ValidationError, PermissionDenied) as exc:
-                add_errors(form, exc)
-            else:
+                ),
+            )
+            if saved is not None:
                 messages.success(
                     request,
                     _("已保存 %(period)s 的进度报告") % {"period": f"{report.period_start:%Y-%m}"},

@@ -1,16 +1,18 @@
 from django.contrib import admin
 
+from gongjian.kit.admin import ScopedAdmin
+
 from .models import ColumnMapping, ImportRun
 
 
 @admin.register(ColumnMapping)
-class ColumnMappingAdmin(admin.ModelAdmin):
+class ColumnMappingAdmin(ScopedAdmin):
     list_display = ("name", "schema", "created_by", "created_at")
     list_filter = ("schema",)
 
 
 @admin.register(ImportRun)
-class ImportRunAdmin(admin.ModelAdmin):
+class ImportRunAdmin(ScopedAdmin):
     list_display = (
         "created_at",
         "schema",

@@ -21,8 +21,8 @@ def indicator_table(unit: Unit, year: int, as_of: dt.date) -> list[dict]:
         if engine.effective_unit(indicator, unit) is None:
             continue
         if indicator.kind == Indicator.Kind.CHECKPOINT:
-            value = engine.checkpoint_status(indicator.checkpoint, unit, year, as_of)
-            result = engine.Completion(indicator, value, None, None, engine.pro_rata(as_of), None)
+            status = engine.checkpoint_status(indicator.checkpoint, unit, year, as_of)
+            result = engine.Completion(indicator, status, None, None, engine.pro_rata(as_of), None)
         else:
             result = engine.completion(
                 indicator, unit, year, as_of, target=targets.get(indicator.pk)

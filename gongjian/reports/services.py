@@ -34,9 +34,7 @@ def progress_key(run_id: int) -> str:
 
 
 @transaction.atomic
-def column_mapping_save(
-    *, actor: Actor, schema: str, name: str, mapping: dict
-) -> ColumnMapping:
+def column_mapping_save(*, actor: Actor, schema: str, name: str, mapping: dict) -> ColumnMapping:
     """Save (or replace) a named mapping: sheet header → import column key."""
     if schema not in importers:
         raise ValidationError({"schema": f"未知的导入类型“{schema}”"})

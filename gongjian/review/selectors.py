@@ -31,7 +31,8 @@ SENTENCES_PER_TERM = 2
 
 def dictionary() -> tuple[list[str], list[str]]:
     """(campaign terms kept whole, extra stop-words) of the office's user dictionary."""
-    terms, stops = [], []
+    terms: list[str] = []
+    stops: list[str] = []
     for term, kind in DictionaryTerm.objects.values_list("term", "kind"):
         (terms if kind == DictionaryTerm.Kind.TERM else stops).append(term)
     return terms, stops
@@ -135,7 +136,7 @@ def key_sentences(term: str, passages: list[Passage], others: list[str], limit: 
         for sentence in words.split_sentences(passage.text):
             if term not in sentence or sentence in candidates or len(sentence) > 300:
                 continue
-            score = sum(1 for o in others if o != term and o in sentence)
+            score: float = sum(1 for o in others if o != term and o in sentence)
             score += min(len(_DIGIT.findall(sentence)), 6) * 0.3
             score -= len(sentence) / 400
             candidates[sentence] = (score, passage)

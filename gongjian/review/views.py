@@ -65,7 +65,9 @@ def review_page(request):
     unit = _unit(request)
     year = _year(request, unit)
     review = compose_review(year, unit, user=request.user)
-    draft = ReviewDraft.objects.restrict(request.user, Action.VIEW).filter(year=year, unit=unit).first()
+    draft = (
+        ReviewDraft.objects.restrict(request.user, Action.VIEW).filter(year=year, unit=unit).first()
+    )
     items = draft.items if draft else _items(review)
     context = {
         "year": year,
@@ -116,7 +118,9 @@ def draft_save(request):
 def review_download(request):
     unit = _unit(request)
     year = _year(request, unit)
-    draft = ReviewDraft.objects.restrict(request.user, Action.VIEW).filter(year=year, unit=unit).first()
+    draft = (
+        ReviewDraft.objects.restrict(request.user, Action.VIEW).filter(year=year, unit=unit).first()
+    )
     if draft is not None:
         title, as_of, items = draft.title, draft.as_of, draft.items
     else:

@@ -1,32 +1,42 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
+
+from gongjian.kit.admin import ScopedAdmin, ScopedInline, ScopedMixin
+from gongjian.kit.history import record_actor
+from gongjian.kit.scope import Action, require
 
 from . import services
 from .models import ApiToken, LoginEvent, Membership, Unit, User
 
 
 @admin.register(Unit)
-class UnitAdmin(SimpleHistoryAdmin):
+class UnitAdmin(ScopedAdmin):
     list_display = ["name", "code", "kind", "parent", "is_active"]
     list_filter = ["kind", "is_active"]
     search_fields = ["name", "code"]
 
     def save_model(self, request, obj, form, change):
-        obj._history_user = request.user
-        super().save_model(request, obj, form, change)
-        services._refresh_paths(obj)
+        # a unit is placed by the office of its parent (a top unit: by a superuser)
+        if obj.parent_id is None:
+            if not request.user.is_superuser:
+                raise PermissionDenied(_("只有系统管理员可以创建顶级单位"))
+        else:
+            require(request.user, Action.MANAGE, obj.parent)
+        record_actor(obj, request.user)
+        admin.ModelAdmin.save_model(self, request, obj, form, change)
+        services.unit_paths_refresh(obj)
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(ScopedInline):
     model = Membership
     extra = 1
     autocomplete_fields = ["unit"]
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(ScopedMixin, BaseUserAdmin):
     inlines = [MembershipInline]
     list_display = ["username", "full_name", "title", "is_active", "is_staff"]
     search_fields = ["username", "full_name"]
@@ -45,13 +55,13 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(ScopedAdmin):
     list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
     readonly_fields = ["prefix", "digest", "created_at", "last_used_at"]
 
 
 @admin.register(LoginEvent)
-class LoginEventAdmin(admin.ModelAdmin):
+class LoginEventAdmin(ScopedAdmin):
     """The login audit, read-only: rows are written by ``units.audit`` only."""
 
     list_display = ["at", "kind", "username", "user", "ip_address", "path"]

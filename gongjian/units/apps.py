@@ -9,9 +9,11 @@ class UnitsConfig(AppConfig):
     def ready(self) -> None:
         from gongjian.kit.registration import api_routers
         from gongjian.kit.scope import set_principal_source
+        from gongjian.kit.tabular.imports import set_default_lookups
 
         from . import audit  # noqa: F401  (connects the login audit's signal receivers)
-        from .selectors import principal_of
+        from .selectors import principal_of, sheet_lookups
 
         set_principal_source(principal_of)
+        set_default_lookups(sheet_lookups)
         api_routers.register("units", "gongjian.units.api.router")

@@ -133,6 +133,19 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):  # type: ignore[
     pass
 
 
+def owning_unit(label, help_text) -> models.ForeignKey:
+    """The unit (a city) a configuration row belongs to — what its ``ownership`` names: a
+    batch, a 提级 or 调度频次 rule, a scoring form, a tour."""
+    return models.ForeignKey(
+        Unit,
+        verbose_name=label,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        help_text=help_text,
+    )
+
+
 class User(AbstractUser):
     """A person who signs in. Roles come from ``Membership`` rows, one per unit; a user is
     in the scope of the units they hold a role in."""

@@ -34,9 +34,7 @@ def principal_of(user: User) -> Principal:
     if user.is_superuser:
         return Principal(user_id=user.pk, everything=True, roles=frozenset(ROLE_ACTIONS))
     rows = list(
-        Membership.objects.filter(user=user, unit__is_active=True).values_list(
-            "role", "unit__path"
-        )
+        Membership.objects.filter(user=user, unit__is_active=True).values_list("role", "unit__path")
     )
     grants = tuple((path, ROLE_ACTIONS.get(role, frozenset())) for role, path in rows)
     return Principal(user_id=user.pk, grants=grants, roles=frozenset(role for role, _ in rows))
@@ -159,7 +157,13 @@ def sheet_lookups(actor: User) -> dict:
     the trees (cities) the actor's units lie in (whether the actor may write for it is the
     service's check), and the people there by name or login."""
     unit = Lookup(units_in_trees(actor), ("name", "code"), "单位", ",请填写 6 位行政区划代码")
-    user = Lookup(people_in_trees(actor), ("full_name", "username"), "用户", ",请填写登录名", parse=_person_text)
+    user = Lookup(
+        people_in_trees(actor),
+        ("full_name", "username"),
+        "用户",
+        ",请填写登录名",
+        parse=_person_text,
+    )
     return {"unit": unit, "any_unit": unit, "user": user}
 
 

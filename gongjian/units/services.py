@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
@@ -17,10 +18,11 @@ from .models import ApiToken, MapConfig, Membership, Role, Unit, User
 Actor = User | SystemActor
 
 
-def _refresh_paths(unit: Unit) -> None:
+def unit_paths_refresh(unit: Unit) -> None:
     """Recompute ``path``/``depth`` for ``unit`` and, when it moved, its descendants."""
     old_path = unit.path
-    parent_path = unit.parent.path if unit.parent_id else ""
+    parent = unit.parent
+    parent_path = parent.path if parent is not None else ""
     unit.path = f"{parent_path}{unit.pk}/"
     unit.depth = unit.path.count("/") - 1
     Unit.objects.filter(pk=unit.pk).update(path=unit.path, depth=unit.depth)
@@ -51,7 +53,7 @@ def unit_create(
     unit.full_clean(exclude=["path", "depth"])
     record_actor(unit, actor)
     unit.save()
-    _refresh_paths(unit)
+    unit_paths_refresh(unit)
     return unit
 
 
@@ -68,7 +70,7 @@ def unit_update(*, actor: Actor, unit: Unit, **fields) -> Unit:
     unit.full_clean(exclude=["path", "depth"])
     record_actor(unit, actor)
     unit.save()
-    _refresh_paths(unit)
+    unit_paths_refresh(unit)
     return unit
 
 
@@ -80,7 +82,7 @@ def user_create(
     password: str | None = None,
     full_name: str = "",
     title: str = "",
-    memberships: list[tuple[Unit, str]] = (),
+    memberships: Sequence[tuple[Unit, str]] = (),
     is_staff: bool = False,
 ) -> User:
     user = User(username=username, full_name=full_name, title=title, is_staff=is_staff)
@@ -104,7 +106,6 @@ OFFICE_APPS = (
     "attraction",
     "reports",
     "review",
-    "web",
     "inspections",
     "appeals",
     "policies",

@@ -105,7 +105,7 @@ def _check_zip(path: Path) -> str:
         raise BadFile(str(exc)) from None
     sheets = sorted(
         (n for n in names if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n)),
-        key=lambda n: int(re.search(r"\d+", n.rsplit("/", 1)[1]).group()),
+        key=lambda n: int(re.sub(r"\D", "", n.rsplit("/", 1)[1])),
     )
     return sheets[0] if sheets else ""
 

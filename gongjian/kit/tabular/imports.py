@@ -88,7 +88,6 @@ class ImportResult:
             self.errors.append((row, column, message))
 
 
-
 # --- look-ups ------------------------------------------------------------------------
 
 
@@ -221,12 +220,24 @@ def _read(schema: S.SheetSchema, path, mapping):
     return book, header, data(), total
 
 
+# The look-ups every sheet may use (units, people), for an actor: registered by the units
+# app (``set_default_lookups``), extended by a domain's own (tags, batches …).
+_default_lookups: list[Callable[[Any], dict]] = []
+
+
+def set_default_lookups(make: Callable[[Any], dict]) -> None:
+    """Register how the unit and person columns of every sheet are resolved for an actor."""
+    _default_lookups[:] = [make]
+
+
 class ImportSession:
     """One import of one sheet: reading, bad rows, the transaction, the outcome.
 
     ``actor`` is passed on to the domain's services (a user or ``kit.scope.SYSTEM``);
-    ``lookups`` resolve the cells of look-up columns (``{"unit": fn(text) -> row}``);
-    ``progress(done, total)`` is called after each chunk."""
+    ``lookups`` resolve the cells of look-up columns (``{"unit": fn(text) -> row}``) beside
+    the default ones (units and people the actor may name); ``progress(done, total)`` is
+    called after each chunk. A domain's import takes these as keyword arguments and hands
+    them on: ``ImportSession(SCHEMA, **options)``."""
 
     def __init__(
         self,
@@ -245,7 +256,8 @@ class ImportSession:
         self.skip = skip_bad_rows
         self.file_name = file_name
         self.progress = progress or (lambda done, total: None)
-        self.lookups = lookups or {}
+        defaults = _default_lookups[0](actor) if _default_lookups else {}
+        self.lookups = {**defaults, **(lookups or {})}
         self.result = ImportResult(schema.key)
         self.book, self.header, self.rows, self.total = _read(schema, path, mapping)
         self.errors: ErrorSheet | None = None
@@ -275,9 +287,7 @@ class ImportSession:
         if isinstance(exc, ValidationError):
             if hasattr(exc, "error_dict"):
                 return [
-                    (self._field_title(f), m)
-                    for f, msgs in exc.message_dict.items()
-                    for m in msgs
+                    (self._field_title(f), m) for f, msgs in exc.message_dict.items() for m in msgs
                 ]
             return [("", m) for m in exc.messages]
         if isinstance(exc, PydanticError):
@@ -748,7 +758,8 @@ class Inserter:
         body = "    d = o.__dict__\n" if any(v is ATTR for v in values.values()) else ""
         code = f"def make(o):\n{body}    return ({', '.join(parts)},)\n"
         exec(compile(code, f"<insert {self.model._meta.db_table}>", "exec"), names)  # noqa: S102
-        return names["make"]
+        make: Callable[[object], tuple] = names["make"]  # type: ignore[assignment]
+        return make
 
     def insert(self, rows: list[tuple]) -> None:
         if rows:
@@ -779,5 +790,3 @@ def history_rows(model, objs, *, history_type: str, actor, reason: str, now) -> 
         values["history_object_repr"] = lambda o: str(o)[:repr_max]
     make = inserter.row_maker(values)
     inserter.insert([make(o) for o in objs])
-
-

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
-from gongjian.kit.money import UNIT_FACTORS, to_yuan
+from gongjian.kit.money import NEGATIVE_AMOUNT, UNIT_FACTORS, to_yuan
 
 
 class CellError(ValueError):
@@ -140,9 +140,9 @@ def match_row(
 ) -> tuple[dict[str, int], dict[str, str], list[str]]:
     """Match one row of header cells; ``mapping`` (sheet header → column key) wins."""
     by_name: dict[str, Column] = {}
-    for column in schema.columns:
-        for name in _names(column):
-            by_name.setdefault(name, column)
+    for each in schema.columns:
+        for name in _names(each):
+            by_name.setdefault(name, each)
     norm_mapping = {split_unit(k)[0]: v for k, v in (mapping or {}).items()}
     norm_mapping.update({normalize(k): v for k, v in (mapping or {}).items()})
     positions: dict[str, int] = {}
@@ -152,7 +152,7 @@ def match_row(
         if cell is None or str(cell).strip() == "":
             continue
         name, unit = split_unit(str(cell))
-        column = None
+        column: Column | None = None
         key = norm_mapping.get(normalize(cell)) or norm_mapping.get(name)
         if key:
             column = next((c for c in schema.columns if c.key == key), None)
@@ -285,7 +285,7 @@ def parse_amount(value, unit: str) -> int:
             value = m.group("num")
     number = parse_decimal(value)
     if number < 0:
-        raise CellError("金额不能为负数")
+        raise CellError(NEGATIVE_AMOUNT)
     if number.adjusted() >= 19:
         raise CellError(f"金额 {value} 过大")
     try:
@@ -442,9 +442,9 @@ def cell_reader(column: Column, unit: str | None, lookups: dict[str, Callable[[s
                 if yuan <= MAX_YUAN:
                     return yuan
             if kind is float and math.isfinite(value):
-                yuan = Decimal(repr(value)) * factor
-                if 0 <= yuan <= MAX_YUAN and yuan == yuan.to_integral_value():
-                    return int(yuan)
+                exact = Decimal(repr(value)) * factor
+                if 0 <= exact <= MAX_YUAN and exact == exact.to_integral_value():
+                    return int(exact)
             return read(value)
 
         return amount

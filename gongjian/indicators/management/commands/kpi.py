@@ -2,11 +2,12 @@ import datetime as dt
 import json
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from gongjian.indicators.engine import evaluate_all
 from gongjian.indicators.models import Indicator
-from gongjian.kit.dates import Period
+from gongjian.indicators.periods import resolve_year_as_of
 from gongjian.units.selectors import root_unit, unit_resolve
 
 
@@ -33,22 +34,25 @@ class Command(BaseCommand):
     help = "Evaluate every indicator for a unit, year to date as of a date."
 
     def add_arguments(self, parser):
-        parser.add_argument("--year", type=int, required=True)
-        parser.add_argument("--as-of", help="YYYY-MM-DD (default: the year's last day)")
+        parser.add_argument("--year", type=int, help="default: the year the pages show")
+        parser.add_argument(
+            "--as-of", help="YYYY-MM-DD (default: the date the pages show, e.g. the campaign's)"
+        )
         parser.add_argument("--unit", help="unit name, GB/T 2260 code or id (default: the city)")
         parser.add_argument("--format", choices=["table", "json"], default="table")
 
-    def handle(self, *args, year, as_of=None, unit=None, format="table", **options):
-        try:
-            as_of_date = dt.date.fromisoformat(as_of) if as_of else dt.date(year, 12, 31)
-            period = Period.year_to_date(year, as_of_date)
-        except ValueError as exc:
-            raise CommandError(f"截止日期无效:{exc}") from exc
+    def handle(self, *args, year=None, as_of=None, unit=None, format="table", **options):
         target_unit = unit_resolve(unit) if unit else root_unit()
         if target_unit is None:
             raise CommandError(
                 f"找不到单位“{unit}”" if unit else "还没有任何单位,请先运行 gongjian demo"
             )
+        try:
+            as_of_date = dt.date.fromisoformat(as_of) if as_of else None
+            shown = resolve_year_as_of(unit=target_unit, year=year, as_of=as_of_date)
+        except (ValueError, ValidationError) as exc:
+            raise CommandError(f"截止日期无效:{exc}") from exc
+        period = shown.period
         indicators = list(
             Indicator.objects.filter(is_active=True).select_related("fixed_unit", "base_indicator")
         )
