@@ -249,6 +249,7 @@ def test_billion_laughs_in_a_docx_is_refused(member):
         ("notes.txt", b"<!DOCTYPE html><html><script>alert(1)</script></html>", "不是纯文本"),
         ("notes.txt", png_bytes(), "PNG 图片"),
     ],
+    ids=["xlsx-as-docx", "html-as-docx", "html-as-pdf", "zip-as-pdf", "html-as-txt", "png-as-txt"],
 )
 def test_polyglots_and_renamed_files_are_refused(name, data, fragment):
     with pytest.raises(ValidationError, match=fragment):
@@ -315,6 +316,7 @@ def test_a_large_photo_is_scaled_down(settings):
         ("photo.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 200, "损坏"),
         ("photo.png", b"", "空文件"),
     ],
+    ids=["zip-as-png", "html-as-jpg", "broken-jpg", "empty-png"],
 )
 def test_what_is_not_an_image_is_refused(name, data, fragment):
     with pytest.raises(UploadError, match=fragment):

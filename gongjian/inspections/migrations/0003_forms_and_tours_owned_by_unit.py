@@ -46,5 +46,5 @@ class Migration(migrations.Migration):
             name='unit',
             field=models.ForeignKey(help_text='组织拉练的市(县)', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='units.unit', verbose_name='组织单位'),
         ),
-        migrations.RunPython(own_by_first_city, migrations.RunPython.noop),
+        migrations.RunPython(own_by_first_city, migrations.RunPython.noop, elidable=True),
     ]

@@ -56,5 +56,5 @@ class Migration(migrations.Migration):
             name='unit',
             field=models.ForeignKey(blank=True, db_constraint=False, help_text='规则适用的市(县)', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='units.unit', verbose_name='所属单位'),
         ),
-        migrations.RunPython(own_by_first_city, migrations.RunPython.noop),
+        migrations.RunPython(own_by_first_city, migrations.RunPython.noop, elidable=True),
     ]

@@ -92,5 +92,5 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': '城市地图',
             },
         ),
-        migrations.RunPython(copy_old_maps, migrations.RunPython.noop),
+        migrations.RunPython(copy_old_maps, migrations.RunPython.noop, elidable=True),
     ]
