@@ -50,7 +50,8 @@ run: demo
 
 # the suite on every core (pytest-xdist); tests that empty the database share one worker
 PYTEST_WORKERS ?= auto
-MYPY_FILES = gongjian/*/services.py gongjian/*/selectors.py gongjian/indicators/engine.py \
+MYPY_FILES = gongjian/*/services.py gongjian/*/selectors.py gongjian/*/registries.py \
+	gongjian/indicators/engine.py gongjian/projects/lights.py gongjian/projects/cadence.py \
 	gongjian/indicators/periods.py gongjian/kit/*.py gongjian/kit/tabular/*.py
 
 test: install

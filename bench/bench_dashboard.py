@@ -16,7 +16,7 @@ it measures, best of 3, for the whole province and for its largest district:
   whose period ends in the year to date) and the red / yellow / green warning-light
   counts. It reads the projects of the subtree once, joined to each project's stage
   events of the year and its year-to-date reported investment.
-- **dashboard**: everything the page's selector computes (``web.selectors.dashboard``): every active indicator (~70), the targets' completion, the
+- **dashboard**: everything the page's selector computes (``dashboard.selectors.dashboard``): every active indicator (~70), the targets' completion, the
   four checkpoints, the monthly series, the comparison of child units and the lights;
   ratio against the floor (goal: within 2×) and the number of SQL queries.
 - **page**: the dashboard's full HTTP response through Django's test client.

@@ -197,11 +197,15 @@ def test_targets_completion_and_checkpoints(tree):
 
 def test_reported_values_latest_and_roll_up(tree):
     ind = indicator_define(actor=SYSTEM, code="t_km", name="管网", kind="reported")
-    reported_value_record(actor=SYSTEM, indicator=ind, unit=tree["a"], as_of=D(2024, 3, 31), value=10)
+    reported_value_record(
+        actor=SYSTEM, indicator=ind, unit=tree["a"], as_of=D(2024, 3, 31), value=10
+    )
     reported_value_record(
         actor=SYSTEM, indicator=ind, unit=tree["a"], as_of=D(2024, 6, 30), value=25.5
     )
-    reported_value_record(actor=SYSTEM, indicator=ind, unit=tree["b"], as_of=D(2024, 6, 30), value=4)
+    reported_value_record(
+        actor=SYSTEM, indicator=ind, unit=tree["b"], as_of=D(2024, 6, 30), value=4
+    )
     assert engine.evaluate(ind, tree["a"], Period.year_to_date(2024, D(2024, 4, 30))) == 10
     assert engine.evaluate(ind, tree["city"], Period.year_to_date(2024)) == Decimal("29.5")
     reported_value_record(

@@ -2,8 +2,10 @@
 
 ``evaluate_many``, ``checkpoint_statuses``, ``completion_many``,
 ``year_to_date_by_month`` and ``warning_light_counts`` answer the dashboard with a
-handful of queries; each is compared here with the one-query-per-indicator function it
-replaces, for every active demo indicator, several units and several periods.
+handful of queries; each is compared here with the same figure asked for alone (a batch
+of one request, whose conditions become the query's WHERE clause instead of aggregate
+filters), for every active demo indicator, several units and several periods, and the
+project events with a count made in Python from the stage history.
 """
 
 from __future__ import annotations
@@ -218,9 +220,13 @@ def test_dashboard_query_count_is_bounded_and_independent_of_project_count(
 
 
 @pytest.mark.django_db
-def test_grouped_statement_compiled_once_per_shape_and_filled_per_subtree(demo):
-    """The grouped SQL is kept per shape (registry, definitions, periods) and reused for
-    every subtree; an edited indicator is a new shape, never a stale statement."""
+def test_one_query_per_registry_for_every_subtree_and_no_stale_definition(
+    demo, django_assert_num_queries
+):
+    """A registry's figures for several subtrees come from ORM aggregate queries over
+    their common ancestor — the whole subtree's in one, the subtrees below it grouped by
+    unit in another — the same figures as one subtree at a time; an edited indicator is
+    read as it now stands, never from a stale statement."""
     counted = [
         i
         for i in _indicators()
@@ -228,18 +234,85 @@ def test_grouped_statement_compiled_once_per_shape_and_filled_per_subtree(demo):
     ][:8]
     assert len(counted) == 8
     period = PERIODS[0]
-    engine._STATEMENTS.clear()
+    units = _units(demo)
     seen = {}
-    for unit in _units(demo):
+    for unit in units:
         seen[unit.pk] = engine.evaluate_many([(i, unit, period) for i in counted])
         assert seen[unit.pk] == [engine.evaluate(i, unit, period) for i in counted], unit.name
-    # one for the root's subtree (its event scans read every row), one for the rest
-    assert len(engine._STATEMENTS) == 2
-    # different subtrees really got different figures from the one statement
+    # different subtrees really got different figures
     assert len({tuple(v) for v in seen.values()}) > 2
+    # every subtree at once: the city's figures and its districts' grouped, the same figures
+    with django_assert_num_queries(2):
+        together = engine.evaluate_many([(i, u, period) for u in units for i in counted])
+    assert together == [v for u in units for v in seen[u.pk]]
     edited = counted[0]
     before = engine.evaluate_many([(i, demo, period) for i in counted])[0]
     edited.filters = {**(edited.filters or {}), "total_investment__gte": 10**12}
     after = engine.evaluate_many([(i, demo, period) for i in counted])[0]
     assert after == engine.evaluate(edited, demo, period) == 0 != before
-    assert len(engine._STATEMENTS) == 3
+
+
+@pytest.mark.django_db
+def test_a_year_to_date_series_shares_one_first_event_date(demo, django_assert_num_queries):
+    """The year-to-date periods of an event indicator — a month-end series and the
+    checkpoints — read one first-event annotation per event (``Min``), whatever the number
+    of periods; the database groups the registry's rows once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    signed = Indicator.objects.get(code="signed_count")
+    landed = Indicator.objects.get(code="landed_amount")
+    requests = [r for i in (signed, landed) for r in engine.monthly_requests(i, demo, 2024, AS_OF)]
+    with CaptureQueriesContext(connection) as ctx:
+        values = engine.evaluate_many(requests)
+    assert len(ctx.captured_queries) == 1
+    assert ctx.captured_queries[0]["sql"].upper().count("MIN(") == 2
+    assert values == [engine.evaluate(i, u, p) for i, u, p in requests]
+    assert values[9] > values[2] > 0  # signed to 31 October, to 31 March
+
+
+@pytest.mark.django_db
+def test_project_events_equal_a_count_from_the_stage_history(demo):
+    """The engine's event figures against an independent count: each project's stage
+    transitions read into Python, a project counted once when it had the event in the
+    period (its first such date on or before the end)."""
+    from gongjian.projects.models import StageTransition
+
+    unit = Unit.objects.get(code="210726")
+    projects = {p.pk: p for p in Project.objects.filter(unit__path__startswith=unit.path)}
+    history: dict[int, list[tuple[str, dt.date]]] = {}
+    for project_id, stage, day in StageTransition.objects.filter(
+        project_id__in=projects
+    ).values_list("project_id", "stage", "occurred_on"):
+        history.setdefault(project_id, []).append((stage, day))
+    stages = {
+        "signed": {"signed"},
+        "landed": {"landed"},
+        "started_or_resumed": {"started", "resumed"},
+    }
+    checked = 0
+    for code, event, threshold in (
+        ("signed_count", "signed", 0),
+        ("signed_ge_100m_amount", "signed", 100_000_000),
+        ("landed_ge_20m", "landed", 20_000_000),
+        ("started_or_resumed", "started_or_resumed", 0),
+    ):
+        indicator = Indicator.objects.get(code=code)
+        for period in PERIODS:
+            had = [
+                p
+                for pk, p in projects.items()
+                if p.total_investment >= threshold
+                and any(
+                    s in stages[event] and period.start <= d <= period.end
+                    for s, d in history.get(pk, [])
+                )
+            ]
+            expected = (
+                len(had)
+                if indicator.measure == Indicator.Measure.COUNT
+                else sum(p.total_investment for p in had)
+            )
+            assert engine.evaluate(indicator, unit, period) == expected, (code, period)
+            checked += bool(expected)
+    assert checked > 8

@@ -319,3 +319,40 @@ def test_query_counts_are_bounded_and_do_not_grow_with_projects(
     for _ in range(5):
         ProjectFactory(unit=linghe, leader=leader)
     assert _count_queries(client, url, params) == before
+
+
+def test_dispatch_status_per_unit_comes_from_the_engine_and_matches_the_list(
+    client, office, demo
+):
+    """The per-unit 应报 / 已报 / 未报 figures are the engine's (the projects registry's
+    ``dispatch_due`` / ``dispatch_reported`` events) and agree with the page's list of
+    due projects, unit by unit; a report sent moves one project from 未报 to 已报."""
+    from gongjian.projects.selectors import dispatch_status_by_unit, due_projects
+
+    month = Period.month(2024, 10)
+    rows = dispatch_status_by_unit(demo, month)
+    assert len(rows) > 3 and sum(r["due"] for r in rows) > 0
+    for row in rows:
+        listed = list(due_projects(office, row["unit"], month).values_list("reported", flat=True))
+        assert row["due"] == len(listed), row["unit"].name
+        assert row["reported"] == sum(listed), row["unit"].name
+        assert row["missing"] == row["due"] - row["reported"]
+    project = due_projects(office, demo, month).filter(reported=False, cadence="monthly").first()
+    assert project is not None
+    unit = next(r["unit"] for r in rows if project.unit.path.startswith(r["unit"].path))
+    before = next(r for r in rows if r["unit"] == unit)
+    ProgressReport.objects.create(
+        project=project,
+        period_start=month.start,
+        period_end=month.end,
+        investment_this_period=1,
+        cumulative_investment=(project.completed_investment or 0) + 1,
+        progress_text="主体施工",
+        submitted_by=office,
+    )
+    after = next(r for r in dispatch_status_by_unit(demo, month) if r["unit"] == unit)
+    assert (after["due"], after["reported"], after["missing"]) == (
+        before["due"],
+        before["reported"] + 1,
+        before["missing"] - 1,
+    )

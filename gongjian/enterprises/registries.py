@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db.models import Q
+
 from gongjian.indicators.registries import FilterSpec, RegistrySpec, as_list
 from gongjian.indicators.registries import register as register_registry
 
@@ -19,17 +21,11 @@ def enterprise_registry() -> RegistrySpec:
         measure_fields={"latest_revenue": "最近年度营收"},
         events={},
         filters={
-            "tier": FilterSpec(
-                "21152 矩阵档次", (str, list), lambda qs, v: qs.filter(tier__in=as_list(v))
-            ),
-            "industry": FilterSpec(
-                "所属行业", (str, list), lambda qs, v: qs.filter(industry__in=as_list(v))
-            ),
-            "cluster": FilterSpec(
-                "产业集群", (str, list), lambda qs, v: qs.filter(cluster__in=as_list(v))
-            ),
+            "tier": FilterSpec("21152 矩阵档次", (str, list), lambda v: Q(tier__in=as_list(v))),
+            "industry": FilterSpec("所属行业", (str, list), lambda v: Q(industry__in=as_list(v))),
+            "cluster": FilterSpec("产业集群", (str, list), lambda v: Q(cluster__in=as_list(v))),
             "latest_revenue__gte": FilterSpec(
-                "最近年度营收不低于(元)", (int,), lambda qs, v: qs.filter(latest_revenue__gte=v)
+                "最近年度营收不低于(元)", (int,), lambda v: Q(latest_revenue__gte=v)
             ),
         },
     )

@@ -1,25 +1,65 @@
 """The indicator engine: one definition, one number everywhere.
 
 Every figure the product shows — dashboard tile, ranking score, map colour,
-report sentence, API field, CLI line — comes from these functions.
+report sentence, API field, CLI line — comes from these functions, and all of them
+evaluate the same way: ``evaluate_many`` plans its (indicator, unit, period) requests
+into a ``_Batch`` — a ratio into its numerator and denominator, a completion rate into
+its base indicator and target, a checkpoint into its targets' values — runs the leaf
+queries grouped and composes each answer. ``evaluate`` is a batch of one request,
+``evaluate_by_unit`` a batch of one request per unit.
+
+A batch reads its computed indicators with one ORM aggregate query per registry
+(``_registry_figures``, ``_SourceQuery``) over the registry's rows in the requests'
+common subtree. Every figure — one per indicator definition, period and subtree — is a
+conditional aggregate of that query (``Count("pk", filter=…)`` / ``Sum(field,
+filter=…)``), its condition the indicator's filters, its period (an event, or being on
+the list) and, for a subtree below the common one, the unit path; what every figure's
+condition shares restricts the query's rows instead (its WHERE clause). An event dated
+by related rows (a project's stage transitions) is, as a filter, an annotation of each
+row with its first date from the period's start (``Min``), shared by every period with
+the same start, so that a year-to-date series costs one annotation per event — the
+database aggregates the annotated rows in a subquery; as a restriction of all the rows
+it is a semi-join on the related rows. Without such an annotation, figures of several
+subtrees are read grouped by unit path and added up per subtree. A registry with a
+yearly roll-up (progress reports) is read from the roll-up for whole months and from
+its own rows for the months a window cuts (``_sources``): one query per source, added
+up.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import reduce
+from operator import add
+from typing import Any, cast
 
-from django.db.models import Count, Q, Sum
+from django.db.models import (
+    Aggregate,
+    BigIntegerField,
+    Case,
+    Count,
+    F,
+    FilteredRelation,
+    ManyToOneRel,
+    Min,
+    Q,
+    Sum,
+    When,
+)
+from django.db.models import Value as Literal
 
 from gongjian.kit.dates import Period, pro_rata, quarter_end
 from gongjian.units.models import Unit, below_root
 
 from .models import Indicator, RankingItem, RankingScheme, ReportedValue, Target
-from .registries import FirstEvent, YearRollup, get_registry
+from .registries import Event, RegistrySpec, YearRollup, get_registry
 
 Value = int | Decimal | bool | None
+Request = tuple[Indicator, Unit, Period]
 
 
 def effective_unit(indicator: Indicator, unit: Unit) -> Unit | None:
@@ -34,20 +74,470 @@ def effective_unit(indicator: Indicator, unit: Unit) -> Unit | None:
     return None
 
 
-def _computed_queryset(indicator: Indicator, period: Period, spec=None):
-    spec = spec or get_registry(indicator.registry)
-    qs = spec.apply_filters(spec.queryset(), indicator.filters)
-    if indicator.period_mode == Indicator.PeriodMode.EVENT:
-        qs = spec.events[indicator.event][1](qs, period)
-    elif indicator.period_mode == Indicator.PeriodMode.ACTIVE:
-        qs = spec.active(qs, period)
-    return spec, qs
+def evaluate(indicator: Indicator, unit: Unit, period: Period) -> Value:
+    """The value of ``indicator`` for ``unit``'s subtree over ``period``."""
+    return evaluate_many([(indicator, unit, period)])[0]
 
 
-def _aggregate(indicator: Indicator):
-    if indicator.measure == Indicator.Measure.COUNT:
-        return Count("pk")
-    return Sum(indicator.measure_field)
+def ratio_value(numerator: Value, denominator: Value) -> Decimal | None:
+    """A ratio indicator's value: numerator ÷ denominator to four places; None without a
+    denominator."""
+    if numerator is None or not denominator:
+        return None
+    return (Decimal(numerator) / Decimal(denominator)).quantize(Decimal("0.0001"))
+
+
+def evaluate_by_unit(indicator: Indicator, units: list[Unit], period: Period) -> dict[int, Value]:
+    """Values for several units at once: one request per unit in one batch (a computed
+    indicator: one query over the units' common subtree)."""
+    values = evaluate_many([(indicator, unit, period) for unit in units])
+    return {unit.pk: value for unit, value in zip(units, values, strict=True)}
+
+
+def evaluate_many(requests: list[Request], memo: dict | None = None) -> list[Value]:
+    """``[evaluate(i, u, p) for i, u, p in requests]``, evaluated as one batch: one
+    aggregate query per registry (plus one per roll-up's cut months), one for reported
+    values per subtree and period, one for targets, one for checkpoints' targets. With
+    ``memo`` (a dict shared by the calls of one page), values already there are not
+    evaluated again."""
+    keys = [_memo_key(request) for request in requests]
+    if memo is not None and all(k is not None and k in memo for k in keys):
+        return [memo[k] for k in keys]
+    batch = _Batch()
+    for request, key in zip(requests, keys, strict=True):
+        if memo is None or key not in memo:
+            batch.plan(*request)
+    batch.run()
+    values = [
+        memo[key] if memo is not None and key in memo else batch.value(*request)
+        for request, key in zip(requests, keys, strict=True)
+    ]
+    if memo is not None:
+        memo.update((k, v) for k, v in zip(keys, values, strict=True) if k is not None)
+    return values
+
+
+def _memo_key(request: Request) -> tuple | None:
+    """A request's key in a page's memo; None for an unsaved indicator (no key)."""
+    indicator, unit, period = request
+    return None if indicator.pk is None else (indicator.pk, unit.pk, period)
+
+
+# --- the batch ---------------------------------------------------------------------
+
+
+def _definition(indicator: Indicator) -> tuple:
+    """What of a computed indicator its figures depend on (two indicators defined alike
+    share them; an edited one is a new definition)."""
+    return (
+        indicator.registry,
+        indicator.measure,
+        indicator.measure_field,
+        indicator.period_mode,
+        indicator.event,
+        repr(sorted((indicator.filters or {}).items())),
+    )
+
+
+def _figure_key(indicator: Indicator, scope: Unit, period: Period) -> tuple:
+    """A computed figure's key: its definition, subtree and period (none for an indicator
+    counting its rows whatever the period)."""
+    if indicator.period_mode == Indicator.PeriodMode.NONE:
+        return (_definition(indicator), scope.path, None, None)
+    return (_definition(indicator), scope.path, period.start, period.end)
+
+
+def _base(indicator: Indicator) -> Indicator:
+    """A completion rate's (or ratio's) base indicator (``validate_definition``)."""
+    assert indicator.base_indicator is not None
+    return indicator.base_indicator
+
+
+def _ratio_terms(indicator: Indicator) -> tuple[Indicator, Indicator]:
+    """A ratio's numerator and denominator (``validate_definition``)."""
+    assert indicator.denominator is not None
+    return _base(indicator), indicator.denominator
+
+
+class _Batch:
+    """Evaluates many (indicator, unit, period) requests: ``plan`` collects the leaf
+    figures every request needs, ``run`` reads them grouped, ``value`` composes each
+    answer from them."""
+
+    def __init__(self) -> None:
+        self.computed: dict[tuple, Request] = {}  # by ``_figure_key``
+        self.reported: dict[tuple, Request] = {}  # by (indicator, unit, start, end)
+        self.target_keys: set[tuple[int, int, int]] = set()
+        self.checkpoints: dict[tuple[str, int, int, dt.date], tuple[Unit, int]] = {}
+        self.checkpoint_targets: dict[tuple[int, int], list[Target]] = {}
+        self.computed_values: dict[tuple, int] = {}
+        self.reported_values: dict[tuple, Decimal | None] = {}
+        self.targets: dict[tuple[int, int, int], Target] = {}
+
+    def plan(self, indicator: Indicator, unit: Unit, period: Period) -> None:
+        scope = effective_unit(indicator, unit)
+        if scope is None:
+            return
+        kind = indicator.kind
+        if kind == Indicator.Kind.COMPUTED:
+            self.computed.setdefault(
+                _figure_key(indicator, scope, period), (indicator, scope, period)
+            )
+        elif kind == Indicator.Kind.REPORTED:
+            reported = (indicator.pk, scope.pk, period.start, period.end)
+            self.reported.setdefault(reported, (indicator, scope, period))
+        elif kind == Indicator.Kind.RATIO:
+            numerator, denominator = _ratio_terms(indicator)
+            self.plan(numerator, scope, period)
+            self.plan(denominator, scope, period)
+        elif kind == Indicator.Kind.COMPLETION:
+            base = _base(indicator)
+            self.target_keys.add((base.pk, scope.pk, period.year))
+            self.plan(base, scope, Period.year_to_date(period.year, period.end))
+        else:
+            checkpoint = (indicator.checkpoint, scope.pk, period.year, period.end)
+            self.checkpoints.setdefault(checkpoint, (scope, period.year))
+
+    def run(self) -> None:
+        # checkpoints first: their targets' values join the batch
+        judged: set[tuple] = set()
+        while pending := [key for key in self.checkpoints if key not in judged]:
+            for key in pending:
+                judged.add(key)
+                kind, _unit_pk, year, as_of = key
+                unit, _year = self.checkpoints[key]
+                targets = self._checkpoint_targets(unit, year)
+                for request in checkpoint_requests(targets, unit, year, as_of, [kind]):
+                    self.plan(*request)
+        self.computed_values = _computed_values(self.computed)
+        self.reported_values = _reported_values(self.reported)
+        if self.target_keys:
+            ind_ids = {k[0] for k in self.target_keys}
+            unit_ids = {k[1] for k in self.target_keys}
+            years = {k[2] for k in self.target_keys}
+            for target in Target.objects.filter(
+                indicator_id__in=ind_ids, unit_id__in=unit_ids, year__in=years
+            ):
+                self.targets.setdefault((target.indicator_id, target.unit_id, target.year), target)
+
+    def _checkpoint_targets(self, unit: Unit, year: int) -> list[Target]:
+        key = (unit.pk, year)
+        if key not in self.checkpoint_targets:
+            self.checkpoint_targets[key] = checkpoint_targets(unit, year)
+        return self.checkpoint_targets[key]
+
+    def value(self, indicator: Indicator, unit: Unit, period: Period) -> Value:
+        scope = effective_unit(indicator, unit)
+        if scope is None:
+            return None
+        kind = indicator.kind
+        if kind == Indicator.Kind.COMPUTED:
+            return self.computed_values[_figure_key(indicator, scope, period)]
+        if kind == Indicator.Kind.REPORTED:
+            return self.reported_values[(indicator.pk, scope.pk, period.start, period.end)]
+        if kind == Indicator.Kind.RATIO:
+            numerator, denominator = _ratio_terms(indicator)
+            return ratio_value(
+                self.value(numerator, scope, period), self.value(denominator, scope, period)
+            )
+        if kind == Indicator.Kind.COMPLETION:
+            base = _base(indicator)
+            value = self.value(base, scope, Period.year_to_date(period.year, period.end))
+            target = self.targets.get((base.pk, scope.pk, period.year))
+            if target is None or value is None or isinstance(value, bool):
+                return None
+            rate = float(Decimal(value) / target.value)
+            return Decimal(str(round(rate, 4)))
+        year, as_of = period.year, period.end
+        targets = self._checkpoint_targets(scope, year)
+        if not targets:
+            return None
+        kinds = [indicator.checkpoint]
+        values = [self.value(*r) for r in checkpoint_requests(targets, scope, year, as_of, kinds)]
+        return _judged(targets, year, as_of, kinds, values)[indicator.checkpoint]
+
+
+# --- computed indicators: one aggregate query per registry ---------------------------
+
+
+def _computed_values(figures: dict[tuple, Request]) -> dict[tuple, int]:
+    """The value of each figure (``_figure_key`` → a request for it), read with one query
+    per registry (``_registry_figures``)."""
+    by_registry: dict[str, dict[tuple, Request]] = {}
+    for key, request in figures.items():
+        by_registry.setdefault(request[0].registry, {})[key] = request
+    out: dict[tuple, int] = {}
+    for registry, members in by_registry.items():
+        out.update(_registry_figures(get_registry(registry), members))
+    return out
+
+
+def _registry_figures(spec: RegistrySpec, figures: dict[tuple, Request]) -> dict[tuple, int]:
+    """``figures`` (computed indicators of ``spec``, by key) from one aggregate query per
+    source of the registry's rows (``_sources``) over the subtree of the figures' common
+    ancestor (``_SourceQuery``); a figure's value is the sum of its aggregates over the
+    sources."""
+    requests = list(figures.values())
+    path = _common_path({scope.path for _i, scope, _p in requests})
+    windows = [w for indicator, _s, period in requests for w in _windows(indicator, period)]
+    years = None
+    if all(_windows(indicator, period) for indicator, _s, period in requests):
+        years = sorted({y for start, end in windows for y in range(start.year, end.year + 1)})
+    totals = dict.fromkeys(figures, 0)
+    for source in _sources(spec, windows):
+        rows = source.spec.queryset().filter(_in_subtree(source.spec, path))
+        if source.rows is not None:
+            rows = rows.filter(source.rows)
+        if source.rollup is not None and years:  # only the years the windows cover
+            rows = rows.filter(**{f"{source.rollup.year_field}__in": years})
+        for members, grouped in _query_plan(spec, path, figures):
+            found = _SourceQuery(source, path, members, grouped).aggregate(rows)
+            for key, value in found.items():
+                totals[key] += value
+    return totals
+
+
+def _query_plan(
+    spec: RegistrySpec, path: str, figures: dict[tuple, Request]
+) -> list[tuple[dict[tuple, Request], bool]]:
+    """How ``figures`` are read: (figures, grouped) per query. One query, unless subtrees
+    below ``path`` are asked for with events dated by related rows (a dashboard's
+    comparison of child units, a ranking): those are read grouped by unit path with the
+    events as semi-joins — one aggregate per indicator and period, not one per
+    indicator, period and subtree — and the whole subtree's figures, if any, in a query
+    of their own with first dates annotated (``_SourceQuery``)."""
+    below = {key: request for key, request in figures.items() if request[1].path != path}
+    dated = any(
+        indicator.period_mode == Indicator.PeriodMode.EVENT
+        and spec.events[indicator.event].relation
+        for indicator, _scope, _period in figures.values()
+    )
+    if not below or not dated:
+        return [(figures, False)]
+    whole = {key: request for key, request in figures.items() if key not in below}
+    return [(members, grouped) for members, grouped in ((whole, False), (below, True)) if members]
+
+
+def _common_path(paths: set[str]) -> str:
+    """The path of the smallest subtree holding every path of ``paths``."""
+    if len(paths) == 1:
+        return next(iter(paths))
+    common = os.path.commonprefix(sorted(paths))
+    return common[: common.rfind("/") + 1]
+
+
+def _in_subtree(spec: RegistrySpec, path: str) -> Q:
+    """``spec``'s rows in the subtree ``path``. Rows that reach their unit through a
+    related row (a report through its project) take, below a root unit, the related
+    rows' keys from an uncorrelated subquery: the database then selects the subtree's
+    projects first and looks their rows up by key, where a join on the path would read
+    every row. A root's subtree is (nearly) everything: there the path is joined."""
+    head, _, rest = spec.unit_path.partition("__")
+    if below_root(path) and rest != "path":
+        related = spec.queryset().model._meta.get_field(head).related_model
+        inside = related._base_manager.filter(**{f"{rest}__startswith": path})
+        return Q(**{f"{head}__in": inside.values("pk")})
+    return Q(**{f"{spec.unit_path}__startswith": path})
+
+
+def _prefixed(condition: Q, prefix: str) -> Q:
+    """``condition`` on related rows as a condition through ``prefix`` (a relation)."""
+    out = Q()
+    out.connector, out.negated = condition.connector, condition.negated
+    for child in condition.children:
+        if isinstance(child, Q):
+            out.children.append(_prefixed(child, prefix))
+        else:
+            lookup, value = cast(tuple[str, Any], child)
+            out.children.append((f"{prefix}__{lookup}", value))
+    return out
+
+
+def _dated(event: Event, prefix: str, start: dt.date, end: dt.date) -> Q:
+    """The related rows of ``event`` (reached through ``prefix``) dated in
+    ``[start, end]``."""
+    window = Q(**{f"{event.date}__gte": start, f"{event.date}__lte": end})
+    return _prefixed(event.where & window, prefix)
+
+
+def _had_event(spec: RegistrySpec, event: Event, start: dt.date, end: dt.date) -> Q:
+    """``spec``'s rows that had ``event`` (dated by related rows) in ``[start, end]``, as
+    an uncorrelated semi-join: the keys of the related rows dated in the window, read
+    once (``project_id IN (SELECT project_id FROM … transitions WHERE …)``)."""
+    *path, last = event.relation.split("__")
+    model = spec.queryset().model
+    for hop in path:
+        model = model._meta.get_field(hop).related_model
+    relation = model._meta.get_field(last)
+    if isinstance(relation, ManyToOneRel):  # a reverse foreign key: its rows' key
+        window = Q(**{f"{event.date}__gte": start, f"{event.date}__lte": end})
+        rows = relation.related_model._base_manager.filter(event.where & window)
+        return Q(**{f"{'__'.join(path) or 'pk'}__in": rows.values(relation.field.name)})
+    rows = spec.queryset().model._base_manager.filter(_dated(event, event.relation, start, end))
+    return Q(pk__in=rows.values("pk"))
+
+
+class _SourceQuery:
+    """The aggregate query reading ``figures`` from one source's rows in the subtree
+    ``path``: each figure one conditional aggregate — ``Count("pk", filter=…)``, or
+    ``Sum(measure, filter=…)`` (on a roll-up, of the month columns its period covers).
+
+    A figure's condition is made of parts (``_parts``): its period (an event, or being on
+    the list), its filters and, when its subtree lies below ``path``, that subtree. The
+    parts every figure has restrict the query's rows once (its WHERE clause); the others
+    are the aggregates' filters. An event dated by related rows restricts the rows as a
+    semi-join on them; as a filter it is an annotation of each row with its first event
+    date from the period's start (``Min`` over the related rows, joined once per relation
+    and kept to the dates read, a ``FilteredRelation``), one per event and start: the
+    row had the event in ``[start, end]`` exactly when that date is on or before ``end``,
+    so the periods with the same start — a dashboard's year-to-date series and
+    checkpoints — share it. The database then aggregates the annotated rows in a
+    subquery (one row per registry row). Without first dates, figures for several
+    subtrees are read grouped by unit path instead (``_by_unit``)."""
+
+    def __init__(
+        self, source: _Source, path: str, figures: dict[tuple, Request], grouped: bool = False
+    ) -> None:
+        self.source = source
+        self.grouped = grouped
+        self.spec = source.spec
+        self.path = path
+        self.figures = figures
+        self.conditions: dict[tuple, Q] = {}
+        self.parts = {key: self._parts(*request) for key, request in figures.items()}
+        self.common = set.intersection(*(set(parts) for parts in self.parts.values()))
+        # per (event, period start) of the events filtering by a first date: the latest end
+        self.ends: dict[tuple[str, dt.date], dt.date] = {}
+        for parts in self.parts.values():
+            for part in parts:
+                if part[0] == "first" and part not in self.common and not grouped:
+                    _kind, name, start, end = part
+                    self.ends[(name, start)] = max(self.ends.get((name, start), end), end)
+        self.aliases = {key: f"_first{n}" for n, key in enumerate(sorted(self.ends))}
+
+    def _parts(self, indicator: Indicator, scope: Unit, period: Period) -> list[tuple]:
+        """The keys of the parts of a figure's condition, with their conditions (those of
+        first dates built in ``_part``)."""
+        spec, parts = self.spec, list[tuple]()
+        mode = indicator.period_mode
+        if self.source.rollup is None and mode == Indicator.PeriodMode.ACTIVE:
+            assert spec.active_in is not None  # validate_definition
+            parts.append(("active", period.start, period.end))
+            self._condition(parts[-1], lambda: spec.active_in(period))
+        elif self.source.rollup is None and mode == Indicator.PeriodMode.EVENT:
+            event = spec.events[indicator.event]
+            if event.within is not None:
+                parts.append(("within", indicator.event, period.start, period.end))
+                self._condition(parts[-1], lambda: event.within(period))
+            if event.relation:
+                parts.append(("first", indicator.event, period.start, period.end))
+        if indicator.filters:
+            parts.append(("filters", repr(sorted(indicator.filters.items()))))
+            self._condition(parts[-1], lambda: spec.condition(indicator.filters))
+        if scope.path != self.path:
+            parts.append(("scope", scope.path))
+            self._condition(parts[-1], lambda: Q(**{f"{spec.unit_path}__startswith": scope.path}))
+        return parts
+
+    def _condition(self, part: tuple, build: Callable[[], Q]) -> None:
+        """Keep ``part``'s condition, built once per query (building one may read the
+        database: a cadence rule, a tag)."""
+        if part not in self.conditions:
+            self.conditions[part] = build()
+
+    def _part(self, part: tuple) -> Q:
+        if part[0] != "first":
+            return self.conditions[part]
+        _kind, name, start, end = part
+        if part in self.common or self.grouped:  # a semi-join on the related rows
+            return _had_event(self.spec, self.spec.events[name], start, end)
+        return Q(**{f"{self.aliases[(name, start)]}__lte": end})
+
+    def _annotate(self, rows):
+        """``rows`` with the first-date annotations the filters read."""
+        spans: dict[tuple[str, str], tuple[dt.date, dt.date]] = {}
+        for (name, start), end in self.ends.items():
+            event = self.spec.events[name]
+            low, high = spans.get((event.relation, event.date), (start, end))
+            spans[(event.relation, event.date)] = (min(low, start), max(high, end))
+        joins = {key: f"_rel{n}" for n, key in enumerate(spans)}
+        rows = rows.annotate(
+            **{
+                joins[(relation, date)]: FilteredRelation(
+                    relation,
+                    condition=Q(
+                        **{f"{relation}__{date}__gte": low, f"{relation}__{date}__lte": high}
+                    ),
+                )
+                for (relation, date), (low, high) in spans.items()
+            }
+        )
+        firsts = {}
+        for (name, start), end in self.ends.items():
+            event = self.spec.events[name]
+            alias = joins[(event.relation, event.date)]
+            firsts[self.aliases[(name, start)]] = Min(
+                f"{alias}__{event.date}", filter=_dated(event, alias, start, end)
+            )
+        return rows.annotate(**firsts)
+
+    def _aggregate(self, indicator: Indicator, period: Period, parts: list[tuple]) -> Aggregate:
+        condition = Q()
+        for part in parts:
+            if part not in self.common:
+                condition &= self._part(part)
+        where = condition if condition else None
+        rollup = self.source.rollup
+        if rollup is not None:
+            months = _rollup_months(self.source, _windows(indicator, period))
+            prefix = _rollup_prefix(rollup, indicator)
+            return Sum(_rollup_value(self.source, prefix, months), filter=where)
+        if indicator.measure == Indicator.Measure.COUNT:
+            return Count("pk", filter=where)
+        return Sum(indicator.measure_field, filter=where)
+
+    def aggregate(self, rows) -> dict[tuple, int]:
+        """Each figure's value from ``rows`` (the source's rows in the subtree)."""
+        for part in sorted(self.common, key=repr):
+            rows = rows.filter(self._part(part))
+        rows = rows.order_by()
+        if self.grouped or (
+            not self.ends and len({scope.path for _i, scope, _p in self.figures.values()}) > 1
+        ):
+            return self._by_unit(rows)
+        if self.ends:
+            rows = self._annotate(rows)
+        names = {key: f"_v{n}" for n, key in enumerate(self.figures)}
+        found = rows.aggregate(
+            **{
+                names[key]: self._aggregate(indicator, period, self.parts[key])
+                for key, (indicator, _scope, period) in self.figures.items()
+            }
+        )
+        return {key: int(found[name] or 0) for key, name in names.items()}
+
+    def _by_unit(self, rows) -> dict[tuple, int]:
+        """The figures of several subtrees when no first date is annotated: the rows
+        grouped by their unit's path, each figure's aggregate over its subtree's groups —
+        one aggregate per indicator and period, not one per subtree."""
+        names: dict[tuple, str] = {}
+        aggregates = {}
+        for key, (indicator, _scope, period) in self.figures.items():
+            shape = (key[0], *key[2:])  # the figure's key but for its subtree
+            if shape not in names:
+                names[shape] = f"_v{len(names)}"
+                parts = [part for part in self.parts[key] if part[0] != "scope"]
+                aggregates[names[shape]] = self._aggregate(indicator, period, parts)
+        totals = dict.fromkeys(self.figures, 0)
+        for row in rows.values(self.spec.unit_path).annotate(**aggregates):
+            path = row[self.spec.unit_path]
+            for key, (_indicator, scope, _period) in self.figures.items():
+                if path.startswith(scope.path):
+                    totals[key] += int(row[names[(key[0], *key[2:])]] or 0)
+        return totals
+
+
+# --- registries with a yearly roll-up ------------------------------------------------
 
 
 def _month_end(day: dt.date) -> dt.date:
@@ -60,13 +550,13 @@ class _Source:
     a condition keeping them to some months, None for all), or its yearly roll-up
     (``rollup``) for every month but the ``cut`` ones ((year, month) pairs)."""
 
-    spec: object
+    spec: RegistrySpec
     rollup: YearRollup | None = None
     cut: frozenset = frozenset()
     rows: Q | None = None
 
 
-def _sources(registry, windows) -> list[_Source]:
+def _sources(registry: RegistrySpec, windows) -> list[_Source]:
     """Where to read ``registry``'s rows from, exactly, for aggregates over the date
     ``windows`` ((start, end) pairs): its own rows, or — when it has a yearly roll-up —
     the roll-up for every month no window starts or ends inside, and its own rows for
@@ -128,19 +618,15 @@ def _rollup_prefix(rollup: YearRollup, indicator: Indicator) -> str:
 def _rollup_value(source: _Source, prefix: str, months):
     """The roll-up row's sum of its ``prefix`` month columns over ``months``
     (``_rollup_months``) for the row's year."""
-    from functools import reduce
-    from operator import add
-
-    from django.db.models import BigIntegerField, Case, F, Value, When
-
     rollup = source.rollup
+    assert rollup is not None
 
     def total(ms):
         if not ms:
-            return Value(0, output_field=BigIntegerField())
+            return Literal(0, output_field=BigIntegerField())
         return reduce(add, (F(f"{prefix}{m}") for m in ms))
 
-    other_years = total(months[None]) if None in months else Value(0)
+    other_years = total(months[None]) if None in months else Literal(0)
     whens = [
         When(Q(**{rollup.year_field: y}), then=total(ms))
         for y, ms in sorted((y, ms) for y, ms in months.items() if y is not None)
@@ -150,108 +636,40 @@ def _rollup_value(source: _Source, prefix: str, months):
     return Case(*whens, default=other_years, output_field=BigIntegerField())
 
 
-def _computed_parts(indicator: Indicator, period: Period):
-    """``(spec, rows, aggregate)`` for each source of a computed indicator's rows over
-    ``period`` (``_sources``): the value is the sum of the parts' aggregates."""
-    windows = _windows(indicator, period)
-    parts = []
-    for source in _sources(get_registry(indicator.registry), windows):
-        spec = source.spec
-        if source.rollup is None:
-            _, qs = _computed_queryset(indicator, period, spec)
-            if source.rows is not None:
-                qs = qs.filter(source.rows)
-            parts.append((spec, qs, _aggregate(indicator)))
-        else:
-            qs = spec.apply_filters(spec.queryset(), indicator.filters)
-            months = _rollup_months(source, windows)
-            parts.append(
-                (
-                    spec,
-                    qs,
-                    Sum(_rollup_value(source, _rollup_prefix(source.rollup, indicator), months)),
-                )
+# --- reported values -----------------------------------------------------------------
+
+
+def _reported_values(requests: dict[tuple, Request]) -> dict[tuple, Decimal | None]:
+    """Latest value reported within the year up to the period's end: the unit's own, or
+    else the sum of the latest values of the units below it — one query per (subtree,
+    period) for all the indicators asked for it."""
+    groups: dict[tuple[int, dt.date, dt.date], dict[tuple, Request]] = {}
+    for key, request in requests.items():
+        _indicator, unit, period = request
+        groups.setdefault((unit.pk, period.start, period.end), {})[key] = request
+    out: dict[tuple, Decimal | None] = {}
+    for members in groups.values():
+        _indicator, unit, period = next(iter(members.values()))
+        rows = (
+            ReportedValue.objects.filter(
+                indicator__in=[r[0].pk for r in members.values()],
+                unit__path__startswith=unit.path,
+                as_of__gte=dt.date(period.year, 1, 1),
+                as_of__lte=period.end,
             )
-    return parts
-
-
-def evaluate(indicator: Indicator, unit: Unit, period: Period) -> Value:
-    """The value of ``indicator`` for ``unit``'s subtree over ``period``."""
-    scope = effective_unit(indicator, unit)
-    if scope is None:
-        return None
-    if indicator.kind == Indicator.Kind.COMPUTED:
-        value = 0
-        for spec, qs, aggregate in _computed_parts(indicator, period):
-            qs = qs.filter(**{f"{spec.unit_path}__startswith": scope.path})
-            value += int(qs.aggregate(v=aggregate)["v"] or 0)
-        return value
-    if indicator.kind == Indicator.Kind.REPORTED:
-        return _reported(indicator, scope, period)
-    if indicator.kind == Indicator.Kind.RATIO:
-        numerator = evaluate(indicator.base_indicator, scope, period)
-        denominator = evaluate(indicator.denominator, scope, period)
-        return ratio_value(numerator, denominator)
-    if indicator.kind == Indicator.Kind.COMPLETION:
-        rate = completion(indicator.base_indicator, scope, period.year, period.end).rate
-        return None if rate is None else Decimal(str(round(rate, 4)))
-    return checkpoint_status(indicator.checkpoint, scope, period.year, period.end)
-
-
-def ratio_value(numerator: Value, denominator: Value) -> Decimal | None:
-    """A ratio indicator's value: numerator ÷ denominator to four places; None without a
-    denominator."""
-    if numerator is None or not denominator:
-        return None
-    return (Decimal(numerator) / Decimal(denominator)).quantize(Decimal("0.0001"))
-
-
-def evaluate_by_unit(indicator: Indicator, units: list[Unit], period: Period) -> dict[int, Value]:
-    """Values for several units at once: one grouped query, rolled up the unit tree (a
-    ratio: one for its numerator and one for its denominator)."""
-    if indicator.kind == Indicator.Kind.RATIO and indicator.fixed_unit_id is None:
-        numerators = evaluate_by_unit(indicator.base_indicator, units, period)
-        denominators = evaluate_by_unit(indicator.denominator, units, period)
-        return {u.pk: ratio_value(numerators[u.pk], denominators[u.pk]) for u in units}
-    if indicator.kind != Indicator.Kind.COMPUTED:
-        return {u.pk: evaluate(indicator, u, period) for u in units}
-    by_path: dict[str, int] = {}
-    for spec, qs, aggregate in _computed_parts(indicator, period):
-        if indicator.fixed_unit_id:
-            qs = qs.filter(**{f"{spec.unit_path}__startswith": indicator.fixed_unit.path})
-        for row in qs.values(spec.unit_path).annotate(v=aggregate).order_by():
-            path = row[spec.unit_path]
-            by_path[path] = by_path.get(path, 0) + int(row["v"] or 0)
-    result: dict[int, Value] = {}
-    for unit in units:
-        if effective_unit(indicator, unit) is None:
-            result[unit.pk] = None
-        else:
-            result[unit.pk] = sum(v for p, v in by_path.items() if p.startswith(unit.path))
-    return result
-
-
-def _reported(indicator: Indicator, unit: Unit, period: Period) -> Decimal | None:
-    """Latest value reported within the year up to ``period.end``: the unit's own, or else
-    the sum of the latest values of the units below it."""
-    rows = (
-        ReportedValue.objects.filter(
-            indicator=indicator,
-            unit__path__startswith=unit.path,
-            as_of__gte=dt.date(period.year, 1, 1),
-            as_of__lte=period.end,
+            .order_by("indicator_id", "unit_id", "-as_of")
+            .values_list("indicator_id", "unit_id", "value")
         )
-        .order_by("unit_id", "-as_of")
-        .values_list("unit_id", "value")
-    )
-    latest: dict[int, Decimal] = {}
-    for unit_id, value in rows:
-        latest.setdefault(unit_id, value)
-    if unit.pk in latest:
-        return latest[unit.pk]
-    if not latest:
-        return None
-    return sum(latest.values(), Decimal(0))
+        latest: dict[int, dict[int, Decimal]] = {}
+        for indicator_id, unit_id, value in rows:
+            latest.setdefault(indicator_id, {}).setdefault(unit_id, value)
+        for key, (indicator, _unit, _period) in members.items():
+            values = latest.get(indicator.pk, {})
+            if unit.pk in values:
+                out[key] = values[unit.pk]
+            else:
+                out[key] = sum(values.values(), Decimal(0)) if values else None
+    return out
 
 
 # --- targets, completion, checkpoints --------------------------------------------
@@ -291,7 +709,7 @@ def completion_by_month(
 ) -> list[float | None]:
     """Completion (%) against ``target`` at each month end of the year, year to date,
     up to ``as_of`` (its own month counted to ``as_of``); None for the months after.
-    One grouped query (``year_to_date_by_month``), not one per month."""
+    One grouped evaluation (``year_to_date_by_month``), not one per month."""
     values: list[float | None] = [
         round(float(Decimal(value or 0) / target) * 100, 1)
         for value in year_to_date_by_month(indicator, unit, year, as_of, memo)
@@ -314,26 +732,109 @@ def checkpoint_status(kind: str, unit: Unit, year: int, as_of: dt.date) -> bool 
     early — 100 % before the last day of the year. None when the checkpoint is
     not yet due or the unit has no such targets.
     """
-    targets = list(
+    return checkpoint_statuses(unit, year, as_of, [kind])[kind]
+
+
+def checkpoint_targets(unit: Unit, year: int) -> list[Target]:
+    """The unit's targets that checkpoints judge (in_checkpoints, active)."""
+    return list(
         Target.objects.filter(
             unit=unit, year=year, indicator__in_checkpoints=True, indicator__is_active=True
-        ).select_related("indicator")
+        ).select_related(
+            "indicator",
+            "indicator__fixed_unit",
+            "indicator__base_indicator",
+            "indicator__denominator",
+        )
     )
-    if not targets:
-        return None
-    if kind == Indicator.Checkpoint.EARLY:
-        judge_on = min(as_of, dt.date(year, 12, 30))
-        threshold = 1.0
-    else:
+
+
+def _checkpoint_plans(kinds, year: int, as_of: dt.date):
+    plans: dict[str, tuple[dt.date, float]] = {}
+    not_due: list[str] = []
+    for kind in kinds:
+        if kind == Indicator.Checkpoint.EARLY:
+            plans[kind] = (min(as_of, dt.date(year, 12, 30)), 1.0)
+            continue
         judge_on = CHECKPOINT_DATES[kind](year)
         if as_of < judge_on:
-            return None
-        threshold = 0.5 if kind == Indicator.Checkpoint.H1 else pro_rata(judge_on)
-    for target in targets:
-        result = completion(target.indicator, unit, year, judge_on, target=target)
-        if result.rate is None or result.rate < threshold:
-            return False
-    return True
+            not_due.append(kind)
+            continue
+        plans[kind] = (judge_on, 0.5 if kind == Indicator.Checkpoint.H1 else pro_rata(judge_on))
+    return plans, not_due
+
+
+def checkpoint_requests(
+    targets: list[Target], unit: Unit, year: int, as_of: dt.date, kinds=None
+) -> list[Request]:
+    """What ``checkpoint_statuses`` evaluates, to put into a page's single batch."""
+    kinds = list(kinds or [c.value for c in Indicator.Checkpoint])
+    plans, _ = _checkpoint_plans(kinds, year, as_of)
+    return [
+        (t.indicator, unit, Period.year_to_date(year, judge_on))
+        for judge_on, _ in plans.values()
+        for t in targets
+    ]
+
+
+def _judged(
+    targets: list[Target], year: int, as_of: dt.date, kinds: list[str], values: Iterable[Value]
+) -> dict[str, bool | None]:
+    """Each checkpoint of ``kinds`` judged from the targets' ``values`` (in the order of
+    ``checkpoint_requests``): met when every target reached the checkpoint's share."""
+    plans, not_due = _checkpoint_plans(kinds, year, as_of)
+    out: dict[str, bool | None] = dict.fromkeys(not_due)
+    found = iter(values)
+    for kind, (_judge_on, threshold) in plans.items():
+        status = True
+        for target in targets:
+            value = next(found)
+            if value is None or isinstance(value, bool):
+                status = False  # no rate: the checkpoint is not met
+                continue
+            if float(Decimal(value) / target.value) < threshold:
+                status = False
+        out[kind] = status
+    return {kind: out[kind] for kind in kinds}
+
+
+def checkpoint_statuses(
+    unit: Unit,
+    year: int,
+    as_of: dt.date,
+    kinds=None,
+    *,
+    targets: list[Target] | None = None,
+    memo: dict | None = None,
+) -> dict[str, bool | None]:
+    """``checkpoint_status`` for several checkpoints at once: the unit's targets read once,
+    every judging date's values in one grouped evaluation."""
+    kinds = list(kinds or [c.value for c in Indicator.Checkpoint])
+    if targets is None:
+        targets = checkpoint_targets(unit, year)
+    if not targets:
+        return dict.fromkeys(kinds)
+    values = evaluate_many(checkpoint_requests(targets, unit, year, as_of, kinds), memo)
+    return _judged(targets, year, as_of, kinds, values)
+
+
+def completion_many(
+    targets: list[Target], unit: Unit, year: int, as_of: dt.date, memo: dict | None = None
+) -> list[Completion]:
+    """``completion`` for each of ``unit``'s ``targets``, evaluated grouped."""
+    period = Period.year_to_date(year, as_of)
+    values = evaluate_many([(t.indicator, unit, period) for t in targets], memo)
+    expected = pro_rata(as_of)
+    out = []
+    for target, value in zip(targets, values, strict=True):
+        if value is None or isinstance(value, bool):
+            out.append(Completion(target.indicator, value, None, None, expected, None))
+            continue
+        rate = float(Decimal(value) / target.value)
+        out.append(
+            Completion(target.indicator, value, target.value, rate, expected, rate >= expected)
+        )
+    return out
 
 
 def measure_parts(
@@ -412,9 +913,16 @@ def _score_period(
     }
     rows = {u.pk: RankingRow(unit=u, score=0.0) for u in units}
     total_weight = float(sum(i.weight for i in items)) or 1.0
+    # every item's values and samples for every unit in one batch
+    requests: list[Request] = []
     for item in items:
-        values = evaluate_by_unit(item.indicator, units, period)
-        samples = _samples(item, units, period)
+        for indicator in (item.indicator, _sample_basis(item)):
+            if indicator is not None:
+                requests += [(indicator, unit, period) for unit in units]
+    found = iter(evaluate_many(requests))
+    for item in items:
+        values = {u.pk: next(found) for u in units}
+        samples = {u.pk: next(found) for u in units} if _sample_basis(item) else {}
         small = {pk for pk, n in samples.items() if (n or 0) < item.min_sample}
         top = max(
             (float(v) for pk, v in values.items() if v is not None and pk not in small),
@@ -458,16 +966,13 @@ def _score_period(
     return rows
 
 
-def _samples(item: RankingItem, units: list[Unit], period: Period) -> dict[int, Value]:
-    """The sample behind a rate for each unit (a ratio's denominator, e.g. appeals
-    received), when the item sets a minimum sample; empty otherwise."""
+def _sample_basis(item: RankingItem) -> Indicator | None:
+    """The indicator counting the sample behind a rate (a ratio's denominator, e.g.
+    appeals received), when the item sets a minimum sample; else None."""
     indicator = item.indicator
     if not item.min_sample:
-        return {}
-    basis = indicator.denominator if indicator.kind == Indicator.Kind.RATIO else indicator
-    if basis is None:
-        return {}
-    return evaluate_by_unit(basis, units, period)
+        return None
+    return indicator.denominator if indicator.kind == Indicator.Kind.RATIO else indicator
 
 
 def ranking(
@@ -493,7 +998,7 @@ def evaluate_all(
     unit: Unit, period: Period, indicators=None, memo: dict | None = None
 ) -> dict[str, Value]:
     """Every active indicator for ``unit`` over ``period``; fixed-unit indicators that do
-    not apply to ``unit`` are left out. Evaluated grouped (``evaluate_many``)."""
+    not apply to ``unit`` are left out. Evaluated as one batch (``evaluate_many``)."""
     if indicators is None:
         indicators = Indicator.objects.filter(is_active=True).select_related(
             "fixed_unit", "base_indicator", "denominator"
@@ -501,557 +1006,6 @@ def evaluate_all(
     applicable = [i for i in indicators if effective_unit(i, unit) is not None]
     values = evaluate_many([(i, unit, period) for i in applicable], memo)
     return {i.code: v for i, v in zip(applicable, values, strict=True)}
-
-
-# --- grouped evaluation (dashboard, CLI, API at scale) ---------------------------------
-#
-# ``evaluate`` runs one aggregate query per indicator. A dashboard shows ~70 indicators,
-# their checkpoints and a monthly series: ~160 queries. ``evaluate_many`` gives the same
-# values (a test compares them for every demo indicator) from one query per registry,
-# unit subtree: each (indicator, period) becomes one conditional aggregate
-# (``COUNT(*) FILTER (WHERE …)`` / ``SUM(…) FILTER (WHERE …)``) of a single SELECT over
-# the registry's rows in the subtree.
-
-Request = tuple[Indicator, Unit, Period]
-
-
-def _where(qs, base_query):
-    """``qs``'s rows as a condition on the rows of ``base_query``: its WHERE clause when it
-    needs no join the base query lacks, else ``pk IN (qs)``."""
-    query = qs.query
-    joins_ok = all(
-        alias in base_query.alias_map and base_query.alias_map[alias] == join
-        for alias, join in query.alias_map.items()
-    )
-    if joins_ok and query.base_table == base_query.base_table:
-        return query.where if query.where.children else None
-    return Q(pk__in=qs.values("pk"))
-
-
-def _event_window(indicator: Indicator, period: Period):
-    """For an event indicator whose registry dates each row's first event in a window
-    (``first_on``): the event's filter, the window to date and the latest first-event
-    date that still counts. A year-to-date period uses the whole year's window — the row
-    had the event in ``[1 Jan, end]`` exactly when its first event of the year is on or
-    before ``end`` — so every year-to-date period of a dashboard shares one column per
-    event."""
-    if indicator.period_mode != Indicator.PeriodMode.EVENT:
-        return None
-    spec = get_registry(indicator.registry)
-    event = spec.events[indicator.event][1]
-    if getattr(event, "first_on", None) is None:
-        return None
-    if period.start == dt.date(period.end.year, 1, 1):
-        year = period.end.year
-        return event, Period(dt.date(year, 1, 1), dt.date(year, 12, 31)), period.end
-    return event, period, period.end
-
-
-# Keeps the database from merging the inner SELECT into the outer aggregate when a column
-# is a correlated subquery: merged, it would be evaluated again in every aggregate that
-# reads it, once per row — 30 look-ups per project instead of one per event. Columns
-# without one are left to merge (a fenced SELECT cannot be scanned in parallel).
-_FENCE = {"postgresql": " OFFSET 0", "sqlite": " LIMIT -1"}
-
-
-def _grouped_columns(source: _Source, base, members: list[Request]):
-    """Each member's figure for one of ``base``'s rows, as SQL over the columns the row
-    needs for it (and the parameters): one boolean per distinct condition; per event
-    with ``first_on`` the row's first event date in the window (shared by every
-    indicator and year-to-date period that needs it), joined (``_joined``) where the
-    registry finds it by a grouped scan; the measures — on a roll-up, the sum of the
-    month columns a window covers."""
-    from django.db import connection
-    from django.db.models import BooleanField, ExpressionWrapper, F
-
-    spec = source.spec
-    qn = connection.ops.quote_name
-    columns: dict[object, str] = {}
-    annotations: dict[str, object] = {}
-    joins: dict[str, tuple[FirstEvent, Period]] = {}
-
-    def column(key, make, prefix, joined=False):
-        if key not in columns:
-            name = f"_{prefix}{len(columns)}"
-            columns[key] = name
-            (joins if joined else annotations)[name] = make()
-        return columns[key]
-
-    figures, params = [], []
-    for indicator, _scope, period in members:
-        window = None if source.rollup else _event_window(indicator, period)
-        parts = []
-        if source.rollup is None and window is None:
-            _, qs = _computed_queryset(indicator, period, spec)
-            condition = _where(qs, base.query)
-        else:
-            if window is not None:
-                event, span, until = window
-                first_by = getattr(event, "first_by", None)
-                ev = column(
-                    ("ev", indicator.event, span),
-                    (lambda f=first_by, s=span: (f, s))
-                    if first_by
-                    else (lambda f=event.first_on, s=span: f(s)),
-                    "e",
-                    joined=first_by is not None,
-                )
-                parts.append(f"{qn(ev)} <= %s")
-                params.append(until)
-            condition = _where(spec.apply_filters(spec.queryset(), indicator.filters), base.query)
-        if condition is not None:
-            key = ("c", indicator.registry, repr(sorted((indicator.filters or {}).items())))
-            if source.rollup is None and window is None:  # as _computed_queryset builds it
-                key += (indicator.period_mode, indicator.event, period.start, period.end)
-            c = column(
-                key, lambda c=condition: ExpressionWrapper(Q(c), output_field=BooleanField()), "c"
-            )
-            parts.append(f"{qn(c)}")
-        test = " AND ".join(parts) or "1 = 1"
-        if source.rollup is not None:
-            months = _rollup_months(source, _windows(indicator, period))
-            m = column(
-                ("v", indicator.measure, indicator.measure_field, repr(months)),
-                lambda i=indicator, ms=months: _rollup_value(
-                    source, _rollup_prefix(source.rollup, i), ms
-                ),
-                "v",
-            )
-            figures.append(f"CASE WHEN {test} THEN {qn(m)} END")
-        elif indicator.measure == Indicator.Measure.COUNT:
-            figures.append(f"CASE WHEN {test} THEN 1 END")
-        else:
-            m = column(("m", indicator.measure_field), lambda f=indicator.measure_field: F(f), "m")
-            figures.append(f"CASE WHEN {test} THEN {qn(m)} END")
-    return figures, params, annotations, joins
-
-
-def _joined(
-    sql: str, params: list, joins: dict[str, tuple[FirstEvent, Period]], base, restrict: bool
-):
-    """``sql`` (whose rows carry their key as ``_pk``) with each joined first-event column
-    added: per set of rows the events are found in, one grouped scan of them — each
-    event's earliest date in its window a column, with ``restrict`` for ``base``'s rows
-    only — LEFT JOINed on the key."""
-    from django.db import connection
-    from django.db.models import Case, DateField, F, Min, When
-
-    qn = connection.ops.quote_name
-    scans: dict[tuple, dict[str, tuple[FirstEvent, Period]]] = {}
-    for name, (first, span) in joins.items():
-        scans.setdefault((first.rows, first.key, first.date), {})[name] = (first, span)
-    columns, tables, params = ["i.*"], [], list(params)
-    for n, ((rows, key, date), events) in enumerate(scans.items()):
-        start = min(span.start for _f, span in events.values())
-        end = max(span.end for _f, span in events.values())
-        firsts = {
-            name: Min(
-                Case(
-                    When(
-                        first.condition
-                        & Q(**{f"{date}__gte": span.start, f"{date}__lte": span.end}),
-                        then=F(date),
-                    ),
-                    output_field=DateField(),
-                )
-            )
-            for name, (first, span) in events.items()
-        }
-        scan = rows().filter(**{f"{date}__gte": start, f"{date}__lte": end})
-        if restrict:
-            scan = scan.filter(**{f"{key}__in": base.values("pk")})
-        scan = scan.order_by().values(_key=F(key)).annotate(**firsts)
-        j_sql, j_params = scan.query.sql_with_params()
-        columns += [f"j{n}.{qn(name)}" for name in events]
-        tables.append(f"LEFT JOIN ({j_sql}) j{n} ON j{n}.{qn('_key')} = i.{qn('_pk')}")
-        params.extend(j_params)
-    return f"SELECT {', '.join(columns)} FROM ({sql}) i {' '.join(tables)}", params
-
-
-def _grouped_rows(registry: str, path: str, members: list[Request], by_unit: bool = False):
-    """One query summing ``members`` (computed indicators of ``registry``) over the
-    registry's rows in the subtree ``path``: the rows are selected once with the columns
-    ``_grouped_columns`` names, each member's figure computed per row, and an outer
-    SELECT sums the figures — for a registry with a yearly roll-up, over its sources'
-    rows (``_sources``) one after the other. Returns one row of sums, or with
-    ``by_unit`` one row per unit path (the path first).
-
-    Building the statement through the ORM costs more than running it for one unit, so
-    it is compiled once per shape (``_statement``) and the subtree filled in."""
-    from django.db import connection
-
-    # the event scans keep to the subtree's rows below a root unit; a root's subtree is
-    # (nearly) everything, where the restriction costs more than it saves
-    restrict = below_root(path)
-    sql, params = _statement(registry, members, by_unit, restrict)
-    scope, like = _SCOPES[restrict], connection.ops.prep_for_like_query(path) + "%"
-    params = [  # in a LIKE pattern, or the path itself
-        p.replace(scope + "%", like).replace(scope, path) if isinstance(p, str) else p
-        for p in params
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall() if by_unit else cursor.fetchone()
-
-
-# Stand for the subtree's path in a compiled statement (``_statement``), below a root unit
-# and at one — as deep as the paths they stand for, for ``units.models.PathStartsWith``
-# — in a LIKE pattern (they hold none of the characters one escapes) or as they are.
-_SCOPES = {True: "@@scope@@/@@/", False: "@@scope@@/"}
-_STATEMENTS: dict[tuple, tuple[str, list]] = {}
-_STATEMENTS_KEPT = 256
-
-
-def _definition(indicator: Indicator) -> tuple:
-    """What of an indicator its grouped SQL depends on (an edited indicator is a new
-    shape)."""
-    return (
-        indicator.pk,
-        indicator.registry,
-        indicator.measure,
-        indicator.measure_field,
-        indicator.period_mode,
-        indicator.event,
-        repr(sorted((indicator.filters or {}).items())),
-    )
-
-
-def _statement(
-    registry: str, members: list[Request], by_unit: bool, restrict: bool
-) -> tuple[str, list]:
-    """``_grouped_rows``' SQL and parameters with ``_SCOPES`` for the subtree's path,
-    kept per shape — the registry, each member's definition and period — for the
-    connection's database; the oldest are dropped past ``_STATEMENTS_KEPT``."""
-    from django.db import connection
-
-    key = (
-        connection.alias,
-        connection.vendor,
-        registry,
-        by_unit,
-        restrict,
-        tuple((_definition(i), p.start, p.end) for i, _u, p in members),
-    )
-    found = _STATEMENTS.get(key)
-    if found is None:
-        found = _compile_grouped(registry, members, by_unit, restrict)
-        if len(_STATEMENTS) >= _STATEMENTS_KEPT:
-            _STATEMENTS.pop(next(iter(_STATEMENTS)), None)
-        _STATEMENTS[key] = found
-    return found
-
-
-def _in_subtree(spec, restrict: bool) -> Q:
-    """``spec``'s rows in the subtree ``_SCOPES[restrict]``. Rows that reach their unit through a
-    related row (a report through its project) take, below a root unit, the related
-    rows' keys from a subquery: the database then selects the subtree's projects first
-    and looks their reports up by key, where a join on the path would read every report."""
-    head, _, rest = spec.unit_path.partition("__")
-    if restrict and rest != "path":
-        related = spec.queryset().model._meta.get_field(head).related_model
-        inside = related._base_manager.filter(**{f"{rest}__startswith": _SCOPES[restrict]})
-        return Q(**{f"{head}__in": inside.values("pk")})
-    return Q(**{f"{spec.unit_path}__startswith": _SCOPES[restrict]})
-
-
-def _compile_grouped(
-    registry: str, members: list[Request], by_unit: bool, restrict: bool
-) -> tuple[str, list]:
-    from django.db import connection
-    from django.db.models import F
-
-    windows = [w for i, _u, p in members for w in _windows(i, p)]
-    all_windowed = all(_windows(i, p) for i, _u, p in members)
-    parts, params = [], []
-    for source in _sources(get_registry(registry), windows):
-        spec = source.spec
-        base = spec.queryset().filter(_in_subtree(spec, restrict))
-        if source.rows is not None:
-            base = base.filter(source.rows)
-        if source.rollup is not None and all_windowed:  # only the years the windows cover
-            years = {y for start, end in windows for y in range(start.year, end.year + 1)}
-            base = base.filter(**{f"{source.rollup.year_field}__in": sorted(years)})
-        figures, figure_params, annotations, joins = _grouped_columns(source, base, members)
-        if joins:
-            annotations["_pk"] = F("pk")
-        if by_unit:  # grouped by the unit's key, its path joined to the sums
-            annotations["_unit"] = F(spec.unit_path.removesuffix("__path"))
-        inner = (
-            base.annotate(**annotations).values(*annotations) if annotations else base.values("pk")
-        ).order_by()  # a model's default ordering would sort every row for nothing
-        sql, inner_params = inner.query.sql_with_params()
-        # a nested SELECT among the columns (a tag or batch condition, a first-event
-        # look-up): fence it
-        fence = _FENCE[connection.vendor] if sql.count("SELECT") > 1 else ""
-        if fence:
-            sql = f"SELECT * FROM ({sql}{fence}) fenced"
-        if joins:
-            sql, inner_params = _joined(sql, inner_params, joins, base, restrict)
-        names = [f"{figure} AS v{n}" for n, figure in enumerate(figures)]
-        parts.append(f"SELECT {'_unit, ' if by_unit else ''}{', '.join(names)} FROM ({sql}) r")
-        params += [*figure_params, *inner_params]
-    sums = ", ".join(f"SUM(v{n}) AS s{n}" for n in range(len(members)))
-    rows = f"FROM ({' UNION ALL '.join(parts)}) grouped"
-    sql = f"SELECT {sums} {rows}"
-    if by_unit:
-        units = connection.ops.quote_name(Unit._meta.db_table)
-        sums = ", ".join(f"s{n}" for n in range(len(members)))
-        sql = f"""SELECT u.path, {sums} FROM (SELECT _unit, {sql[7:]} GROUP BY _unit) g
-                  JOIN {units} u ON u.id = g._unit"""
-    if not any(isinstance(p, str) and _SCOPES[restrict] in p for p in params):
-        raise AssertionError("the grouped statement lost its subtree")
-    return sql, params
-
-
-def _computed_values(requests: set[Request]) -> dict[Request, int]:
-    """Values of computed indicators: one query per registry (``_grouped_rows``). Each
-    distinct indicator and period is one figure; requests for several subtrees (a unit
-    and its children, say) share one query over their common ancestor grouped by unit
-    path, each request summing the paths inside its own subtree."""
-    groups: dict[str, list[Request]] = {}
-    for request in sorted(requests, key=lambda r: (r[0].pk, r[2].start, r[2].end, r[1].path)):
-        groups.setdefault(request[0].registry, []).append(request)
-    out: dict[Request, int] = {}
-    for registry, group in groups.items():
-        figures: dict[tuple, int] = {}
-        members = []
-        for indicator, scope, period in group:
-            if (indicator.pk, period) not in figures:
-                figures[(indicator.pk, period)] = len(members)
-                members.append((indicator, scope, period))
-        paths = {scope.path for _i, scope, _p in group}
-        if len(paths) == 1:
-            (path,) = paths
-            rows = [(path, *_grouped_rows(registry, path, members))]
-        else:
-            common = os.path.commonprefix(sorted(paths))
-            rows = _grouped_rows(registry, common[: common.rfind("/") + 1], members, True)
-        totals = {}
-        for path in paths:
-            inside = [row[1:] for row in rows if row[0].startswith(path)]
-            columns = zip(*inside, strict=True) if inside else [()] * len(members)
-            totals[path] = [int(sum(v for v in column if v is not None)) for column in columns]
-        for indicator, scope, period in group:
-            out[(indicator, scope, period)] = totals[scope.path][figures[(indicator.pk, period)]]
-    return out
-
-
-def _reported_values(requests: set[Request]) -> dict[Request, Decimal | None]:
-    """``_reported`` for many indicators: one query per (subtree, period)."""
-    groups: dict[tuple[Unit, Period], list[Request]] = {}
-    for request in requests:
-        groups.setdefault((request[1], request[2]), []).append(request)
-    out: dict[Request, Decimal | None] = {}
-    for (unit, period), members in groups.items():
-        rows = (
-            ReportedValue.objects.filter(
-                indicator__in=[r[0].pk for r in members],
-                unit__path__startswith=unit.path,
-                as_of__gte=dt.date(period.year, 1, 1),
-                as_of__lte=period.end,
-            )
-            .order_by("indicator_id", "unit_id", "-as_of")
-            .values_list("indicator_id", "unit_id", "value")
-        )
-        latest: dict[int, dict[int, Decimal]] = {}
-        for indicator_id, unit_id, value in rows:
-            latest.setdefault(indicator_id, {}).setdefault(unit_id, value)
-        for request in members:
-            values = latest.get(request[0].pk, {})
-            if unit.pk in values:
-                out[request] = values[unit.pk]
-            else:
-                out[request] = sum(values.values(), Decimal(0)) if values else None
-    return out
-
-
-class _Batch:
-    """Evaluates many (indicator, unit, period) requests: ``plan`` collects the leaf
-    queries every request needs, ``run`` executes them grouped, ``value`` composes the
-    answer exactly as ``evaluate`` does."""
-
-    def __init__(self):
-        self.computed: set[Request] = set()
-        self.reported: set[Request] = set()
-        self.target_keys: set[tuple[int, int, int]] = set()
-        self.checkpoints: set[tuple[str, Unit, int, dt.date]] = set()
-        self.results: dict[Request, Value] = {}
-        self.targets: dict[tuple[int, int, int], Target] = {}
-        self.checkpoint_results: dict[tuple[str, int, int, dt.date], bool | None] = {}
-
-    def plan(self, indicator: Indicator, unit: Unit, period: Period) -> None:
-        scope = effective_unit(indicator, unit)
-        if scope is None:
-            return
-        kind = indicator.kind
-        if kind == Indicator.Kind.COMPUTED:
-            self.computed.add((indicator, scope, period))
-        elif kind == Indicator.Kind.REPORTED:
-            self.reported.add((indicator, scope, period))
-        elif kind == Indicator.Kind.RATIO:
-            self.plan(indicator.base_indicator, scope, period)
-            self.plan(indicator.denominator, scope, period)
-        elif kind == Indicator.Kind.COMPLETION:
-            base = indicator.base_indicator
-            self.target_keys.add((base.pk, scope.pk, period.year))
-            self.plan(base, scope, Period.year_to_date(period.year, period.end))
-        else:
-            self.checkpoints.add((indicator.checkpoint, scope, period.year, period.end))
-
-    def run(self) -> None:
-        self.results.update(_computed_values(self.computed))
-        self.results.update(_reported_values(self.reported))
-        if self.target_keys:
-            ind_ids = {k[0] for k in self.target_keys}
-            unit_ids = {k[1] for k in self.target_keys}
-            years = {k[2] for k in self.target_keys}
-            for target in Target.objects.filter(
-                indicator_id__in=ind_ids, unit_id__in=unit_ids, year__in=years
-            ):
-                self.targets.setdefault((target.indicator_id, target.unit_id, target.year), target)
-        by_unit: dict[tuple[Unit, int, dt.date], list[str]] = {}
-        for kind, unit, year, as_of in self.checkpoints:
-            by_unit.setdefault((unit, year, as_of), []).append(kind)
-        for (unit, year, as_of), kinds in by_unit.items():
-            for kind, status in checkpoint_statuses(unit, year, as_of, kinds).items():
-                self.checkpoint_results[(kind, unit.pk, year, as_of)] = status
-
-    def value(self, indicator: Indicator, unit: Unit, period: Period) -> Value:
-        scope = effective_unit(indicator, unit)
-        if scope is None:
-            return None
-        kind = indicator.kind
-        if kind in (Indicator.Kind.COMPUTED, Indicator.Kind.REPORTED):
-            return self.results[(indicator, scope, period)]
-        if kind == Indicator.Kind.RATIO:
-            return ratio_value(
-                self.value(indicator.base_indicator, scope, period),
-                self.value(indicator.denominator, scope, period),
-            )
-        if kind == Indicator.Kind.COMPLETION:
-            base = indicator.base_indicator
-            value = self.value(base, scope, Period.year_to_date(period.year, period.end))
-            target = self.targets.get((base.pk, scope.pk, period.year))
-            if target is None or value is None or isinstance(value, bool):
-                return None
-            rate = float(Decimal(value) / target.value)
-            return Decimal(str(round(rate, 4)))
-        return self.checkpoint_results[(indicator.checkpoint, scope.pk, period.year, period.end)]
-
-
-def evaluate_many(requests: list[Request], memo: dict | None = None) -> list[Value]:
-    """``[evaluate(i, u, p) for i, u, p in requests]``, with the aggregate queries grouped:
-    one per registry and unit subtree (plus one for reported values per subtree and
-    period, one for targets, and what checkpoints need). With ``memo`` (a dict shared by
-    the calls of one page), values already there are not evaluated again."""
-    keys = [(i.pk, u.pk, p) for i, u, p in requests]
-    if memo is not None and all(k in memo for k in keys):
-        return [memo[k] for k in keys]
-    batch = _Batch()
-    for (indicator, unit, period), key in zip(requests, keys, strict=True):
-        if memo is None or key not in memo:
-            batch.plan(indicator, unit, period)
-    batch.run()
-    values = [
-        memo[key] if memo is not None and key in memo else batch.value(i, u, p)
-        for (i, u, p), key in zip(requests, keys, strict=True)
-    ]
-    if memo is not None:
-        memo.update(zip(keys, values, strict=True))
-    return values
-
-
-def checkpoint_targets(unit: Unit, year: int) -> list[Target]:
-    """The unit's targets that checkpoints judge (in_checkpoints, active)."""
-    return list(
-        Target.objects.filter(
-            unit=unit, year=year, indicator__in_checkpoints=True, indicator__is_active=True
-        ).select_related(
-            "indicator",
-            "indicator__fixed_unit",
-            "indicator__base_indicator",
-            "indicator__denominator",
-        )
-    )
-
-
-def _checkpoint_plans(kinds, year: int, as_of: dt.date):
-    plans: dict[str, tuple[dt.date, float]] = {}
-    not_due: list[str] = []
-    for kind in kinds:
-        if kind == Indicator.Checkpoint.EARLY:
-            plans[kind] = (min(as_of, dt.date(year, 12, 30)), 1.0)
-            continue
-        judge_on = CHECKPOINT_DATES[kind](year)
-        if as_of < judge_on:
-            not_due.append(kind)
-            continue
-        plans[kind] = (judge_on, 0.5 if kind == Indicator.Checkpoint.H1 else pro_rata(judge_on))
-    return plans, not_due
-
-
-def checkpoint_requests(
-    targets: list[Target], unit: Unit, year: int, as_of: dt.date, kinds=None
-) -> list[Request]:
-    """What ``checkpoint_statuses`` evaluates, to put into a page's single batch."""
-    kinds = list(kinds or [c.value for c in Indicator.Checkpoint])
-    plans, _ = _checkpoint_plans(kinds, year, as_of)
-    return [
-        (t.indicator, unit, Period.year_to_date(year, judge_on))
-        for judge_on, _ in plans.values()
-        for t in targets
-    ]
-
-
-def checkpoint_statuses(
-    unit: Unit,
-    year: int,
-    as_of: dt.date,
-    kinds=None,
-    *,
-    targets: list[Target] | None = None,
-    memo: dict | None = None,
-) -> dict[str, bool | None]:
-    """``checkpoint_status`` for several checkpoints at once: the unit's targets read once,
-    every judging date's values in one grouped evaluation."""
-    kinds = list(kinds or [c.value for c in Indicator.Checkpoint])
-    if targets is None:
-        targets = checkpoint_targets(unit, year)
-    if not targets:
-        return dict.fromkeys(kinds)
-    plans, not_due = _checkpoint_plans(kinds, year, as_of)
-    out: dict[str, bool | None] = dict.fromkeys(not_due)
-    values = iter(evaluate_many(checkpoint_requests(targets, unit, year, as_of, kinds), memo))
-    for kind, (_judge_on, threshold) in plans.items():
-        status = True
-        for target in targets:
-            value = next(values)
-            if value is None or isinstance(value, bool):
-                status = False  # completion() gives no rate: the checkpoint is not met
-                continue
-            if float(Decimal(value) / target.value) < threshold:
-                status = False
-        out[kind] = status
-    return {kind: out[kind] for kind in kinds}
-
-
-def completion_many(
-    targets: list[Target], unit: Unit, year: int, as_of: dt.date, memo: dict | None = None
-) -> list[Completion]:
-    """``completion`` for each of ``unit``'s ``targets``, evaluated grouped."""
-    period = Period.year_to_date(year, as_of)
-    values = evaluate_many([(t.indicator, unit, period) for t in targets], memo)
-    expected = pro_rata(as_of)
-    out = []
-    for target, value in zip(targets, values, strict=True):
-        if value is None or isinstance(value, bool):
-            out.append(Completion(target.indicator, value, None, None, expected, None))
-            continue
-        rate = float(Decimal(value) / target.value)
-        out.append(
-            Completion(target.indicator, value, target.value, rate, expected, rate >= expected)
-        )
-    return out
 
 
 def month_ends(year: int, as_of: dt.date) -> list[dt.date]:
@@ -1073,7 +1027,7 @@ def year_to_date_by_month(
     ``as_of``) — ``evaluate(…, Period.year_to_date(year, month_end))`` for each month.
 
     One grouped evaluation: the year-to-date periods of an event indicator share one
-    first-event annotation (``_event_window``), so the whole series is a few more
+    first-event annotation (``_SourceQuery``), so the whole series is a few more
     conditional aggregates in the registry's one query — none at all when ``memo``
     already holds them (the dashboard puts ``monthly_requests`` into its batch)."""
     return evaluate_many(monthly_requests(indicator, unit, year, as_of), memo)

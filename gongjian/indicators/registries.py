@@ -1,14 +1,18 @@
 """Registries that indicators can count over, and the filters each one allows.
 
 An indicator's ``filters`` JSON may only use the keys its registry declares
-here; each key maps to one ORM condition. The engine knows no registry by name: each
-domain app registers its own in ``AppConfig.ready()`` with ``register()``.
+here; each key maps to one condition on the registry's rows (a ``Q``). A registry's
+events and its notion of "on the list in a period" are conditions too, so that the
+engine can put every figure of a page into one query as conditional aggregates. The
+engine knows no registry by name: each domain app registers its own in
+``AppConfig.ready()`` with ``register()``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
@@ -19,24 +23,40 @@ from gongjian.kit.registration import Registry
 
 @dataclass(frozen=True)
 class FilterSpec:
-    """One allowed filter key: its value type and how it narrows a queryset."""
+    """One allowed filter key: its value type and the condition it puts on the
+    registry's rows (``apply(value)``). A condition reaching other tables does so through
+    single-valued relations or an uncorrelated ``pk__in`` subquery (read once per
+    query, not once per row)."""
 
     label: str
     kind: type | tuple[type, ...]
-    apply: Callable[[QuerySet, object], QuerySet]
+    apply: Callable[[Any], Q]
 
 
 @dataclass(frozen=True)
-class FirstEvent:
-    """How an event's ``first_on`` date is found for every registry row at once: the rows
-    of ``rows()`` meeting ``condition``, grouped by ``key`` (the registry row's pk), the
-    earliest ``date`` in the window. The engine joins one grouped scan — every event
-    over the same rows as one column each — instead of a look-up per registry row."""
+class Event:
+    """Something that happens to a registry's rows on a date: an indicator with
+    ``period_mode`` event counts the rows that had it in the period. A row has it when
 
-    rows: Callable[[], QuerySet]
-    key: str
-    date: str
-    condition: Q
+    - ``within(period)`` holds — a condition on the row (its own columns, single-valued
+      relations, uncorrelated subqueries), when given; and
+    - when ``relation`` is given — one of the row's related rows through that
+      multi-valued relation (e.g. ``transitions``), among those meeting ``where`` (a
+      condition on the related rows' own fields, e.g. ``Q(stage="signed")``), is dated
+      (``date``, e.g. ``occurred_on``) within the period. The engine reads it as a
+      semi-join on the related rows, or — where figures of several periods share a
+      query — as an annotation of each row with its earliest such date from the
+      period's start (``Min``): the row had the event in ``[start, end]`` exactly when
+      that date is on or before ``end``, so every period with the same start (a
+      year-to-date series) shares one annotation. ``where`` may only use lookups on the
+      related rows' own fields (the engine puts the relation in front of each).
+    """
+
+    label: str
+    within: Callable[[Period], Q] | None = None
+    relation: str = ""
+    date: str = ""
+    where: Q = field(default_factory=Q)
 
 
 @dataclass(frozen=True)
@@ -61,19 +81,32 @@ class RegistrySpec:
     queryset: Callable[[], QuerySet]
     unit_path: str
     measure_fields: dict[str, str]
-    events: dict[str, tuple[str, Callable[[QuerySet, Period], QuerySet]]]
+    events: dict[str, Event]
     filters: dict[str, FilterSpec] = field(default_factory=dict)
-    active: Callable[[QuerySet, Period], QuerySet] | None = None
+    # the rows on the list at some time in a period (``period_mode`` active); None: the
+    # registry has no such notion
+    active_in: Callable[[Period], Q] | None = None
     # the registry's rows summed month by month; the engine reads it for every whole
     # month of a window
     rollup: YearRollup | None = None
     # the date a row's measure counts on (``engine.measure_parts`` sums by it)
     date_field: str = ""
 
-    def apply_filters(self, qs: QuerySet, filters: dict) -> QuerySet:
+    def condition(self, filters: dict | None) -> Q:
+        """An indicator's ``filters`` as one condition on the registry's rows."""
+        q = Q()
         for key, value in (filters or {}).items():
-            qs = self.filters[key].apply(qs, value)
-        return qs
+            q &= self.filters[key].apply(value)
+        return q
+
+    def apply_filters(self, qs: QuerySet, filters: dict | None) -> QuerySet:
+        return qs.filter(self.condition(filters))
+
+    def active(self, qs: QuerySet, period: Period) -> QuerySet:
+        """``qs``'s rows on the list at some time in ``period`` (``active_in``)."""
+        if self.active_in is None:
+            raise ValueError(f"“{self.label}”不支持“期间内在清单上”")
+        return qs.filter(self.active_in(period))
 
 
 REGISTRIES: Registry[RegistrySpec] = Registry(
@@ -130,7 +163,7 @@ def validate_definition(indicator) -> None:
         errors.setdefault("event", []).append(
             f"“{spec.label}”没有事件“{indicator.event}”,可选:{'、'.join(spec.events)}"
         )
-    if indicator.period_mode == indicator.PeriodMode.ACTIVE and spec.active is None:
+    if indicator.period_mode == indicator.PeriodMode.ACTIVE and spec.active_in is None:
         errors.setdefault("period_mode", []).append(f"“{spec.label}”不支持“期间内在清单上”")
     if not isinstance(indicator.filters, dict):
         errors.setdefault("filters", []).append("筛选条件须为 JSON 对象")

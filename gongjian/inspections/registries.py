@@ -7,9 +7,9 @@ the period; with several tours in the period the scores add up.
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q
 
-from gongjian.indicators.registries import FilterSpec, RegistrySpec, as_list
+from gongjian.indicators.registries import Event, FilterSpec, RegistrySpec, as_list
 from gongjian.indicators.registries import register as register_registry
 from gongjian.kit.dates import Period
 
@@ -17,8 +17,8 @@ from gongjian.kit.dates import Period
 def tour_result_registry() -> RegistrySpec:
     from .models import UnitResult
 
-    def held(qs: QuerySet, period: Period) -> QuerySet:
-        return qs.filter(held_on__gte=period.start, held_on__lte=period.end)
+    def held(period: Period) -> Q:
+        return Q(held_on__gte=period.start, held_on__lte=period.end)
 
     return RegistrySpec(
         key="tour_results",
@@ -29,14 +29,10 @@ def tour_result_registry() -> RegistrySpec:
             "score_centi": "拉练得分(0.01分)",
             "project_count": "观摩项目数",
         },
-        events={"held": ("拉练", held)},
+        events={"held": Event("拉练", within=held)},
         filters={
-            "quarter": FilterSpec(
-                "季度", (int, list), lambda qs, v: qs.filter(tour__quarter__in=as_list(v))
-            ),
-            "tour": FilterSpec(
-                "拉练编号", (int, list), lambda qs, v: qs.filter(tour_id__in=as_list(v))
-            ),
+            "quarter": FilterSpec("季度", (int, list), lambda v: Q(tour__quarter__in=as_list(v))),
+            "tour": FilterSpec("拉练编号", (int, list), lambda v: Q(tour_id__in=as_list(v))),
         },
     )
 

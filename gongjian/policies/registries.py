@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 
-from gongjian.indicators.registries import FilterSpec, RegistrySpec, as_list
+from gongjian.indicators.registries import Event, FilterSpec, RegistrySpec, as_list
 from gongjian.indicators.registries import register as register_registry
 from gongjian.kit.dates import Period
 
 
 def policy_registry() -> RegistrySpec:
-    """Published policies; ``active`` = in force at some time in the period."""
+    """Published policies; on the list in a period (``active_in``) = in force at some time
+    in it."""
     from .models import Policy
 
-    def in_force(qs: QuerySet, period: Period) -> QuerySet:
-        return qs.filter(valid_from__lte=period.end).filter(
+    def in_force(period: Period) -> Q:
+        return Q(valid_from__lte=period.end) & (
             Q(valid_to__isnull=True) | Q(valid_to__gte=period.start)
         )
 
-    def took_effect(qs: QuerySet, period: Period) -> QuerySet:
-        return qs.filter(valid_from__gte=period.start, valid_from__lte=period.end)
+    def took_effect(period: Period) -> Q:
+        return Q(valid_from__gte=period.start, valid_from__lte=period.end)
 
     return RegistrySpec(
         key="policies",
@@ -27,12 +28,10 @@ def policy_registry() -> RegistrySpec:
         queryset=lambda: Policy.objects.filter(status=Policy.Status.PUBLISHED),
         unit_path="unit__path",
         measure_fields={},
-        events={"took_effect": ("期间内开始施行", took_effect)},
-        active=in_force,
+        events={"took_effect": Event("期间内开始施行", within=took_effect)},
+        active_in=in_force,
         filters={
-            "mode": FilterSpec(
-                "兑现方式", (str, list), lambda qs, v: qs.filter(mode__in=as_list(v))
-            ),
+            "mode": FilterSpec("兑现方式", (str, list), lambda v: Q(mode__in=as_list(v))),
         },
     )
 
@@ -41,8 +40,8 @@ def grant_registry() -> RegistrySpec:
     """Grants approved (核准) in the period, counted or summed, by the enterprise's unit."""
     from .models import Grant
 
-    def approved(qs: QuerySet, period: Period) -> QuerySet:
-        return qs.filter(
+    def approved(period: Period) -> Q:
+        return Q(
             status=Grant.Status.APPROVED,
             decided_on__gte=period.start,
             decided_on__lte=period.end,
@@ -54,18 +53,14 @@ def grant_registry() -> RegistrySpec:
         queryset=lambda: Grant.objects.all(),
         unit_path="enterprise__unit__path",
         measure_fields={"amount": "兑现金额"},
-        events={"approved": ("期间内核准", approved)},
+        events={"approved": Event("期间内核准", within=approved)},
         filters={
             "policy_mode": FilterSpec(
-                "政策兑现方式", (str, list), lambda qs, v: qs.filter(policy__mode__in=as_list(v))
+                "政策兑现方式", (str, list), lambda v: Q(policy__mode__in=as_list(v))
             ),
-            "policy": FilterSpec(
-                "政策编号", (str, list), lambda qs, v: qs.filter(policy__code__in=as_list(v))
-            ),
+            "policy": FilterSpec("政策编号", (str, list), lambda v: Q(policy__code__in=as_list(v))),
             "enterprise_tier": FilterSpec(
-                "企业 21152 档次",
-                (str, list),
-                lambda qs, v: qs.filter(enterprise__tier__in=as_list(v)),
+                "企业 21152 档次", (str, list), lambda v: Q(enterprise__tier__in=as_list(v))
             ),
         },
     )

@@ -124,11 +124,11 @@ def with_cadence(qs: QuerySet[Project], month: Period) -> QuerySet[Project]:
     rules = active_rules(month)
     weeks = [w.start for w in week_periods(month)]
     quarter = quarter_of(month)
-    qs = on_dispatch_list(qs, month, rules).annotate(cadence=cadence_expression(rules))
+    listed = on_dispatch_list(qs, month, rules).annotate(cadence=cadence_expression(rules))
     if not is_quarter_end(month):
-        qs = qs.exclude(cadence=Cadence.QUARTERLY)
+        listed = listed.exclude(cadence=Cadence.QUARTERLY)
 
-    def count(starts) -> Subquery:
+    def count(starts) -> Coalesce:
         return Coalesce(
             Subquery(
                 ProgressReport.objects.filter(project=OuterRef("pk"), period_start__in=starts)
@@ -140,7 +140,7 @@ def with_cadence(qs: QuerySet[Project], month: Period) -> QuerySet[Project]:
             0,
         )
 
-    qs = qs.annotate(
+    counted = listed.annotate(
         due_count=Case(
             When(cadence=Cadence.WEEKLY, then=Value(len(weeks))),
             default=Value(1),
@@ -154,8 +154,8 @@ def with_cadence(qs: QuerySet[Project], month: Period) -> QuerySet[Project]:
         ),
     )
     if not weeks:
-        qs = qs.exclude(cadence=Cadence.WEEKLY)
-    return qs.annotate(
+        counted = counted.exclude(cadence=Cadence.WEEKLY)
+    return counted.annotate(
         reported=Case(
             When(reported_count__gte=F("due_count"), then=Value(True)),
             default=Value(False),

@@ -7,11 +7,10 @@ page's unit)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 
-from gongjian.indicators.engine import evaluate, evaluate_by_unit
+from gongjian.indicators.engine import evaluate, evaluate_by_unit, evaluate_many
 from gongjian.indicators.models import Indicator
 from gongjian.indicators.periods import Scope
 from gongjian.kit.clock import today
@@ -51,23 +50,39 @@ def due_projects(user: User, unit: Unit, period: Period):
     ).select_related("unit")
 
 
-def dispatch_status_by_unit(user: User, unit: Unit, period: Period) -> list[dict]:
-    """Per compared unit: projects due, reported, missing (one grouped read)."""
+def dispatch_indicator(event: str) -> Indicator:
+    """The (unsaved) engine definition of the projects owing 调度 reports in a month
+    (``dispatch_due``) or having sent them all (``dispatch_reported``)."""
+    return Indicator(
+        code=f"dispatch.{event}",
+        name=event,
+        kind=Indicator.Kind.COMPUTED,
+        registry="projects",
+        measure=Indicator.Measure.COUNT,
+        period_mode=Indicator.PeriodMode.EVENT,
+        event=event,
+    )
+
+
+def dispatch_status_by_unit(unit: Unit, period: Period) -> list[dict]:
+    """Per compared unit: projects due, reported, missing in the month ``period`` (the
+    engine, one batch)."""
     children = compared_units(unit) or [unit]
-    rows = due_projects(user, unit, period).values_list("unit__path", "reported")
-    stats: dict[int, dict[str, Any]] = {
-        u.pk: {"unit": u, "due": 0, "reported": 0} for u in children
-    }
-    for path, reported in rows:
-        for u in children:
-            if path.startswith(u.path):
-                stats[u.pk]["due"] += 1
-                stats[u.pk]["reported"] += int(bool(reported))
-                break
-    for s in stats.values():
-        s["missing"] = s["due"] - s["reported"]
-        s["rate"] = f"{s['reported'] * 100 / s['due']:.0f}%" if s["due"] else "—"
-    return list(stats.values())
+    due, reported = dispatch_indicator("dispatch_due"), dispatch_indicator("dispatch_reported")
+    values = evaluate_many([(i, u, period) for u in children for i in (due, reported)])
+    stats = []
+    for n, u in enumerate(children):
+        owed, sent = int(values[2 * n] or 0), int(values[2 * n + 1] or 0)
+        stats.append(
+            {
+                "unit": u,
+                "due": owed,
+                "reported": sent,
+                "missing": owed - sent,
+                "rate": f"{sent * 100 / owed:.0f}%" if owed else "—",
+            }
+        )
+    return stats
 
 
 # --- 包保 -------------------------------------------------------------------------------

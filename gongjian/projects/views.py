@@ -204,7 +204,7 @@ def dispatch(request):
         .filter(pk__in=[p.pk for p in projects])
         .values_list("pk", flat=True)
     )
-    by_unit = sel.dispatch_status_by_unit(request.user, scope.unit, period)
+    by_unit = sel.dispatch_status_by_unit(scope.unit, period)
     query = {"unit": scope.unit.pk, "period": f"{period.start:%Y-%m}"}
     months = [f"{scope.year}-{m:02d}" for m in range(1, 13)]
     return render(
