@@ -6,7 +6,8 @@ loaded again (~20 s each time).
   database into a second in-memory database after the demo is loaded, and back.
 - PostgreSQL: every table is copied into a schema of its own (``demo_copy``) after the
   demo is loaded; a restore empties the tables and copies the rows back in one
-  transaction (constraints deferred), then moves each sequence past its table's keys.
+  transaction (constraints deferred, the product's triggers off: the roll-up is copied
+  too), then moves each sequence past its table's keys.
 """
 
 from __future__ import annotations
@@ -70,12 +71,27 @@ def restore() -> None:
     qn = connection.ops.quote_name
     tables = _tables()
     with connection.cursor() as cursor:
-        cursor.execute("BEGIN")
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-        cursor.execute(f"TRUNCATE {', '.join(qn(t) for t in tables)} CASCADE")
-        for table in tables:
-            cursor.execute(f"INSERT INTO public.{qn(table)} SELECT * FROM {SCHEMA}.{qn(table)}")
-        cursor.execute("COMMIT")
+        # tables with triggers of the product (the reports' yearly roll-up): copied as
+        # they were, the triggers off while the rows go back in
+        cursor.execute(
+            "SELECT DISTINCT event_object_table FROM information_schema.triggers "
+            "WHERE trigger_schema = 'public'"
+        )
+        triggered = [row[0] for row in cursor.fetchall()]
+        for table in triggered:
+            cursor.execute(f"ALTER TABLE {qn(table)} DISABLE TRIGGER USER")
+        try:
+            cursor.execute("BEGIN")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            cursor.execute(f"TRUNCATE {', '.join(qn(t) for t in tables)} CASCADE")
+            for table in tables:
+                cursor.execute(
+                    f"INSERT INTO public.{qn(table)} SELECT * FROM {SCHEMA}.{qn(table)}"
+                )
+            cursor.execute("COMMIT")
+        finally:
+            for table in triggered:
+                cursor.execute(f"ALTER TABLE {qn(table)} ENABLE TRIGGER USER")
         for table in tables:
             cursor.execute(
                 "SELECT column_name, pg_get_serial_sequence(%s, column_name) FROM "
