@@ -38,15 +38,7 @@ RATE_EVENTS = {
 
 def _count(event: str, filters: dict) -> Indicator:
     """An (unsaved) count indicator over the appeals registry, evaluated by the engine."""
-    return Indicator(
-        code=f"appeals.{event}",
-        name=event,
-        kind=Indicator.Kind.COMPUTED,
-        registry="appeals",
-        measure=Indicator.Measure.COUNT,
-        event=event,
-        filters=filters,
-    )
+    return Indicator.adhoc(f"appeals.{event}", "appeals", event=event, filters=filters)
 
 
 def _ratio(code: str, filters: dict) -> Indicator:

@@ -67,14 +67,7 @@ def funnel(unit: Unit, year: int, as_of: dt.date) -> FunnelView:
 
 def stage_count(stage: str, unit: Unit, period: Period) -> int:
     """How many leads of ``unit``'s subtree are at ``stage`` now — through the engine."""
-    indicator = Indicator(
-        code=f"leads_by_stage.{stage}",
-        kind=Indicator.Kind.COMPUTED,
-        registry="leads",
-        measure=Indicator.Measure.COUNT,
-        period_mode=Indicator.PeriodMode.NONE,
-        filters={"stage": stage},
-    )
+    indicator = Indicator.adhoc(f"leads_by_stage.{stage}", "leads", filters={"stage": stage})
     return int(evaluate(indicator, unit, period) or 0)
 
 

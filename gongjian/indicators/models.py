@@ -172,6 +172,33 @@ class Indicator(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
 
+    @classmethod
+    def adhoc(
+        cls,
+        code: str,
+        registry: str,
+        *,
+        name: str = "",
+        measure_field: str = "",
+        event: str = "",
+        filters: dict | None = None,
+    ) -> Indicator:
+        """An unsaved computed indicator a page evaluates through the engine without
+        storing it (a batch's total, a board's count): it counts the registry's rows, or
+        sums ``measure_field``; with ``event``, the rows that had it in the period, else
+        every row whatever the period."""
+        return cls(
+            code=code,
+            name=name or code,
+            kind=cls.Kind.COMPUTED,
+            registry=registry,
+            measure=cls.Measure.SUM if measure_field else cls.Measure.COUNT,
+            measure_field=measure_field,
+            period_mode=cls.PeriodMode.EVENT if event else cls.PeriodMode.NONE,
+            event=event,
+            filters=filters or {},
+        )
+
     def clean(self) -> None:
         from .registries import validate_definition
 

@@ -49,13 +49,11 @@ def latest_campaign(unit: Unit | None, until_year: int) -> Campaign | None:
     return max(matching, key=lambda c: (c.year, c.root_unit.depth), default=None)
 
 
-@dataclass(frozen=True)
-class YearAsOf:
-    """A year, the date figures are shown as of, and the unit's campaign of that year."""
+class _YearToDate:
+    """What a year and an as-of date give: the year to date and its share of the year."""
 
     year: int
     as_of: dt.date
-    campaign: Campaign | None = None
 
     @property
     def period(self) -> Period:
@@ -64,7 +62,17 @@ class YearAsOf:
 
     @property
     def pro_rata(self) -> float:
+        """The share of the year elapsed by the as-of date (序时进度)."""
         return pro_rata(self.as_of)
+
+
+@dataclass(frozen=True)
+class YearAsOf(_YearToDate):
+    """A year, the date figures are shown as of, and the unit's campaign of that year."""
+
+    year: int
+    as_of: dt.date
+    campaign: Campaign | None = None
 
 
 def resolve_year_as_of(
@@ -107,7 +115,7 @@ def resolve_year_as_of(
 
 
 @dataclass
-class Scope:
+class Scope(_YearToDate):
     """Year, as-of date and unit a page shows, chosen from the query string."""
 
     campaign: Campaign | None
@@ -115,14 +123,6 @@ class Scope:
     as_of: dt.date
     unit: Unit | None
     units: list[Unit] = field(default_factory=list)
-
-    @property
-    def period(self) -> Period:
-        return Period.year_to_date(self.year, self.as_of)
-
-    @property
-    def pro_rata(self) -> float:
-        return pro_rata(self.as_of)
 
 
 def _int(text: str) -> int | None:

@@ -53,15 +53,7 @@ def due_projects(user: User, unit: Unit, period: Period):
 def dispatch_indicator(event: str) -> Indicator:
     """The (unsaved) engine definition of the projects owing 调度 reports in a month
     (``dispatch_due``) or having sent them all (``dispatch_reported``)."""
-    return Indicator(
-        code=f"dispatch.{event}",
-        name=event,
-        kind=Indicator.Kind.COMPUTED,
-        registry="projects",
-        measure=Indicator.Measure.COUNT,
-        period_mode=Indicator.PeriodMode.EVENT,
-        event=event,
-    )
+    return Indicator.adhoc(f"dispatch.{event}", "projects", event=event)
 
 
 def dispatch_status_by_unit(unit: Unit, period: Period) -> list[dict]:
@@ -115,14 +107,11 @@ VERBS = {
 
 def batch_indicator(batch: Batch, measure: str) -> Indicator:
     """The (unsaved) engine definition of a batch's count or total investment."""
-    return Indicator(
-        code=f"batch.{batch.code}.{measure}",
+    return Indicator.adhoc(
+        f"batch.{batch.code}.{measure}",
+        "projects",
         name=batch.name,
-        kind=Indicator.Kind.COMPUTED,
-        registry="projects",
-        measure=Indicator.Measure.COUNT if measure == "count" else Indicator.Measure.SUM,
         measure_field="" if measure == "count" else "total_investment",
-        period_mode=Indicator.PeriodMode.NONE,
         filters={"batch": batch.code},
     )
 
