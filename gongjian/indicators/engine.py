@@ -421,14 +421,16 @@ class _SourceQuery:
         spec, parts = self.spec, list[tuple]()
         mode = indicator.period_mode
         if self.source.rollup is None and mode == Indicator.PeriodMode.ACTIVE:
-            assert spec.active_in is not None  # validate_definition
+            active_in = spec.active_in
+            assert active_in is not None  # validate_definition
             parts.append(("active", period.start, period.end))
-            self._condition(parts[-1], lambda: spec.active_in(period))
+            self._condition(parts[-1], lambda: active_in(period))
         elif self.source.rollup is None and mode == Indicator.PeriodMode.EVENT:
             event = spec.events[indicator.event]
-            if event.within is not None:
+            within = event.within
+            if within is not None:
                 parts.append(("within", indicator.event, period.start, period.end))
-                self._condition(parts[-1], lambda: event.within(period))
+                self._condition(parts[-1], lambda: within(period))
             if event.relation:
                 parts.append(("first", indicator.event, period.start, period.end))
         if indicator.filters:

@@ -118,7 +118,7 @@ def on_dispatch_list(qs: QuerySet[Project], month: Period, rules: list[CadenceRu
     return qs.filter(building)
 
 
-def with_cadence(qs: QuerySet[Project], month: Period) -> QuerySet[Project]:
+def with_cadence(qs: QuerySet[Project], month: Period) -> QuerySet:
     """Annotate ``cadence``, ``due_count`` (reports owed in the month), ``reported_count``
     and ``reported`` (all owed reports are in); drop projects owing nothing this month."""
     rules = active_rules(month)
