@@ -47,7 +47,9 @@ VAR_DIR = Path(os.environ.get("GONGJIAN_VAR_DIR", PROJECT_DIR / "var"))
 
 GONGJIAN_ENV = os.environ.get("GONGJIAN_ENV", "development").strip().lower()
 PRODUCTION = GONGJIAN_ENV == "production"
-DEBUG = env_bool("GONGJIAN_DEBUG", not PRODUCTION)
+# Debug pages only when a developer asks for them (GONGJIAN_DEBUG=1): every user, in
+# development too, sees the product's own 403 / 404 / 500 pages.
+DEBUG = env_bool("GONGJIAN_DEBUG", False)
 DEFAULT_SECRET_KEY = "dev-only-insecure-key-change-me-in-production-0123456789abcdef"
 SECRET_KEY = os.environ.get("GONGJIAN_SECRET_KEY", DEFAULT_SECRET_KEY)
 if PRODUCTION and (SECRET_KEY == DEFAULT_SECRET_KEY or len(SECRET_KEY) < 50):
@@ -251,6 +253,11 @@ STATICFILES_DIRS = [("vendor", VENDOR_DIR)] if VENDOR_DIR.is_dir() else []
 # WhiteNoise serves STATIC_ROOT (filled by `collectstatic`, which `gongjian serve` runs)
 # with gzip copies; no separate web server needed. No manifest, so that a page
 # still renders when collectstatic has not been run (development, tests).
+# Outside production the static files are served from the apps and vendor/ directly
+# (no collectstatic needed for `make run`).
+WHITENOISE_USE_FINDERS = not PRODUCTION
+if not PRODUCTION:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # filled by collectstatic in production
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("reports/", include("gongjian.reports.urls")),
+    path("indicators/", include("gongjian.indicators.urls")),
     path("review/", include("gongjian.review.urls")),
     path("attraction/", include("gongjian.attraction.urls")),
     path("enterprises/", include("gongjian.enterprises.urls")),
@@ -23,3 +24,9 @@ urlpatterns = [
     path("", include("gongjian.projects.urls")),
     path("", include("gongjian.dashboard.urls")),
 ]
+
+# the product's own error pages, in its frame and language (never Django's debug pages)
+handler400 = "gongjian.kit.http.bad_request"
+handler403 = "gongjian.kit.http.permission_denied"
+handler404 = "gongjian.kit.http.page_not_found"
+handler500 = "gongjian.kit.http.server_error"

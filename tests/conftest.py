@@ -70,12 +70,6 @@ def as_of():
     return dt.date(2024, 10, 31)
 
 
-def pytest_configure(config):
-    """The static files' folder exists, as after ``collectstatic`` (WhiteNoise warns on
-    every request otherwise)."""
-    os.makedirs(settings.STATIC_ROOT, exist_ok=True)
-
-
 def pytest_collection_modifyitems(config, items):
     """Tests that empty the database (transactional, the live server) run on one worker
     (``--dist loadgroup``), one after the other; the benchmarks' smoke runs (their own

@@ -85,9 +85,7 @@ def restore() -> None:
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
             cursor.execute(f"TRUNCATE {', '.join(qn(t) for t in tables)} CASCADE")
             for table in tables:
-                cursor.execute(
-                    f"INSERT INTO public.{qn(table)} SELECT * FROM {SCHEMA}.{qn(table)}"
-                )
+                cursor.execute(f"INSERT INTO public.{qn(table)} SELECT * FROM {SCHEMA}.{qn(table)}")
             cursor.execute("COMMIT")
         finally:
             for table in triggered:

@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from gongjian.indicators import services as indicator_services
 from gongjian.kit.scope import SYSTEM
 from gongjian.projects import services as project_services
 from gongjian.projects.models import Problem, ProblemComment, ProgressReport, Project, Stage
@@ -71,6 +72,8 @@ class ScopeWorld:
     draft_b: object
     map_config: object
     mapping: object
+    reported_b: object
+    indicator_reported: str
     indicator_code: str
     scheme_code: str
     secrets: list[str] = field(default_factory=list)
@@ -226,6 +229,15 @@ def build_scope_world() -> ScopeWorld:
     mapping = report_services.column_mapping_save(
         actor=w.office, schema="projects", name=f"攻坚办对照{code}", mapping={"名称": "name"}
     )
+    # B's operator submits a reported value: waiting for the office, never for A
+    reported_b = indicator_services.reported_value_record(
+        actor=w.operator_b,
+        indicator=indicators.reported,
+        unit=b,
+        as_of=dt.date(year, 9, 30),
+        value=7,
+        submit=True,
+    )
     secrets = [
         SECRET,
         project_b.code,
@@ -266,6 +278,8 @@ def build_scope_world() -> ScopeWorld:
         draft_b=draft_b,
         map_config=map_config,
         mapping=mapping,
+        reported_b=reported_b,
+        indicator_reported=indicators.reported.code,
         indicator_code=indicators.started.code,
         scheme_code=indicators.scheme.code,
         secrets=secrets,

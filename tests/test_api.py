@@ -18,7 +18,6 @@ from django.utils import timezone
 from gongjian.indicators.engine import Period, evaluate
 from gongjian.projects.models import Problem, ProgressReport, Project, Stage, StageTransition
 from gongjian.units.models import ApiToken, Role
-from gongjian.units.selectors import root_unit
 from gongjian.units.services import api_token_revoke
 from tests.factories import (
     ProjectFactory,
@@ -869,7 +868,7 @@ def test_indicator_value_defaults_and_errors(world, indicators, office, operator
     response = office.get(f"/api/indicators/{code}")
     assert response.status_code == 200
     body = response.json()
-    assert body["unit"]["id"] == root_unit().pk
+    assert body["unit"]["id"] == world.city.pk  # the top of the office's own scope
     assert body["year"] == timezone.localdate().year
     assert body["as_of"] == timezone.localdate().isoformat()
     # an operator's default is the top of their own scope

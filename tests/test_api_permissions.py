@@ -1,8 +1,8 @@
 """Permission matrix for every API endpoint (Saleor style).
 
 Actors: anonymous, the other district's operator, the own district's operator, the
-office admin, the own district's viewer, and the project's 包保 leader (who holds no
-membership: he sees his projects only). An object outside a caller's scope answers
+office admin, the own district's viewer, and the project's 包保 leader (a city leader:
+he reads the city, as a viewer of it, and changes nothing but his projects' problems). An object outside a caller's scope answers
 404 exactly like a missing one; a caller who may read but not write gets 403; and a
 refused write changes nothing in the database.
 """
@@ -81,7 +81,7 @@ OWN_READ = {
     "viewer_a": 200,
     "leader": 200,
 }
-UNIT_READ = {**OWN_READ, "leader": 404}  # the leader's scope is his projects, not units
+UNIT_READ = OWN_READ  # a city leader reads his city's units, figures and rankings
 
 READS = [
     Read("unit_detail", "/api/units/{w.district_a.pk}", UNIT_READ),
@@ -138,7 +138,7 @@ SEES_B = {
     "operator_a": False,
     "office": True,
     "viewer_a": False,
-    "leader": False,
+    "leader": True,  # the city leader reads the whole city
 }
 
 
@@ -164,11 +164,11 @@ def test_lists_are_scoped(world, actor):
     assert (world.problem_b.pk in problems) is SEES_B[actor]
 
     units = listed(client, "/api/units")
-    sees_unit_a = {**SEES_A, "leader": False}[actor]
+    sees_unit_a = SEES_A[actor]
     sees_unit_b = SEES_B[actor]
     assert (world.district_a.pk in units) is sees_unit_a
     assert (world.district_b.pk in units) is sees_unit_b
-    assert (world.city.pk in units) is (actor == "office")
+    assert (world.city.pk in units) is (actor in ("office", "leader"))
 
     # a filter never widens the scope
     if actor != "office":
@@ -218,7 +218,8 @@ WRITES = [
             "category": "industry",
             "total_investment": 100_000_000,
         },
-        {**created(OWN_WRITE), "operator_b": 422, "leader": 422},
+        # a reader of the unit (viewer, leader) is refused the write (403)
+        {**created(OWN_WRITE), "operator_b": 422},
     ),
     Write(
         "project_update",

@@ -8,14 +8,16 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
-from gongjian.attraction import services
+from gongjian.attraction import selectors, services
 from gongjian.attraction.models import Lead, LeadStage, Outreach
-from gongjian.indicators.engine import completion, evaluate
+from gongjian.indicators.engine import completion, evaluate, evaluate_all, ratio_value
 from gongjian.indicators.models import Indicator
 from gongjian.kit.dates import Period
 from gongjian.kit.scope import SYSTEM
 from gongjian.projects.models import Project, Stage, StageTransition
+from gongjian.units.models import Unit
 
 from .factories import (
     EnterpriseFactory,
@@ -314,6 +316,192 @@ def test_unknown_lead_filter_is_refused_in_chinese(world):
     assert "未知的筛选条件" in caught.value.messages[0]
 
 
+# --- conversion rates over one cohort, the funnel of one cohort ----------------------
+
+
+def _lead_indicators() -> dict[str, Indicator]:
+    """The lead indicators as the demo defines them: the yearly counts (the demo's
+    indicator file), the cohort counts and the rates (``gongjian.demo.attraction``)."""
+    from gongjian.demo.attraction import COHORTS, RATIOS
+
+    out = {}
+    for code, event in [
+        ("leads_contacted", "contacted"),
+        ("leads_signed", "signed"),
+        ("leads_landed", "landed"),
+        ("leads_started", "started"),
+    ]:
+        out[code] = IndicatorFactory(code=code, name=code, registry="leads", event=event)
+    for code, name, event, quote in COHORTS:
+        out[code] = IndicatorFactory(
+            code=code, name=name, registry="leads", event=event, quote=quote
+        )
+    for code, name, numerator, denominator, quote in RATIOS:
+        out[code] = IndicatorFactory(
+            code=code,
+            name=name,
+            kind=Indicator.Kind.RATIO,
+            registry="",
+            measure="",
+            event="",
+            base_indicator=out[numerator],
+            denominator=out[denominator],
+            quote=quote,
+        )
+    return out
+
+
+def _lead_moved(world, contacted_on, *moves, unit=None):
+    """A new lead contacted on ``contacted_on``, then moved ((stage, date), …)."""
+    unit = unit or world.district_a
+    lead = LeadFactory(
+        unit=unit, enterprise=EnterpriseFactory(unit=unit), contacted_on=contacted_on
+    )
+    for stage, day in moves:
+        services.lead_transition(actor=SYSTEM, lead=lead, to_stage=stage, on_date=day)
+    return lead
+
+
+def test_landing_rate_counts_the_leads_signed_in_the_year(world):
+    year, last = world.year, world.year - 1
+    for _ in range(3):  # signed last year, landed this year
+        _lead_moved(
+            world,
+            dt.date(last, 2, 1),
+            ("signed", dt.date(last, 6, 1)),
+            ("landed", world.day(3, 1)),
+        )
+    _lead_moved(world, world.day(1, 5), ("signed", world.day(2, 1)), ("landed", world.day(5, 1)))
+    _lead_moved(world, world.day(1, 5), ("signed", world.day(4, 1)))
+    indicators = _lead_indicators()
+    period = Period.year_to_date(year, world.day(10, 31))
+
+    def value(code, period=period, unit=world.city):
+        return evaluate(indicators[code], unit, period)
+
+    assert (value("leads_signed"), value("leads_landed")) == (2, 4)
+    assert value("lead_cohort.signed_landed") == 1
+    assert value("lead_conversion.landed") == Decimal("0.5")
+    # the year's landings over its signings — the old definition — would say 200 %
+    assert ratio_value(value("leads_landed"), value("leads_signed")) == 2
+    # as of a date before the 05-01 landing, none of the year's signings had landed
+    assert value("lead_conversion.landed", Period.year_to_date(year, world.day(4, 30))) == 0
+    # last year's signings as of last year's end: none landed yet; signed since then: 4 of 5
+    assert value("lead_conversion.landed", Period.year_to_date(last)) == 0
+    since_last_year = Period(dt.date(last, 1, 1), world.day(10, 31))
+    assert value("lead_conversion.landed", since_last_year) == Decimal("0.8")
+    assert value("lead_conversion.landed", unit=world.district_b) is None  # no signings
+
+    # a project that skips 落地 (签约 → 开工) has landed for the rate, not in the year's count
+    _lead_moved(world, world.day(1, 5), ("signed", world.day(3, 1)), ("started", world.day(6, 1)))
+    assert (value("leads_signed"), value("leads_landed")) == (3, 4)
+    assert value("lead_conversion.landed") == Decimal("0.6667")
+    # 开工率: of the 4 landed this year, how many started — none yet
+    assert value("lead_cohort.landed_started") == 0
+    assert value("lead_conversion.started") == 0
+
+
+def test_signing_rate_counts_the_leads_contacted_in_the_year(world):
+    last = world.year - 1
+    _lead_moved(world, world.day(1, 5), ("signed", world.day(3, 1)))
+    _lead_moved(world, world.day(2, 5), ("negotiating", world.day(3, 1)))
+    _lead_moved(world, world.day(9, 5))
+    _lead_moved(world, world.day(9, 6), ("signed", world.day(11, 20)))  # after the as-of date
+    for _ in range(4):  # contacted last year, signed this year: in the year's signings only
+        _lead_moved(world, dt.date(last, 11, 1), ("signed", world.day(2, 1)))
+    indicators = _lead_indicators()
+    period = Period.year_to_date(world.year, world.day(10, 31))
+    rate = indicators["lead_conversion.signed"]
+    assert evaluate(indicators["leads_contacted"], world.city, period) == 4
+    assert evaluate(indicators["leads_signed"], world.city, period) == 5
+    assert evaluate(rate, world.city, period) == Decimal("0.25")
+    assert evaluate(rate, world.city, Period.year_to_date(world.year)) == Decimal("0.5")
+
+
+def test_funnel_is_one_cohort_and_never_widens(world):
+    year, last = world.year, world.year - 1
+    day = world.day
+    _lead_moved(
+        world,
+        day(1, 5),
+        ("signed", day(2, 1)),
+        ("landed", day(3, 1)),
+        ("started", day(4, 1)),
+        ("in_production", day(12, 1)),  # after the as-of date
+    )
+    _lead_moved(world, day(1, 6), ("signed", day(2, 1)), ("started", day(6, 1)))  # skips 落地
+    _lead_moved(world, day(1, 7), ("signed", day(9, 1)), unit=world.district_b)
+    _lead_moved(world, day(1, 8), unit=world.district_b)
+    for _ in range(3):  # contacted and signed last year, landed and started this year
+        _lead_moved(
+            world,
+            dt.date(last, 2, 1),
+            ("signed", dt.date(last, 6, 1)),
+            ("landed", day(3, 1)),
+            ("started", day(5, 1)),
+        )
+    indicators = _lead_indicators()
+    as_of = day(10, 31)
+    period = Period.year_to_date(year, as_of)
+    # the year's counts are of different leads: more landings than signings
+    assert evaluate(indicators["leads_signed"], world.city, period) == 3
+    assert evaluate(indicators["leads_landed"], world.city, period) == 4
+
+    view = selectors.funnel(world.city, year, as_of)
+    assert [(str(s["name"]), s["value"]) for s in view.steps] == [
+        ("接洽", 4),
+        ("签约", 3),
+        ("落地", 2),  # the skipping project is past 落地
+        ("开工", 2),
+        ("投产", 0),
+    ]
+    assert [s["value"] for s in selectors.funnel(world.district_b, year, as_of).steps] == [
+        2,
+        1,
+        0,
+        0,
+        0,
+    ]
+    assert [s["value"] for s in selectors.funnel(world.city, year, day(12, 31)).steps] == [
+        4,
+        3,
+        2,
+        2,
+        1,
+    ]
+    rates = {indicator.code: value for indicator, value in view.rates}
+    assert rates == {
+        "lead_conversion.signed": Decimal("0.75"),  # 3 of the 4 contacted
+        "lead_conversion.landed": Decimal("0.6667"),  # 2 of the 3 signed this year
+        "lead_conversion.started": Decimal("1.0000"),  # the 4 landed this year all started
+    }
+
+
+def test_demo_conversion_rates_stay_within_100_percent_and_the_funnel_narrows(demo):
+    as_of = dt.date(2024, 10, 31)
+    period = Period.year_to_date(2024, as_of)
+    rates = {
+        code: value
+        for code, value in evaluate_all(demo, period).items()
+        if code.startswith("lead_conversion.")
+    }
+    assert set(rates) == set(selectors.RATES)
+    assert all(Decimal(0) < value <= 1 for value in rates.values()), rates
+    landed = Indicator.objects.get(code="lead_conversion.landed")
+    assert landed.base_indicator.code == "lead_cohort.signed_landed"
+    assert landed.denominator.code == "leads_signed"
+    assert "期间内签约" in landed.quote
+    for unit in [demo, *Unit.objects.filter(parent=demo)]:
+        view = selectors.funnel(unit, 2024, as_of)
+        values = [step["value"] for step in view.steps]
+        assert len(values) == 5
+        assert values == sorted(values, reverse=True), (unit.name, values)
+        for _indicator, value in view.rates:
+            assert value is None or 0 <= value <= 1, (unit.name, view.rates)
+    city = [step["value"] for step in selectors.funnel(demo, 2024, as_of).steps]
+    assert city[0] > city[1] > city[2] > 0
+
+
 # --- pages: a unit operator walks a lead from 接洽 to 投产 -------------------------------
 
 
@@ -392,14 +580,12 @@ def test_lead_board_is_scoped_and_flags_overdue_next_steps(client, world, lead):
 
 
 def test_funnel_page_has_the_chart_and_engine_figures(client, world, lead):
-    for code, registry, event in [
-        ("leads_contacted", "leads", "contacted"),
-        ("leads_signed", "leads", "signed"),
-        ("outreach_batches", "outreach", "held"),
-    ]:
-        if not Indicator.objects.filter(code=code).exists():
-            IndicatorFactory(code=code, registry=registry, event=event, name=code)
+    indicators = _lead_indicators()
+    if not Indicator.objects.filter(code="outreach_batches").exists():
+        IndicatorFactory(code="outreach_batches", registry="outreach", event="held")
     services.lead_transition(actor=SYSTEM, lead=lead, to_stage="signed", on_date=world.day(3, 1))
+    new_year = dt.date(timezone.localdate().year, 1, 1)  # the page shows this year
+    _lead_moved(world, new_year, ("signed", new_year))
     client.force_login(world.operator_a)
     response = client.get("/attraction/")
     assert response.status_code == 200
@@ -411,8 +597,11 @@ def test_funnel_page_has_the_chart_and_engine_figures(client, world, lead):
     )
     data = json.loads(page[start : page.index("</script>", start)])
     period = Period.year_to_date(response.context["view"].year, response.context["view"].as_of)
-    expected = evaluate(Indicator.objects.get(code="leads_signed"), world.district_a, period)
+    expected = evaluate(indicators["lead_cohort.contacted_signed"], world.district_a, period)
+    assert expected == 1
     assert {"name": "签约", "value": expected} in data
+    assert 'id="funnel-cohort"' in page
+    assert indicators["lead_conversion.landed"].quote in page  # the rate's 口径 is shown
     assert "<script>" not in page  # no inline script code
 
 

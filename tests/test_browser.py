@@ -114,14 +114,18 @@ def test_roles_in_chromium(browser, live_server, demo):
     assert foreign == []
     page.context.close()
 
-    # 2. leader sees only assigned projects
+    # 2. a city leader reads the city's list, with no write link; his 包保 page is his own
     leader = User.objects.get(username="li_qiang")
     page, foreign = _login(browser, live_server, "li_qiang")
     page.goto(f"{live_server.url}/projects/")
     names = set(page.locator("table.gj-table tbody td:nth-child(2) a").all_inner_texts())
-    assert names and names <= set(
-        Project.objects.filter(leader=leader).values_list("name", flat=True)
-    )
+    mine = set(Project.objects.filter(leader=leader).values_list("name", flat=True))
+    assert names and not names <= mine
+    page.locator("table.gj-table tbody td:nth-child(2) a").first.click()
+    assert page.locator("a[href$='/edit/']").count() == 0  # reads, never edits
+    page.goto(f"{live_server.url}/baobao/")
+    listed = page.content()
+    assert any(name in listed for name in mine)
     page.goto(f"{live_server.url}/baobao/")
     _shot(page, "baobao-desktop")
     page.context.close()

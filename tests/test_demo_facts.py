@@ -16,7 +16,7 @@ import yaml
 from gongjian.demo import plan
 from gongjian.demo.loader import FACTS_FILE, load_demo
 from gongjian.indicators.engine import completion, evaluate
-from gongjian.indicators.models import Indicator, Target
+from gongjian.indicators.models import Indicator, ReportedValue, Target
 from gongjian.kit.dates import Period
 from gongjian.projects.models import Project, StageTransition
 from gongjian.units.models import Unit
@@ -134,9 +134,34 @@ def test_reported_fact(demo, code, expected):
     if indicator.kind == Indicator.Kind.COMPLETION:
         # derived by the engine from the reported value and the target, not loaded
         assert round(value, 3) == Decimal(str(expected))
+    elif indicator.kind == Indicator.Kind.RATIO:
+        # a ratio of two reported sums (三保 到位 ÷ 需求), not a rate anyone typed in
+        assert not ReportedValue.objects.filter(indicator=indicator).exists()
+        assert value == Decimal(str(expected))
     else:
         assert indicator.kind == Indicator.Kind.REPORTED
         assert value == Decimal(str(expected))
+        if code != "innovation_fund":  # the city's own fund; every other figure rolls up
+            assert not ReportedValue.objects.filter(indicator=indicator, unit=demo).exists()
+
+
+def test_reported_figures_roll_up_from_each_county(demo):
+    """The city's 8.6 % is its counties' growths weighted by their output, each county
+    with a value of its own; 三保到位率 is 到位 ÷ 需求 summed, not the rates added."""
+    growth = Indicator.objects.get(code="industrial_value_added_growth")
+    output = Indicator.objects.get(code="industrial_value_added")
+    rate = Indicator.objects.get(code="three_guarantees.guaranteed_rate")
+    counties = list(Unit.objects.filter(parent=demo).exclude(code=None))
+    assert len(counties) == 7
+    rates = {c.name: evaluate(growth, c, PERIOD) for c in counties}
+    weights = {c.name: evaluate(output, c, PERIOD) for c in counties}
+    assert len(set(rates.values())) > 3 and None not in rates.values()
+    weighted = sum(rates[n] * weights[n] for n in rates) / sum(weights.values())
+    assert weighted == evaluate(growth, demo, PERIOD) == Decimal("0.086")
+    assert sum(rates.values()) / 7 != Decimal("0.086")  # not the plain mean, nor the sum
+    for county in counties:
+        assert evaluate(rate, county, PERIOD) == 1
+    assert evaluate(rate, demo, PERIOD) == 1
 
 
 def test_pipe_network_target_is_the_implied_one(demo):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import shutil
 import subprocess
 import zipfile
@@ -14,6 +15,9 @@ import yaml
 from django.core.management import CommandError, call_command
 from django.test import Client
 from docx import Document
+from docx.oxml.ns import qn
+from docx.shared import Mm
+from PIL import Image, ImageDraw
 from pypdf import PdfReader
 
 from gongjian.demo.loader import FACTS_FILE
@@ -21,8 +25,11 @@ from gongjian.indicators import engine, periods
 from gongjian.indicators.models import Indicator, RankingScheme
 from gongjian.kit import clock
 from gongjian.kit.dates import Period
+from gongjian.kit.scope import SYSTEM
 from gongjian.projects import lights as light_rules
-from gongjian.reports import dispatch
+from gongjian.projects.models import Problem, ProgressReport, Project
+from gongjian.projects.selectors import due_projects, problem_indicator
+from gongjian.reports import charts, dispatch
 from gongjian.units.models import Role, Unit
 from tests.factories import member, soffice
 
@@ -44,6 +51,19 @@ def _text(docx: bytes) -> str:
     return "\n".join(parts)
 
 
+OCTOBER = Period.month(2024, 10)
+YTD = Period.year_to_date(2024, dt.date(2024, 10, 31))
+
+
+def _table(docx: bytes, header: str) -> list[list[str]]:
+    """The rows of the first table whose header row has a cell containing ``header``."""
+    for table in Document(io.BytesIO(docx)).tables:
+        rows = [[c.text for c in r.cells] for r in table.rows]
+        if rows and any(header in cell for cell in rows[0]):
+            return rows
+    raise AssertionError(f"no table with “{header}”")
+
+
 @pytest.fixture
 def october(demo):
     return dispatch.render_docx(unit=demo, period=Period.month(2024, 10))
@@ -58,8 +78,8 @@ def test_figures_come_from_the_engine(demo, october):
     assert "锦州市重点项目建设调度通报" in text and "〔2024〕10号" in text
     scheme = RankingScheme.objects.get(code="2024-county-race")
     rows = engine.ranking(scheme, Period.year_to_date(2024, dt.date(2024, 10, 31)))
-    assert f"第1名  {rows[0].unit.name}  {rows[0].score:.2f}分" in text
-    assert f"第{rows[-1].rank}名  {rows[-1].unit.name}" in text
+    assert f"1|{rows[0].unit.name}|{rows[0].score:.2f}|" in text
+    assert f"{rows[-1].rank}|{rows[-1].unit.name}|{rows[-1].score:.2f}|" in text
     lights = light_rules.warning_lights(
         demo.projects.model.objects.in_subtree(demo),
         dt.date(2024, 10, 31),
@@ -186,7 +206,12 @@ def test_grouped_figures_equal_the_engine_indicator_by_indicator(demo, as_of):
         targets = {t.indicator_id: t for t in unit.targets.filter(year=year)}
         scope = dispatch._scope_label(unit)
         for indicator in Indicator.objects.filter(is_active=True):
-            if engine.effective_unit(indicator, unit) is None:
+            # an indicator fixed to a unit is quoted by that unit's report (and those of
+            # units below it) only, never by the city's
+            if indicator.fixed_unit_id is not None:
+                if not unit.is_within(indicator.fixed_unit):
+                    continue
+            elif engine.effective_unit(indicator, unit) is None:
                 continue
             if indicator.kind == Indicator.Kind.CHECKPOINT:
                 status = engine.checkpoint_status(indicator.checkpoint, unit, year, as_of)
@@ -205,9 +230,10 @@ def test_grouped_figures_equal_the_engine_indicator_by_indicator(demo, as_of):
             if indicator.quote and indicator.kind == Indicator.Kind.COMPUTED:
                 who = scope if indicator.fixed_unit_id is None else indicator.fixed_unit.name
                 who = "" if indicator.name.startswith(who) else who
-                expected_statements.append(
-                    f"{who}{indicator.name}{dispatch.value_text(value, indicator)}"
-                )
+                name = indicator.name
+                if indicator.display_unit not in ("元", "比率"):  # the unit word once
+                    name = name.removesuffix(indicator.display_unit) or name
+                expected_statements.append(f"{who}{name}{dispatch.value_text(value, indicator)}")
         assert [(k["name"], k["value"], k["rate_number"]) for k in context["kpis"]] == (
             expected_kpis
         )
@@ -217,3 +243,202 @@ def test_grouped_figures_equal_the_engine_indicator_by_indicator(demo, as_of):
         ]
         assert context["statements"] == expected_statements
         assert expected_kpis or expected_statements  # the demo gives the report figures
+
+
+def test_the_city_report_quotes_no_district_only_indicator(demo, october):
+    """An indicator fixed to 凌河区 (``linghe_*``) belongs to 凌河区's report, not to the
+    city's 总体情况 — though the engine could count it within the city."""
+    fixed = list(Indicator.objects.filter(fixed_unit__code="210703", is_active=True))
+    assert fixed
+    text = _text(october)
+    for indicator in fixed:
+        assert indicator.name not in text, indicator.code
+    context = dispatch.dispatch_context(unit=demo, period=OCTOBER)
+    assert not [s for s in context["statements"] if s.startswith("凌河区")]
+    linghe = Unit.objects.get(code="210703")
+    statements = dispatch.dispatch_context(unit=linghe, period=OCTOBER)["statements"]
+    signed = next(i for i in fixed if i.code == "linghe_signed.count")
+    value = engine.evaluate(signed, linghe, YTD)
+    assert f"凌河区签约项目{value}个" in statements
+
+
+def test_a_statement_names_its_unit_word_once(demo, october):
+    batches = Indicator.objects.get(code="outreach_batches")
+    assert batches.name.endswith(batches.display_unit)  # "招商活动批次" … "批次"
+    value = engine.evaluate(batches, demo, YTD)
+    text = _text(october)
+    assert f"全市招商活动{value:,}批次" in text
+    assert f"批次{value:,}批次" not in text
+
+
+def test_the_missing_reports_section_lists_the_units_and_projects_that_did_not_report(demo):
+    """A 凌河区 project that reported for October loses its report: the section counts it
+    for 凌河区 and the city, and lists it by name under its unit."""
+    linghe = Unit.objects.get(code="210703")
+    before = dispatch.dispatch_context(unit=demo, period=OCTOBER)["dispatch"]
+    project = (
+        due_projects(SYSTEM, linghe, OCTOBER)
+        .filter(reported=True, cadence="monthly")
+        .order_by("code")
+        .first()
+    )
+    assert project is not None
+    assert project.name not in [p["name"] for p in before["projects"]]
+    ProgressReport._base_manager.filter(project=project, period_start=OCTOBER.start).delete()
+
+    after = dispatch.dispatch_context(unit=demo, period=OCTOBER)["dispatch"]
+    assert (after["due"], after["missing"]) == (before["due"], before["missing"] + 1)
+    was = next(u for u in before["units"] if u["unit"] == "凌河区")
+    now = next(u for u in after["units"] if u["unit"] == "凌河区")
+    assert (now["due"], now["missing"]) == (was["due"], was["missing"] + 1)
+    assert f"凌河区{now['missing']}个" in after["lagging"]
+    listed = [p for p in after["projects"] if p["name"] == project.name]
+    assert listed == [
+        {
+            "n": listed[0]["n"],
+            "unit": "凌河区",
+            "name": project.name,
+            "cadence": "每月",
+            "count": "0/1",
+        }
+    ]
+    # the district's own report: its count and the project, in the printed table
+    docx = dispatch.render_docx(unit=linghe, period=OCTOBER)
+    text = _text(docx)
+    assert "五、调度报送情况" in text
+    assert f"未报送{now['missing']}个" in text
+    rows = _table(docx, "调度频次")
+    assert ["凌河区", project.name, "每月", "0/1"] in [row[1:] for row in rows[1:]]
+
+
+def test_the_red_light_tables_number_column_holds_numbers(october):
+    rows = _table(october, "百分点")
+    header, body = rows[0], rows[1:]
+    behind = next(i for i, h in enumerate(header) if "百分点" in h)
+    stage = header.index("阶段")
+    assert body
+    for row in body:
+        assert re.fullmatch(r"-?\d+\.\d", row[behind]) or (
+            row[behind] == "—" and row[stage] == "停缓建"
+        ), row
+        for money in (header.index("年度计划\n(万元)"), header.index("已完成\n(万元)")):
+            assert re.fullmatch(r"[\d,]+", row[money]), row
+    assert any(row[stage] == "停缓建" for row in body)  # the demo has stalled red lights
+    assert any(re.fullmatch(r"\d+\.\d", row[behind]) for row in body)
+
+
+def test_the_problems_section_counts_through_the_engine(demo):
+    linghe = Unit.objects.get(code="210703")
+
+    def figures():
+        return dispatch.dispatch_context(unit=linghe, period=OCTOBER)["problems"]
+
+    before = figures()
+    assert before["open"] == engine.evaluate(problem_indicator("unresolved"), linghe, YTD)
+    assert before["overdue"] == engine.evaluate(problem_indicator("overdue"), linghe, YTD)
+    assert before["verified"] == engine.evaluate(problem_indicator("verified"), linghe, OCTOBER)
+    # a hand-built problem: open and a month past its deadline …
+    project = Project.objects.in_subtree(linghe).order_by("code").first()
+    problem = Problem.objects.create(
+        project=project,
+        kind=Problem.Kind.LAND,
+        description="测试:用地指标未落实",
+        raised_on=dt.date(2024, 9, 1),
+        deadline=dt.date(2024, 9, 30),
+        status=Problem.Status.ASSIGNED,
+    )
+    during = figures()
+    assert (during["open"], during["overdue"]) == (before["open"] + 1, before["overdue"] + 1)
+    assert {
+        "project": project.name,
+        "description": "【用地】测试:用地指标未落实",
+        "owner": "—",
+        "deadline": "2024-09-30",
+        "days": 31,
+    } in during["overdue_rows"]
+    text = _text(dispatch.render_docx(unit=linghe, period=OCTOBER))
+    assert f"在办问题{during['open']}个,其中超期未解决{during['overdue']}个" in text
+    assert "【用地】测试:用地指标未落实" in text
+    # … then solved and closed (销号) in October
+    Problem.objects.filter(pk=problem.pk).update(
+        status=Problem.Status.VERIFIED,
+        resolved_on=dt.date(2024, 10, 8),
+        verified_on=dt.date(2024, 10, 10),
+    )
+    after = figures()
+    assert (after["open"], after["overdue"]) == (before["open"], before["overdue"])
+    assert after["verified"] == before["verified"] + 1
+    assert after["verified_ytd"] == before["verified_ytd"] + 1
+
+
+def test_an_unknown_unit_answers_a_chinese_404_page(demo):
+    client = Client()
+    client.force_login(member(demo, Role.OFFICE))
+    for url in ("/reports/dispatch.docx", "/reports/dispatch.pdf", "/reports/dispatch/"):
+        response = client.get(url, {"period": "2024-10", "unit": "凌河"})
+        assert response.status_code == 404, url
+        body = response.content.decode()
+        assert response["Content-Type"].startswith("text/html")
+        assert "没有这个单位" in body and "凌河" in body, url
+        assert "Traceback" not in body and "Page not found" not in body
+    # a unit outside the user's scope reads exactly like a missing one
+    operator = member(Unit.objects.get(code="210703"), Role.OPERATOR)
+    client.force_login(operator)
+    response = client.get("/reports/dispatch.docx", {"period": "2024-10", "unit": "太和区"})
+    assert response.status_code == 404 and "没有这个单位" in response.content.decode()
+
+
+def test_the_page_offers_the_units_the_user_may_see(demo):
+    client = Client()
+    client.force_login(member(Unit.objects.get(code="210703"), Role.OPERATOR))
+    page = client.get("/reports/dispatch/").content.decode()
+    assert '<select name="unit"' in page
+    assert "凌河区</option>" in page and "太和区" not in page and "锦州市</option>" not in page
+    client.force_login(member(demo, Role.OFFICE))
+    page = client.get("/reports/dispatch/").content.decode()
+    for name in ("锦州市", "凌河区", "太和区", "锦州经济技术开发区"):
+        assert f"{name}</option>" in page
+    assert "市发展和改革委员会" not in page  # departments make no 调度通报 of their own
+    # a bad period comes back to the form with the reason, not a bare text page
+    response = client.get("/reports/dispatch.docx", {"period": "2024-13", "unit": demo.pk})
+    assert response.status_code == 400
+    assert "无法识别的期间" in response.content.decode()
+    assert '<select name="unit"' in response.content.decode()
+
+
+def test_headings_keep_with_next_and_tables_span_the_text_width(october):
+    doc = Document(io.BytesIO(october))
+    assert doc.styles["Heading 1"].paragraph_format.keep_with_next
+    assert doc.styles["Heading 2"].paragraph_format.keep_with_next
+    headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
+    assert headings == [
+        "一、总体情况",
+        "二、目标任务完成情况",
+        "三、赛马排名",
+        "四、红黄灯项目",
+        "五、调度报送情况",
+        "六、问题办理情况",
+    ]
+    section = doc.sections[0]
+    text_width = section.page_width - section.left_margin - section.right_margin
+    assert len(doc.tables) >= 6
+    for table in doc.tables:
+        grid = table._tbl.tblGrid.findall(qn("w:gridCol"))
+        width = sum(int(g.get(qn("w:w"))) for g in grid) * 635  # twips → EMU
+        assert abs(width - text_width) < Mm(1)
+        assert table._tbl.tblPr.find(qn("w:tblLayout")).get(qn("w:type")) == "fixed"
+
+
+def test_charts_round_their_ticks_and_never_cut_or_overlap_names():
+    assert charts.nice_ticks(175.3) == [0, 50, 100, 150, 200]
+    assert charts.nice_ticks(8.4) == [0, 2.5, 5, 7.5, 10]
+    draw = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    font = charts.cjk_font(30)
+    lines = charts.wrap(draw, "锦州经济技术开发区", font, 100)
+    assert "".join(lines) == "锦州经济技术开发区" and len(lines) > 1
+    assert all(draw.textlength(line, font=font) <= 100 for line in lines)
+    names = ["新落地2000万元以上项目总投资", "开复工项目", "老旧小区管网改造"] * 2
+    flat = Image.open(io.BytesIO(charts.bar_chart("完成率(%)", names, [89.3, 93.0, 152.4] * 2)))
+    upright = Image.open(io.BytesIO(charts.bar_chart("得分(分)", ["凌河区", "义县"], [1.0, 2.0])))
+    # long names lay the bars flat (a short, wide chart); short ones stand them up
+    assert flat.height < upright.height

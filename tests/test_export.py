@@ -46,7 +46,7 @@ def codes(ws) -> set[str]:
         ("operator_a", {"a"}),
         ("operator_b", {"b"}),
         ("viewer_a", {"a"}),
-        ("leader", {"a"}),
+        ("leader", {"a", "b"}),  # a city leader reads the city
     ],
 )
 def test_project_export_scope(world, actor, expected):

@@ -228,6 +228,52 @@ def test_escalation_threshold_history_and_routing(client, world):
     assert world.project_b.name not in page
 
 
+def test_a_changed_rule_is_re_applied_with_the_rule_and_the_actor(client, world):
+    """Lowering the threshold escalates the projects that now qualify, raising it or
+    stopping the rule sends them back; each move names the rule's change and who made it."""
+    rule, _department = _rule(world, threshold=500_000_000)  # 5亿: neither project
+    rule.unit = world.city
+    rule.save()
+    project_services.escalation_apply_all(actor=SYSTEM)
+    assert not Project.objects.filter(tags=rule.tag).exists()
+    client.force_login(world.office)
+    page = client.get("/escalated/").content.decode()
+    assert 'data-testid="escalation-rules"' in page and 'value="5"' in page
+    response = client.post(
+        "/escalated/",
+        {"rule": rule.pk, "min_total_investment": "0.8", "is_active": "on"},
+        follow=True,
+    )
+    assert "重新适用" in response.content.decode()
+    tagged = set(Project.objects.filter(tags=rule.tag).values_list("pk", flat=True))
+    assert tagged == {world.project_a.pk, world.project_b.pk}  # 3亿, 0.8亿 ≥ 0.8亿
+    up = EscalationEvent.objects.get(project=world.project_b, direction="up")
+    assert up.actor == world.office
+    assert "测试提级" in up.reason and "5.00亿元 → 总投资不低于 0.80亿元" in up.reason
+    # stopped through the service: both go back to local management, recorded
+    project_services.escalation_rule_save(actor=world.office, rule=rule, is_active=False)
+    assert not Project.objects.filter(tags=rule.tag).exists()
+    downs = EscalationEvent.objects.filter(direction="down", tag=rule.tag)
+    assert downs.count() == 2 and all("已停用" in e.reason for e in downs)
+    # bad input: a named Chinese error, nothing changed; a district may not change it
+    response = client.post(
+        "/escalated/", {"rule": rule.pk, "min_total_investment": "五亿"}, follow=True
+    )
+    assert "“五亿”不是有效的亿元数" in response.content.decode()
+    rule.refresh_from_db()
+    assert rule.min_total_investment == 80_000_000 and not rule.is_active
+    client.force_login(world.operator_a)
+    assert 'name="min_total_investment"' not in client.get("/escalated/").content.decode()
+    assert client.post(
+        "/escalated/", {"rule": rule.pk, "min_total_investment": "0"}
+    ).status_code in (
+        403,
+        404,
+    )
+    rule.refresh_from_db()
+    assert rule.min_total_investment == 80_000_000
+
+
 def test_escalation_on_demo(demo):
     rule = EscalationRule.objects.get(name__startswith="锦州")
     tagged = Project.objects.filter(tags=rule.tag)

@@ -126,11 +126,14 @@ def kwarg_values(w: ScopeWorld) -> dict[str, Callable[[Pattern], dict[str, objec
     return {
         "projects:project": lambda p: {"pk": w.project_b.pk},
         "projects:report_submit": lambda p: {"pk": w.project_b.pk},
+        "projects:problem_raise": lambda p: {"pk": w.project_b.pk},
         "projects:problem": lambda p: {"pk": w.problem_b.pk},
         "projects:project_edit": lambda p: {"pk": w.project_b.pk},
         "projects:report_edit": lambda p: {"pk": w.project_b.pk, "report_pk": w.report_b.pk},
         "projects:report_correct": lambda p: {"pk": w.project_b.pk, "report_pk": w.report_b.pk},
         "projects:report_approve": lambda p: {"pk": w.project_b.pk, "report_pk": w.report_b.pk},
+        "projects:report_photo": lambda p: {"pk": w.project_b.pk, "report_pk": w.report_b.pk},
+        "indicators:review": lambda p: {"pk": w.reported_b.pk},
         "audit:delete": lambda p: {"pk": w.project_b.pk},
         "audit:restore": lambda p: {"pk": w.project_b.pk},
         "dashboard:map_shape": lambda p: {"pk": w.map_config.pk},
@@ -542,6 +545,18 @@ def api_calls(w: ScopeWorld) -> dict[str, tuple[dict, dict | None]]:
                 "enterprise_ids": [w.enterprise_b.pk],
             },
         ),
+        "reported_value_list": ({}, None),
+        "reported_value_create": (
+            {},
+            {
+                "indicator": w.indicator_reported,
+                "unit": str(w.b.pk),
+                "as_of": f"{y}-09-30",
+                "value": 1,
+            },
+        ),
+        "reported_value_submit": ({"value_id": w.reported_b.pk}, None),
+        "reported_value_review": ({"value_id": w.reported_b.pk}, {"approve": True}),
         "policy_list": ({}, None),
         "policy_create": (
             {},

@@ -152,9 +152,10 @@ def test_operator_of_another_unit_cannot_write(world):
         world["op_a"], Action.CHANGE, world["b"]
     )
     assert set(Unit.objects.restrict(world["op_a"], Action.VIEW)) == {world["a"]}
-    assert (
-        set(Unit.objects.restrict(world["leader"], Action.VIEW)) == set()
-    )  # a leader sees assigned projects only
+    leader_units = set(Unit.objects.restrict(world["leader"], Action.VIEW))
+    assert leader_units and not any(  # a leader reads his own unit's subtree, writes none
+        allows(world["leader"], Action.CHANGE, unit) for unit in leader_units
+    )
 
 
 def test_visibility_by_role(world):

@@ -193,5 +193,10 @@ def calendar(request):
     return render(
         request,
         "appeals/calendar.html",
-        {"days": CalendarDay.objects.order_by("-date")[:200], "form": form, "errors": errors},
+        {
+            "days": CalendarDay.objects.order_by("-date")[:200],
+            "form": form,
+            "errors": errors,
+            "can_edit": manages_shared(request.user),
+        },
     )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+
 from django.db.models import Q
 
 from gongjian.indicators.registries import Event, FilterSpec, RegistrySpec, as_list, get_registry
@@ -29,10 +32,22 @@ def outreach_registry() -> RegistrySpec:
     )
 
 
-def lead_registry() -> RegistrySpec:
-    from gongjian.projects.models import Stage
+# The funnel's stages a lead can be counted at, in order (an event of the lead registry
+# each); 洽谈 and 终止 sit beside it.
+COHORT_STAGES = ["contacted", "signed", "landed", "started", "in_production"]
 
-    from .models import Lead, LeadStage, LeadTransition, stage_q
+
+def cohort_event_key(cohort: str, stage: str) -> str:
+    """The lead registry's event counting the leads of a cohort — those that had event
+    ``cohort`` in the period — that have reached ``stage`` or a later one by the period's
+    end (e.g. ``signed_then_landed``)."""
+    return f"{cohort}_then_{stage}"
+
+
+def lead_registry() -> RegistrySpec:
+    from gongjian.projects.models import STAGE_RANK, Stage, StageTransition
+
+    from .models import TO_PROJECT_STAGE, Lead, LeadStage, LeadTransition, stage_q
 
     def own_event(label: str, stage: str) -> Event:
         def within(period: Period) -> Q:
@@ -50,6 +65,45 @@ def lead_registry() -> RegistrySpec:
             label, relation="project__transitions", date="occurred_on", where=Q(stage__in=stages)
         )
 
+    def reached(stage: str, by: dt.date) -> Q:
+        """Leads whose project had moved to ``stage`` (a lead funnel stage from 签约 on)
+        or to a later one on or before ``by`` — a project may skip a stage (签约 → 开工)
+        and still counts as past it. An uncorrelated semi-join on the stage history."""
+        rank = STAGE_RANK[TO_PROJECT_STAGE[LeadStage(stage)]]
+        moved = StageTransition.objects.filter(
+            stage__in=[s for s, r in STAGE_RANK.items() if r >= rank], occurred_on__lte=by
+        )
+        return Q(project_id__in=moved.values("project_id"))
+
+    def then(cohort: Event, stage: str, stage_label: str) -> Event:
+        """``cohort``'s rows (had it in the period, exactly as ``cohort`` counts them) that
+        have reached ``stage`` or a later one by the period's end (the as-of date): the
+        numerator of a conversion rate over the same leads as its denominator, and a
+        funnel step that can never exceed the step before it."""
+        label = f"期间内{cohort.label}、截至期末已{stage_label}(含以后阶段)"
+        own = cohort.within
+
+        def within(period: Period) -> Q:
+            later = reached(stage, period.end)
+            return own(period) & later if own is not None else later
+
+        return dataclasses.replace(cohort, label=label, within=within)
+
+    events = {
+        "contacted": own_event("接洽", LeadStage.CONTACT),
+        "negotiating": own_event("洽谈", LeadStage.NEGOTIATING),
+        "terminated": own_event("终止", LeadStage.TERMINATED),
+        "signed": project_event("签约", Stage.SIGNED),
+        "landed": project_event("落地", Stage.LANDED),
+        "started": project_event("开工", Stage.STARTED),
+        "in_production": project_event("投产", Stage.IN_PRODUCTION),
+    }
+    for n, cohort in enumerate(COHORT_STAGES):
+        for stage in COHORT_STAGES[n + 1 :]:
+            events[cohort_event_key(cohort, stage)] = then(
+                events[cohort], stage, events[stage].label
+            )
+
     return RegistrySpec(
         key="leads",
         label="招商线索",
@@ -59,15 +113,7 @@ def lead_registry() -> RegistrySpec:
             "intended_investment": "意向投资额",
             "project__total_investment": "签约项目总投资",
         },
-        events={
-            "contacted": own_event("接洽", LeadStage.CONTACT),
-            "negotiating": own_event("洽谈", LeadStage.NEGOTIATING),
-            "terminated": own_event("终止", LeadStage.TERMINATED),
-            "signed": project_event("签约", Stage.SIGNED),
-            "landed": project_event("落地", Stage.LANDED),
-            "started": project_event("开工", Stage.STARTED),
-            "in_production": project_event("投产", Stage.IN_PRODUCTION),
-        },
+        events=events,
         filters={
             "stage": FilterSpec("当前阶段", (str, list), lambda v: stage_q(as_list(v))),
             "category": FilterSpec("项目类别", (str, list), lambda v: Q(category__in=as_list(v))),

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Case, IntegerField, Q, Value, When
 
-from gongjian.indicators.engine import completion, evaluate
+from gongjian.indicators.engine import completion, evaluate, evaluate_many
 from gongjian.indicators.models import Indicator
 from gongjian.kit.dates import Period
 from gongjian.kit.scope import Action
@@ -17,12 +17,18 @@ from gongjian.units.models import Unit
 
 from .models import LEAD_CHAIN, Lead, LeadStage, Outreach, stage_q
 
-FUNNEL = [  # (indicator code, label) — the lead funnel, year to date
-    ("leads_contacted", "接洽"),
-    ("leads_signed", "签约"),
-    ("leads_landed", "落地"),
-    ("leads_started", "开工"),
-    ("leads_in_production", "投产"),
+# (indicator code, stage) — the lead funnel of one cohort: the leads first contacted in
+# the period, and of those, the ones that have reached each later stage (or a later one
+# still) by the as-of date. Each step counts a subset of the step before it (the lead
+# registry's ``contacted_then_<stage>`` events), so the funnel narrows by construction;
+# signings or landings in the period of leads contacted earlier are not in it (the
+# tiles and the rates count those).
+FUNNEL = [
+    ("leads_contacted", LeadStage.CONTACT),
+    ("lead_cohort.contacted_signed", LeadStage.SIGNED),
+    ("lead_cohort.contacted_landed", LeadStage.LANDED),
+    ("lead_cohort.contacted_started", LeadStage.STARTED),
+    ("lead_cohort.contacted_in_production", LeadStage.IN_PRODUCTION),
 ]
 TILES = ["outreach_batches", "enterprises_contacted", "leads_signed_amount"]
 RATES = ["lead_conversion.signed", "lead_conversion.landed", "lead_conversion.started"]
@@ -50,13 +56,17 @@ def funnel(unit: Unit, year: int, as_of: dt.date) -> FunnelView:
         ).select_related("fixed_unit", "base_indicator", "denominator")
     }
     view = FunnelView(unit=unit, year=year, as_of=as_of)
-    for code, label in FUNNEL:
-        if code in by_code:
-            view.steps.append(
-                {"code": code, "name": label, "value": evaluate(by_code[code], unit, period)}
-            )
-    view.tiles = [(by_code[c], evaluate(by_code[c], unit, period)) for c in TILES if c in by_code]
-    view.rates = [(by_code[c], evaluate(by_code[c], unit, period)) for c in RATES if c in by_code]
+    steps = [(code, stage) for code, stage in FUNNEL if code in by_code]
+    tiles = [by_code[c] for c in TILES if c in by_code]
+    rates = [by_code[c] for c in RATES if c in by_code]
+    shown = [by_code[code] for code, _stage in steps] + tiles + rates
+    # one batch: the funnel, tiles and rates share the lead registry's one query
+    values = iter(evaluate_many([(indicator, unit, period) for indicator in shown]))
+    view.steps = [
+        {"code": code, "name": stage.label, "value": next(values)} for code, stage in steps
+    ]
+    view.tiles = [(indicator, next(values)) for indicator in tiles]
+    view.rates = [(indicator, next(values)) for indicator in rates]
     view.matrix = [
         completion(indicator, unit, year, as_of)
         for code, indicator in sorted(by_code.items(), key=lambda kv: kv[1].sort_order)

@@ -12,7 +12,7 @@ class DashboardConfig(AppConfig):
         from gongjian.kit.registration import register_nav
         from gongjian.units.models import READERS
 
-        register_nav("dashboard", _("驾驶舱"), "/", 10, roles=READERS)
+        register_nav("dashboard", _("驾驶舱"), "/dashboard/", 10, roles=READERS)
         register_nav("map", _("挂图作战"), "/map/", 50, roles=READERS)
         register_nav("rankings", _("赛马"), "/rankings/", 60, roles=READERS)
         register_nav("targets", _("目标"), "/targets/", 70, roles=READERS)

@@ -24,6 +24,7 @@ from gongjian.kit.dates import Period, pro_rata
 from gongjian.kit.scope import Action
 from gongjian.projects.lights import warning_light_counts
 from gongjian.projects.models import Project
+from gongjian.projects.selectors import problem_figures, problem_requests
 from gongjian.units.models import Unit, User
 from gongjian.units.selectors import compared_units
 
@@ -66,6 +67,8 @@ class Dashboard:
     compare: dict
     lights: dict[str, int]
     others: list[tuple[Indicator, str]] = field(default_factory=list)
+    # open / overdue at the as-of date, 销号 this year (``projects.selectors``)
+    problems: list[dict] = field(default_factory=list)
 
 
 def dashboard(user: User, scope: Scope) -> Dashboard:
@@ -98,7 +101,8 @@ def dashboard(user: User, scope: Scope) -> Dashboard:
         + checkpoint_requests(judged, unit, year, as_of, kinds)
         + [(i, unit, period) for i in others]
         + [r for t in charted for r in monthly_requests(t.indicator, unit, year, as_of)]
-        + compared,
+        + compared
+        + problem_requests(unit, period),
         memo,
     )
     tiles = [
@@ -150,7 +154,8 @@ def dashboard(user: User, scope: Scope) -> Dashboard:
     counts = warning_light_counts(projects, as_of, scope.campaign)
     figures = evaluate_many([(i, unit, period) for i in others], memo)  # already in the memo
     other_values = [(i, display(v, i.display_unit)) for i, v in zip(others, figures, strict=True)]
-    return Dashboard(tiles, checkpoints, trend, compare, counts, other_values)
+    problems = problem_figures(unit, period, memo)  # already in the memo
+    return Dashboard(tiles, checkpoints, trend, compare, counts, other_values, problems)
 
 
 def _other_indicators(unit: Unit) -> list[Indicator]:

@@ -20,11 +20,11 @@ from gongjian.indicators.models import Indicator, RankingScheme, Target
 from gongjian.indicators.periods import resolve_scope
 from gongjian.kit.dates import Period, pro_rata
 from gongjian.kit.http import errors_text
-from gongjian.kit.scope import Action, allows
+from gongjian.kit.scope import Action, allows, principal
 from gongjian.projects.lights import warning_light_counts, warning_lights
 from gongjian.projects.models import Project
 from gongjian.units.maps import map_config_for, map_script
-from gongjian.units.models import MapConfig
+from gongjian.units.models import MapConfig, Role
 from gongjian.units.selectors import compared_units
 from gongjian.units.services import map_config_set
 
@@ -35,10 +35,17 @@ from .forms import MapConfigForm
 
 
 @login_required
-def dashboard(request):
-    scope = resolve_scope(request)
-    if scope.unit is None:  # a 包保 leader's home is the 包保 page
+def home(request):
+    """Each role's home: a 包保 leader's is their 包保 page (the dashboard is one menu
+    entry away); everyone else's the dashboard."""
+    if principal(request.user).roles == {Role.LEADER}:
         return redirect("projects:baobao")
+    return dashboard(request)
+
+
+@login_required
+def dashboard(request):
+    scope = resolve_scope(request, require_unit=True)
     data = sel.dashboard(request.user, scope)
     others = data.others
     query = {"unit": scope.unit.pk, "year": scope.year, "as_of": scope.as_of.isoformat()}
@@ -56,6 +63,7 @@ def dashboard(request):
                 for color in ("red", "yellow")
             },
             "export_query": urlencode(query),
+            "nav_active": "dashboard",  # at the home page too
         },
     )
 

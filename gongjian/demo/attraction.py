@@ -111,11 +111,72 @@ MATRIX_TIERS = {
     "enterprises_ge_1bn": "ge_1bn",
     "high_growth_ge_100m": "high_growth",
 }
-# Rate indicators (numerator ÷ denominator), defined here because they refer to others.
+# Cohort counts (code, name, lead registry event, 口径说明): the leads that had an event in
+# the period (the cohort) and have reached a later stage by its end. The funnel's steps
+# after 接洽 and the numerators of the conversion rates, so that a rate's two sides count
+# the same leads and a funnel step never exceeds the one before it.
+COHORTS = [
+    (
+        "lead_cohort.contacted_signed",
+        "新接洽线索中已签约",
+        "contacted_then_signed",
+        "期间内新接洽的招商线索中,截至统计截止日已签约(含已落地、开工、投产)的个数",
+    ),
+    (
+        "lead_cohort.contacted_landed",
+        "新接洽线索中已落地",
+        "contacted_then_landed",
+        "期间内新接洽的招商线索中,截至统计截止日已落地(含已开工、投产)的个数",
+    ),
+    (
+        "lead_cohort.contacted_started",
+        "新接洽线索中已开工",
+        "contacted_then_started",
+        "期间内新接洽的招商线索中,截至统计截止日已开工(含已投产)的个数",
+    ),
+    (
+        "lead_cohort.contacted_in_production",
+        "新接洽线索中已投产",
+        "contacted_then_in_production",
+        "期间内新接洽的招商线索中,截至统计截止日已投产的个数",
+    ),
+    (
+        "lead_cohort.signed_landed",
+        "签约线索中已落地",
+        "signed_then_landed",
+        "期间内签约的招商线索中,截至统计截止日已落地(含已开工、投产)的个数",
+    ),
+    (
+        "lead_cohort.landed_started",
+        "落地项目中已开工",
+        "landed_then_started",
+        "期间内落地的招商项目中,截至统计截止日已开工(含已投产)的个数",
+    ),
+]
+# Rate indicators (numerator ÷ denominator, 口径说明), defined here because they refer to
+# others: each the share of one cohort that went on, never above 100 %.
 RATIOS = [
-    ("lead_conversion.signed", "招商线索签约转化率", "leads_signed", "leads_contacted"),
-    ("lead_conversion.landed", "签约项目落地率", "leads_landed", "leads_signed"),
-    ("lead_conversion.started", "落地项目开工率", "leads_started", "leads_landed"),
+    (
+        "lead_conversion.signed",
+        "招商线索签约转化率",
+        "lead_cohort.contacted_signed",
+        "leads_contacted",
+        "期间内新接洽的线索中截至统计截止日已签约的比例(分子分母为同一批线索)",
+    ),
+    (
+        "lead_conversion.landed",
+        "签约项目落地率",
+        "lead_cohort.signed_landed",
+        "leads_signed",
+        "期间内签约的线索中截至统计截止日已落地(含已开工、投产)的比例;往年签约、本期落地的不计入",
+    ),
+    (
+        "lead_conversion.started",
+        "落地项目开工率",
+        "lead_cohort.landed_started",
+        "leads_landed",
+        "期间内落地的项目中截至统计截止日已开工(含已投产)的比例;往年落地、本期开工的不计入",
+    ),
 ]
 
 
@@ -295,9 +356,23 @@ def load_attraction(loader: _Loader) -> None:
     batches = _outreach_batches(rng, loader, units, target_batches)
     _contacts(rng, batches, lead_enterprise_dates, extras, target_contacted)
 
-    # 6. matrix targets and the rate indicators
+    # 6. matrix targets, the cohort counts and the rate indicators
     _matrix_targets(loader, facts["matrix_21152"]["value"])
-    for code, name, numerator, denominator in RATIOS:
+    for code, name, event, quote in COHORTS:
+        loader.indicator[code] = indicator_services.indicator_define(
+            actor=SYSTEM,
+            code=code,
+            name=name,
+            kind=Indicator.Kind.COMPUTED,
+            registry="leads",
+            measure=Indicator.Measure.COUNT,
+            period_mode=Indicator.PeriodMode.EVENT,
+            event=event,
+            display_unit="个",
+            quote=quote,
+            sort_order=len(loader.indicator) + 1,
+        )
+    for code, name, numerator, denominator, quote in RATIOS:
         loader.indicator[code] = indicator_services.indicator_define(
             actor=SYSTEM,
             code=code,
@@ -306,6 +381,7 @@ def load_attraction(loader: _Loader) -> None:
             base_indicator=loader.indicator[numerator],
             denominator=loader.indicator[denominator],
             display_unit="比率",
+            quote=quote,
             sort_order=len(loader.indicator) + 1,
         )
 
@@ -453,6 +529,7 @@ def _matrix_targets(loader: _Loader, goals: dict) -> None:
 def remove_attraction(units) -> None:
     """Delete the demo's 招商 rows under ``units`` (history rows stay)."""
     Indicator.objects.filter(code__in=[code for code, *_ in RATIOS]).delete()
+    Indicator.objects.filter(code__in=[code for code, *_ in COHORTS]).delete()
     Target.objects.filter(unit__in=units, indicator__code__startswith="matrix_21152.").delete()
     Lead.objects.filter(unit__in=units).delete()
     Outreach.objects.filter(unit__in=units).delete()

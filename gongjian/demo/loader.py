@@ -94,6 +94,7 @@ CITY_DEPARTMENTS = [
     ("市自然资源局", None),
     ("市生态环境局", None),
 ]
+HOTLINE_NAME = "市12345政务服务便民热线中心"
 CITY_LEADERS = [
     ("zhang_wei", "张伟", "市长"),
     ("li_qiang", "李强", "常务副市长"),
@@ -307,7 +308,9 @@ def remove_demo(*, log=print) -> None:
         codes = [
             d["code"] for d in yaml.safe_load(INDICATORS_FILE.read_text("utf-8"))["indicators"]
         ]
-        Indicator.objects.filter(code__in=codes).update(base_indicator=None)
+        Indicator.objects.filter(code__in=codes).update(
+            base_indicator=None, denominator=None, weight=None
+        )
         Indicator.objects.filter(code__in=codes).delete()
         EscalationRule.objects.filter(name__startswith="锦州").delete()
         Batch.objects.filter(code__in=["2024-collective-start", "2025-shuanggao-first"]).delete()
@@ -371,6 +374,10 @@ class _Loader:
             if category:
                 self.departments[category] = dept
         self.office_unit = Unit.objects.get(name=CITY_DEPARTMENTS[0][0], parent=self.city)
+        # the city's 12345 hotline centre: takes appeals in and dispatches them
+        self.hotline = unit_services.unit_create(
+            actor=SYSTEM, name=HOTLINE_NAME, kind="department", parent=self.city, sort_order=150
+        )
         self.county_depts = {}
         for key, unit in self.by_code.items():
             suffix = "经济发展局" if key == "zone" else "发展和改革局"
@@ -393,6 +400,13 @@ class _Loader:
             full_name="市委督查室",
             title="督查专员",
             memberships=[(self.city, Role.VIEWER)],
+        )
+        create(
+            actor=SYSTEM,
+            username="rexian_12345",
+            full_name="12345热线受理员",
+            title="市12345热线中心受理员",
+            memberships=[(self.hotline, Role.OPERATOR)],
         )
         self.city_leaders = [
             create(
@@ -479,21 +493,7 @@ class _Loader:
         )
 
     def indicators(self) -> None:
-        rows = yaml.safe_load(INDICATORS_FILE.read_text(encoding="utf-8"))["indicators"]
-        self.indicator = {}
-        for order, row in enumerate(rows, start=1):
-            row = dict(row)
-            code = row.pop("code")
-            fixed = row.pop("fixed_unit", None)
-            base = row.pop("base", None)
-            self.indicator[code] = indicator_services.indicator_define(
-                actor=SYSTEM,
-                code=code,
-                sort_order=order,
-                fixed_unit=Unit.objects.get(code=fixed) if fixed else None,
-                base_indicator=self.indicator[base] if base else None,
-                **row,
-            )
+        self.indicator = define_indicators({u.code: u for u in Unit.objects.exclude(code=None)})
 
     # --- the registry ---------------------------------------------------------------------
 
@@ -776,7 +776,15 @@ class _Loader:
         return {f["id"]: f for f in self.facts["facts"]}
 
     def reported_values(self) -> None:
+        """Each county-level unit reports its own share of the article's reported figures,
+        so the city's figure is the engine's roll-up of theirs: sums split into shares,
+        规上工业增加值增速 weighted by each unit's 规上工业增加值 (a weight the units report
+        beside it), 三保 到位 and 需求 reported apart (the rate is their ratio of sums),
+        效率提升 averaged. A city-wide fund is the city's own figure."""
+        rng = random.Random(P.SEED + 11)
+        counties = [self.by_code[row["code"]] for row in self.facts["units"]]
         dates = {"three_guarantees": dt.date(2024, 9, 30)}
+        own = {"innovation_fund"}  # a fund the city set up itself
         for fact in self.facts["facts"]:
             if fact["kind"] != "reported":
                 continue
@@ -784,16 +792,51 @@ class _Loader:
             values = fact["value"] if isinstance(fact["value"], dict) else {None: fact["value"]}
             for key, value in values.items():
                 code = fact["id"] if key is None else f"{fact['id']}.{key}"
-                if self.indicator[code].kind != Indicator.Kind.REPORTED:
-                    continue  # e.g. a completion rate the engine derives from its target
-                indicator_services.reported_value_record(
-                    actor=SYSTEM,
-                    indicator=self.indicator[code],
-                    unit=self.city,
-                    as_of=as_of,
-                    value=value,
-                    note=fact.get("quote", ""),
-                )
+                indicator = self.indicator[code]
+                if indicator.kind != Indicator.Kind.REPORTED:
+                    continue  # a rate the engine derives (from a target, or a ratio of sums)
+                if fact["id"] in own:
+                    shares = {self.city: Decimal(str(value))}
+                elif indicator.rollup == Indicator.Rollup.WEIGHTED_MEAN:
+                    shares = self._weighted_shares(indicator, counties, value, as_of, rng)
+                elif indicator.rollup == Indicator.Rollup.MEAN:
+                    shares = _mean_shares(counties, Decimal(str(value)), rng)
+                else:
+                    shares = _sum_shares(counties, Decimal(str(value)), rng)
+                for unit, share in shares.items():
+                    self._report(indicator, unit, as_of, share, fact.get("quote", ""))
+                if code == "three_guarantees.need":  # all guaranteed: 到位 = 需求 in each
+                    for unit, share in shares.items():
+                        guaranteed = self.indicator["three_guarantees.guaranteed"]
+                        self._report(guaranteed, unit, as_of, share, fact.get("quote", ""))
+
+    def _report(self, indicator: Indicator, unit: Unit, as_of, value, note: str) -> None:
+        indicator_services.reported_value_record(
+            actor=SYSTEM, indicator=indicator, unit=unit, as_of=as_of, value=value, note=note
+        )
+
+    def _weighted_shares(self, indicator, counties, value, as_of, rng) -> dict:
+        """Each unit's own growth and its output (the weight, reported too), drawn until
+        the output-weighted mean is the article's figure exactly (growths in tenths of a
+        percent, outputs in whole 亿元)."""
+        mean = int(Decimal(str(value)) * 1000)
+        for _attempt in range(10_000):
+            weights = [rng.randrange(60, 260) for _ in counties[1:]]
+            gaps = [rng.randrange(-45, 45) for _ in counties[1:]]  # growth − mean, in ‰
+            total = sum(w * g for w, g in zip(weights, gaps, strict=True))
+            sign = 1 if total < 0 else -1
+            first = [
+                (-total // gap, gap)
+                for gap in range(sign, sign * 40, sign)
+                if total % gap == 0 and 60 <= -total // gap <= 400
+            ]
+            if first:
+                break
+        weight0, gap0 = first[0]
+        weights, gaps = [weight0, *weights], [gap0, *gaps]
+        for unit, weight in zip(counties, weights, strict=True):
+            self._report(indicator.weight, unit, as_of, weight * 10**8, "演示:各单位规上工业增加值")
+        return {unit: Decimal(mean + gap) / 1000 for unit, gap in zip(counties, gaps, strict=True)}
 
     def ranking(self) -> None:
         scheme = RankingScheme.objects.create(
@@ -812,6 +855,57 @@ class _Loader:
             ("completed_investment", 15),
         ]:
             RankingItem.objects.create(scheme=scheme, indicator=self.indicator[code], weight=weight)
+
+
+def define_indicators(units_by_code: dict[str, Unit]) -> dict[str, Indicator]:
+    """The campaign's indicator definitions (the demo's file) by code, in file order;
+    those whose fixed unit is not among ``units_by_code``, or that refer to a left-out
+    indicator, are left out."""
+    rows = yaml.safe_load(INDICATORS_FILE.read_text(encoding="utf-8"))["indicators"]
+    links = (("base", "base_indicator"), ("denominator", "denominator"), ("weight", "weight"))
+    defined: dict[str, Indicator] = {}
+    for order, row in enumerate(rows, start=1):
+        row = dict(row)
+        code = row.pop("code")
+        fixed = row.pop("fixed_unit", None)
+        refs = {field: row.pop(key) for key, field in links if key in row}
+        if (fixed and fixed not in units_by_code) or any(r not in defined for r in refs.values()):
+            continue
+        defined[code] = indicator_services.indicator_define(
+            actor=SYSTEM,
+            code=code,
+            sort_order=order,
+            fixed_unit=units_by_code[fixed] if fixed else None,
+            **{field: defined.get(ref) for field, ref in refs.items()},
+            **{field: None for _key, field in links if field not in refs},
+            **row,
+        )
+    return defined
+
+
+def _sum_shares(units: list[Unit], total: Decimal, rng: random.Random) -> dict[Unit, Decimal]:
+    """``total`` split into a share per unit (random weights, largest remainders), in
+    the total's own step (whole numbers stay whole, 216.4 km in tenths)."""
+    exponent = min(
+        0, total.as_tuple().exponent if isinstance(total.as_tuple().exponent, int) else 0
+    )
+    step = Decimal(1).scaleb(exponent)
+    steps = int(total / step)
+    weights = [rng.uniform(0.5, 2.0) for _ in units]
+    raw = [steps * w / sum(weights) for w in weights]
+    counts = [int(r) for r in raw]
+    order = sorted(range(len(units)), key=lambda i: raw[i] - counts[i], reverse=True)
+    for i in order[: steps - sum(counts)]:
+        counts[i] += 1
+    return {unit: n * step for unit, n in zip(units, counts, strict=True)}
+
+
+def _mean_shares(units: list[Unit], mean: Decimal, rng: random.Random) -> dict[Unit, Decimal]:
+    """A value per unit whose plain mean is ``mean`` (in thousandths)."""
+    total = int(mean * 1000) * len(units)
+    values = [int(mean * 1000) + rng.randrange(-120, 121) for _ in units[1:]]
+    values.insert(0, total - sum(values))
+    return {unit: Decimal(v) / 1000 for unit, v in zip(units, values, strict=True)}
 
 
 def _nice_below(ceiling: float, *, amount: bool) -> int:

@@ -30,12 +30,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-import yaml
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from gongjian.indicators import services as indicator_services
 from gongjian.indicators.models import Campaign, Indicator, Target
 from gongjian.kit.bulk import write_rows
 from gongjian.kit.dates import Period
@@ -61,11 +59,11 @@ from .loader import (
     CLUSTERS,
     FIRMS,
     GIVEN,
-    INDICATORS_FILE,
     PROBLEM_TEXT,
     PRODUCTS,
     PROGRESS_TEXT,
     SURNAMES,
+    define_indicators,
 )
 
 SEED = 20240601
@@ -434,24 +432,9 @@ class ScaleGenerator:
     def build_indicators(self) -> None:
         """The Jinzhou campaign's definitions (the demo loader's file), minus those whose
         fixed unit or base indicator is not in this province."""
-        rows = yaml.safe_load(INDICATORS_FILE.read_text(encoding="utf-8"))["indicators"]
-        self.indicator: dict[str, Indicator] = {}
-        by_code = {u.code: u for u in Unit.objects.filter(path__startswith=self.province.path)}
-        for order, row in enumerate(rows, start=1):
-            row = dict(row)
-            code = row.pop("code")
-            fixed = row.pop("fixed_unit", None)
-            base = row.pop("base", None)
-            if (fixed and fixed not in by_code) or (base and base not in self.indicator):
-                continue
-            self.indicator[code] = indicator_services.indicator_define(
-                actor=SYSTEM,
-                code=code,
-                sort_order=order,
-                fixed_unit=by_code[fixed] if fixed else None,
-                base_indicator=self.indicator[base] if base else None,
-                **row,
-            )
+        self.indicator: dict[str, Indicator] = define_indicators(
+            {u.code: u for u in Unit.objects.filter(path__startswith=self.province.path)}
+        )
 
     # --- the registry (bulk) -----------------------------------------------------
 

@@ -232,7 +232,7 @@ def _appeals(loader: _Loader, calendar: WorkCalendar, categories: dict) -> None:
             title=topic,
             content=f"{topic}:请相关部门尽快协调解决。",
             address=f"{loader.city.name}{rng.choice(list(loader.by_code.values())).name}",
-            intake_unit=loader.city,
+            intake_unit=loader.hotline,
             unit=unit,
             status=status,
             received_at=received_at,
@@ -256,7 +256,7 @@ def _appeals(loader: _Loader, calendar: WorkCalendar, categories: dict) -> None:
         appeals.append(appeal)
         scripts.append((appeal, reopened, satisfaction))
     bulk_create_with_history(appeals, Appeal, batch_size=1000, default_change_reason=REASON)
-    pks = dict(Appeal.objects.filter(intake_unit=loader.city).values_list("number", "pk"))
+    pks = dict(Appeal.objects.filter(intake_unit=loader.hotline).values_list("number", "pk"))
     steps = []
     A = AppealStep.Action
     for appeal, reopened, satisfaction in scripts:

@@ -1,19 +1,28 @@
-"""/api/indicators, /api/kpi, /api/rankings: read-only views over the indicator engine."""
+"""/api/indicators, /api/kpi, /api/rankings over the indicator engine; /api/reported-values: units report the reported indicators, the office approves."""
 
 import datetime as dt
 
 from django.http import HttpRequest
 from ninja import Router
+from ninja.responses import Status
 
-from gongjian.kit.api import READ_ERRORS, as_number, get_or_404
+from gongjian.kit.api import READ_ERRORS, WRITE_ERRORS, as_number, get_or_404
 from gongjian.kit.dates import Period, month_earlier
 from gongjian.kit.scope import Action
 from gongjian.units.selectors import unit_visible_or_404
 
-from . import engine
-from .models import Indicator, RankingScheme
+from . import engine, selectors, services
+from .models import Indicator, RankingScheme, ReportedValue
 from .periods import resolve_year_as_of
-from .schemas import IndicatorOut, IndicatorValue, IndicatorValueOut, RankingOut
+from .schemas import (
+    IndicatorOut,
+    IndicatorValue,
+    IndicatorValueOut,
+    RankingOut,
+    ReportedValueIn,
+    ReportedValueOut,
+    ReviewIn,
+)
 
 router = Router(tags=["指标"])
 
@@ -31,6 +40,82 @@ def _active_indicators(user):
 @router.get("/indicators", response={200: list[IndicatorOut], **READ_ERRORS}, summary="指标定义")
 def indicator_list(request: HttpRequest):
     return _active_indicators(request.auth).order_by("sort_order", "code")
+
+
+@router.get(
+    "/reported-values",
+    response={200: list[ReportedValueOut], **READ_ERRORS},
+    summary="填报值(各版本)",
+)
+def reported_value_list(
+    request: HttpRequest,
+    indicator: str | None = None,
+    unit: str | None = None,
+    year: int | None = None,
+    status: str | None = None,
+):
+    """The reported values the caller may see, every version, filtered by indicator code,
+    unit (its subtree), year and status (draft/submitted/returned/approved)."""
+    qs = ReportedValue.objects.restrict(request.auth, Action.VIEW).select_related(
+        "indicator", "unit"
+    )
+    if indicator:
+        qs = qs.filter(indicator__code=indicator)
+    if unit:
+        qs = qs.filter(unit__path__startswith=unit_visible_or_404(request.auth, unit).path)
+    if year:
+        qs = qs.filter(as_of__year=year)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("as_of", "unit__path", "indicator__sort_order", "version")[:5000]
+
+
+@router.post(
+    "/reported-values",
+    response={201: ReportedValueOut, **WRITE_ERRORS},
+    summary="填报(新建或更正)",
+)
+def reported_value_create(request: HttpRequest, payload: ReportedValueIn):
+    """The page's write path: the open version is updated or a new one opened (a
+    correction of an approved value); an office entering for a unit it oversees approves
+    it at once, an operator's value is a draft or, with ``submit``, awaits approval."""
+    user = request.auth
+    indicator = get_or_404(
+        Indicator.objects.restrict(user, Action.VIEW).filter(kind=Indicator.Kind.REPORTED),
+        code=payload.indicator,
+    )
+    row = services.reported_value_record(
+        actor=user,
+        indicator=indicator,
+        unit=unit_visible_or_404(user, payload.unit),
+        as_of=payload.as_of,
+        value=payload.value,
+        note=payload.note,
+        submit=payload.submit,
+    )
+    return Status(201, row)
+
+
+@router.post(
+    "/reported-values/{value_id}/submit",
+    response={200: ReportedValueOut, **WRITE_ERRORS},
+    summary="提交审核",
+)
+def reported_value_submit(request: HttpRequest, value_id: int):
+    row = get_or_404(ReportedValue.objects.restrict(request.auth, Action.CHANGE), pk=value_id)
+    return services.reported_value_submit(actor=request.auth, row=row)
+
+
+@router.post(
+    "/reported-values/{value_id}/review",
+    response={200: ReportedValueOut, **WRITE_ERRORS},
+    summary="审核(通过或退回)",
+)
+def reported_value_review(request: HttpRequest, value_id: int, payload: ReviewIn):
+    row = get_or_404(selectors.awaiting_review(request.auth), pk=value_id)
+    return services.reported_value_review(
+        actor=request.auth, row=row, approve=payload.approve, note=payload.note
+    )
 
 
 @router.get(

@@ -7,6 +7,11 @@ class IndicatorsConfig(AppConfig):
     verbose_name = _("指标与目标")
 
     def ready(self) -> None:
-        from gongjian.kit.registration import api_routers
+        from gongjian.kit.registration import api_routers, register_nav
+        from gongjian.units.models import READERS
 
+        from . import sheets
+
+        sheets.register()
         api_routers.register("indicators", "gongjian.indicators.api.router")
+        register_nav("reporting", _("指标填报"), "/indicators/", 72, roles=READERS)

@@ -31,3 +31,31 @@ def chart_number(value, display_unit: str):
     if display_unit == "元":
         return round(float(value) / 100_000_000, 2)
     return float(value)
+
+
+# What a person types for a reported value: 元 in 亿元, rates in %, else the unit itself.
+ENTRY_UNITS = {"元": ("亿元", Decimal(100_000_000)), "比率": ("%", Decimal("0.01"))}
+
+
+def entry_unit(display_unit: str) -> str:
+    """The unit a form or a sheet asks a reported value in."""
+    return ENTRY_UNITS.get(display_unit, (display_unit, Decimal(1)))[0]
+
+
+def from_entry(value, display_unit: str) -> Decimal:
+    """A typed value (in ``entry_unit``) as stored: 12.5 亿元 → 1,250,000,000 元,
+    8.6 % → 0.086. Raises ArithmeticError (decimal.InvalidOperation) for text."""
+    factor = ENTRY_UNITS.get(display_unit, (display_unit, Decimal(1)))[1]
+    number = Decimal(str(value).strip().replace(",", "").rstrip("%"))
+    if not number.is_finite():
+        raise ArithmeticError(value)
+    return number * factor
+
+
+def to_entry(value, display_unit: str) -> str:
+    """A stored value as typed back into a form (the inverse of ``from_entry``)."""
+    if value is None:
+        return ""
+    factor = ENTRY_UNITS.get(display_unit, (display_unit, Decimal(1)))[1]
+    number = (Decimal(value) / factor).normalize()
+    return f"{number:f}"

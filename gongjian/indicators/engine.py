@@ -642,9 +642,11 @@ def _rollup_value(source: _Source, prefix: str, months):
 
 
 def _reported_values(requests: dict[tuple, Request]) -> dict[tuple, Decimal | None]:
-    """Latest value reported within the year up to the period's end: the unit's own, or
-    else the sum of the latest values of the units below it — one query per (subtree,
-    period) for all the indicators asked for it."""
+    """Each reported indicator at a unit for the year up to the period's end: the unit's
+    own approved value of the latest period it reported, or else the values of the units
+    directly below it rolled up by the indicator's method (sum, mean, weighted mean, max,
+    min, latest), each of those units valued the same way. One query for the values and
+    one for the tree per (subtree, period), for all the indicators asked for it."""
     groups: dict[tuple[int, dt.date, dt.date], dict[tuple, Request]] = {}
     for key, request in requests.items():
         _indicator, unit, period = request
@@ -652,26 +654,88 @@ def _reported_values(requests: dict[tuple, Request]) -> dict[tuple, Decimal | No
     out: dict[tuple, Decimal | None] = {}
     for members in groups.values():
         _indicator, unit, period = next(iter(members.values()))
+        indicators = {r[0].pk: r[0] for r in members.values()}
+        for indicator in list(indicators.values()):
+            weight = indicator.weight if indicator.weight_id else None
+            if indicator.rollup == Indicator.Rollup.WEIGHTED_MEAN and weight is not None:
+                indicators.setdefault(weight.pk, weight)
+        tree = _ReportedTree(unit, period, indicators)
+        for key, (indicator, _unit, _period) in members.items():
+            out[key] = tree.value(indicator, unit.pk)
+    return out
+
+
+class _ReportedTree:
+    """The approved reported values under one unit and the unit tree they roll up on."""
+
+    def __init__(self, unit: Unit, period: Period, indicators: dict[int, Indicator]):
         rows = (
             ReportedValue.objects.filter(
-                indicator__in=[r[0].pk for r in members.values()],
+                indicator__in=list(indicators),
                 unit__path__startswith=unit.path,
+                status=ReportedValue.Status.APPROVED,
                 as_of__gte=dt.date(period.year, 1, 1),
                 as_of__lte=period.end,
             )
-            .order_by("indicator_id", "unit_id", "-as_of")
-            .values_list("indicator_id", "unit_id", "value")
+            .order_by("indicator_id", "unit_id", "-as_of", "-version")
+            .values_list("indicator_id", "unit_id", "as_of", "value")
         )
-        latest: dict[int, dict[int, Decimal]] = {}
-        for indicator_id, unit_id, value in rows:
-            latest.setdefault(indicator_id, {}).setdefault(unit_id, value)
-        for key, (indicator, _unit, _period) in members.items():
-            values = latest.get(indicator.pk, {})
-            if unit.pk in values:
-                out[key] = values[unit.pk]
-            else:
-                out[key] = sum(values.values(), Decimal(0)) if values else None
-    return out
+        self.own: dict[tuple[int, int], tuple[Decimal, dt.date]] = {}
+        for indicator_id, unit_id, as_of, value in rows:
+            self.own.setdefault((indicator_id, unit_id), (value, as_of))
+        self.children: dict[int, list[int]] = {}
+        if self.own:
+            below = Unit.objects.filter(path__startswith=unit.path).exclude(pk=unit.pk)
+            for pk, parent_id in below.values_list("pk", "parent_id"):
+                self.children.setdefault(parent_id, []).append(pk)
+        self.indicators = indicators
+        self.memo: dict[tuple[int, int], tuple[Decimal, dt.date] | None] = {}
+
+    def value(self, indicator: Indicator, unit_id: int) -> Decimal | None:
+        found = self._rolled(indicator, unit_id)
+        return None if found is None else found[0]
+
+    def _rolled(self, indicator: Indicator, unit_id: int) -> tuple[Decimal, dt.date] | None:
+        key = (indicator.pk, unit_id)
+        if key in self.own:
+            return self.own[key]
+        if key not in self.memo:
+            below = [
+                (child, found)
+                for child in self.children.get(unit_id, ())
+                if (found := self._rolled(indicator, child)) is not None
+            ]
+            self.memo[key] = self._combine(indicator, below) if below else None
+        return self.memo[key]
+
+    def _combine(
+        self, indicator: Indicator, below: list[tuple[int, tuple[Decimal, dt.date]]]
+    ) -> tuple[Decimal, dt.date] | None:
+        method = indicator.rollup
+        values = [value for _child, (value, _as_of) in below]
+        as_of = max(as_of for _child, (_value, as_of) in below)
+        if method == Indicator.Rollup.LATEST:
+            return max((found for _child, found in below), key=lambda found: found[1])
+        if method == Indicator.Rollup.MAX:
+            return max(values), as_of
+        if method == Indicator.Rollup.MIN:
+            return min(values), as_of
+        if method == Indicator.Rollup.MEAN:
+            return sum(values, Decimal(0)) / len(values), as_of
+        if method == Indicator.Rollup.WEIGHTED_MEAN:
+            weight = self.indicators.get(indicator.weight_id or 0)
+            if weight is None:
+                return None
+            pairs = [
+                (value, w)
+                for child, (value, _as_of) in below
+                if (w := self.value(weight, child)) is not None
+            ]
+            total = sum((w for _value, w in pairs), Decimal(0))
+            if not total:
+                return None
+            return sum((value * w for value, w in pairs), Decimal(0)) / total, as_of
+        return sum(values, Decimal(0)), as_of
 
 
 # --- targets, completion, checkpoints --------------------------------------------

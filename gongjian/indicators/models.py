@@ -103,6 +103,23 @@ class Indicator(models.Model):
         ACTIVE = "active", _("期间内在清单上")
         NONE = "none", _("不按期间筛选")
 
+    class Rollup(models.TextChoices):
+        """How a reported indicator's value at a unit comes from the units below it
+        (a unit's own approved value, when it reports one, is its figure)."""
+
+        SUM = "sum", _("求和")
+        MEAN = "mean", _("平均")
+        WEIGHTED_MEAN = "weighted_mean", _("加权平均")
+        MAX = "max", _("最大值")
+        MIN = "min", _("最小值")
+        LATEST = "latest", _("最新报送值")
+
+    class Cadence(models.TextChoices):
+        MONTH = "month", _("按月")
+        QUARTER = "quarter", _("按季")
+        HALF = "half", _("按半年")
+        YEAR = "year", _("按年")
+
     class Checkpoint(models.TextChoices):
         Q1 = "q1", _("首季开门红")
         H1 = "h1", _("半年双过半")
@@ -153,6 +170,27 @@ class Indicator(models.Model):
         _("参与节点判定"),
         default=False,
         help_text=_("开门红、双过半等节点按该单位设有目标的此类指标判定"),
+    )
+    rollup = models.CharField(
+        _("汇总方式"),
+        max_length=20,
+        choices=Rollup.choices,
+        default=Rollup.SUM,
+        help_text=_(
+            "填报指标由下级汇总到上级的方式;比率(如到位率)请定义为比率指标:分子、分母分别填报并求和"
+        ),
+    )
+    weight = models.ForeignKey(
+        "self",
+        verbose_name=_("加权平均的权重指标"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("加权平均时各单位的权重,如增速按各单位的规上工业增加值加权"),
+    )
+    report_cadence = models.CharField(
+        _("填报频次"), max_length=10, choices=Cadence.choices, default=Cadence.MONTH
     )
     display_unit = models.CharField(_("计量单位"), max_length=20, blank=True)
     quote = models.CharField(_("口径说明"), max_length=300, blank=True)
@@ -206,13 +244,27 @@ class Indicator(models.Model):
 
 
 class ReportedValue(models.Model):
-    """A value a unit reports for a reported indicator, cumulative for the year as of a date."""
+    """A value a unit reports for a reported indicator, cumulative for the year as of a
+    period's end. Each correction of an approved value is a new version: the engine reads
+    the highest approved version of the latest period, so a figure never disappears while
+    its correction waits for approval."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        SUBMITTED = "submitted", _("待审核")
+        RETURNED = "returned", _("已退回")
+        APPROVED = "approved", _("已审核")
 
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="values")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="reported_values")
     as_of = models.DateField(_("截止日期"))
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    status = models.CharField(
+        _("状态"), max_length=12, choices=Status.choices, default=Status.APPROVED
+    )
     value = models.DecimalField(_("数值"), max_digits=24, decimal_places=6)
     note = models.CharField(_("说明"), max_length=200, blank=True)
+    review_note = models.CharField(_("审核意见"), max_length=200, blank=True)
 
     history = HistoricalRecords()
 
@@ -224,12 +276,12 @@ class ReportedValue(models.Model):
         verbose_name_plural = _("填报值")
         constraints = [
             models.UniqueConstraint(
-                fields=["indicator", "unit", "as_of"], name="reported_value_unique"
+                fields=["indicator", "unit", "as_of", "version"], name="reported_value_unique"
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.indicator.code} {self.unit} {self.as_of}: {self.value}"
+        return f"{self.indicator.code} {self.unit} {self.as_of} v{self.version}: {self.value}"
 
 
 class Target(models.Model):

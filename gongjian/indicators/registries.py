@@ -132,7 +132,19 @@ def as_list(value) -> list:
 def validate_definition(indicator) -> None:
     """Refuse an indicator definition the engine could not evaluate (Chinese messages)."""
     kind = indicator.Kind
+    weighted = indicator.rollup == indicator.Rollup.WEIGHTED_MEAN
+    if indicator.kind != kind.REPORTED or not weighted:
+        if indicator.weight_id is not None and indicator.kind == kind.REPORTED:
+            raise ValidationError({"weight": "只有加权平均的填报指标才设权重指标"})
     if indicator.kind == kind.REPORTED:
+        if weighted:
+            weight = indicator.weight
+            if weight is None:
+                raise ValidationError({"weight": "加权平均须指定权重指标"})
+            if weight.kind != kind.REPORTED or weight.rollup != indicator.Rollup.SUM:
+                raise ValidationError({"weight": "权重指标须为按求和汇总的填报指标"})
+            if weight.pk == indicator.pk:
+                raise ValidationError({"weight": "权重指标不能是指标本身"})
         return
     if indicator.kind == kind.RATIO:
         if indicator.base_indicator_id is None or indicator.denominator_id is None:

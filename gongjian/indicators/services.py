@@ -13,6 +13,7 @@ from gongjian.kit.scope import Action, manages_shared, principal, require
 from gongjian.units.models import Actor, Unit
 
 from .models import Indicator, ReportedValue, Target
+from .selectors import period_ends
 
 
 def _require_definer(actor: Actor, indicator: Indicator) -> None:
@@ -60,6 +61,27 @@ def target_set(
     return target
 
 
+def _require_reporter(actor: Actor, indicator: Indicator, unit: Unit) -> None:
+    if indicator.kind != Indicator.Kind.REPORTED:
+        raise ValidationError({"indicator": f"“{indicator.name}”是计算指标,不能填报"})
+    if not principal(actor).covers(Action.CHANGE, unit.path):
+        raise PermissionDenied(f"无权为“{unit}”填报")
+    fixed = indicator.fixed_unit
+    if fixed is not None and not unit.path.startswith(fixed.path):
+        raise ValidationError(
+            {"unit": f"“{indicator.name}”只由“{indicator.fixed_unit}”及其下级填报"}
+        )
+
+
+def may_approve(actor: Actor, unit: Unit) -> bool:
+    """The office over (or at) ``unit`` approves its reported values."""
+    return _office_over(actor, unit)
+
+
+R = ReportedValue.Status
+OPEN = (R.DRAFT, R.SUBMITTED, R.RETURNED)
+
+
 @transaction.atomic
 def reported_value_record(
     *,
@@ -69,16 +91,78 @@ def reported_value_record(
     as_of: dt.date,
     value: Decimal | int | float | str,
     note: str = "",
+    submit: bool = False,
 ) -> ReportedValue:
-    if indicator.kind != Indicator.Kind.REPORTED:
-        raise ValidationError({"indicator": f"“{indicator.name}”是计算指标,不能填报"})
-    if not principal(actor).covers(Action.CHANGE, unit.path):
-        raise PermissionDenied(f"无权为“{unit}”填报")
-    row = ReportedValue.objects.filter(indicator=indicator, unit=unit, as_of=as_of).first()
-    row = row or ReportedValue(indicator=indicator, unit=unit, as_of=as_of)
-    row.value = Decimal(str(value))
+    """Enter ``unit``'s value of a reported indicator for the period ending ``as_of``.
+
+    The open version (draft, submitted or returned) is updated, or a new version opened —
+    a correction of an approved value is a new version, the approved one stays the figure
+    until the correction is approved. An office entering a value for a unit it oversees
+    (or the system) approves it at once; a unit's operator saves a draft, or submits it
+    with ``submit``."""
+    _require_reporter(actor, indicator, unit)
+    if as_of not in period_ends(indicator.report_cadence, as_of.year):
+        raise ValidationError(
+            {
+                "as_of": f"“{indicator.name}”{indicator.get_report_cadence_display()}填报,"
+                f"截止日期须为期末(如 {period_ends(indicator.report_cadence, as_of.year)[0]}),"
+                f"不能是 {as_of}"
+            }
+        )
+    try:
+        amount = Decimal(str(value))
+    except ArithmeticError:
+        raise ValidationError({"value": f"“{value}”不是有效的数值"}) from None
+    if not amount.is_finite():
+        raise ValidationError({"value": f"“{value}”不是有效的数值"})
+    versions = ReportedValue.objects.select_for_update().filter(
+        indicator=indicator, unit=unit, as_of=as_of
+    )
+    row = versions.filter(status__in=OPEN).order_by("-version").first()
+    if row is None:
+        last = versions.order_by("-version").first()
+        row = ReportedValue(
+            indicator=indicator, unit=unit, as_of=as_of, version=last.version + 1 if last else 1
+        )
+    row.value = amount
     row.note = note
+    if may_approve(actor, unit):
+        row.status = R.APPROVED
+        row.review_note = ""
+    else:
+        row.status = R.SUBMITTED if submit else R.DRAFT
     row.full_clean()
     record_actor(row, actor)
     row.save()
+    return row
+
+
+@transaction.atomic
+def reported_value_submit(*, actor: Actor, row: ReportedValue) -> ReportedValue:
+    """Send a draft (or a returned value) to the office for approval."""
+    _require_reporter(actor, row.indicator, row.unit)
+    if row.status not in (R.DRAFT, R.RETURNED):
+        raise ValidationError({"status": f"“{row.get_status_display()}”的填报值不能再提交"})
+    row.status = R.SUBMITTED
+    record_actor(row, actor)
+    row.save(update_fields=["status"])
+    return row
+
+
+@transaction.atomic
+def reported_value_review(
+    *, actor: Actor, row: ReportedValue, approve: bool, note: str = ""
+) -> ReportedValue:
+    """The office approves a submitted value (it becomes the unit's figure) or returns it
+    with a reason (the unit corrects it and submits again)."""
+    if not may_approve(actor, row.unit):
+        raise PermissionDenied(f"只有“{row.unit}”的上级攻坚办可以审核填报值")
+    if row.status != R.SUBMITTED:
+        raise ValidationError({"status": f"“{row.get_status_display()}”的填报值不在待审核状态"})
+    if not approve and not note.strip():
+        raise ValidationError({"review_note": "退回须写明原因"})
+    row.status = R.APPROVED if approve else R.RETURNED
+    row.review_note = note.strip()
+    record_actor(row, actor)
+    row.save(update_fields=["status", "review_note"])
     return row

@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from pydantic import ValidationError as PydanticError
 
 from .errors import ConflictError, messages_of, pydantic_problems
@@ -179,3 +180,64 @@ def client_ip(request: HttpRequest | None) -> str | None:
             if ip:
                 return ip
     return _valid_ip(meta.get("REMOTE_ADDR"))
+
+
+# --- the product's error pages --------------------------------------------------------
+
+ERROR_TITLES = {
+    400: gettext_noop("请求有误"),
+    403: gettext_noop("没有权限"),
+    404: gettext_noop("页面不存在"),
+}
+ERROR_HINTS = {
+    400: gettext_noop("请检查地址或表单后重试。"),
+    403: gettext_noop("这一页或这项操作不在您的权限范围内;如需要,请联系本单位的攻坚办。"),
+    404: gettext_noop("您要找的页面或数据不存在,可能已被删除,或地址有误。"),
+}
+
+
+def _said_in_chinese(exception: Any) -> str:
+    """The exception's message when the product wrote it (in Chinese: "没有这个单位",
+    "无权查看…"); Django's own English messages are not shown to users."""
+    text = str(exception or "")
+    if isinstance(exception, Exception) and exception.args:
+        text = str(exception.args[0])
+    return text if any("\u4e00" <= ch <= "\u9fff" for ch in text) else ""
+
+
+def error_page(request: HttpRequest, status: int, exception: Any = None) -> HttpResponse:
+    """A friendly page for a refused or missing page, in the product's frame and
+    language (``handler400/403/404`` in the root URLconf)."""
+    from django.shortcuts import render
+
+    return render(
+        request,
+        "kit/error.html",
+        {
+            "status": status,
+            "title": _(ERROR_TITLES[status]),
+            "hint": _(ERROR_HINTS[status]),
+            "detail": _said_in_chinese(exception),
+        },
+        status=status,
+    )
+
+
+def bad_request(request: HttpRequest, exception: Any = None) -> HttpResponse:
+    return error_page(request, 400, exception)
+
+
+def permission_denied(request: HttpRequest, exception: Any = None) -> HttpResponse:
+    return error_page(request, 403, exception)
+
+
+def page_not_found(request: HttpRequest, exception: Any = None) -> HttpResponse:
+    return error_page(request, 404, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """500: a page that needs neither the database nor a context processor (whatever
+    failed may be one of them)."""
+    from django.template import loader
+
+    return HttpResponse(loader.get_template("kit/500.html").render({}), status=500)

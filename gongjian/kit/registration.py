@@ -113,17 +113,21 @@ def menu(user: Any) -> list[NavEntry]:
 
 
 def nav_context(request: Any) -> dict:
-    """Template context processor: ``nav_entries`` and the ``nav_active`` key."""
+    """Template context processor: ``nav_entries``, the ``nav_active`` key and
+    ``may_change`` (the user may change data in some unit: pages show their "new",
+    "import" and "edit" links only then — a viewer or a leader reads)."""
+    from .scope import Action, holds
+
     path = request.path if request is not None else "/"
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_entries": [], "nav_active": None}
+        return {"nav_entries": [], "nav_active": None, "may_change": False}
     entries = menu(user)
     active = None
     for entry in entries:
         if (entry.url == "/" and path == "/") or (entry.url != "/" and path.startswith(entry.url)):
             active = entry.key
-    return {"nav_entries": entries, "nav_active": active}
+    return {"nav_entries": entries, "nav_active": active, "may_change": holds(user, Action.CHANGE)}
 
 
 # --- the JSON API's routers ------------------------------------------------------------

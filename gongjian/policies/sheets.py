@@ -141,17 +141,18 @@ def _export_policies(user, query) -> Path:
 
 
 def _export_grants(user, query) -> Path:
-    """One policy's grant list (``?policy=<id>``, a policy the user may see)."""
+    """The grant lists the user may see (every policy's), or one policy's
+    (``?policy=<id>``, a policy the user may see)."""
+    grants = Grant.objects.restrict(user, Action.VIEW)
     ref = str(query.get("policy", "")).strip()
+    if not ref:
+        return export_grants(grants.order_by("policy__code", "enterprise__name"))
     if not ref.isdigit():
-        raise ValidationError({"policy": "请指定政策"})
+        raise ValidationError({"policy": f"政策“{ref}”不存在"})
     policy = Policy.objects.restrict(user, Action.VIEW).filter(pk=int(ref)).first()
     if policy is None:
         raise Http404
-    grants = (
-        Grant.objects.restrict(user, Action.VIEW).filter(policy=policy).order_by("enterprise__name")
-    )
-    return export_grants(grants, caption=policy.name)
+    return export_grants(grants.filter(policy=policy).order_by("enterprise__name"), policy.name)
 
 
 def register() -> None:

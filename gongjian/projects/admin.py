@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from gongjian.kit.admin import ScopedAdmin, ScopedInline
 
+from . import services
 from .models import (
     Batch,
     CadenceRule,
@@ -71,7 +72,28 @@ class ProblemAdmin(ScopedAdmin):
 
 admin.site.register(Tag, ScopedAdmin)
 admin.site.register(Batch, ScopedAdmin)
-admin.site.register(EscalationRule, ScopedAdmin)
+
+
+@admin.register(EscalationRule)
+class EscalationRuleAdmin(ScopedAdmin):
+    """A rule changed here is re-applied to the registry at once (as from its page)."""
+
+    def save_model(self, request, obj, form, change):
+        before = EscalationRule.objects.get(pk=obj.pk) if change else None
+        obj._before_text = services.rule_text(before) if before else ""
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        rule = form.instance
+        services.escalation_rules_reapply(
+            actor=request.user, rule=rule, before=getattr(rule, "_before_text", "")
+        )
+
+    def delete_model(self, request, obj):
+        # stopped first, so its projects go back to local management, then deleted
+        services.escalation_rule_save(actor=request.user, rule=obj, is_active=False)
+        super().delete_model(request, obj)
 
 
 @admin.register(CadenceRule)

@@ -5,6 +5,8 @@ hidden field) back to the service, which refuses a stale save."""
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -14,7 +16,7 @@ from gongjian.units.models import Unit, User
 from gongjian.units.selectors import leaders_for, units_in_trees
 
 from .models import Category, Problem, ProgressReport, Project
-from .services import PROBLEM_FLOW
+from .services import PROBLEM_FLOW, problem_leaders_of
 
 
 class ProgressReportForm(forms.Form):
@@ -41,6 +43,94 @@ class ProgressReportForm(forms.Form):
         label=_("存在问题"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
     photo = forms.ImageField(label=_("现场照片(可选)"), required=False)
+    # 存在问题 tracked as a problem in the same submit (problem_create)
+    track_problem = forms.BooleanField(label=_("作为问题跟踪"), required=False)
+    problem_kind = forms.ChoiceField(
+        label=_("问题类型"), choices=[("", "—"), *Problem.Kind.choices], required=False
+    )
+    problem_leader = forms.ModelChoiceField(
+        label=_("包保领导"),
+        queryset=User.objects.none(),
+        required=False,
+        error_messages={"invalid_choice": _("所选包保领导不存在")},
+    )
+    problem_deadline = forms.DateField(
+        label=_("办结时限"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    PROBLEM_FIELDS = ("track_problem", "problem_kind", "problem_leader", "problem_deadline")
+
+    def __init__(self, *args, project: Project, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        offer_problem_leaders(self.fields["problem_leader"], project, user)
+
+    def report_fields(self):
+        return [self[name] for name in self.fields if name not in self.PROBLEM_FIELDS]
+
+    def problem_fields(self):
+        return [self[name] for name in self.PROBLEM_FIELDS[1:]]
+
+    def clean(self):
+        data = super().clean() or {}
+        if data.get("track_problem"):
+            if not (data.get("problems_text") or "").strip():
+                self.add_error("problems_text", _("勾选“作为问题跟踪”时须填写存在问题"))
+            if not data.get("problem_kind"):
+                self.add_error("problem_kind", _("勾选“作为问题跟踪”时须选择问题类型"))
+        return data
+
+    def problem_values(self) -> dict:
+        """The ``problem_create`` arguments of a tracked 存在问题 (its owner unit the
+        service's default)."""
+        data = self.cleaned_data
+        return {
+            "kind": data["problem_kind"],
+            "description": data["problems_text"],
+            "leader": data["problem_leader"],
+            "deadline": data["problem_deadline"],
+        }
+
+
+def offer_problem_leaders(field: Any, project: Project, user: User) -> None:
+    """A leader select offering only ``project``'s 包保 leaders (``problem_leaders_of``),
+    the project's own first and by default. Any leader ``user`` may name is read back, so
+    that a forged choice reaches the service and is refused there with its message."""
+    field.queryset = leaders_for(user)
+    leaders = problem_leaders_of(project)
+    field.widget.choices = [(u.pk, f"{u} {u.title}".strip()) for u in leaders] or [
+        ("", _("项目未设包保领导"))
+    ]
+    if leaders:
+        field.initial = leaders[0].pk
+
+
+class ProblemRaiseForm(forms.Form):
+    """提出问题 on a project: the tracked problem row ``problem_create`` writes."""
+
+    kind = forms.ChoiceField(label=_("问题类型"), choices=[("", "—"), *Problem.Kind.choices])
+    description = forms.CharField(label=_("问题描述"), widget=forms.Textarea(attrs={"rows": 3}))
+    owner_unit = forms.ModelChoiceField(
+        label=_("责任单位"),
+        queryset=Unit.objects.none(),
+        required=False,
+        error_messages={"invalid_choice": _("所选责任单位不存在")},
+    )
+    leader = forms.ModelChoiceField(
+        label=_("包保领导"),
+        queryset=User.objects.none(),
+        required=False,
+        error_messages={"invalid_choice": _("所选包保领导不存在")},
+    )
+    deadline = forms.DateField(
+        label=_("办结时限"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, project: Project, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        owner_unit = cast(forms.ModelChoiceField, self.fields["owner_unit"])
+        owner_unit.queryset = units_in_trees(user).order_by("path")
+        owner_unit.initial = project.responsible_unit_id
+        offer_problem_leaders(self.fields["leader"], project, user)
 
 
 class ProblemActionForm(forms.Form):

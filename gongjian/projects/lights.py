@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import F, QuerySet
 from django.db.models.expressions import RawSQL
@@ -92,7 +93,10 @@ def warning_lights(
     projects: QuerySet, as_of: dt.date, campaign: Campaign | None = None
 ) -> dict[int, Light]:
     """Each of ``projects``' light (for a page's rows: keep ``projects`` small)."""
-    sql, params = _lights_sql(projects, as_of, campaign)
+    try:
+        sql, params = _lights_sql(projects, as_of, campaign)
+    except EmptyResultSet:  # a scope that holds no unit: no rows, no light
+        return {}
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT id, color, done, planned, behind FROM ({sql}) lights", params)
         return {pk: _light(*rest) for pk, *rest in cursor.fetchall()}
@@ -102,7 +106,10 @@ def warning_light_counts(
     projects: QuerySet, as_of: dt.date, campaign: Campaign | None = None
 ) -> dict[str, int]:
     """How many of ``projects`` show each light, counted by one statement."""
-    sql, params = _lights_sql(projects, as_of, campaign)
+    try:
+        sql, params = _lights_sql(projects, as_of, campaign)
+    except EmptyResultSet:
+        return dict.fromkeys(COLORS, 0)
     with connection.cursor() as cursor:
         counts = ", ".join(f"SUM(CASE WHEN color = '{c}' THEN 1 ELSE 0 END)" for c in COLORS)
         cursor.execute(f"SELECT {counts} FROM ({sql}) lights", params)

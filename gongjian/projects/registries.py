@@ -1,5 +1,6 @@
 """The project domain's registries for the indicator engine: the project list, the
-progress reports (with their yearly roll-up) and the 调度 report obligations."""
+progress reports (with their yearly roll-up), the 调度 report obligations and the
+problems (要素保障)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from gongjian.indicators.registries import register as register_registry
 from gongjian.kit.dates import Period
 
 from .cadence import with_cadence
-from .models import ProgressReport, Project, ReportObligation, ReportYear, Stage
+from .models import Problem, ProgressReport, Project, ReportObligation, ReportYear, Stage
 
 
 def _project_registry() -> RegistrySpec:
@@ -173,7 +174,56 @@ def _obligation_registry() -> RegistrySpec:
     )
 
 
+def _problem_registry() -> RegistrySpec:
+    """Problems as they stood at the end of a period — the page's as-of date for a
+    year-to-date period — from their dates, so that a past date shows its own figures:
+    ``unresolved`` raised by then and not yet resolved (已解决 or 销号) by then,
+    ``overdue`` those of them past their deadline (办结时限) by then; ``raised``,
+    ``resolved`` and ``verified`` (销号) what happened within the period."""
+    done = [Problem.Status.RESOLVED, Problem.Status.VERIFIED]
+
+    def unresolved(period: Period) -> Q:
+        # a problem sent back after its resolution (退回重办) is open again: its
+        # resolution date counts only while it is resolved or closed
+        settled = Q(status__in=done, resolved_on__lte=period.end) | Q(
+            status=Problem.Status.VERIFIED, verified_on__lte=period.end
+        )
+        return Q(raised_on__lte=period.end) & ~settled
+
+    def overdue(period: Period) -> Q:
+        return unresolved(period) & Q(deadline__lt=period.end)
+
+    def dated(field: str):
+        def within(period: Period) -> Q:
+            return Q(**{f"{field}__gte": period.start, f"{field}__lte": period.end})
+
+        return within
+
+    return RegistrySpec(
+        key="problems",
+        label="问题清单",
+        queryset=lambda: Problem.objects.filter(project__deleted_at__isnull=True),
+        unit_path="project__unit__path",
+        measure_fields={},
+        events={
+            "raised": Event("期间内提出", within=dated("raised_on")),
+            "resolved": Event(
+                "期间内解决", within=lambda p: dated("resolved_on")(p) & Q(status__in=done)
+            ),
+            "verified": Event("期间内销号", within=dated("verified_on")),
+            "unresolved": Event("期末未解决", within=unresolved),
+            "overdue": Event("期末已超期未解决", within=overdue),
+        },
+        filters={
+            "kind": FilterSpec("问题类型", (str, list), lambda v: Q(kind__in=as_list(v))),
+            "level": FilterSpec("督办层级", (str, list), lambda v: Q(level__in=as_list(v))),
+            "status": FilterSpec("当前状态", (str, list), lambda v: Q(status__in=as_list(v))),
+        },
+    )
+
+
 def register() -> None:
     register_registry(_project_registry())
     register_registry(_progress_registry())
     register_registry(_obligation_registry())
+    register_registry(_problem_registry())

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from gongjian.indicators.engine import evaluate, evaluate_by_unit, evaluate_many
 from gongjian.indicators.models import Indicator
@@ -94,6 +95,39 @@ def leader_problems(user: User, leader: User):
         )
         .order_by("-is_overdue", "-is_open", "deadline", "pk")
     )
+
+
+# --- problem figures (engine) -------------------------------------------------------
+
+# (event of the problems registry, label): the dashboard's problem figures, judged at the
+# end of the page's period — its as-of date
+PROBLEM_FIGURES = (
+    ("unresolved", _("未解决问题")),
+    ("overdue", _("超期未解决")),
+    ("verified", _("本年已销号")),
+)
+
+
+def problem_indicator(event: str) -> Indicator:
+    """The (unsaved) engine definition counting the problems that had ``event`` in a
+    period (``projects.registries``: ``unresolved``/``overdue`` at the period's end)."""
+    return Indicator.adhoc(f"problems.{event}", "problems", event=event)
+
+
+def problem_requests(unit: Unit, period: Period) -> list:
+    """The engine requests of ``PROBLEM_FIGURES`` for ``unit``'s subtree and ``period``
+    (a page adds them to its own batch)."""
+    return [(problem_indicator(event), unit, period) for event, _label in PROBLEM_FIGURES]
+
+
+def problem_figures(unit: Unit, period: Period, memo: dict | None = None) -> list[dict]:
+    """``PROBLEM_FIGURES`` of ``unit``'s subtree: open and overdue at ``period``'s end,
+    closed (销号) within it — one engine query."""
+    values = evaluate_many(problem_requests(unit, period), memo)
+    return [
+        {"event": event, "label": label, "value": int(value or 0)}
+        for (event, label), value in zip(PROBLEM_FIGURES, values, strict=True)
+    ]
 
 
 # --- 集中开工 / 签约 batches -------------------------------------------------------------

@@ -217,7 +217,9 @@ def _record_escalations(
             rule = next(
                 (r for r in rules if r.tag_id == tag_id and _rule_matches(r, project)), None
             )
-            why = reason or (_rule_reason(rule, project) if rule else "符合提级规则")
+            why = ";".join(
+                filter(None, [reason, _rule_reason(rule, project) if rule else "符合提级规则"])
+            )
             events.append(
                 EscalationEvent(
                     project=project,
@@ -235,7 +237,7 @@ def _record_escalations(
                     project=projects[project_id],
                     tag_id=tag_id,
                     direction="down",
-                    reason=reason or "不再符合提级规则,恢复属地管理",
+                    reason=";".join(filter(None, [reason, "不再符合提级规则,恢复属地管理"])),
                     actor=actor_user(actor),
                 )
             )
@@ -259,22 +261,26 @@ def escalation_apply_all(*, actor: Actor, reason: str = "") -> int:
     up or down gets an ``EscalationEvent`` (who, when, why)."""
     through = Project.tags.through
     tagged = 0
-    rules = list(_active_rules().prefetch_related("any_of_tags"))
+    every = list(EscalationRule.objects.select_related("unit").prefetch_related("any_of_tags"))
+    rules = [r for r in every if r.is_active]
     added: dict[int, set[int]] = {}
     removed: dict[int, set[int]] = {}
-    for tag_id in {r.tag_id for r in rules}:
+    for tag_id in {r.tag_id for r in every}:
         match = Project.objects.none()
         scope = Project.objects.none()  # the projects the tag's rules govern
-        for rule in (r for r in rules if r.tag_id == tag_id):
+        # a stopped rule still governs its projects: they go back to local management
+        for rule in (r for r in every if r.tag_id == tag_id):
             governed = Project.objects.all()
             if rule.unit_id:
                 governed = governed.filter(unit__path__startswith=rule.unit.path)
+            scope = scope | governed
+            if not rule.is_active:
+                continue
             if rule.min_total_investment is not None:
                 match = match | governed.filter(total_investment__gte=rule.min_total_investment)
             any_tags = [t.pk for t in rule.any_of_tags.all()]
             if any_tags:
                 match = match | governed.filter(tags__in=any_tags)
-            scope = scope | governed
         wanted = set(match.values_list("pk", flat=True))
         have = set(
             through.objects.filter(tag_id=tag_id, project__in=scope.values("pk")).values_list(
@@ -533,6 +539,23 @@ PROBLEM_FLOW = {
 }
 
 
+def problem_leaders_of(project: Project) -> list[User]:
+    """The 包保 leaders a problem of ``project`` may be put to: the project's own 包保
+    leader and, for a 提级 project, the rule's city leader (市级牵头领导), who
+    coordinates its problems. Anyone else would be handed a problem of a project they do
+    not 包保."""
+    return _problem_leaders(project, escalation_rule_of(project))
+
+
+def _problem_leaders(project: Project, rule: EscalationRule | None) -> list[User]:
+    leaders: list[User] = []
+    if project.leader is not None:
+        leaders.append(project.leader)
+    if rule is not None and rule.leader is not None and rule.leader not in leaders:
+        leaders.append(rule.leader)
+    return leaders
+
+
 @transaction.atomic
 def problem_create(
     *,
@@ -545,23 +568,58 @@ def problem_create(
     owner_unit: Unit | None = None,
     leader: User | None = None,
 ) -> Problem:
+    """Raise a tracked problem on ``project`` (the project page, the report form, the
+    API): by who may change the project; its leader one of the project's 包保 leaders
+    (``problem_leaders_of``), by default the project's own; its owner unit by default
+    the project's 责任部门. The same problem sent twice (a double click, a retried
+    request) is stored once."""
     require(actor, Action.CHANGE, project.unit)
     rule = escalation_rule_of(project)
     if rule is not None:  # 提级管理: the city's department and leader take it by default
         owner_unit = owner_unit or rule.department
         leader = leader or project.leader or rule.leader
+    owner_unit = owner_unit or project.responsible_unit
+    leader = leader or project.leader
     problem = Problem(
         project=project,
         kind=kind,
-        description=description,
+        description=description.strip(),
         raised_on=raised_on,
         deadline=deadline,
         owner_unit=owner_unit,
-        leader=leader or project.leader,
+        leader=leader,
     )
+    # every refusal at once, each under its field
+    errors: dict[str, list[str]] = {}
+    if leader is not None and leader.pk not in {u.pk for u in _problem_leaders(project, rule)}:
+        errors["leader"] = [
+            f"“{leader}”不是项目“{project.name}”的包保领导,包保领导只能从该项目的包保领导中选择"
+        ]
     if deadline and deadline < raised_on:
-        raise ValidationError({"deadline": f"办结时限 {deadline} 早于提出日期 {raised_on}"})
-    problem.full_clean()
+        errors["deadline"] = [f"办结时限 {deadline} 早于提出日期 {raised_on}"]
+    try:
+        problem.full_clean()
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+    same = (
+        Problem.objects.select_for_update()
+        .filter(
+            project=project,
+            kind=problem.kind,
+            description=problem.description,
+            raised_on=raised_on,
+            deadline=deadline,
+            owner_unit=owner_unit,
+            leader=leader,
+            status=Problem.Status.OPEN,
+        )
+        .first()
+    )
+    if same is not None:
+        return same  # the same submission again: nothing is written, no history added
     record_actor(problem, actor)
     problem.save()
     return problem
@@ -614,6 +672,7 @@ __all__ = [
     "project_transition",
     "progress_report_submit",
     "problem_create",
+    "problem_leaders_of",
     "problem_transition",
     "validate_transition",
 ]
@@ -842,6 +901,64 @@ def batch_update(
     batch.full_clean()
     batch.save()
     return batch
+
+
+RULE_FIELDS = ("name", "unit", "tag", "min_total_investment", "is_active", "leader", "department")
+
+
+def rule_text(rule: EscalationRule) -> str:
+    from gongjian.kit.money import format_amount
+
+    parts = []
+    if rule.min_total_investment is not None:
+        parts.append(f"总投资不低于 {format_amount(rule.min_total_investment, '亿元')}")
+    if rule.pk and rule.any_of_tags.exists():
+        parts.append("或带有" + "、".join(t.name for t in rule.any_of_tags.all()))
+    if not rule.is_active:
+        parts.append("已停用")
+    return ",".join(parts) or "无条件"
+
+
+@transaction.atomic
+def escalation_rule_save(
+    *,
+    actor: Actor,
+    rule: EscalationRule | None = None,
+    any_of_tags: Sequence[Any] | None = None,
+    **fields: Any,
+) -> EscalationRule:
+    """Create or change a 提级 rule and re-apply every rule to the registry at once: the
+    projects that now qualify are escalated, those that no longer do go back to local
+    management, each move recorded with the rule's change and the actor."""
+    unknown = set(fields) - set(RULE_FIELDS)
+    if unknown:
+        raise ValidationError({"__all__": f"提级规则没有字段:{'、'.join(sorted(unknown))}"})
+    if rule is not None and rule.pk:  # the stored rule, locked: only ``fields`` change
+        rule = EscalationRule.objects.select_for_update().get(pk=rule.pk)
+        require(actor, Action.MANAGE, rule)
+    rule = rule or EscalationRule()
+    before = rule_text(rule) if rule.pk else ""
+    for name, value in fields.items():
+        setattr(rule, name, value)
+    if rule.unit_id is not None:
+        require(actor, Action.MANAGE, rule.unit)
+    elif not allows(actor, Action.MANAGE, rule):
+        raise PermissionDenied("只有攻坚办可以设定提级规则")
+    rule.full_clean()
+    record_actor(rule, actor)
+    rule.save()
+    if any_of_tags is not None:
+        rule.any_of_tags.set(any_of_tags)
+    escalation_rules_reapply(actor=actor, rule=rule, before=before)
+    return rule
+
+
+def escalation_rules_reapply(*, actor: Actor, rule: EscalationRule, before: str = "") -> int:
+    """Re-apply every rule after ``rule`` changed (from its page, the admin or a command);
+    the events name the rule, what it was and what it is."""
+    now = rule_text(rule)
+    change = f"{before} → {now}" if before and before != now else now
+    return escalation_apply_all(actor=actor, reason=f"提级规则“{rule.name}”调整({change})")
 
 
 @transaction.atomic

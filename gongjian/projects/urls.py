@@ -14,6 +14,11 @@ urlpatterns = [
         name="report_correct",
     ),
     path(
+        "projects/<int:pk>/reports/<int:report_pk>/photo/",
+        views.report_photo,
+        name="report_photo",
+    ),
+    path(
         "projects/<int:pk>/reports/<int:report_pk>/approve/",
         views.report_approve,
         name="report_approve",
@@ -22,6 +27,7 @@ urlpatterns = [
     path("dispatch/reminders/", views.dispatch_reminders, name="dispatch_reminders"),
     path("dispatch/<int:pk>/report/", views.report_submit, name="report_submit"),
     path("baobao/", views.baobao, name="baobao"),
+    path("projects/<int:pk>/problems/new/", views.problem_raise, name="problem_raise"),
     path("problems/<int:pk>/", views.problem_detail, name="problem"),
     path("batches/", views.batches, name="batches"),
     path("batches/<slug:code>/", views.batch_detail, name="batch"),

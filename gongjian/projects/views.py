@@ -11,6 +11,8 @@ when, and each field that changed (``kit.http.conflict_context``).
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pydantic
@@ -20,8 +22,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Prefetch
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from pydantic import ValidationError as PydanticError
@@ -43,6 +46,7 @@ from .filters import ProjectFilter, problem_is_overdue
 from .forms import (
     BatchEventForm,
     ProblemActionForm,
+    ProblemRaiseForm,
     ProgressReportForm,
     ProjectEditForm,
     ReportCorrectForm,
@@ -54,6 +58,7 @@ from .models import (
     Cadence,
     Category,
     EscalationLevel,
+    EscalationRule,
     Problem,
     ProblemComment,
     ProgressReport,
@@ -135,6 +140,22 @@ def project_list(request):
 
 
 @login_required
+def report_photo(request, pk: int, report_pk: int):
+    """A report's site photo, to whoever may see the report (uploaded files are not
+    served from a public folder)."""
+    report = get_object_or_404(
+        ProgressReport.objects.restrict(request.user, Action.VIEW), pk=report_pk, project_id=pk
+    )
+    if not report.photo:
+        raise Http404(_("这份报告没有现场照片"))
+    try:
+        handle = report.photo.open("rb")
+    except FileNotFoundError:
+        raise Http404(_("照片文件不存在")) from None
+    return FileResponse(handle, filename=Path(report.photo.name).name)
+
+
+@login_required
 def project_detail(request, pk: int):
     project = get_object_or_404(
         Project.objects.restrict(request.user, Action.VIEW)
@@ -152,7 +173,10 @@ def project_detail(request, pk: int):
         project.pk
     )
     reports = list(project.reports.select_related("submitted_by").order_by("-period_start", "-pk"))
-    problems = list(project.problems.select_related("owner_unit", "leader").order_by("-raised_on"))
+    problems = list(
+        project.problems.select_related("owner_unit", "leader").order_by("-raised_on", "-pk")
+    )
+    can_edit = allows(request.user, Action.CHANGE, project)
     pin = None
     if project.latitude is not None and project.longitude is not None:
         config = map_config_for(project.unit)
@@ -172,8 +196,12 @@ def project_detail(request, pk: int):
             "as_of": as_of,
             "reports": reports,
             "problems": problems,
-            "can_edit": allows(request.user, Action.CHANGE, project),
+            "can_edit": can_edit,
             "is_office": allows(request.user, Action.MANAGE, project),
+            # 提出问题: operators and the office; a leader or a viewer reads the list only
+            "raise_form": ProblemRaiseForm(project=project, user=request.user)
+            if can_edit
+            else None,
             "pin": pin,
             "map_config": map_config_for(project.unit) if pin else None,
             "money": {
@@ -291,9 +319,10 @@ def report_submit(request, pk: int):
         .first()
     )
     if request.method == "POST":
-        form = ProgressReportForm(request.POST, request.FILES)
+        form = ProgressReportForm(request.POST, request.FILES, project=project, user=request.user)
         if form.is_valid():
             data = form.cleaned_data
+            problem = None
             try:
                 # the one input of a report, as the API and an Excel row give it
                 payload = ReportIn.model_validate(
@@ -303,13 +332,18 @@ def report_submit(request, pk: int):
                         **{k: data[k] for k in ProgressReportForm.REPORT_FIELDS},
                     }
                 )
-                with transaction.atomic():  # a refused photo leaves no report behind
+                # one transaction: a refused photo or problem leaves no report behind
+                with transaction.atomic():
                     report = services.progress_report_submit(
                         actor=request.user, project=project, **payload.model_dump()
                     )
                     if data.get("photo"):
                         services.progress_report_attach_photo(
                             actor=request.user, report=report, photo=data["photo"]
+                        )
+                    if data.get("track_problem"):
+                        problem = _raise_problem(
+                            request.user, project, form.problem_values(), REPORT_PROBLEM
                         )
             except (ValidationError, PermissionDenied, PydanticError) as exc:
                 add_errors(form, exc)
@@ -319,6 +353,8 @@ def report_submit(request, pk: int):
                     _("已报送“%(name)s” %(period)s 进度")
                     % {"name": project.name, "period": period.label},
                 )
+                if problem is not None:
+                    messages.success(request, _("已将存在问题作为问题跟踪,交包保领导督办"))
                 return redirect(
                     "/dispatch/?"
                     + urlencode(
@@ -333,7 +369,7 @@ def report_submit(request, pk: int):
                 "progress_text": existing.progress_text,
                 "problems_text": existing.problems_text,
             }
-        form = ProgressReportForm(initial=initial)
+        form = ProgressReportForm(initial=initial, project=project, user=request.user)
     return render(
         request,
         "projects/report_form.html",
@@ -341,6 +377,7 @@ def report_submit(request, pk: int):
             "project": project,
             "period": period,
             "form": form,
+            "raise_url": reverse("projects:problem_raise", args=[project.pk]),
             "existing": existing,
             "previous": previous,
             "previous_cumulative": format_amount(previous.cumulative_investment, "万元")
@@ -348,6 +385,59 @@ def report_submit(request, pk: int):
             else format_amount(project.completed_investment, "万元"),
             "back": "/dispatch/?" + request.GET.urlencode(),
         },
+    )
+
+
+# the problem_create fields as the report form names them (存在问题 is the description)
+REPORT_PROBLEM = {
+    "kind": "problem_kind",
+    "description": "problems_text",
+    "leader": "problem_leader",
+    "deadline": "problem_deadline",
+}
+
+
+def _raise_problem(user, project: Project, values: dict, fields: dict | None = None):
+    """``problem_create`` raised today by ``user``; a refusal's messages are put on the
+    form's own fields (``fields``: the service's field → the form's)."""
+    try:
+        return services.problem_create(actor=user, project=project, raised_on=today(), **values)
+    except ValidationError as exc:
+        if fields and hasattr(exc, "error_dict"):
+            exc = ValidationError(
+                {fields.get(name, name): errors for name, errors in exc.error_dict.items()}
+            )
+        raise exc from None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def problem_raise(request, pk: int):
+    """提出问题: a tracked problem on a project, by who may change it (the project page's
+    form posts here; a refused form comes back here with the input kept)."""
+    project = get_object_or_404(
+        Project.objects.restrict(request.user, Action.CHANGE).select_related(
+            "unit", "leader", "responsible_unit"
+        ),
+        pk=pk,
+    )
+    form = ProblemRaiseForm(request.POST or None, project=project, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            problem = _raise_problem(request.user, project, form.cleaned_data)
+        except (ValidationError, PermissionDenied) as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("已提出问题“%(problem)s”,交%(leader)s督办")
+                % {"problem": problem, "leader": problem.leader or _("责任单位")},
+            )
+            return redirect("projects:project", pk=project.pk)
+    return render(
+        request,
+        "projects/problem_raise.html",
+        {"project": project, "form": form},
     )
 
 
@@ -500,14 +590,52 @@ def batch_detail(request, code: str):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def escalated(request):
+    """提级: the escalated projects, the rules (the office changes a rule's threshold or
+    stops it here: every rule is re-applied at once) and the moves they made."""
+    rules = list(
+        EscalationRule.objects.restrict(request.user, Action.VIEW)
+        .select_related("unit", "tag")
+        .order_by("name")
+    )
+    if request.method == "POST":
+        rule = next((r for r in rules if str(r.pk) == request.POST.get("rule")), None)
+        if rule is None:
+            raise Http404(_("没有这条提级规则"))
+        if not allows(request.user, Action.MANAGE, rule):
+            raise PermissionDenied(_("只有攻坚办可以调整提级规则"))
+        text = request.POST.get("min_total_investment", "").strip()
+        try:
+            amount = None if not text else int(Decimal(text) * 100_000_000)
+        except ArithmeticError:
+            messages.error(request, _("总投资门槛“%(t)s”不是有效的亿元数") % {"t": text})
+        else:
+            try:
+                services.escalation_rule_save(
+                    actor=request.user,
+                    rule=rule,
+                    min_total_investment=amount,
+                    is_active=request.POST.get("is_active") == "on",
+                )
+            except (ValidationError, PermissionDenied) as exc:
+                messages.error(request, errors_text(exc))
+            else:
+                messages.success(request, _("已保存提级规则,并对全部项目重新适用"))
+            return redirect("projects:escalated")
     projects = list(sel.escalated_projects(request.user))
     for p in projects:
         p.total_text = format_amount(p.total_investment, "亿元")
+    for rule in rules:
+        rule.can_edit = allows(request.user, Action.MANAGE, rule)
+        rule.threshold = (
+            "" if rule.min_total_investment is None else f"{rule.min_total_investment / 10**8:g}"
+        )
+        rule.text = services.rule_text(rule)
     return render(
         request,
         "projects/escalated.html",
-        {"projects": projects, "events": sel.escalation_events(request.user)},
+        {"projects": projects, "rules": rules, "events": sel.escalation_events(request.user)},
     )
 
 

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.http import Http404
+from django.utils.translation import gettext as _
+
 from gongjian.indicators import engine
 from gongjian.indicators.models import Indicator, Target
-from gongjian.units.models import Unit
+from gongjian.kit.scope import Action
+from gongjian.units.models import Unit, User
+from gongjian.units.selectors import top_unit, unit_resolve
 
 from .dispatch import value_text
 
@@ -42,3 +47,35 @@ def indicator_table(unit: Unit, year: int, as_of: dt.date) -> list[dict]:
             }
         )
     return rows
+
+
+def dispatch_units(user: User) -> list[Unit]:
+    """The units whose 调度通报 ``user`` may make, for the page's list: the areas (city,
+    districts, counties, zones) ``user`` may see, in tree order, and the user's own top
+    unit when it is a department."""
+    visible = Unit.objects.restrict(user, Action.VIEW).filter(is_active=True)
+    units = list(visible.exclude(kind=Unit.Kind.DEPARTMENT).order_by("path"))
+    own = top_unit(user)
+    if own is not None and own not in units:
+        units.insert(0, own)
+    return units
+
+
+def dispatch_unit_or_404(user: User, ref: str | None) -> Unit:
+    """The unit ``ref`` (id, division code or name) names if ``user`` may see it — else a
+    404 that says so in Chinese, the same for a unit that does not exist and for one
+    outside the user's scope; without ``ref``, the user's own top unit."""
+    ref = (ref or "").strip()
+    unit = (
+        unit_resolve(ref, Unit.objects.restrict(user, Action.VIEW).filter(is_active=True))
+        if ref
+        else top_unit(user)
+    )
+    if unit is None:
+        if ref:
+            raise Http404(
+                _("没有这个单位:“%(unit)s”(或不在您可查看的范围内),请从列表中选择单位。")
+                % {"unit": ref[:40]}
+            )
+        raise Http404(_("您还没有可查看的单位"))
+    return unit

@@ -10,7 +10,7 @@ from pathlib import Path
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -19,6 +19,7 @@ from pydantic import ValidationError as PydanticError
 from gongjian.indicators import engine
 from gongjian.indicators.models import RankingScheme
 from gongjian.indicators.periods import resolve_year_as_of
+from gongjian.kit.clock import today as clock_today
 from gongjian.kit.dates import Period, month_earlier
 from gongjian.kit.errors import messages_of
 from gongjian.kit.http import (
@@ -35,10 +36,9 @@ from gongjian.kit.tabular.exports import exporters
 from gongjian.kit.tabular.imports import importers
 from gongjian.units.selectors import unit_visible_or_404
 
-from . import exports, services
+from . import exports, selectors, services
 from .dispatch import ReportError, docx_to_pdf, render_docx, soffice
 from .models import ColumnMapping, ImportRun
-from .selectors import indicator_table
 
 # --- import ----------------------------------------------------------------------
 
@@ -221,7 +221,7 @@ def export(request, kind: str):
                 unit=unit, year=_int(request.GET.get("year")), as_of=_date(request.GET.get("as_of"))
             )
             path = exports.export_indicators(
-                indicator_table(unit, shown.year, shown.as_of),
+                selectors.indicator_table(unit, shown.year, shown.as_of),
                 caption=f"{unit.name} 指标(截至 {shown.as_of})",
             )
             name = f"指标-{unit.name}"
@@ -253,33 +253,48 @@ def _date(text):
 # --- dispatch report --------------------------------------------------------------
 
 
-@login_required
-def dispatch(request):
+def _dispatch_page(request, *, unit=None, errors=(), status: int = 200):
+    """The 调度通报 form: the period and a unit chosen from those the user may see."""
+    units = selectors.dispatch_units(request.user)
+    chosen = unit.pk if unit is not None else (units[0].pk if units else None)
+    top = min((u.depth for u in units), default=0)
     return render(
         request,
         "reports/dispatch.html",
         {
             "soffice": bool(soffice()),
-            "period": request.GET.get("period", ""),
+            "period": request.GET.get("period", "") or f"{clock_today():%Y-%m}",
+            # indented by depth under the user's top unit
+            "units": [(u.pk, "\u3000" * (u.depth - top) + u.name) for u in units],
+            "chosen": chosen,
+            "errors": list(errors),
         },
+        status=status,
     )
+
+
+@login_required
+def dispatch(request):
+    unit = None
+    if request.GET.get("unit"):
+        unit = selectors.dispatch_unit_or_404(request.user, request.GET.get("unit"))
+    return _dispatch_page(request, unit=unit)
 
 
 @login_required
 def dispatch_file(request, fmt: str):
     if fmt not in ("docx", "pdf"):
         raise Http404
-    unit = unit_visible_or_404(request.user, request.GET.get("unit"))
+    unit = selectors.dispatch_unit_or_404(request.user, request.GET.get("unit"))
     try:
         period = Period.parse(request.GET.get("period", ""))
+    except ValueError as exc:
+        return _dispatch_page(request, unit=unit, errors=[str(exc)], status=400)
+    try:
         data = render_docx(unit=unit, period=period, user=request.user)
         if fmt == "pdf":
             data = docx_to_pdf(data)
-    except (ValueError, ReportError) as exc:
-        return HttpResponse(
-            str(exc),
-            status=400 if not isinstance(exc, ReportError) else 503,
-            content_type="text/plain; charset=utf-8",
-        )
+    except ReportError as exc:
+        return _dispatch_page(request, unit=unit, errors=[str(exc)], status=503)
     name = f"调度通报-{unit.name}-{request.GET.get('period')}.{fmt}"
     return bytes_response(data, name, DOCX if fmt == "docx" else PDF)

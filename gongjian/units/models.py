@@ -327,8 +327,9 @@ class MapConfig(models.Model):
 
 
 # Who sees what a unit's figures and lists show (the menu's usual audience): every role
-# that opens a subtree. A 包保 leader's menu is their own (包保, 督办, their projects).
-READERS = (Role.OFFICE, Role.OPERATOR, Role.VIEWER)
+# that opens a subtree — a 包保 leader reads their unit's subtree too (a city leader the
+# city), and signs off the problems of the projects they 包保 besides.
+READERS = (Role.OFFICE, Role.OPERATOR, Role.VIEWER, Role.LEADER)
 WRITERS = (Role.OFFICE, Role.OPERATOR)
 
 # Who performs a write: a signed-in user or the explicit system actor (commands, the demo,

@@ -23,7 +23,7 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     Role.OFFICE: frozenset({Action.VIEW, Action.CHANGE, Action.MANAGE}),
     Role.OPERATOR: frozenset({Action.VIEW, Action.CHANGE}),
     Role.VIEWER: frozenset({Action.VIEW}),
-    Role.LEADER: frozenset(),
+    Role.LEADER: frozenset({Action.VIEW}),
 }
 
 NOT_FOUND = "未找到"

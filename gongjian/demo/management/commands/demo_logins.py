@@ -10,6 +10,9 @@ DEMO_LOGINS = [
     ("linghe_op", "凌河区填报员"),
     ("heishan_op", "黑山县填报员"),
     ("li_qiang", "包保领导(常务副市长)"),
+    ("linghe_leader1", "包保领导(凌河区区长)"),
+    ("wang_min", "拉练评分人(副市长)"),
+    ("rexian_12345", "12345热线受理员"),
     ("viewer", "查看(全市)"),
 ]
 

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "indicators"
+
+urlpatterns = [
+    path("", views.report, name="report"),
+    path("review/<int:pk>/", views.review, name="review"),
+]
