@@ -173,3 +173,24 @@ def test_roles_in_chromium(browser, live_server, demo):
     page.goto(f"{live_server.url}/dispatch/?unit={linghe.pk}&period=2024-10")
     _shot(page, "dispatch-operator-phone")
     page.context.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_wide_pages_fit_a_phone(browser, live_server, demo):
+    """At 390 px the enterprise list, the review and the login log scroll their wide tables
+    inside the page, never the page itself."""
+    page, foreign = _login(browser, live_server, "office", size="phone")
+    for name, url in (
+        ("enterprises", "/enterprises/"),
+        ("review", "/review/"),
+        ("login-audit", "/accounts/audit/"),
+    ):
+        response = page.goto(f"{live_server.url}{url}")
+        assert response.status == 200, url
+        page.wait_for_load_state("networkidle")
+        assert page.locator("table").count(), url
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= SIZES["phone"][0], (url, width)
+        _shot(page, f"{name}-phone")
+    assert foreign == []
+    page.context.close()

@@ -215,3 +215,20 @@ def test_plan_is_deterministic():
         ]
 
     assert fingerprint(plan.build_plan()) == fingerprint(plan.build_plan())
+
+
+def test_matrix_clusters_and_high_growth_are_computed(demo):
+    """千亿级产业集群 is counted from the clusters' member revenue: the two the article names
+    pass 1,000亿 (its goal is 2). 亿元以上高成长性 firms also grew by the configured rate;
+    the demo's 150 stay below the goal of 200."""
+    from gongjian.enterprises.models import Enterprise, TierThresholds
+
+    clusters = Indicator.objects.get(code="matrix_21152.clusters_ge_100bn")
+    assert clusters.kind == Indicator.Kind.COMPUTED
+    assert evaluate(clusters, demo, PERIOD) == 2
+    target = Target.objects.get(indicator=clusters, unit=demo, year=2024)
+    assert target.value == 2
+    high_growth = Indicator.objects.get(code="matrix_21152.high_growth_ge_100m")
+    assert evaluate(high_growth, demo, PERIOD) == 150
+    rate = TierThresholds.current().high_growth_rate
+    assert not Enterprise.objects.filter(tier="high_growth", revenue_growth__lt=rate).exists()

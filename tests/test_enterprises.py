@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
@@ -148,16 +150,63 @@ def test_operator_cannot_register_in_another_district(world):
 def test_tier_follows_latest_revenue_and_configurable_thresholds(world):
     e = EnterpriseFactory(unit=world.district_a, revenues={2022: 120 * YI, 2023: 60 * YI})
     assert (e.revenue_year, e.latest_revenue, e.tier) == (2023, 60 * YI, Tier.GE_5BN)
+    assert e.revenue_growth == Decimal("-0.5")
+    # 2亿 but shrinking fast: above 1亿 yet not high-growth
     services.enterprise_revenue_set(actor=world.operator_a, enterprise=e, year=2024, revenue=2 * YI)
     e.refresh_from_db()
-    assert e.tier == Tier.HIGH_GROWTH
-    small = EnterpriseFactory(unit=world.district_a, revenues={2024: YI // 2})
+    assert (e.tier, e.revenue_growth) == ("", Decimal("-0.9667"))
+    grower = EnterpriseFactory(unit=world.district_a, revenues={2023: YI, 2024: 3 * YI // 2})
+    assert (grower.tier, grower.revenue_growth) == (Tier.HIGH_GROWTH, Decimal("0.5"))
+    # no revenue the year before: growth unknown, not high-growth
+    new = EnterpriseFactory(unit=world.district_a, revenues={2024: 5 * YI})
+    assert (new.tier, new.revenue_growth) == ("", None)
+    small = EnterpriseFactory(unit=world.district_a, revenues={2023: 4 * YI // 10, 2024: YI // 2})
     assert small.tier == ""
-    # the office lowers the high-growth threshold to 5000万: the small firm joins the matrix
+    # the office lowers the high-growth threshold to 5000万: the small firm (+25 %) joins
     services.tier_thresholds_set(actor=world.office, high_growth=YI // 2)
     small.refresh_from_db()
     assert small.tier == Tier.HIGH_GROWTH
     assert TierThresholds.current().high_growth == YI // 2
+    # and raises the growth rate to 30 %: +25 % is no longer enough, +50 % is
+    services.tier_thresholds_set(actor=world.office, high_growth_rate=Decimal("0.3"))
+    assert dict(
+        Enterprise.objects.filter(pk__in=[small.pk, grower.pk, e.pk]).values_list("pk", "tier")
+    ) == {small.pk: "", grower.pk: Tier.HIGH_GROWTH, e.pk: ""}
+    with pytest.raises(ValidationError):
+        services.tier_thresholds_set(actor=world.office, high_growth_rate=Decimal("-0.1"))
+    assert TierThresholds.current().high_growth_rate == Decimal("0.3")
+
+
+def test_clusters_are_counted_by_their_members_revenue(world):
+    from gongjian.enterprises.models import IndustryCluster
+    from gongjian.indicators.engine import evaluate_many
+    from gongjian.indicators.models import Indicator
+    from gongjian.kit.dates import Period
+
+    for name in ("石化", "新材料", "生物医药"):
+        IndustryCluster.objects.create(name=name, unit=world.city)
+    # 石化: 600亿 in 甲区 + 500亿 in 乙区 = 1100亿; 新材料: 999.99亿; 生物医药: none
+    EnterpriseFactory(unit=world.district_a, cluster="石化", revenues={2023: 600 * YI})
+    EnterpriseFactory(unit=world.district_b, cluster="石化", revenues={2023: 500 * YI})
+    EnterpriseFactory(unit=world.district_a, cluster="新材料", revenues={2023: 99_999 * YI // 100})
+    EnterpriseFactory(unit=world.district_a, revenues={2023: 900 * YI})  # no cluster
+    indicator = Indicator(
+        code="test.clusters_ge_100bn",
+        name="千亿级产业集群",
+        kind=Indicator.Kind.COMPUTED,
+        registry="industry_clusters",
+        measure=Indicator.Measure.COUNT,
+        period_mode=Indicator.PeriodMode.NONE,
+        filters={"revenue__gte": 1000 * YI},
+    )
+    indicator.full_clean()
+    indicator.save()
+    period = Period.year_to_date(world.year)
+    units = (world.city, world.district_a)
+    assert evaluate_many([(indicator, u, period) for u in units]) == [1, 0]
+    # 新材料 passes 1,000亿 with one more member
+    EnterpriseFactory(unit=world.district_b, cluster="新材料", revenues={2023: YI})
+    assert evaluate_many([(indicator, u, period) for u in units]) == [2, 0]
 
 
 def test_thresholds_must_descend_and_only_office_sets_them(world):

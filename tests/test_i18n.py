@@ -94,3 +94,18 @@ def test_chinese_first_whatever_the_browser_says(client, demo):
     client.login(request=HttpRequest(), username="office", password="browser-lang-Pass-7")
     html = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
     assert "驾驶舱" in html
+
+
+def test_a_stored_date_fills_the_date_picker_in_either_language():
+    """The date picker reads ISO only: a Chinese-formatted value (2024/04/01) would show
+    empty and the date would be lost on the next save."""
+    import datetime as dt
+
+    from django.utils import translation
+
+    from gongjian.kit.forms import DateInput
+
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            html = DateInput().render("d", dt.date(2024, 4, 1))
+        assert 'type="date"' in html and 'value="2024-04-01"' in html, (language, html)

@@ -165,7 +165,7 @@ def test_pages_end_to_end(client, world):
     client.post(url, {"action": "panel", "members": world.leader.username})
     # each unit nominates its own project; 甲区 cannot see 乙区's
     client.force_login(world.operator_a)
-    page = client.get(url).content.decode()
+    page = client.get(url, {"q": "区"}).content.decode()
     assert world.project_a.name in page and world.project_b.name not in page
     r = client.post(url, {"action": "nominate", "project": world.project_b.pk, "kind": "new_start"})
     assert (
@@ -240,3 +240,122 @@ def test_anonymous_and_office_only_pages(client, world):
     assert client.get("/inspections/new/").status_code == 404
     assert client.get("/inspections/forms/new/").status_code == 404
     assert client.get("/inspections/").status_code == 200
+
+
+def _close_scored(world, tour, *numbers):
+    """Score only 甲区's project in ``tour`` with one sheet and close it."""
+    stop = Stop.objects.get(tour=tour, project=world.project_a)
+    services.sheet_save(actor=world.leader, stop=stop, values=_values(tour, *numbers), submit=True)
+    services.tour_close(actor=world.office, tour=tour)
+
+
+@pytest.mark.parametrize(
+    ("second_weight", "expected"), [(1, Decimal("85.0000")), (2, Decimal("86.6667"))]
+)
+def test_year_tour_score_is_the_weighted_mean_of_the_tours_not_their_sum(
+    world, second_weight, expected
+):
+    from gongjian.demo.mechanisms import tour_indicator
+    from gongjian.indicators.engine import evaluate, evaluate_many
+    from gongjian.kit.dates import Period
+
+    first = build_tour(world, name="二季度拉练")
+    # 8/10·50 + 8/10·30 + (92−60)/40·20 = 40 + 24 + 16 = 80
+    _close_scored(world, first, 8, 8, 92)
+    second = build_tour(world, name="三季度拉练")
+    second.refresh_from_db()
+    second.weight = second_weight
+    second.full_clean()
+    second.save()
+    # 45 + 27 + 18 = 90
+    _close_scored(world, second, 9, 9, 96)
+    scored = UnitResult.objects.filter(tour__in=[first, second])  # the demo may have others
+    assert sorted(scored.values_list("score_centi", flat=True)) == [8000, 9000]
+    indicator = tour_indicator(code=f"test.tour_mean.{world.city.code}")
+    period = Period.year_to_date(world.year)
+    # 80 and 90 → 85 (weights 1/1) or (80 + 2·90) / 3 = 86.67 (weights 1/2), never 170
+    assert evaluate(indicator, world.district_a, period) == expected
+    # the city's figure is the same mean (乙区 has no result); 乙区 has none at all;
+    # several units in one batch read the same
+    assert evaluate_many(
+        [(indicator, u, period) for u in (world.district_a, world.district_b, world.city)]
+    ) == [expected, None, expected]
+
+
+def test_tour_weight_is_set_at_creation_and_validated(world):
+    form = services.score_form_create(
+        actor=world.office, name="权重评分表", criteria_text="进度,100,10"
+    )
+    fields = {
+        "actor": world.office,
+        "name": "专项拉练",
+        "year": world.year,
+        "quarter": 3,
+        "starts_on": world.day(8, 1),
+        "ends_on": world.day(8, 2),
+        "form": form,
+    }
+    assert services.tour_create(**fields).weight == 1
+    assert services.tour_create(**{**fields, "name": "重点拉练", "weight": 3}).weight == 3
+    with pytest.raises(ValidationError):
+        services.tour_create(**{**fields, "name": "无效拉练", "weight": 0})
+    assert not Tour.objects.filter(name="无效拉练").exists()
+
+
+def test_nomination_search_lists_only_the_users_own_projects(client, world, monkeypatch):
+    from gongjian.projects.models import Stage
+    from tests.factories import ProjectFactory
+
+    monkeypatch.setattr(sel, "SEARCH_LIMIT", 3)  # 50 on the page
+
+    tour = services.tour_create(
+        actor=world.office,
+        name="四季度拉练",
+        year=world.year,
+        quarter=4,
+        starts_on=world.day(11, 1),
+        ends_on=world.day(11, 2),
+        form=services.score_form_create(
+            actor=world.office, name="四季度评分表", criteria_text="进度,100,10"
+        ),
+    )
+    url = f"/inspections/{tour.pk}/"
+    # 甲区 has 4 more projects named 产业园; 乙区 one of the same name
+    signed = [(Stage.SIGNED, world.day(3, 1))]
+    ProjectFactory.create_batch(4, unit=world.district_a, name="甲区产业园", stage_events=signed)
+    other = ProjectFactory(
+        unit=world.district_b, name="乙区产业园", code="B-0001", stage_events=signed
+    )
+    client.force_login(world.operator_a)
+    page = client.get(url).content.decode()
+    assert '<select name="project"' not in page  # no longer one select of every project
+    assert world.project_a.name not in page  # nothing listed before a search
+    page = client.get(url, {"q": "产业园"}).content.decode()
+    assert page.count('data-project="') == sel.SEARCH_LIMIT  # capped, with a hint
+    assert "仅显示前 3 个" in page
+    assert other.name not in page and f'data-project="{other.pk}"' not in page
+    # by code; another district's code finds nothing
+    page = client.get(url, {"q": world.project_a.code}).content.decode()
+    assert f'data-project="{world.project_a.pk}"' in page
+    assert "没有可推荐的匹配项目" in client.get(url, {"q": "B-0001"}).content.decode()
+    # htmx asks for the results only
+    r = client.get(url, {"q": "新材料"}, headers={"HX-Request": "true"})
+    fragment = r.content.decode()
+    assert "<h1>" not in fragment and f'data-project="{world.project_a.pk}"' in fragment
+    # nominating from a result goes back to the same search; the project leaves the list
+    r = client.post(
+        url,
+        {"action": "nominate", "project": world.project_a.pk, "kind": "new_start", "q": "新材料"},
+    )
+    assert r.status_code == 302 and r["Location"].endswith("?q=%E6%96%B0%E6%9D%90%E6%96%99")
+    assert Stop.objects.filter(tour=tour, project=world.project_a, unit=world.district_a).exists()
+    page = client.get(url, {"q": "新材料"}).content.decode()
+    assert f'data-project="{world.project_a.pk}"' not in page
+    # posting another district's project is refused and changes nothing
+    r = client.post(url, {"action": "nominate", "project": other.pk, "kind": "other"})
+    assert "请选择项目和类别" in r.content.decode()
+    assert not Stop.objects.filter(tour=tour, project=other).exists()
+    # the office searches every district
+    client.force_login(world.office)
+    page = client.get(url, {"q": "乙区"}).content.decode()
+    assert f'data-project="{other.pk}"' in page and f'data-project="{world.project_b.pk}"' in page

@@ -147,6 +147,12 @@ def test_office_sees_status_per_unit_and_reminders(client, office, demo):
     assert 'data-testid="by-unit"' in html
     for name in ["古塔区", "凌河区", "黑山县", "北镇市"]:
         assert name in html
+    # 872 due projects: 50 cards a page, the missing ones first, the rest a page away
+    first = set(re.findall(r'<li class="(?:done|todo)" data-project="(\d+)"', html))
+    assert len(first) == 50 and 'class="gj-pager"' in html
+    assert '<li class="todo"' in html.split('class="gj-cards"')[1][:400]
+    second = client.get("/dispatch/", {"period": "2024-10", "page": 2}).content.decode()
+    assert first.isdisjoint(re.findall(r'<li class="(?:done|todo)" data-project="(\d+)"', second))
     reminders = client.get("/dispatch/reminders/", {"period": "2024-10"}).content.decode()
     assert "【催报】" in reminders
 

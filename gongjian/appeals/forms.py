@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from gongjian.kit.forms import DateInput
+
 from .models import AppealCategory, AppealStep, AppellantKind, CalendarDay, Channel, Satisfaction
 
 
@@ -38,6 +40,6 @@ class StepForm(forms.Form):
 
 
 class CalendarDayForm(forms.Form):
-    date = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("日期"), widget=DateInput())
     kind = forms.ChoiceField(choices=CalendarDay.Kind.choices, label=_("类型"))
     name = forms.CharField(label=_("名称"), max_length=50, required=False)

@@ -4,6 +4,7 @@ services')."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from gongjian.kit.forms import DateInput
 from gongjian.projects.models import Category
 
 from .models import LeadStage, Outreach
@@ -20,16 +21,10 @@ class LeadForm(forms.Form):
     )
     category = forms.ChoiceField(label=_("项目类别"), choices=Category.choices)
     industry_cluster = forms.CharField(label=_("产业集群"), max_length=50, required=False)
-    contacted_on = forms.DateField(
-        label=_("首次接洽日期"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    expected_sign_on = forms.DateField(
-        label=_("预计签约日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    contacted_on = forms.DateField(label=_("首次接洽日期"), widget=DateInput())
+    expected_sign_on = forms.DateField(label=_("预计签约日期"), required=False, widget=DateInput())
     next_step = forms.CharField(label=_("下一步工作"), max_length=200, required=False)
-    next_step_due = forms.DateField(
-        label=_("下一步完成时限"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    next_step_due = forms.DateField(label=_("下一步完成时限"), required=False, widget=DateInput())
 
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)
@@ -38,7 +33,7 @@ class LeadForm(forms.Form):
 
 class TransitionForm(forms.Form):
     stage = forms.ChoiceField(label=_("推进到"), choices=LeadStage.choices)
-    occurred_on = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    occurred_on = forms.DateField(label=_("日期"), widget=DateInput())
     note = forms.CharField(label=_("说明"), max_length=200, required=False)
     reason = forms.CharField(label=_("终止原因"), max_length=200, required=False)
     project_code = forms.CharField(
@@ -47,7 +42,7 @@ class TransitionForm(forms.Form):
 
 
 class OutreachForm(forms.Form):
-    held_on = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    held_on = forms.DateField(label=_("日期"), widget=DateInput())
     kind = forms.ChoiceField(label=_("方式"), choices=Outreach.Kind.choices)
     theme = forms.ChoiceField(label=_("主题"), choices=Outreach.Theme.choices)
     title = forms.CharField(label=_("活动名称"), max_length=200)

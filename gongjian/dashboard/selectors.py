@@ -144,7 +144,8 @@ def dashboard(user: User, scope: Scope) -> Dashboard:
             ind = target.indicator
             compare_series.append(
                 {
-                    "name": ind.name + (_("(亿元)") if ind.display_unit == "元" else ""),
+                    "name": ind.name,
+                    "unit": _("亿元") if ind.display_unit == "元" else ind.display_unit,
                     "values": [
                         chart_number(next(side_by_side), ind.display_unit) for _u in children
                     ],

@@ -26,7 +26,9 @@ from gongjian.attraction.models import (
 from gongjian.enterprises.models import (
     Enterprise,
     EnterpriseRevenue,
+    IndustryCluster,
     TierThresholds,
+    growth_of,
     normalise_name,
 )
 from gongjian.enterprises.services import tiers_refresh
@@ -42,6 +44,9 @@ if TYPE_CHECKING:
     from .loader import _Loader
 
 SEED = P.SEED + 50
+# 培育石化及精细化工、新材料2个千亿级产业集群: the clusters whose members' revenue passes
+# 1,000亿 in the demo
+GROWN_CLUSTERS = ("石化及精细化工", "新材料")
 WINDOW = (dt.date(P.YEAR, 1, 1), P.AS_OF)
 REASON = "锦州 2024 演示数据"
 OPEN_LEADS = 1600
@@ -273,8 +278,15 @@ def load_attraction(loader: _Loader) -> None:
     for e in enterprises:
         e.pk = saved[e.normalized_name]
 
-    # 3. revenue: the local firms of the 21152 matrix, below the city's goals
+    # 3. revenue: the local firms of the 21152 matrix, below the city's goals; the city's
+    # industrial clusters
     _revenues(rng, list(by_name.values()), extras)
+    from .loader import CLUSTERS
+
+    IndustryCluster.objects.bulk_create(
+        IndustryCluster(name=name, unit=loader.city, sort_order=n)
+        for n, name in enumerate(CLUSTERS, start=1)
+    )
 
     # 4. leads: one per signed project (linked), and open ones
     leads, transitions = [], []
@@ -390,14 +402,34 @@ def _key_of(loader: _Loader, unit) -> str:
     return next(k for k, u in loader.by_code.items() if u.pk == unit.pk)
 
 
+def _clusters_first(firms: list[Enterprise], count: int) -> list[Enterprise]:
+    """``firms`` with their first ``count`` places taken by firms of the 千亿级 clusters
+    (``GROWN_CLUSTERS``) in turn, each in its order in ``firms``; the rest keep theirs."""
+    queues = [[e for e in firms if e.cluster == name] for name in GROWN_CLUSTERS]
+    first: list[Enterprise] = []
+    while len(first) < count and any(queues):
+        for queue in queues:
+            if queue and len(first) < count:
+                first.append(queue.pop(0))
+    chosen = {id(e) for e in first}
+    return first + [e for e in firms if id(e) not in chosen]
+
+
 def _revenues(rng: random.Random, local: list[Enterprise], extras: list[Enterprise]) -> None:
+    """The latest two years' revenue of the 21152 firms, in bands below the city's goals.
+    The ≥10亿 firms belong to the two clusters the article names, so that their members'
+    revenue passes 1,000亿 (千亿级产业集群: exactly those two); the high-growth band grew
+    11–33 % over the year before (at least the default rate of 10 %)."""
     yi = P.YI
     bands = [(7, 100, 260), (8, 50, 95), (38, 10, 48), (150, 1, 9.5)]
     firms = sorted(local, key=lambda e: e.name)
     rng.shuffle(firms)
+    firms = _clusters_first(firms, sum(count for count, *_ in bands[:3]))
     rows = []
     position = 0
     for count, low, high in bands:
+        # the year before: the high-growth band grew fast, the others about as before
+        before = (0.75, 0.9) if low < 10 else (0.8, 1.05)
         for e in firms[position : position + count]:
             latest = int(rng.uniform(low, high) * yi) // 10_000 * 10_000
             rows.append(EnterpriseRevenue(enterprise_id=e.pk, year=P.YEAR - 1, revenue=latest))
@@ -405,7 +437,7 @@ def _revenues(rng: random.Random, local: list[Enterprise], extras: list[Enterpri
                 EnterpriseRevenue(
                     enterprise_id=e.pk,
                     year=P.YEAR - 2,
-                    revenue=int(latest * rng.uniform(0.8, 1.05)) // 10_000 * 10_000,
+                    revenue=int(latest * rng.uniform(*before)) // 10_000 * 10_000,
                 )
             )
         position += count
@@ -419,13 +451,19 @@ def _revenues(rng: random.Random, local: list[Enterprise], extras: list[Enterpri
         )
     bulk_create_with_history(rows, EnterpriseRevenue, batch_size=2000, default_change_reason=REASON)
     latest: dict[int, tuple[int, int]] = {}
+    by_year = {(row.enterprise_id, row.year): row.revenue for row in rows}
     for row in rows:
         if row.enterprise_id not in latest or latest[row.enterprise_id][0] < row.year:
             latest[row.enterprise_id] = (row.year, row.revenue)
     updates = []
     for pk, (year, revenue) in latest.items():
-        updates.append(Enterprise(pk=pk, revenue_year=year, latest_revenue=revenue))
-    Enterprise.objects.bulk_update(updates, ["revenue_year", "latest_revenue"], batch_size=1000)
+        growth = growth_of(revenue, by_year.get((pk, year - 1)))
+        updates.append(
+            Enterprise(pk=pk, revenue_year=year, latest_revenue=revenue, revenue_growth=growth)
+        )
+    Enterprise.objects.bulk_update(
+        updates, ["revenue_year", "latest_revenue", "revenue_growth"], batch_size=1000
+    )
     tiers_refresh(thresholds=TierThresholds.current())
 
 
@@ -534,3 +572,4 @@ def remove_attraction(units) -> None:
     Lead.objects.filter(unit__in=units).delete()
     Outreach.objects.filter(unit__in=units).delete()
     Enterprise.objects.filter(unit__in=units).delete()
+    IndustryCluster.objects.filter(unit__in=units).delete()

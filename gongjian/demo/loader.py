@@ -503,6 +503,49 @@ class _Loader:
     def projects(self, items: list[P.Item]) -> None:
         rng = self.rng
         pin_rng = random.Random(P.SEED + 5)
+        # planned dates from a stream of their own, so that every other draw stays put
+        plan_rng = random.Random(P.SEED + 6)
+        now = P.AS_OF.year * 12 + P.AS_OF.month - 1  # month index of the demo's date
+
+        def month(index: int, day: int = 1) -> dt.date:
+            return dt.date(index // 12, index % 12 + 1, day)
+
+        def index_of(day: dt.date) -> int:
+            return day.year * 12 + day.month - 1
+
+        def plan(project: Project, events: dict) -> None:
+            """计划开工/竣工/入库 and the actual 入库, derived from the stage dates with some
+            lag: some projects start later than planned, some enter the statistics
+            register late, some complete ahead of plan (提前竣工). A project not yet started
+            at the demo's date is at most three months late (yellow): the 调度通报's light
+            table reads a red light as a gap behind 序时进度."""
+            started, completed = events.get("started"), events.get("completed")
+            base = events.get("landed") or events.get("signed")
+            if started:
+                lag = plan_rng.choices([0, 1, 2, 3, 5], [50, 22, 14, 8, 6])[0]
+                start = index_of(started) - lag
+            elif base and plan_rng.random() < 0.08:  # due by now, not yet started
+                start = max(index_of(base) + 1, now - plan_rng.randint(0, 3))
+            elif base:
+                start = max(index_of(base) + plan_rng.randint(2, 14), now + 1)
+            else:  # 谋划: planned for next year
+                start = now + plan_rng.randint(3, 12)
+            project.planned_start_on = month(start)
+            project.planned_in_stats_on = month(start + 1)
+            span = 12 if project.total_investment < 5 * P.YI else 24
+            finish = start + span + plan_rng.randint(0, 12)
+            if completed:
+                ahead = plan_rng.random() < 0.4
+                finish = index_of(completed) + (
+                    plan_rng.randint(1, 6) if ahead else -plan_rng.randint(0, 3)
+                )
+                finish = max(finish, start)
+            project.planned_completion_on = month(finish, 28)
+            if started and started <= P.AS_OF:
+                late = plan_rng.choices([0, 1, 2, 3], [20, 60, 15, 5])[0]
+                entered = max(started, month(index_of(started) + late, 15))
+                project.in_stats_on = entered if entered <= P.AS_OF else None
+
         cats, weights = zip(*CATEGORY_WEIGHTS, strict=True)
         projects, tag_links, batch_links, transitions = [], [], [], []
         for seq, item in enumerate(items, start=1):
@@ -549,6 +592,7 @@ class _Loader:
                 ):
                     project.first_event_on = day
                 last = day
+            plan(project, dict(item.events))
             project._events = item.events
             project._tags = item.tags
             project._batches = item.batches

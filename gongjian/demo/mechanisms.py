@@ -99,19 +99,44 @@ def load_mechanisms(loader) -> None:
             values = {c.pk: Decimal(rng.randint(12, 20)) / 2 for c in criteria}
             tours.sheet_save(actor=member, stop=stop, values=values, submit=True)
     tours.tour_close(actor=office, tour=tour)
-    indicator_define(
+    # a unit's tour score over the year: the mean of its tours' scores weighted by the
+    # tours' weights (never their sum), in points
+    tour_indicator(code=TOUR_INDICATOR)
+
+
+def tour_indicator(*, code: str, name: str = "拉练得分", is_active: bool = False) -> Indicator:
+    """The weighted-mean tour score indicator (a ratio of two sums over ``tour_results``,
+    see ``inspections.registries``) and its two terms, ``<code>.weighted`` and
+    ``<code>.weight``."""
+    from gongjian.inspections.registries import WEIGHT, WEIGHTED_SCORE
+
+    terms = {}
+    for suffix, field, label in (
+        ("weighted", WEIGHTED_SCORE, "拉练得分×权重"),
+        ("weight", WEIGHT, "拉练权重×100"),
+    ):
+        terms[suffix] = indicator_define(
+            actor=SYSTEM,
+            code=f"{code}.{suffix}",
+            name=f"{name}({label})",
+            kind=Indicator.Kind.COMPUTED,
+            registry="tour_results",
+            measure=Indicator.Measure.SUM,
+            measure_field=field,
+            period_mode=Indicator.PeriodMode.EVENT,
+            event="held",
+            is_active=False,
+        )
+    return indicator_define(
         actor=SYSTEM,
-        code=TOUR_INDICATOR,
-        name="拉练得分",
-        kind=Indicator.Kind.COMPUTED,
-        registry="tour_results",
-        measure=Indicator.Measure.SUM,
-        measure_field="score_centi",
-        period_mode=Indicator.PeriodMode.EVENT,
-        event="held",
-        display_unit="0.01分",
-        quote="各单位季度拉练平均得分(以 0.01 分计),可加入赛马方案",
-        is_active=False,
+        code=code,
+        name=name,
+        kind=Indicator.Kind.RATIO,
+        base_indicator=terms["weighted"],
+        denominator=terms["weight"],
+        display_unit="分",
+        quote="各单位年内各次拉练得分按拉练权重的加权平均,可加入赛马方案",
+        is_active=is_active,
     )
 
 
@@ -120,6 +145,8 @@ def remove_mechanisms(units) -> None:
 
     Tour.objects.filter(name=TOUR_NAME).delete()
     Tour.objects.filter(stops__project__unit__in=units).delete()
+    Tour.objects.filter(unit__in=units).delete()  # also those the office added since
     ScoreForm.objects.filter(name=FORM_NAME).delete()
     CadenceRule.objects.filter(name__startswith=CADENCE_PREFIX).delete()
     Indicator.objects.filter(code=TOUR_INDICATOR).delete()
+    Indicator.objects.filter(code__startswith=f"{TOUR_INDICATOR}.").delete()

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -14,7 +16,7 @@ from gongjian.kit.history import HistoricalRecords
 from gongjian.kit.money import non_negative_amount
 from gongjian.kit.scope import Ownership, RestrictedQuerySet
 from gongjian.kit.validators import validate_credit_code
-from gongjian.units.models import Unit
+from gongjian.units.models import Unit, owning_unit
 
 YI = 100_000_000
 
@@ -50,6 +52,14 @@ class TierThresholds(models.Model):
     ge_5bn = models.BigIntegerField(_("50亿元级:营收不低于(元)"), default=50 * YI)
     ge_1bn = models.BigIntegerField(_("10亿元级:营收不低于(元)"), default=10 * YI)
     high_growth = models.BigIntegerField(_("亿元级高成长:营收不低于(元)"), default=1 * YI)
+    high_growth_rate = models.DecimalField(
+        _("亿元级高成长:营收增速不低于"),
+        max_digits=6,
+        decimal_places=4,
+        default=Decimal("0.1"),
+        validators=[MinValueValidator(Decimal(0))],
+        help_text=_("最近年度营收较上年的增长率,0.1 即 10%"),
+    )
 
     history = HistoricalRecords()
 
@@ -72,11 +82,16 @@ class TierThresholds(models.Model):
             (Tier.HIGH_GROWTH, self.high_growth),
         ]
 
-    def tier_of(self, revenue: int | None) -> str:
+    def tier_of(self, revenue: int | None, growth: Decimal | None = None) -> str:
+        """The tier of a latest revenue; the high-growth tier also needs the revenue's
+        growth over the year before (``growth``, None when unknown) of at least
+        ``high_growth_rate``."""
         if revenue is None:
             return ""
         for tier, threshold in self.ordered():
             if revenue >= threshold:
+                if tier == Tier.HIGH_GROWTH and (growth is None or growth < self.high_growth_rate):
+                    return ""
                 return tier
         return ""
 
@@ -91,8 +106,8 @@ class TierThresholds(models.Model):
 class Enterprise(models.Model):
     """An enterprise the city follows: met in outreach, behind a lead, or already local.
 
-    ``tier`` and ``latest_revenue`` mirror the latest ``EnterpriseRevenue`` row and are
-    written only by ``enterprises.services``.
+    ``tier``, ``latest_revenue`` and ``revenue_growth`` (over the year before) mirror the
+    latest ``EnterpriseRevenue`` rows and are written only by ``enterprises.services``.
     """
 
     name = models.CharField(_("企业名称"), max_length=200)
@@ -113,6 +128,14 @@ class Enterprise(models.Model):
     )
     latest_revenue = models.BigIntegerField(_("最近年度营收(元)"), null=True, editable=False)
     revenue_year = models.PositiveSmallIntegerField(_("营收年度"), null=True, editable=False)
+    revenue_growth = models.DecimalField(
+        _("营收增速"),
+        max_digits=12,
+        decimal_places=4,
+        null=True,
+        editable=False,
+        help_text=_("最近年度营收较上年的增长率;没有上年营收时为空"),
+    )
     tier = models.CharField(
         _("21152 矩阵档次"), max_length=20, choices=Tier.choices, blank=True, editable=False
     )
@@ -140,6 +163,40 @@ class Enterprise(models.Model):
         self.normalized_name = normalise_name(self.name)
         if not self.normalized_name:
             raise ValidationError({"name": _("企业名称不能为空")})
+
+
+def growth_of(latest: int | None, previous: int | None) -> Decimal | None:
+    """Revenue growth over the year before, to four places; None without a positive
+    previous revenue."""
+    if latest is None or not previous or previous <= 0:
+        return None
+    return (Decimal(latest - previous) / Decimal(previous)).quantize(Decimal("0.0001"))
+
+
+class IndustryCluster(models.Model):
+    """An industrial cluster (产业集群) a city grows, e.g. 石化及精细化工: its member
+    enterprises are those of the city whose ``cluster`` is its name. The engine counts
+    clusters by their members' revenue (registry ``industry_clusters``)."""
+
+    name = models.CharField(_("产业集群"), max_length=50)
+    unit = owning_unit(_("所属单位"), _("培育该产业集群的市(县)"))
+    sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    history = HistoricalRecords()
+
+    objects = RestrictedQuerySet.as_manager()
+    ownership = Ownership(units=("unit",), above=True)
+
+    class Meta:
+        verbose_name = _("产业集群")
+        verbose_name_plural = _("产业集群")
+        ordering = ["sort_order", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "name"], name="industry_cluster_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class EnterpriseRevenue(models.Model):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
+from django.db.models import BigIntegerField, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from gongjian.indicators.registries import FilterSpec, RegistrySpec, as_list
 from gongjian.indicators.registries import register as register_registry
 
-from .models import Enterprise
+from .models import Enterprise, IndustryCluster
 
 
 def enterprise_registry() -> RegistrySpec:
@@ -31,5 +32,43 @@ def enterprise_registry() -> RegistrySpec:
     )
 
 
+def clusters_with_revenue():
+    """Industrial clusters, each annotated with ``revenue``: the sum of the latest annual
+    revenue of its member enterprises (those in the cluster's unit's subtree whose
+    ``cluster`` is its name) — one correlated subquery per cluster row."""
+    members = (
+        Enterprise.objects.filter(
+            cluster=OuterRef("name"), unit__path__startswith=OuterRef("unit__path")
+        )
+        .order_by()
+        .values("cluster")
+        .annotate(total=Sum("latest_revenue"))
+        .values("total")
+    )
+    return IndustryCluster.objects.annotate(
+        revenue=Coalesce(Subquery(members, output_field=BigIntegerField()), 0)
+    )
+
+
+def cluster_registry() -> RegistrySpec:
+    """The registry ``industry_clusters``: counting the clusters whose members' revenue
+    reaches an amount (filter ``revenue__gte``) gives e.g. 千亿级产业集群."""
+    return RegistrySpec(
+        key="industry_clusters",
+        label="产业集群",
+        queryset=clusters_with_revenue,
+        unit_path="unit__path",
+        measure_fields={"revenue": "集群企业最近年度营收合计"},
+        events={},
+        filters={
+            "revenue__gte": FilterSpec(
+                "集群企业营收合计不低于(元)", (int,), lambda v: Q(revenue__gte=v)
+            ),
+            "name": FilterSpec("产业集群", (str, list), lambda v: Q(name__in=as_list(v))),
+        },
+    )
+
+
 def register() -> None:
     register_registry(enterprise_registry())
+    register_registry(cluster_registry())

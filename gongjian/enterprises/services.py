@@ -4,6 +4,7 @@ before saving, who/when/before/after recorded by django-simple-history)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -12,7 +13,14 @@ from gongjian.kit.history import record_actor
 from gongjian.kit.scope import Action, allows, manages_shared, require
 from gongjian.units.models import Actor, Unit
 
-from .models import Enterprise, EnterpriseContact, EnterpriseRevenue, TierThresholds
+from .models import (
+    Enterprise,
+    EnterpriseContact,
+    EnterpriseRevenue,
+    Tier,
+    TierThresholds,
+    growth_of,
+)
 from .selectors import duplicates_of
 
 EDITABLE_FIELDS = ("name", "credit_code", "industry", "cluster", "region", "unit", "notes")
@@ -38,9 +46,17 @@ def _refuse_duplicates(actor: Actor, enterprise: Enterprise) -> None:
 
 def _apply_tier(enterprise: Enterprise, thresholds: TierThresholds | None = None) -> None:
     latest = enterprise.revenues.order_by("-year").first() if enterprise.pk else None
+    previous = (
+        enterprise.revenues.filter(year=latest.year - 1).values_list("revenue", flat=True).first()
+        if latest
+        else None
+    )
     enterprise.latest_revenue = latest.revenue if latest else None
     enterprise.revenue_year = latest.year if latest else None
-    enterprise.tier = (thresholds or TierThresholds.current()).tier_of(enterprise.latest_revenue)
+    enterprise.revenue_growth = growth_of(enterprise.latest_revenue, previous)
+    enterprise.tier = (thresholds or TierThresholds.current()).tier_of(
+        enterprise.latest_revenue, enterprise.revenue_growth
+    )
 
 
 @transaction.atomic
@@ -105,7 +121,10 @@ def enterprise_revenue_set(
     record_actor(locked, actor)
     locked.save()
     enterprise.__dict__.update(
-        {k: getattr(locked, k) for k in ("latest_revenue", "revenue_year", "tier")}
+        {
+            k: getattr(locked, k)
+            for k in ("latest_revenue", "revenue_year", "revenue_growth", "tier")
+        }
     )
     return row
 
@@ -123,14 +142,15 @@ def enterprise_contact_add(
 
 
 @transaction.atomic
-def tier_thresholds_set(*, actor: Actor, **values: int) -> TierThresholds:
-    """Change the 21152 thresholds (office only) and re-derive every enterprise's tier."""
+def tier_thresholds_set(*, actor: Actor, **values: int | Decimal) -> TierThresholds:
+    """Change the 21152 thresholds (office only: revenues in 元, ``high_growth_rate`` a
+    growth rate) and re-derive every enterprise's tier."""
     if not manages_shared(actor):
         raise PermissionDenied("只有攻坚办可以设置 21152 矩阵门槛")
     thresholds = TierThresholds.objects.select_for_update().order_by("pk").first()
     thresholds = thresholds or TierThresholds()
     for name, value in values.items():
-        if name not in ("ge_10bn", "ge_5bn", "ge_1bn", "high_growth"):
+        if name not in ("ge_10bn", "ge_5bn", "ge_1bn", "high_growth", "high_growth_rate"):
             raise ValidationError({name: "未知的门槛"})
         setattr(thresholds, name, value)
     thresholds.full_clean()
@@ -145,5 +165,16 @@ def tiers_refresh(*, thresholds: TierThresholds | None = None) -> int:
     from django.db.models import Case, Value, When
 
     thresholds = thresholds or TierThresholds.current()
-    whens = [When(latest_revenue__gte=v, then=Value(t)) for t, v in thresholds.ordered()]
+    whens = []
+    for tier, value in thresholds.ordered():
+        if tier == Tier.HIGH_GROWTH:  # also growing fast enough; else no tier at all
+            whens.append(
+                When(
+                    latest_revenue__gte=value,
+                    revenue_growth__gte=thresholds.high_growth_rate,
+                    then=Value(tier),
+                )
+            )
+            break
+        whens.append(When(latest_revenue__gte=value, then=Value(tier)))
     return Enterprise.objects.update(tier=Case(*whens, default=Value("")))

@@ -24,7 +24,7 @@ class StopInline(ScopedInline):
 
 @admin.register(Tour)
 class TourAdmin(ScopedAdmin):
-    list_display = ["name", "year", "quarter", "starts_on", "status"]
+    list_display = ["name", "year", "quarter", "starts_on", "weight", "status"]
     list_filter = ["year", "status"]
     filter_horizontal = ["panel"]
     inlines = [StopInline]

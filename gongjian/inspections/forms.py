@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from gongjian.kit.forms import DateInput
 from gongjian.kit.scope import Action
 
 from .models import ScoreForm, Stop
@@ -26,16 +27,28 @@ class TourForm(forms.Form):
     quarter = forms.TypedChoiceField(
         label=_("季度"), choices=[(q, f"Q{q}") for q in range(1, 5)], coerce=int
     )
-    starts_on = forms.DateField(label=_("开始日期"), widget=forms.DateInput(attrs={"type": "date"}))
-    ends_on = forms.DateField(label=_("结束日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = forms.DateField(label=_("开始日期"), widget=DateInput())
+    ends_on = forms.DateField(label=_("结束日期"), widget=DateInput())
     form = forms.ModelChoiceField(label=_("评分表"), queryset=ScoreForm.objects.none())
     route = forms.CharField(
         label=_("路线"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    weight = forms.IntegerField(
+        label=_("权重"),
+        min_value=1,
+        max_value=100,
+        initial=1,
+        required=False,
+        help_text=_("年度拉练得分为各次拉练得分的加权平均"),
     )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["form"].queryset = ScoreForm.objects.restrict(user, Action.VIEW)
+
+    def clean_weight(self) -> int:
+        weight = self.cleaned_data.get("weight")
+        return 1 if weight is None else weight
 
 
 class NominateForm(forms.Form):

@@ -98,6 +98,12 @@ class Tour(models.Model):
     status = models.CharField(
         _("状态"), max_length=20, choices=Status.choices, default=Status.PLANNING
     )
+    weight = models.PositiveSmallIntegerField(
+        _("权重"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_("一个单位在年内多次拉练中得分的,年度拉练得分按各次权重加权平均"),
+    )
 
     history = HistoricalRecords(m2m_fields=[panel])
 
@@ -225,7 +231,9 @@ class Mark(models.Model):
 
 class UnitResult(models.Model):
     """A unit's result in a closed tour, kept so the indicator engine can count over it:
-    ``score_centi`` is the mean of its projects' scores in hundredths of a point."""
+    ``score_centi`` is the mean of its projects' scores in hundredths of a point. Over
+    several tours a unit's score is the mean of these weighted by the tours' ``weight``
+    (see ``registries``), never their sum."""
 
     tour = models.ForeignKey(Tour, on_delete=models.CASCADE, related_name="unit_results")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="tour_results")

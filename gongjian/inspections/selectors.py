@@ -157,6 +157,25 @@ def nominable_projects(user: User, tour: Tour) -> QuerySet[Project]:
     )
 
 
+SEARCH_LIMIT = 50
+
+
+def search_nominable(
+    user: User, tour: Tour, q: str, limit: int = SEARCH_LIMIT
+) -> tuple[list[Project], bool]:
+    """Up to ``limit`` of the projects ``user`` may put on the tour whose name or code
+    contains ``q`` (none for an empty ``q``), and whether more matched."""
+    q = q.strip()
+    if not q:
+        return [], False
+    found = list(
+        nominable_projects(user, tour).filter(Q(name__icontains=q) | Q(code__icontains=q))[
+            : limit + 1
+        ]
+    )
+    return found[:limit], len(found) > limit
+
+
 def on_a_panel(user: User) -> bool:
     """Whether ``user`` scores on a tour's panel (the menu shows them 拉练)."""
     return bool(user.is_authenticated) and Tour.objects.filter(panel=user).exists()

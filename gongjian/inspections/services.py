@@ -113,7 +113,10 @@ def tour_create(
     route: str = "",
     panel: list[User] | None = None,
     unit: Unit | None = None,
+    weight: int = 1,
 ) -> Tour:
+    """A tour of the year; ``weight`` is its share when a unit's score over the year's
+    tours is averaged."""
     unit = _office_unit(actor, unit)
     if not allows(actor, Action.VIEW, form):
         raise ValidationError({"form": f"评分表“{form}”不属于“{unit}”"})
@@ -126,6 +129,7 @@ def tour_create(
         ends_on=ends_on,
         form=form,
         route=route.strip(),
+        weight=weight,
     )
     _save(tour, actor)
     if panel:

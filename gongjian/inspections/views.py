@@ -9,6 +9,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -165,12 +167,30 @@ def tour_detail(request, pk: int):
             messages.error(request, _message(exc))
         else:
             messages.success(request, done)
+            after = request.POST.get("q", "").strip()[:100] if action == "nominate" else ""
+            if after:  # back to the same search, to nominate another
+                return redirect(
+                    f"{reverse('inspections:detail', args=[tour.pk])}?{urlencode({'q': after})}"
+                )
             return redirect("inspections:detail", pk=tour.pk)
+    q = request.GET.get("q", "").strip()[:100]
+    can_nominate = tour.status == Tour.Status.PLANNING and (
+        nominate.fields["project"].queryset.exists()
+    )
+    matches, more = (
+        sel.search_nominable(request.user, tour, q, sel.SEARCH_LIMIT)
+        if can_nominate
+        else ([], False)
+    )
+    search = {"tour": tour, "q": q, "matches": matches, "more": more, "kinds": Stop.Kind.choices}
+    if request.headers.get("HX-Request") and "q" in request.GET:
+        return render(request, "inspections/_nominate_results.html", search)
     stops = list(sel.stops_visible_to(request.user, tour))
     return render(
         request,
         "inspections/tour_detail.html",
         {
+            **search,
             "tour": tour,
             "stops": stops,
             "criteria": list(tour.form.criteria.all()),
@@ -178,8 +198,7 @@ def tour_detail(request, pk: int):
             "is_office": office,
             "is_panel": sel.is_panel_member(request.user, tour),
             "nominate": nominate,
-            "can_nominate": tour.status == Tour.Status.PLANNING
-            and nominate.fields["project"].queryset.exists(),
+            "can_nominate": can_nominate,
             "panel_form": panel_form,
         },
     )

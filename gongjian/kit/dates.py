@@ -6,6 +6,13 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass
 
+from django.utils.translation import get_language
+
+
+def _label(chinese: str, english: str) -> str:
+    """A period's label in the active language (Chinese unless the page is English)."""
+    return english if (get_language() or "").startswith("en") else chinese
+
 
 @dataclass(frozen=True)
 class Period:
@@ -26,7 +33,14 @@ class Period:
             if as_of.year != year:
                 raise ValueError(f"截止日期 {as_of} 不在 {year} 年内")
             end = as_of
-        return cls(dt.date(year, 1, 1), end, f"{year}年1月1日至{end.month}月{end.day}日")
+        return cls(
+            dt.date(year, 1, 1),
+            end,
+            _label(
+                f"{year}年1月1日至{end.month}月{end.day}日",
+                f"1 January to {end.day} {calendar.month_name[end.month]} {year}",
+            ),
+        )
 
     @classmethod
     def quarter(cls, year: int, quarter: int) -> Period:
@@ -37,7 +51,7 @@ class Period:
         return cls(
             dt.date(year, first_month, 1),
             dt.date(year, last_month, calendar.monthrange(year, last_month)[1]),
-            f"{year}年第{quarter}季度",
+            _label(f"{year}年第{quarter}季度", f"Q{quarter} {year}"),
         )
 
     @classmethod
@@ -45,7 +59,7 @@ class Period:
         return cls(
             dt.date(year, month, 1),
             dt.date(year, month, calendar.monthrange(year, month)[1]),
-            f"{year}年{month}月",
+            _label(f"{year}年{month}月", f"{calendar.month_name[month]} {year}"),
         )
 
     @classmethod

@@ -20,3 +20,14 @@ class WanField(forms.DecimalField):
     def clean(self, value):
         value = super().clean(value)
         return None if value is None else to_yuan(value, "万元")
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker. Its value is always ISO (``2024-04-01``): a localised
+    value (``2024/04/01`` in Chinese) is one the picker cannot read, so a stored date
+    would show empty and be lost on the next save."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict | None = None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")

@@ -6,6 +6,8 @@ import json
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from gongjian.kit.forms import DateInput
+
 from .models import Policy
 
 RULES_HELP = _(
@@ -49,12 +51,8 @@ class PolicyForm(forms.Form):
     )
     rules = JSONText(label=_("适用条件(JSON)"), required=False, help_text=RULES_HELP)
     benefit = JSONText(label=_("兑现标准(JSON)"), help_text=BENEFIT_HELP)
-    valid_from = forms.DateField(
-        label=_("有效期起"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    valid_to = forms.DateField(
-        label=_("有效期止"), widget=forms.DateInput(attrs={"type": "date"}), required=False
-    )
+    valid_from = forms.DateField(label=_("有效期起"), widget=DateInput())
+    valid_to = forms.DateField(label=_("有效期止"), widget=DateInput(), required=False)
 
     def __init__(self, *args, units=None, editing=False, **kwargs):
         super().__init__(*args, **kwargs)

@@ -10,13 +10,27 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from gongjian.kit.forms import WanField
+from gongjian.kit.forms import DateInput, WanField
 from gongjian.kit.scope import Action
 from gongjian.units.models import Unit, User
 from gongjian.units.selectors import leaders_for, units_in_trees
 
 from .models import Category, Problem, ProgressReport, Project
-from .services import PROBLEM_FLOW, problem_leaders_of
+from .services import PLAN_DATE_FIELDS, PROBLEM_FLOW, problem_leaders_of
+
+
+def _leader_field() -> forms.ModelChoiceField:
+    """A problem's 包保 leader, chosen among the project's own (the view sets the queryset)."""
+    return forms.ModelChoiceField(
+        label=_("包保领导"),
+        queryset=User.objects.none(),
+        required=False,
+        error_messages={"invalid_choice": _("所选包保领导不存在")},
+    )
+
+
+def _deadline_field() -> forms.DateField:
+    return forms.DateField(label=_("办结时限"), required=False, widget=DateInput())
 
 
 class ProgressReportForm(forms.Form):
@@ -48,15 +62,8 @@ class ProgressReportForm(forms.Form):
     problem_kind = forms.ChoiceField(
         label=_("问题类型"), choices=[("", "—"), *Problem.Kind.choices], required=False
     )
-    problem_leader = forms.ModelChoiceField(
-        label=_("包保领导"),
-        queryset=User.objects.none(),
-        required=False,
-        error_messages={"invalid_choice": _("所选包保领导不存在")},
-    )
-    problem_deadline = forms.DateField(
-        label=_("办结时限"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    problem_leader = _leader_field()
+    problem_deadline = _deadline_field()
 
     PROBLEM_FIELDS = ("track_problem", "problem_kind", "problem_leader", "problem_deadline")
 
@@ -115,15 +122,8 @@ class ProblemRaiseForm(forms.Form):
         required=False,
         error_messages={"invalid_choice": _("所选责任单位不存在")},
     )
-    leader = forms.ModelChoiceField(
-        label=_("包保领导"),
-        queryset=User.objects.none(),
-        required=False,
-        error_messages={"invalid_choice": _("所选包保领导不存在")},
-    )
-    deadline = forms.DateField(
-        label=_("办结时限"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    leader = _leader_field()
+    deadline = _deadline_field()
 
     def __init__(self, *args, project: Project, user: User, **kwargs):
         super().__init__(*args, **kwargs)
@@ -161,9 +161,7 @@ class ProblemActionForm(forms.Form):
 class BatchEventForm(forms.Form):
     """Date and place of a 集中开工/签约 event."""
 
-    held_on = forms.DateField(
-        label=_("日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    held_on = forms.DateField(label=_("日期"), required=False, widget=DateInput())
     place = forms.CharField(label=_("地点"), max_length=100, required=False)
 
 
@@ -181,7 +179,18 @@ PROJECT_FORM_FIELDS = (
     "latitude",
     "longitude",
     "description",
+    *PLAN_DATE_FIELDS,
 )
+
+
+def _date_field(label) -> forms.DateField:
+    # an <input type="date"> reads its value as ISO only (the zh-hans format is 2024/04/01:
+    # shown empty, and saved back empty)
+    return forms.DateField(
+        label=label,
+        required=False,
+        widget=DateInput(),
+    )
 
 
 class ProjectEditForm(forms.Form):
@@ -215,6 +224,11 @@ class ProjectEditForm(forms.Form):
     description = forms.CharField(
         label=_("项目简介"), widget=forms.Textarea(attrs={"rows": 4}), required=False
     )
+    # the plan the warning light judges against (开工/入库 axes), and the actual 入库
+    planned_start_on = _date_field(_("计划开工日期"))
+    planned_completion_on = _date_field(_("计划竣工日期"))
+    planned_in_stats_on = _date_field(_("计划入库日期"))
+    in_stats_on = _date_field(_("入库日期"))
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
@@ -240,6 +254,7 @@ class ProjectEditForm(forms.Form):
             "latitude": project.latitude,
             "longitude": project.longitude,
             "description": project.description,
+            **{name: getattr(project, name) for name in PLAN_DATE_FIELDS},
         }
 
     def changes(self, project: Project) -> dict:

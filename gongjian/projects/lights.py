@@ -1,24 +1,39 @@
-"""红黄绿灯, defined once: each project's year-to-date investment against its annual plan
-× 序时进度.
+"""红黄绿灯, defined once: each project judged on up to three axes at the page's as-of
+date, the worst colour winning.
 
-A project under construction (开工/复工) is yellow when it lags 序时进度 by more than the
-campaign's ``yellow_points`` (default 10) percentage points, red beyond ``red_points``
-(default 30), green otherwise; 停缓建 is red; any other stage, or no annual plan, shows no
-light. The investment done comes from the indicator engine (``engine.measure_parts``:
-the progress reports of the year, read from their monthly roll-up); the arithmetic is one
-SQL statement (``_lights_sql``) that every reader — a page's rows, the dashboard's
-counts, the list's light filter, the map, the 调度通报's worst list — runs as it needs.
+- 开工 (start lag): a project not started by its planned start month (``planned_start_on``)
+  is yellow from that month on, red when more than ``START_RED_MONTHS`` months late.
+- 投资进度 (progress): a project under construction (开工/复工) with an annual plan is yellow
+  when its year-to-date investment lags 序时进度 by more than the campaign's
+  ``yellow_points`` (default 10) percentage points, red beyond ``red_points`` (default 30),
+  green otherwise; 停缓建 is red.
+- 入库纳统 (statistics register): a project started by the as-of date whose 入库 is tracked
+  (it has a planned or an actual 入库 date) and not yet 入库 is yellow ``STATS_YELLOW_MONTHS``
+  calendar month after its start month, red from ``STATS_RED_MONTHS``; green once 入库
+  (while under construction: a completed project already 入库 has nothing to judge).
+
+An axis that does not apply gives no colour; a project no axis applies to shows no light.
+(资金支付, fund payment, is not an axis: progress reports carry no paid amount.)
+
+The investment done comes from the indicator engine (``engine.measure_parts``: the
+progress reports of the year, read from their monthly roll-up); the other axes are
+columns of the project built by the ORM. The arithmetic is one SQL statement
+(``_lights_sql``) that every reader — a page's rows, the dashboard's counts, the list's
+light filter, the map, the 调度通报's worst list — runs as it needs, so that they agree.
+Each ``Light`` carries its axes' colours and a Chinese reason per axis, worst first.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import F, QuerySet
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import ExtractMonth, ExtractYear
+from django.utils.translation import gettext
 
 from gongjian.indicators.engine import measure_parts
 from gongjian.indicators.models import Campaign
@@ -27,6 +42,14 @@ from gongjian.kit.dates import pro_rata
 from .models import Stage
 
 COLORS = ("red", "yellow", "green")
+# 开工 axis: yellow from the planned start month, red when more months late than this
+START_RED_MONTHS = 3
+# 入库纳统 axis: calendar months after the start month not yet 入库
+STATS_YELLOW_MONTHS = 1
+STATS_RED_MONTHS = 2
+AXES = ("start", "progress", "stats")
+_NOT_STARTED = (Stage.PLANNED, Stage.SIGNED, Stage.LANDED)
+_RANK = {"red": 0, "yellow": 1, "green": 2}
 
 
 @dataclass
@@ -35,20 +58,75 @@ class Light:
     done: int
     planned: int
     behind_points: float | None
+    # each applicable axis ("start", "progress", "stats") → its colour
+    axes: dict[str, str] = field(default_factory=dict)
+    # why, in Chinese: one sentence per applicable axis, the worst first
+    reasons: list[str] = field(default_factory=list)
+    # the colour of each reason's axis, in the order of ``reasons``
+    reason_colors: list[str] = field(default_factory=list)
+
+    @property
+    def reason_text(self) -> str:
+        """The reasons in one line (a list row's tooltip)."""
+        return ";".join(self.reasons)
+
+    @property
+    def explained(self) -> list[tuple[str, str]]:
+        """``(colour, reason)`` of each applicable axis, the worst first."""
+        return list(zip(self.reason_colors, self.reasons, strict=True))
+
+
+def _month_index(name: str):
+    return ExtractYear(name) * 12 + ExtractMonth(name) - 1
+
+
+def _axis_columns(as_of: dt.date) -> dict:
+    """The 开工 and 入库 axes as ORM expressions judged at ``as_of``: months late against
+    the planned start (NULL when it does not apply), months since the start month not
+    yet 入库 (-1 once 入库 while under construction, NULL when it does not apply: a
+    completed project already 入库 has nothing left to judge)."""
+    now = as_of.year * 12 + as_of.month - 1
+    not_started = Q(started_on__gt=as_of) | Q(started_on__isnull=True, stage__in=_NOT_STARTED)
+    started = Q(started_on__lte=as_of)
+    tracked = Q(planned_in_stats_on__isnull=False) | Q(in_stats_on__isnull=False)
+    building = Q(completed_on__isnull=True) | Q(completed_on__gt=as_of)
+    waiting = Q(in_stats_on__isnull=True) | Q(in_stats_on__gt=as_of)  # not yet 入库
+    return {
+        "_start_late": Case(
+            When(
+                Q(planned_start_on__isnull=False) & not_started,
+                then=Value(now) - _month_index("planned_start_on"),
+            ),
+            default=None,
+            output_field=IntegerField(),
+        ),
+        "_ps_year": ExtractYear("planned_start_on"),
+        "_ps_month": ExtractMonth("planned_start_on"),
+        "_stats_late": Case(
+            When(started & tracked & Q(in_stats_on__lte=as_of) & building, then=Value(-1)),
+            When(started & tracked & waiting, then=Value(now) - _month_index("started_on")),
+            default=None,
+            output_field=IntegerField(),
+        ),
+    }
 
 
 def _lights_sql(projects: QuerySet, as_of: dt.date, campaign: Campaign | None) -> tuple[str, list]:
     """One row per project of ``projects`` — ``id, code, stage, planned, done, behind,
+    start_late, ps_year, ps_month, stats_late, start_color, progress_color, stats_color,
     color`` — with each project's year-to-date investment joined to it from every source
     of the reports (its roll-up row by the unique key, the cut month's reports aggregated
-    once) and added up."""
+    once) and added up, each axis's colour and the worst of them."""
     yellow = float(campaign.yellow_points) if campaign else 10.0
     red = float(campaign.red_points) if campaign else 30.0
     expected = pro_rata(as_of) * 100
+    axes = _axis_columns(as_of)
     rows = projects.order_by().annotate(
-        _id=F("pk"), _code=F("code"), _stage=F("stage"), _planned=F("planned_investment")
+        _id=F("pk"), _code=F("code"), _stage=F("stage"), _planned=F("planned_investment"), **axes
     )
-    p_sql, p_params = rows.values("_id", "_code", "_stage", "_planned").query.sql_with_params()
+    p_sql, p_params = rows.values(
+        "_id", "_code", "_stage", "_planned", *axes
+    ).query.sql_with_params()
     parts = measure_parts(
         "progress_reports",
         "investment_this_period",
@@ -65,28 +143,98 @@ def _lights_sql(projects: QuerySet, as_of: dt.date, campaign: Campaign | None) -
         done.append(f"COALESCE(d{n}._done, 0)")
         d_params.extend(params)
     total = " + ".join(done) or "0"
+    worst = " ".join(
+        f"WHEN start_color = '{c}' OR progress_color = '{c}' OR stats_color = '{c}' THEN '{c}'"
+        for c in COLORS
+    )
     sql = f"""
-        SELECT _id AS id, _code AS code, _stage AS stage, _planned AS planned, done, behind,
-               CASE WHEN _stage = %s OR behind > %s THEN 'red'
-                    WHEN behind > %s THEN 'yellow'
-                    WHEN behind IS NOT NULL THEN 'green'
-                    ELSE '' END AS color
+        SELECT axes.*, CASE {worst} ELSE '' END AS color
         FROM (
-            SELECT p._id, p._code, p._stage, p._planned, {total} AS done,
-                   CASE WHEN p._stage IN (%s, %s) AND p._planned > 0
-                        THEN %s - CAST(({total}) * 100 AS DOUBLE PRECISION)
-                                  / CAST(p._planned AS DOUBLE PRECISION)
-                   END AS behind
-            FROM ({p_sql}) p {" ".join(joins)}
-        ) lit
+            SELECT _id AS id, _code AS code, _stage AS stage, _planned AS planned, done, behind,
+                   _start_late AS start_late, _ps_year AS ps_year, _ps_month AS ps_month,
+                   _stats_late AS stats_late,
+                   CASE WHEN _start_late > %s THEN 'red'
+                        WHEN _start_late >= 0 THEN 'yellow' END AS start_color,
+                   CASE WHEN _stage = %s OR behind > %s THEN 'red'
+                        WHEN behind > %s THEN 'yellow'
+                        WHEN behind IS NOT NULL THEN 'green' END AS progress_color,
+                   CASE WHEN _stats_late >= %s THEN 'red'
+                        WHEN _stats_late >= %s THEN 'yellow'
+                        WHEN _stats_late IS NOT NULL THEN 'green' END AS stats_color
+            FROM (
+                SELECT p.*, {total} AS done,
+                       CASE WHEN p._stage IN (%s, %s) AND p._planned > 0
+                            THEN %s - CAST(({total}) * 100 AS DOUBLE PRECISION)
+                                      / CAST(p._planned AS DOUBLE PRECISION)
+                       END AS behind
+                FROM ({p_sql}) p {" ".join(joins)}
+            ) lit
+        ) axes
     """
-    params = [Stage.STALLED.value, red, yellow]
+    params = [START_RED_MONTHS, Stage.STALLED.value, red, yellow]
+    params += [STATS_RED_MONTHS, STATS_YELLOW_MONTHS]
     params += [Stage.STARTED.value, Stage.RESUMED.value, expected, *p_params, *d_params]
     return sql, params
 
 
-def _light(color, done, planned, behind) -> Light:
-    return Light(color or "", int(done or 0), planned, None if behind is None else round(behind, 1))
+# what a Light is read from, in this order
+_LIGHT_COLUMNS = (
+    "color, done, planned, behind, stage, start_late, ps_year, ps_month, stats_late, "
+    "start_color, progress_color, stats_color"
+)
+
+
+def _int(value) -> int | None:
+    return None if value is None else int(value)
+
+
+def _light(row: tuple, as_of: dt.date) -> Light:
+    """A ``Light`` from a row of ``_LIGHT_COLUMNS``, with its reasons in Chinese."""
+    color, done, planned, behind, stage = row[:5]
+    start_late, ps_year, ps_month, stats_late = (_int(v) for v in row[5:9])
+    colors = dict(zip(AXES, row[9:12], strict=True))
+    done = int(done or 0)
+    behind = None if behind is None else round(behind, 1)
+    said: dict[str, str] = {}
+    if colors["start"] and start_late is not None:
+        when = (
+            gettext("计划%(month)s月开工") % {"month": ps_month}
+            if ps_year == as_of.year
+            else gettext("计划%(year)s年%(month)s月开工") % {"year": ps_year, "month": ps_month}
+        )
+        said["start"] = (
+            gettext("%(when)s,已滞后%(n)s个月") % {"when": when, "n": start_late}
+            if start_late > 0
+            else gettext("%(when)s,尚未开工") % {"when": when}
+        )
+    if colors["progress"]:
+        if stage == Stage.STALLED:
+            said["progress"] = gettext("项目停缓建")
+        elif behind is not None:
+            share = f"{done * 100 / planned:.1f}" if planned else "0.0"
+            said["progress"] = (
+                gettext("投资完成%(done)s%%,落后序时进度%(points)s个百分点")
+                if behind > 0
+                else gettext("投资完成%(done)s%%,超过序时进度%(points)s个百分点")
+            ) % {"done": share, "points": f"{abs(behind):.1f}"}
+    if colors["stats"] and stats_late is not None:
+        if stats_late < 0:
+            said["stats"] = gettext("已入库纳统")
+        elif stats_late == 0:
+            said["stats"] = gettext("本月开工,尚未入库")
+        else:
+            said["stats"] = gettext("开工已%(n)s个月未入库") % {"n": stats_late}
+    axes = {axis: c for axis, c in colors.items() if c}
+    order = sorted((a for a in AXES if a in said), key=lambda a: _RANK[axes[a]])
+    return Light(
+        color or "",
+        done,
+        planned,
+        behind,
+        axes=axes,
+        reasons=[said[a] for a in order],
+        reason_colors=[axes[a] for a in order],
+    )
 
 
 def warning_lights(
@@ -98,8 +246,8 @@ def warning_lights(
     except EmptyResultSet:  # a scope that holds no unit: no rows, no light
         return {}
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id, color, done, planned, behind FROM ({sql}) lights", params)
-        return {pk: _light(*rest) for pk, *rest in cursor.fetchall()}
+        cursor.execute(f"SELECT id, {_LIGHT_COLUMNS} FROM ({sql}) lights", params)
+        return {row[0]: _light(row[1:], as_of) for row in cursor.fetchall()}
 
 
 def warning_light_counts(
@@ -131,13 +279,14 @@ def flagged_lights(
     projects: QuerySet, as_of: dt.date, campaign: Campaign | None = None, limit: int = 30
 ) -> tuple[list[tuple[int, Light]], int]:
     """The red and yellow lights of ``projects``, worst first — red before yellow, then
-    the furthest behind 序时进度 (停缓建 first among the red), then by project code — at
-    most ``limit`` of them, and how many there are in all. Ordered and cut by the
-    database, so a province's report never reads every project into memory."""
+    the furthest behind 序时进度 (those lit by no gap — 停缓建, 开工 or 入库 late —
+    first), then by project code — at most ``limit`` of them, and how many there are in
+    all. Ordered and cut by the database, so a province's report never reads every
+    project into memory."""
     sql, params = _lights_sql(projects, as_of, campaign)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""SELECT id, color, done, planned, behind, COUNT(*) OVER () FROM ({sql}) lights
+            f"""SELECT id, {_LIGHT_COLUMNS}, COUNT(*) OVER () FROM ({sql}) lights
                 WHERE color IN ('red', 'yellow')
                 ORDER BY CASE WHEN color = 'red' THEN 0 ELSE 1 END,
                          COALESCE(behind, 999) DESC, code
@@ -145,7 +294,5 @@ def flagged_lights(
             [*params, limit],
         )
         rows = cursor.fetchall()
-    flagged = [
-        (pk, _light(color, done, planned, behind)) for pk, color, done, planned, behind, _ in rows
-    ]
-    return flagged, int(rows[0][5]) if rows else 0
+    flagged = [(row[0], _light(row[1:-1], as_of)) for row in rows]
+    return flagged, int(rows[0][-1]) if rows else 0

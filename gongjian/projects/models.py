@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -109,6 +111,10 @@ class Batch(models.Model):
         return self.name
 
 
+# 提前竣工: completed before the planned completion date
+COMPLETED_EARLY = Q(completed_on__isnull=False, completed_on__lt=models.F("planned_completion_on"))
+
+
 class ProjectQuerySet(RestrictedQuerySet):
     def alive(self) -> ProjectQuerySet:
         return self.filter(deleted_at__isnull=True)
@@ -119,6 +125,11 @@ class ProjectQuerySet(RestrictedQuerySet):
 
     def in_subtree(self, unit: Unit) -> ProjectQuerySet:
         return self.filter(unit__path__startswith=unit.path)
+
+    def completed_early(self, as_of: dt.date | None = None) -> ProjectQuerySet:
+        """提前竣工 (by ``as_of``, when given): ``Project.is_completed_early`` in SQL."""
+        qs = self.filter(COMPLETED_EARLY)
+        return qs if as_of is None else qs.filter(completed_on__lte=as_of)
 
 
 class LiveProjectManager(models.Manager.from_queryset(ProjectQuerySet)):
@@ -179,6 +190,13 @@ class Project(models.Model):
     completed_on = models.DateField(_("竣工日期"), null=True, blank=True, editable=False)
     in_production_on = models.DateField(_("投产日期"), null=True, blank=True, editable=False)
     first_event_on = models.DateField(null=True, blank=True, editable=False, db_index=True)
+    # The plan the warning light judges against (lights.py), and the actual 入库纳统 date.
+    planned_start_on = models.DateField(_("计划开工日期"), null=True, blank=True)
+    planned_completion_on = models.DateField(_("计划竣工日期"), null=True, blank=True)
+    planned_in_stats_on = models.DateField(_("计划入库日期"), null=True, blank=True)
+    in_stats_on = models.DateField(
+        _("入库日期"), null=True, blank=True, help_text=_("项目入库纳统(纳入统计)的日期")
+    )
     tags = models.ManyToManyField(Tag, verbose_name=_("标签"), blank=True, related_name="projects")
     batches = models.ManyToManyField(
         Batch, verbose_name=_("批次"), blank=True, related_name="projects"
@@ -235,6 +253,43 @@ class Project(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    def is_completed_early(self, as_of: dt.date | None = None) -> bool:
+        """提前竣工: completed (by ``as_of``, when given) before the planned completion date."""
+        done, plan = self.completed_on, self.planned_completion_on
+        if done is None or plan is None or (as_of is not None and done > as_of):
+            return False
+        return done < plan
+
+    def clean(self) -> None:
+        """The planned dates in their order (开工 before 入库 and 竣工), and 入库 no earlier
+        than the start and not in the future."""
+        from django.core.exceptions import ValidationError
+        from django.utils.translation import gettext
+
+        from gongjian.kit.clock import today
+
+        errors = {}
+        start = self.planned_start_on
+        if start and self.planned_completion_on and self.planned_completion_on < start:
+            errors["planned_completion_on"] = gettext(
+                "计划竣工日期 %(end)s 早于计划开工日期 %(start)s"
+            ) % {"end": self.planned_completion_on, "start": start}
+        if start and self.planned_in_stats_on and self.planned_in_stats_on < start:
+            errors["planned_in_stats_on"] = gettext(
+                "计划入库日期 %(day)s 早于计划开工日期 %(start)s"
+            ) % {"day": self.planned_in_stats_on, "start": start}
+        if self.in_stats_on:
+            if self.started_on and self.in_stats_on < self.started_on:
+                errors["in_stats_on"] = gettext(
+                    "入库日期 %(day)s 早于开工日期 %(start)s:项目开工后才能入库纳统"
+                ) % {"day": self.in_stats_on, "start": self.started_on}
+            elif self.in_stats_on > today():
+                errors["in_stats_on"] = gettext("入库日期 %(day)s 晚于今天") % {
+                    "day": self.in_stats_on
+                }
+        if errors:
+            raise ValidationError(errors)
 
 
 class StageTransition(DatedTransition):

@@ -13,7 +13,15 @@ from gongjian.indicators.registries import register as register_registry
 from gongjian.kit.dates import Period
 
 from .cadence import with_cadence
-from .models import Problem, ProgressReport, Project, ReportObligation, ReportYear, Stage
+from .models import (
+    COMPLETED_EARLY,
+    Problem,
+    ProgressReport,
+    Project,
+    ReportObligation,
+    ReportYear,
+    Stage,
+)
 
 
 def _project_registry() -> RegistrySpec:
@@ -77,6 +85,13 @@ def _project_registry() -> RegistrySpec:
             "completed": event("竣工", Stage.COMPLETED),
             "in_production": event("投产", Stage.IN_PRODUCTION),
             "stalled": event("停缓建", Stage.STALLED),
+            # 提前竣工: completed within the period, before the planned completion date
+            "completed_early": Event(
+                "提前竣工",
+                within=lambda p: (
+                    Q(completed_on__gte=p.start, completed_on__lte=p.end) & COMPLETED_EARLY
+                ),
+            ),
             "dispatch_due": owed("调度应报送", reported=False),
             "dispatch_reported": owed("调度已报送", reported=True),
         },

@@ -120,6 +120,11 @@ class ProjectDetail(ProjectItem):
     completed_on: dt.date | None
     in_production_on: dt.date | None
     first_event_on: dt.date | None
+    planned_start_on: dt.date | None = Field(description="计划开工日期")
+    planned_completion_on: dt.date | None = Field(description="计划竣工日期")
+    planned_in_stats_on: dt.date | None = Field(description="计划入库日期")
+    in_stats_on: dt.date | None = Field(description="入库(纳统)日期")
+    completed_early: bool = Field(description="提前竣工:竣工日期早于计划竣工日期")
     batches: list[BatchRef]
     latitude: float | None
     longitude: float | None
@@ -154,6 +159,10 @@ class ProjectDetail(ProjectItem):
     @staticmethod
     def resolve_updated_at(obj: Project) -> dt.datetime:
         return timezone.localtime(obj.updated_at)
+
+    @staticmethod
+    def resolve_completed_early(obj: Project) -> bool:
+        return obj.is_completed_early()
 
     @staticmethod
     def resolve_batches(obj: Project) -> list[Batch]:
@@ -252,6 +261,16 @@ class ProjectCreateIn(Body):
     latitude: Decimal | None = None
     longitude: Decimal | None = None
     description: str = ""
+    planned_start_on: dt.date | None = Field(None, description="计划开工日期")
+    planned_completion_on: dt.date | None = Field(
+        None, description="计划竣工日期,不得早于计划开工日期"
+    )
+    planned_in_stats_on: dt.date | None = Field(
+        None, description="计划入库日期,不得早于计划开工日期"
+    )
+    in_stats_on: dt.date | None = Field(
+        None, description="入库(纳统)日期,不得早于开工日期,不得晚于今天"
+    )
     tags: list[str] = Field([], description="标签标识")
     batches: list[str] = Field([], description="批次标识")
     stage_events: list[StageEventIn] = Field(
@@ -274,6 +293,10 @@ class ProjectUpdateIn(Body):
     latitude: Decimal | None = None
     longitude: Decimal | None = None
     description: str | None = None
+    planned_start_on: dt.date | None = Field(None, description="计划开工日期;传 null 清除")
+    planned_completion_on: dt.date | None = Field(None, description="计划竣工日期")
+    planned_in_stats_on: dt.date | None = Field(None, description="计划入库日期")
+    in_stats_on: dt.date | None = Field(None, description="入库(纳统)日期")
     expected_version: int | None = Field(
         None, description="读取时的 version;已被他人修改则返回 409,不做任何修改"
     )

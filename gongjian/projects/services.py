@@ -38,6 +38,14 @@ from .models import (
     StageTransition,
 )
 
+# The plan a project's warning light is judged against, and its actual 入库纳统 date.
+PLAN_DATE_FIELDS = (
+    "planned_start_on",
+    "planned_completion_on",
+    "planned_in_stats_on",
+    "in_stats_on",
+)
+
 EDITABLE_FIELDS = (
     "name",
     "unit",
@@ -51,6 +59,7 @@ EDITABLE_FIELDS = (
     "latitude",
     "longitude",
     "description",
+    *PLAN_DATE_FIELDS,
 )
 
 
@@ -352,6 +361,8 @@ def project_create(
         project.batches.set(batches)
     for stage, on_date in stage_events:
         project_transition(actor=actor, project=project, to_stage=stage, on_date=on_date)
+    if stage_events and project.in_stats_on:
+        project.clean()  # 入库 against the start date the events have just set
     project_apply_escalation(project=project, actor=actor)
     return project
 
@@ -1217,6 +1228,7 @@ OPTIONAL_FIELDS = {
     "longitude": None,
     "responsible_unit": None,
     "leader": None,
+    **dict.fromkeys(PLAN_DATE_FIELDS),
 }
 # Of those, the ones the API's input schema checks (the others are rows already).
 _SCHEMA_FIELDS = (
@@ -1226,6 +1238,7 @@ _SCHEMA_FIELDS = (
     "description",
     "latitude",
     "longitude",
+    *PLAN_DATE_FIELDS,
 )
 _EVENT_ORDER = {
     s: i for i, s in enumerate([*STAGE_CHAIN[:4], Stage.STALLED, Stage.RESUMED, *STAGE_CHAIN[4:]])

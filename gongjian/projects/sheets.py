@@ -56,6 +56,39 @@ PROJECT_DATE_COLUMNS = [
     (Stage.IN_PRODUCTION, "in_production_on", "投产日期", ("投产时间",)),
 ]
 
+# The plan the warning light judges against, and the actual 入库纳统 date (columns named
+# by the model field; any date may be cleared by an empty cell).
+PLAN_DATE_COLUMNS = [
+    (
+        "planned_start_on",
+        "计划开工日期",
+        ("计划开工时间", "计划开工"),
+        "",
+        dt.date(2024, 4, 1),
+    ),
+    (
+        "planned_completion_on",
+        "计划竣工日期",
+        ("计划竣工时间", "计划竣工"),
+        "不得早于计划开工日期",
+        dt.date(2026, 6, 30),
+    ),
+    (
+        "planned_in_stats_on",
+        "计划入库日期",
+        ("计划入库时间", "计划纳统日期"),
+        "不得早于计划开工日期",
+        dt.date(2024, 5, 1),
+    ),
+    (
+        "in_stats_on",
+        "入库日期",
+        ("入库时间", "实际入库日期", "纳统日期", "入库纳统日期"),
+        "项目入库纳统的日期,不得早于开工日期",
+        "",
+    ),
+]
+
 PROJECT_SCHEMA = S.SheetSchema(
     key="projects",
     title="项目清单",
@@ -139,6 +172,10 @@ PROJECT_SCHEMA = S.SheetSchema(
                 else "",
             )
             for stage, _field, title, aliases in PROJECT_DATE_COLUMNS
+        ],
+        *[
+            S.Column(field, title, S.DATE, aliases=aliases, width=12, help=help_, example=example)
+            for field, title, aliases, help_, example in PLAN_DATE_COLUMNS
         ],
         S.Column(
             "responsible_unit",
@@ -400,6 +437,7 @@ _PROJECT_VALUES = [
     "latitude",
     "longitude",
     "description",
+    *(field for field, *_rest in PLAN_DATE_COLUMNS),
     "completed_investment",
 ]
 EXPORT_CHUNK = 5000
@@ -448,6 +486,7 @@ def project_rows(qs: QuerySet[Project], chunk_size: int = EXPORT_CHUNK):
         "latitude": at["latitude"],
         "longitude": at["longitude"],
         "description": at["description"],
+        **{field: at[field] for field, *_rest in PLAN_DATE_COLUMNS},
     }
     # a cell is either values[i] (plain) or computed[j] (look-ups): one index table
     computed_keys = ["unit", "category", "stage", "responsible_unit", "leader", "tags", "batches"]

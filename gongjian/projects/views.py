@@ -194,6 +194,7 @@ def project_detail(request, pk: int):
             "project": project,
             "light": light,
             "as_of": as_of,
+            "completed_early": project.is_completed_early(as_of),
             "reports": reports,
             "problems": problems,
             "can_edit": can_edit,
@@ -223,13 +224,15 @@ def dispatch(request):
     period = sel.dispatch_period(request, scope)
     deadline = scope.campaign.report_deadline(period.end) if scope.campaign else None
     projects = list(sel.due_projects(request.user, scope.unit, period).order_by("reported", "code"))
-    for p in projects:
-        p.cadence_label = Cadence(p.cadence).label
     missing = [p for p in projects if not p.reported]
+    # the cards 50 to a page, those not yet reported first
+    page = Paginator(projects, 50).get_page(request.GET.get("page"))
+    for p in page.object_list:
+        p.cadence_label = Cadence(p.cadence).label
     # the projects this user may report for (a viewer or a leader reads the list only)
     writable = set(
         Project.objects.restrict(request.user, Action.CHANGE)
-        .filter(pk__in=[p.pk for p in projects])
+        .filter(pk__in=[p.pk for p in page.object_list])
         .values_list("pk", flat=True)
     )
     by_unit = sel.dispatch_status_by_unit(scope.unit, period)
@@ -246,6 +249,7 @@ def dispatch(request):
             "deadline": deadline,
             "overdue": bool(deadline and today() > deadline),
             "projects": projects,
+            "page": page,
             "missing": missing,
             "writable": writable,
             "by_unit": by_unit,

@@ -373,7 +373,8 @@ def dispatch_context(*, unit: Unit, period: Period, user: Actor = SYSTEM) -> dic
             "stage": Stage(about[pk][2]).label,
             "planned": _wan(light.planned),
             "done": _wan(light.done),
-            # a number or "—" (a stalled project is red for its stage, not for a gap)
+            # a number or "—" (a stalled or late-to-start project is lit for its stage or
+            # its start, not for an investment gap)
             "behind": "—" if light.behind_points is None else f"{light.behind_points:.1f}",
         }
         for pk, light in flagged
@@ -717,6 +718,19 @@ def _table(
     return table
 
 
+def _listed_table(doc, heading: str, headers, lists: tuple[str, str, str], cells, widths):
+    """A level-2 heading and a table of the rows of ``lists[0]`` (shown only when there
+    are any), with a note of how many more ``lists[2]`` the ``lists[1]`` count left out."""
+    rows, more, what = lists
+    _tag(doc, f"{{%p if {rows} %}}")
+    _heading(doc, heading, level=2)
+    _table(doc, headers, rows, cells, widths)
+    _tag(doc, f"{{%p if {more} %}}")
+    _note(doc, f"另有{{{{ {more} }}}}个{what}未列出。")
+    _tag(doc, "{%p endif %}")
+    _tag(doc, "{%p endif %}")
+
+
 def build_default_template(path: Path = DEFAULT_TEMPLATE) -> Path:
     """Write the bundled template: A4, 仿宋 body / 黑体 headings (w:eastAsia), page
     numbers, full-width tables, and docxtpl tags an office can move or restyle in Word."""
@@ -784,7 +798,7 @@ def build_default_template(path: Path = DEFAULT_TEMPLATE) -> Path:
         doc,
         "红灯项目{{ light_counts.red }}个,黄灯项目{{ light_counts.yellow }}个,"
         "绿灯项目{{ light_counts.green }}个。"
-        "{% if lights %}红黄灯项目见下表(停缓建项目因停工亮红灯,"
+        "{% if lights %}红黄灯项目见下表(停缓建、逾期未开工的项目因停工或滞后开工亮灯,"
         "不计算落后序时百分点,记为“—”)。{% endif %}",
         indent=True,
         keep_with_next=True,
@@ -829,19 +843,14 @@ def build_default_template(path: Path = DEFAULT_TEMPLATE) -> Path:
         [52, 26, 26, 26, 26],
     )
     _tag(doc, "{%p endif %}")
-    _tag(doc, "{%p if dispatch.projects %}")
-    _heading(doc, "未报送项目名单", level=2)
-    _table(
+    _listed_table(
         doc,
+        "未报送项目名单",
         ["序号", "单位", "项目名称", "调度频次", "已报/应报"],
-        "dispatch.projects",
+        ("dispatch.projects", "dispatch.more", "未报送项目"),
         ["n", "unit", "name", "cadence", "count"],
         [12, 36, 72, 18, 18],
     )
-    _tag(doc, "{%p if dispatch.more %}")
-    _note(doc, "另有{{ dispatch.more }}个未报送项目未列出。")
-    _tag(doc, "{%p endif %}")
-    _tag(doc, "{%p endif %}")
 
     _heading(doc, "六、问题办理情况")
     _para(
@@ -862,19 +871,14 @@ def build_default_template(path: Path = DEFAULT_TEMPLATE) -> Path:
         [56, 34, 33, 33],
     )
     _tag(doc, "{%p endif %}")
-    _tag(doc, "{%p if problems.overdue_rows %}")
-    _heading(doc, "超期未解决问题", level=2)
-    _table(
+    _listed_table(
         doc,
+        "超期未解决问题",
         ["项目", "问题", "责任单位", "办结时限", "超期\n(天)"],
-        "problems.overdue_rows",
+        ("problems.overdue_rows", "problems.overdue_more", "超期未解决问题"),
         ["project", "description", "owner", "deadline", "days"],
         [44, 50, 28, 21, 13],
     )
-    _tag(doc, "{%p if problems.overdue_more %}")
-    _note(doc, "另有{{ problems.overdue_more }}个超期未解决问题未列出。")
-    _tag(doc, "{%p endif %}")
-    _tag(doc, "{%p endif %}")
     _para(
         doc,
         "请各有关单位对照本通报,抓紧整改落实。",

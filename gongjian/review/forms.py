@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from gongjian.kit.forms import DateInput
+
 from .documents import MAX_UPLOAD_BYTES
 from .models import DictionaryTerm
 
@@ -12,7 +14,7 @@ class UploadForm(forms.Form):
     )
     title = forms.CharField(label=_("标题"), max_length=200, required=False)
     source = forms.CharField(label=_("来源"), max_length=200, required=False)
-    dated_on = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    dated_on = forms.DateField(label=_("日期"), widget=DateInput())
 
 
 class DictionaryForm(forms.Form):

@@ -33,15 +33,28 @@
     });
   }
 
+  // Bars per unit. Series that name their measure ("个", "亿元" …) never share an axis
+  // with another measure: the first two measures get the left and the right axis, the
+  // series of any further measure are left out rather than drawn on a wrong scale.
   function bars(units, series, stacked) {
+    var measures = [];
+    series.forEach(function (s) {
+      if (s.unit !== undefined && measures.indexOf(s.unit) < 0) { measures.push(s.unit); }
+    });
+    var shown = series.filter(function (s) { return s.unit === undefined || measures.indexOf(s.unit) < 2; });
+    var yAxis = measures.length ? measures.slice(0, 2).map(function (m, i) {
+      return { type: "value", name: m, position: i ? "right" : "left", splitLine: { show: !i } };
+    }) : { type: "value" };
     return Object.assign(base(), {
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
       legend: { type: "scroll", top: 0 },
-      grid: { left: 48, right: 16, top: 40, bottom: 48 },
+      grid: { left: 56, right: measures.length > 1 ? 56 : 16, top: 48, bottom: 48 },
       xAxis: { type: "category", data: units, axisLabel: { interval: 0, rotate: units.length > 5 ? 30 : 0 } },
-      yAxis: { type: "value" },
-      series: series.map(function (s) {
-        return { name: s.name, type: "bar", stack: stacked ? "score" : undefined, data: s.values };
+      yAxis: yAxis,
+      series: shown.map(function (s) {
+        var name = s.unit ? s.name + "(" + s.unit + ")" : s.name;
+        return { name: name, type: "bar", stack: stacked ? "score" : undefined, data: s.values,
+                 yAxisIndex: s.unit !== undefined ? measures.indexOf(s.unit) : 0 };
       })
     });
   }
