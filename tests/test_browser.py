@@ -145,6 +145,29 @@ def test_roles_in_chromium(browser, live_server, demo):
     page.mouse.click(x, y)
     page.wait_for_timeout(300)
     assert "黑山县" in page.inner_text('[data-testid="region-info"]')
+    # at city zoom: a bubble a district, no dots over the districts; a bubble's click selects
+    # its district (never a random project); zoomed in, the projects' dots
+    page.reload()
+    page.wait_for_function("window.gongjianMap !== undefined")
+    page.wait_for_timeout(800)
+    shown = """() => { const o = window.gongjianMap.getOption(); const s = o.series;
+        return [s.slice(1, -1).reduce((n, x) => n + x.data.length, 0), s[s.length - 1].data.length]; }"""
+    dots, bubbles = page.evaluate(shown)
+    assert dots == 0 and bubbles >= 7
+    x, y, name = page.evaluate(
+        """() => { const c = window.gongjianMap, o = c.getOption(), s = o.series[o.series.length - 1];
+        const d = s.data.find(b => b.label === '义县'); const box = document.getElementById('gj-map').getBoundingClientRect();
+        const p = c.convertToPixel({geoIndex: 0}, d.value.slice(0, 2)); return [box.left + p[0], box.top + p[1], d.label]; }"""
+    )
+    page.mouse.click(x, y)
+    page.wait_for_timeout(300)
+    assert page.url.endswith("/map/") and name in page.inner_text('[data-testid="region-info"]')
+    for _ in range(10):
+        page.mouse.wheel(0, -400)
+        page.wait_for_timeout(150)
+    page.wait_for_timeout(500)
+    dots, bubbles = page.evaluate(shown)
+    assert dots > 1000 and bubbles == 0
     assert foreign == []
     page.context.close()
 

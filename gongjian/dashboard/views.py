@@ -83,20 +83,27 @@ def map_page(request):
     indicator = next((i for i in indicators if i.code == code), None) or (
         indicators[0] if indicators else None
     )
-    districts = [u for u in compared_units(scope.unit) if u.code]
+    districts = [u for u in compared_units(scope.unit) if u.code]  # the map's regions
     values = evaluate_by_unit(indicator, districts, scope.period) if indicator and districts else {}
     config = map_config_for(scope.unit)
     projects = Project.objects.restrict(request.user, Action.VIEW).in_subtree(scope.unit)
     located = projects.exclude(latitude=None).exclude(longitude=None)
     lights = warning_lights(located, scope.as_of, scope.campaign)
+    # each point names the district it lies in: at city zoom the map shows one bubble a
+    # district (its count), the points themselves once zoomed in
+    compared = compared_units(scope.unit)
+    by_path = sorted(((u.path, u.pk) for u in compared), key=lambda pc: -len(pc[0]))
     points = [
         {
             "id": pk,
             "name": name,
             "value": [float(lon), float(lat)],
             "light": lights[pk].color if pk in lights else "",
+            "district": next((pk for p, pk in by_path if path.startswith(p)), None),
         }
-        for pk, name, lat, lon in located.values_list("pk", "name", "latitude", "longitude")
+        for pk, name, lat, lon, path in located.values_list(
+            "pk", "name", "latitude", "longitude", "unit__path"
+        )
     ]
     region_rows = [
         {
@@ -126,6 +133,8 @@ def map_page(request):
                 "regions": region_rows,
                 "points": points,
                 "lightNames": {k: str(v) for k, v in sel.LIGHT_LABELS.items()},
+                "clusterName": _("项目(按区县汇总,放大地图查看各项目)"),
+                "clusterUnits": {u.pk: u.name for u in compared},
             },
             "regions": region_rows,
             "light_counts": warning_light_counts(projects, scope.as_of, scope.campaign),

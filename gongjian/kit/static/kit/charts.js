@@ -72,6 +72,33 @@
         tooltip: { formatter: function (p) { return p.data.name; } }, zlevel: 2
       };
     });
+    // at city zoom one bubble a district (how many projects, worst light first in its
+    // tooltip) instead of thousands of dots over the districts; the dots once zoomed in
+    var byDistrict = {};
+    d.points.forEach(function (p) {
+      var c = byDistrict[p.district] = byDistrict[p.district] || { n: 0, lon: 0, lat: 0, red: 0, yellow: 0 };
+      c.n += 1; c.lon += p.value[0]; c.lat += p.value[1];
+      if (p.light === "red" || p.light === "yellow") { c[p.light] += 1; }
+    });
+    var regionOf = {};
+    d.regions.forEach(function (r) { regionOf[r.unit] = r; });
+    var clusters = Object.keys(byDistrict).filter(function (unit) { return d.clusterUnits[unit]; }).map(function (unit) {
+      var c = byDistrict[unit], r = regionOf[unit] || {}, name = d.clusterUnits[unit];
+      return { name: name, value: [c.lon / c.n, c.lat / c.n, c.n], code: r.code || "", label: name,
+               text: r.text || c.n, unit: unit, red: c.red, yellow: c.yellow, cluster: true };
+    });
+    scatter.forEach(function (s) { s.pointData = s.data; s.data = []; });
+    var biggest = Math.max.apply(null, clusters.map(function (c) { return c.value[2]; }).concat([1]));
+    var bubbles = {
+      name: d.clusterName, type: "scatter", coordinateSystem: "geo", data: clusters, zlevel: 3,
+      symbolSize: function (v) { return 12 + 22 * Math.sqrt(v[2] / biggest); },
+      itemStyle: { color: "rgba(30, 64, 175, 0.75)", borderColor: "#fff", borderWidth: 1 },
+      label: { show: true, formatter: function (p) { return p.data.value[2]; }, color: "#fff", fontSize: 11 },
+      tooltip: { formatter: function (p) {
+        return p.data.label + ":" + p.data.value[2] + "(" + (d.lightNames.red || "red") + " " + p.data.red +
+          "," + (d.lightNames.yellow || "yellow") + " " + p.data.yellow + ")";
+      } }
+    };
     return Object.assign(base(), {
       tooltip: { trigger: "item" },
       legend: { bottom: 0, data: scatter.map(function (s) { return s.name; }) },
@@ -83,7 +110,25 @@
         type: "map", geoIndex: 0, name: d.indicator,
         data: d.regions.map(function (r) { return { name: r.name, value: r.value, code: r.code, label: r.name, text: r.text, unit: r.unit }; }),
         tooltip: { formatter: function (p) { return p.data ? p.data.label + ":" + p.data.text : p.name; } }
-      }].concat(scatter)
+      }].concat(scatter).concat([bubbles]),
+      clusterZoom: 1.5
+    });
+  }
+
+  // zoomed in past ``clusterZoom``: the projects' dots; out again: the districts' bubbles
+  function followZoom(chart, option) {
+    var shown = null;
+    chart.on("georoam", function () {
+      var zoom = (chart.getOption().geo[0] || {}).zoom || 1;
+      var dots = zoom >= option.clusterZoom;
+      if (dots === shown) { return; }
+      shown = dots;
+      var n = option.series.length;
+      chart.setOption({ series: option.series.map(function (s, i) {
+        if (i === 0) { return {}; }
+        if (i === n - 1) { return { data: dots ? [] : s.data }; }
+        return { data: dots ? s.pointData : [] };
+      }) });
     });
   }
 
@@ -113,11 +158,12 @@
     charts.push(chart);
     if (kind === "map") {
       window.gongjianMap = chart;
+      followZoom(chart, option);
       var info = document.getElementById("gj-region-info");
       chart.on("click", function (p) {
         if (p.seriesType === "scatter" && p.data && p.data.id) {
           window.location.href = "/projects/" + p.data.id + "/";
-        } else if (p.seriesType === "map" && p.data && info) {
+        } else if ((p.seriesType === "map" || (p.data && p.data.cluster)) && p.data && info) {
           info.innerHTML = "";
           var b = document.createElement("b");
           b.textContent = p.data.label + ":" + p.data.text;
