@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from io import StringIO
 
 import pytest
@@ -109,3 +110,18 @@ def test_a_stored_date_fills_the_date_picker_in_either_language():
         with translation.override(language):
             html = DateInput().render("d", dt.date(2024, 4, 1))
         assert 'type="date"' in html and 'value="2024-04-01"' in html, (language, html)
+
+
+def test_english_figures_carry_english_units_and_dates(office_client):
+    """An English dashboard's figures read in billions of yuan and English measure words,
+    and its period labels in English; the same figures in Chinese read in 亿元."""
+    office_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = office_client.get("/dashboard/").content.decode()
+    figures = re.findall(r'class="gj-(?:value|target)"[^>]*>([^<]*)<', html)
+    assert figures and any("bn yuan" in f for f in figures)
+    assert not any("亿元" in f or "个" in f for f in figures), figures
+    rankings = office_client.get("/rankings/").content.decode()
+    assert "1 January to 31 October 2024" in rankings and "年1月1日至" not in rankings
+    office_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    chinese = office_client.get("/dashboard/").content.decode()
+    assert "亿元" in chinese and "bn yuan" not in chinese

@@ -4,23 +4,42 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from gongjian.kit.money import format_amount
 
+# An English page's measure words: a count needs none; 亿元 reads as billions of yuan.
+ENGLISH_UNITS = {
+    "个": "",
+    "户": " firms",
+    "家": " firms",
+    "人": " people",
+    "公里": " km",
+    "批次": " batches",
+    "项": " items",
+    "件": " cases",
+}
+
 
 def display(value, display_unit: str) -> str:
-    """A value as the pages (and ``gongjian kpi``) show it: 元 as 亿元, rates as %."""
+    """A value as the pages (and ``gongjian kpi``) show it: 元 as 亿元, rates as %; on an
+    English page 元 as billions of yuan and the measure words in English."""
     if value is None:
         return "—"
     if isinstance(value, bool):
         return _("是") if value else _("否")
+    english = (get_language() or "").startswith("en")
     if display_unit == "元":
+        if english:
+            return f"{Decimal(value) / 10**9:,.2f} bn yuan"
         return format_amount(int(value), "亿元")
     if display_unit == "比率":
         return f"{Decimal(value) * 100:.1f}%"
     number = Decimal(value)
     text = f"{int(number):,}" if number == number.to_integral_value() else f"{number:,.2f}"
+    if english:
+        return f"{text}{ENGLISH_UNITS.get(display_unit, display_unit)}"
     return f"{text}{display_unit}"
 
 
