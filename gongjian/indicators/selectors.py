@@ -107,6 +107,8 @@ def reporting_sheet(user: Actor, unit: Unit, as_of: dt.date) -> list[SheetRow]:
         by_indicator.setdefault(value.indicator_id, []).append(value)
     rows = []
     approved_status = ReportedValue.Status.APPROVED
+    # one campaign look-up per period end, not one per indicator
+    dues = {end: due_date(unit, end) for end in {end for _i, end in indicators}}
     for indicator, end in indicators:
         mine = by_indicator.get(indicator.pk, [])
         this = [v for v in mine if v.as_of == end]
@@ -114,7 +116,7 @@ def reporting_sheet(user: Actor, unit: Unit, as_of: dt.date) -> list[SheetRow]:
             SheetRow(
                 indicator=indicator,
                 period_end=end,
-                due=due_date(unit, end),
+                due=dues[end],
                 approved=next((v for v in this if v.status == approved_status), None),
                 open=next((v for v in this if v.status != approved_status), None),
                 previous=next(
