@@ -5,7 +5,7 @@ Usage::
 
     .venv/bin/python bench/bench_load.py [--clients 200] [--reports 6] [--workers 4]
         [--duration 60] [--database-url postgres://postgres@127.0.0.1:5432/gj_load_bench]
-        [--projects 100000 [--scale-database URL]]
+        [--projects 100000 [--scale-database URL]] [--no-kill-worker] [--port 8101]
     .venv/bin/python bench/bench_load.py --smoke      # 10 clients, a few seconds, SQLite
 
 Steps:
@@ -32,7 +32,9 @@ Steps:
    exactly once, with one creation in its history and nothing more, and that no
    rejected one is stored.
 
-Prints throughput, p50/p95/p99 latency and errors by kind as a Markdown section for
+Prints throughput, p50/p95/p99 latency, the errors the clients saw by kind (``http_5xx``:
+answers 500 and up, each try) and the exceptions the server logged with a traceback
+(``server_errors``, read from its console output) as a Markdown section for
 docs/reliability.md, then one ``RESULT {json}`` line. Not a test: nothing is asserted.
 """
 
@@ -54,6 +56,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import _common
 from _common import (
     DEFAULT_PG,
     ROOT,
@@ -514,8 +517,23 @@ def surge(world: dict, args, base: str, server: Server) -> tuple[Stats, float, l
     return stats, elapsed, events
 
 
+def logged_errors(output: str) -> Counter:
+    """The exceptions whose traceback the server logged (its console output), by their
+    last line: ``{"django.db.utils.OperationalError: database is locked": 12}``."""
+    found: Counter = Counter()
+    for chunk in output.split("Traceback (most recent call last):")[1:]:
+        lines = chunk.splitlines()
+        for i, line in enumerate(lines[1:], 1):
+            if line and not line[0].isspace():
+                rest = "\n".join(lines[i + 1 : i + 3])
+                if "The above exception" not in rest and "During handling" not in rest:
+                    found[line[:160]] += 1
+                break
+    return found
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--reports", type=int, default=6, help="reports per client")
     parser.add_argument(
@@ -534,6 +552,7 @@ def main() -> None:
     parser.add_argument("--no-demo", dest="demo", action="store_false")
     parser.add_argument("--no-kill-worker", dest="kill_worker", action="store_false")
     parser.add_argument("--smoke", action="store_true", help="10 clients, seconds, SQLite")
+    parser.add_argument("--port", type=int, help="the server's loopback port (default: a free one)")
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     parser.add_argument("--records", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -569,12 +588,16 @@ def main() -> None:
             f"in {world['write_seconds']:.1f} s)",
             file=sys.stderr,
         )
+        if args.port:  # Server takes the port free_port() gives it
+            _common.free_port = lambda: args.port
         server = Server(env, args.workers)
         try:
             server.wait_ready()
             stats, elapsed, events = surge(world, args, server.base, server)
         finally:
             server.stop()
+            server.log.seek(0)
+            server_errors = logged_errors(server.log.read().decode(errors="replace"))
         records_file = tmp_path / "records.json"
         records_file.write_text(json.dumps([asdict(r) for r in stats.records]))
         verified = run_child("verify", url, ["--records", str(records_file)], env=env)
@@ -595,9 +618,12 @@ def main() -> None:
         "p50_ms": round(pct(stats.latencies, 50) * 1000, 1),
         "p95_ms": round(pct(stats.latencies, 95) * 1000, 1),
         "p99_ms": round(pct(stats.latencies, 99) * 1000, 1),
+        "planned": args.clients * args.reports,
         "outcomes": dict(outcomes),
         "retried": retried,
         "errors": dict(stats.errors),
+        "http_5xx": sum(n for kind, n in stats.errors.items() if kind.startswith("HTTP 5")),
+        "server_errors": dict(server_errors),
         "worker_kill": events,
         "verified": verified,
     }
@@ -607,6 +633,7 @@ def main() -> None:
 
 def markdown(r: dict, args, machine: str) -> str:
     errors = ", ".join(f"{k}: {v}" for k, v in sorted(r["errors"].items())) or "none"
+    logged = ", ".join(f"`{k}`: {v}" for k, v in sorted(r["server_errors"].items())) or "none"
     kill = "not done"
     if r["worker_kill"]:
         e = r["worker_kill"][0]
@@ -635,10 +662,11 @@ registry underneath).
 | --- | --- |
 | wall time | {r["seconds"]} s |
 | HTTP requests (all, incl. logins, form pages, retries) | {r["requests"]:,} ({r["requests_per_s"]} req/s) |
-| reports accepted | {r["outcomes"].get("accepted", 0):,} ({r["reports_per_s"]} reports/s) |
+| reports accepted | {r["outcomes"].get("accepted", 0):,} of {r["planned"]:,} planned ({r["reports_per_s"]} reports/s) |
 | reports rejected / no answer after {RETRIES} tries | {r["outcomes"].get("rejected", 0)} / {r["outcomes"].get("failed", 0)} |
 | report POST latency p50 / p95 / p99 | {r["p50_ms"]} / {r["p95_ms"]} / {r["p99_ms"]} ms |
 | errors seen by clients (each try) | {errors} |
+| server errors logged with a traceback | {logged} |
 | submissions that needed a retry | {r["retried"]} |
 | worker kill | {kill} |
 | exactly-once check | {"passed" if v["ok"] else "FAILED: " + "; ".join(v["problems"])} — {v["checked"]} submissions checked, {v["stored"]} reports stored |

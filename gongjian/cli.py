@@ -4,7 +4,7 @@ import os
 import sys
 
 # hyphenated names of Django commands (``gongjian gen-scale`` → ``gen_scale``)
-ALIASES = {"gen-scale": "gen_scale"}
+ALIASES = {"gen-scale": "gen_scale", "setup-city": "setup_city", "setup-province": "setup_province"}
 
 
 def main(argv: list[str] | None = None) -> None:

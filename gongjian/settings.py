@@ -96,12 +96,15 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files from the app server itself
     "csp.middleware.CSPMiddleware",  # Content-Security-Policy (docs/security.md)
+    # 413 for a body over the upload limit, before anything reads (or spools) it
+    "gongjian.kit.middleware.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "gongjian.kit.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "gongjian.kit.cleaning.InputCleaningMiddleware",  # no control characters in input
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # last: turns a locked-out sign-in into the lock-out page (429)
@@ -138,9 +141,17 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES["default"].setdefault("OPTIONS", {})
+    # seconds a connection waits for another one's write lock before "database is locked"
     DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
     # WAL: pages (an import's progress, the session) keep reading while a long import writes
     DATABASES["default"]["OPTIONS"].setdefault("init_command", "PRAGMA journal_mode=WAL;")
+    # Every transaction (``atomic``) takes the write lock when it begins (BEGIN IMMEDIATE)
+    # and so waits its turn for the timeout above. A deferred transaction reads first and
+    # asks for the lock at its first write; in WAL mode SQLite refuses that upgrade at once
+    # when another connection wrote in between ("database is locked", no waiting): at a
+    # reporting deadline most report submissions failed so (docs/reliability.md). Reads
+    # outside a transaction (autocommit) never wait.
+    DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
 
 elif DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
     # No JIT compilation: the dashboard's aggregates are short, and compiling them cost
@@ -231,6 +242,53 @@ SECURE_HSTS_PRELOAD = env_bool("GONGJIAN_HSTS_PRELOAD", PRODUCTION)
 CSRF_TRUSTED_ORIGINS = [
     o.strip() for o in os.environ.get("GONGJIAN_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
 ]
+
+# --- logging ---------------------------------------------------------------------------
+# Every server error (a request answered 5xx: django.request), every error Django logs
+# (django.security: refused hosts, CSRF failures) and whatever the product's own loggers
+# (``gongjian.*``) say at INFO and above go, with their traceback, to the console (stderr:
+# `gongjian serve` shows it next to gunicorn's own messages) and to
+# ``<VAR_DIR>/log/gongjian.log``, rotated at 10 MB, five old files kept. A request answered
+# 4xx (a 404, a refused form) is no server error and django.request does not log it.
+# Several gunicorn workers append to the file and each rotates it on its own, so some of
+# the old files may be shorter than 10 MB.
+LOG_DIR = VAR_DIR / "log"
+LOG_DIR.mkdir(parents=True, exist_ok=True)
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "line": {"format": "%(asctime)s %(levelname)s %(name)s [pid %(process)d] %(message)s"},
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "line"},
+        "file": {
+            "class": "logging.handlers.RotatingFileHandler",
+            "filename": str(LOG_DIR / "gongjian.log"),
+            "maxBytes": 10 * 1024 * 1024,
+            "backupCount": 5,
+            "encoding": "utf-8",
+            "delay": True,  # created at the first record
+            "formatter": "line",
+        },
+        # `manage.py runserver`'s request lines, as Django prints them by default
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
+    },
+    # anything else (a library's warning) at WARNING and above
+    "root": {"handlers": ["console", "file"], "level": "WARNING"},
+    "loggers": {
+        "django": {"level": "ERROR"},  # 5xx requests, errors; no 4xx, no debug chatter
+        "django.security": {"level": "WARNING"},
+        "django.utils.autoreload": {"level": "INFO"},  # runserver's "changed, reloading"
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        "gongjian": {"level": "INFO"},
+    },
+}
 
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"

@@ -496,9 +496,22 @@ def test_project_update(world, operator_a):
     world.project_a.refresh_from_db()
     assert world.project_a.total_investment == 350_000_000
     assert world.project_a.history.latest().history_user == world.operator_a
-    # without expected_version the last writer wins
+    # naming no version is refused (428) and changes nothing: it would save over others
+    before = project_state(world.project_a)
     response = operator_a.patch(
         f"/api/projects/{world.project_a.pk}", {"leader_id": None}, content_type=JSON
+    )
+    assert response.status_code == 428
+    assert (
+        "If-Match" in response.json()["detail"] and "expected_version" in response.json()["detail"]
+    )
+    assert project_state(world.project_a) == before
+    # If-Match: * saves over any version, knowingly
+    response = operator_a.patch(
+        f"/api/projects/{world.project_a.pk}",
+        {"leader_id": None},
+        content_type=JSON,
+        headers={"If-Match": "*"},
     )
     assert response.status_code == 200
     assert response.json()["leader"] is None and response.json()["version"] == 5
@@ -532,7 +545,9 @@ def test_project_update_stale_version_is_409_and_changes_nothing(world, operator
 )
 def test_project_update_errors_change_nothing(world, operator_a, body, expected):
     before = project_state(world.project_a)
-    response = operator_a.patch(f"/api/projects/{world.project_a.pk}", body, content_type=JSON)
+    response = operator_a.patch(
+        f"/api/projects/{world.project_a.pk}", {**body, "expected_version": 3}, content_type=JSON
+    )
     assert response.status_code == 422, response.content
     assert any(expected in m for m in response.json()["detail"]), response.json()
     assert project_state(world.project_a) == before
@@ -541,7 +556,9 @@ def test_project_update_errors_change_nothing(world, operator_a, body, expected)
 def test_project_move_to_unit_outside_write_scope_is_refused(world, operator_a):
     before = project_state(world.project_a)
     response = operator_a.patch(
-        f"/api/projects/{world.project_a.pk}", {"unit_id": world.district_b.pk}, content_type=JSON
+        f"/api/projects/{world.project_a.pk}",
+        {"unit_id": world.district_b.pk, "expected_version": 3},
+        content_type=JSON,
     )
     # 乙区 is not even visible to 甲区's operator: reported like a missing unit
     assert response.status_code == 422
@@ -1006,7 +1023,9 @@ def test_session_writes_need_csrf(world):
 
     client.get("/admin/login/")  # sets the csrftoken cookie
     csrf = client.cookies["csrftoken"].value
-    response = client.patch(url, {"name": "带 CSRF"}, content_type=JSON, HTTP_X_CSRFTOKEN=csrf)
+    response = client.patch(
+        url, {"name": "带 CSRF", "expected_version": 3}, content_type=JSON, HTTP_X_CSRFTOKEN=csrf
+    )
     assert response.status_code == 200, response.content
 
 

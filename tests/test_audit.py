@@ -93,7 +93,9 @@ def test_history_rows_record_where_from(world):
         world.operator_a, REMOTE_ADDR="10.20.30.40", HTTP_USER_AGENT="Mozilla/5.0 " + "x" * 400
     )
     response = client.patch(
-        f"/api/projects/{world.project_a.pk}", {"name": "来源测试"}, content_type=JSON
+        f"/api/projects/{world.project_a.pk}",
+        {"name": "来源测试", "expected_version": world.project_a.version},
+        content_type=JSON,
     )
     assert response.status_code == 200
     record = world.project_a.history.latest()

@@ -226,7 +226,9 @@ def test_report_api_if_match_and_approved_reports_are_immutable(world):
     assert operator.post(url + "/approve").status_code == 403
     response = office.post(url + "/approve")
     assert response.status_code == 200 and response.json()["status"] == "approved"
-    response = office.patch(url, {"progress_text": "改已审核的"}, content_type=JSON)
+    response = office.patch(
+        url, {"progress_text": "改已审核的"}, content_type=JSON, headers={"If-Match": "*"}
+    )
     assert response.status_code == 422
     assert ProgressReport.objects.get(pk=world.report_a.pk).progress_text == "主体封顶"
 

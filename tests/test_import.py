@@ -530,3 +530,108 @@ def test_pages_render(world, inline, tmp_path):
     empty = client.post("/reports/import/projects/", {})
     assert empty.status_code == 400 and "请选择" in empty.content.decode()
     assert "<script>" not in form  # scripts come from static files only
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_save_during_an_import_is_not_overwritten(tmp_path, monkeypatch):
+    """A page save made while an import holds a project waits for the import and lands on
+    top of it; without the lock the import's write would silently undo it."""
+    import threading
+
+    from django.db import connection, connections
+
+    from gongjian.projects import services
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises writers: each transaction takes the write lock first")
+    world = build_city_world()
+    a = world.project_a
+    path = write_xlsx(
+        tmp_path / "p.xlsx",
+        [HEAD, row(world, a.code, **{"项目名称": "导入的名称", "签约日期": world.day(3, 1)})],
+    )
+    saved: list[object] = []
+
+    def page_save():
+        try:
+            project = Project.objects.get(pk=a.pk)
+            services.project_update(actor=world.office, project=project, leader=None)
+            saved.append("ok")
+        except Exception as exc:  # noqa: BLE001 - recorded for the assertion
+            saved.append(exc)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=page_save)
+    prepare = services.ProjectBulk.prepare
+
+    def prepare_then_save(self, *args, **kwargs):
+        out = prepare(self, *args, **kwargs)
+        if not thread.is_alive() and not saved:
+            thread.start()
+            thread.join(timeout=2)  # the save waits on the import's lock
+        return out
+
+    monkeypatch.setattr(services.ProjectBulk, "prepare", prepare_then_save)
+    result = projects_import(actor=world.office, path=path)
+    thread.join(timeout=20)
+    assert result.updated == 1, result.errors
+    assert saved == ["ok"]
+    a.refresh_from_db()
+    # both changes are there: the import's name and, after it, the page's leader
+    assert a.name == "导入的名称" and a.leader is None
+    assert list(a.history.order_by("history_id").values_list("history_user_id", flat=True))[
+        -2:
+    ] == [world.office.pk, world.office.pk]
+
+
+def test_a_city_sheet_with_its_own_headers_imports_as_it_is(world, tmp_path):
+    """A city's own sheet — its headers, amounts in the unit its header names, the stage
+    as 当前阶段 — imports without editing; stage dates become the dated history."""
+    head = [
+        "项目编号",
+        "项目名称",
+        "所在地区",
+        "项目类别",
+        "总投资(亿元)",
+        "年度计划投资(万元)",
+        "签约日期",
+        "开工日期",
+        "当前阶段",
+    ]
+    path = write_xlsx(
+        tmp_path / "city.xlsx",
+        [
+            head,
+            [
+                "CS-1",
+                "城市表项目一",
+                "甲区",
+                "工业",
+                2.5,
+                8000,
+                world.day(2, 1),
+                world.day(3, 5),
+                "开工",
+            ],
+            ["CS-2", "城市表项目二", "乙区", "服务业", 0.8, None, world.day(4, 1), None, "签约"],
+            ["CS-3", "城市表项目三", "丙区", "工业", 1, None, world.day(4, 1), None, "签约"],
+        ],
+    )
+    before = snapshot()
+    refused = projects_import(actor=world.office, path=path)
+    assert not refused.saved and snapshot() == before
+    # a unit not in the importing city: the row and the column named
+    assert [(n, col) for n, col, _m in refused.errors] == [(4, "所在地区")]
+    path = write_xlsx(tmp_path / "city2.xlsx", [head, *read_xlsx(path)[1:3]])
+    result = projects_import(actor=world.office, path=path)
+    assert (result.created, result.bad_rows) == (2, 0), result.errors
+    one = Project.objects.get(code="CS-1")
+    assert one.unit == world.district_a and one.total_investment == 250_000_000
+    assert one.planned_investment == 80_000_000
+    assert list(one.transitions.order_by("occurred_on").values_list("stage", "occurred_on")) == [
+        ("signed", world.day(2, 1)),
+        ("started", world.day(3, 5)),
+    ]
+    two = Project.objects.get(code="CS-2")
+    assert two.stage == Stage.SIGNED and two.total_investment == 80_000_000

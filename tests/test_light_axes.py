@@ -1,5 +1,5 @@
 """The warning light's axes — 开工 (start lag), 投资进度 (progress), 入库纳统 (statistics
-register) — each alone, the worst winning, the counts agreeing with the lights, and the
+register), 资金支付 (fund payment) — each alone, their thresholds the campaign's, the worst winning, the counts agreeing with the lights, and the
 planned dates set through the import, the API and the edit page under one rule."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ import re
 from collections import Counter
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 
 from gongjian.indicators import engine
@@ -151,6 +152,76 @@ def test_stats_axis_alone(area):
     # 入库 not tracked (no planned or actual date): no stats axis
     untracked = make(unit, [("started", D(2024, 1, 10))])
     assert light_of(untracked, D(2024, 10, 31)).color == ""
+
+
+def test_funds_axis_alone(area):
+    unit, campaign = area
+    as_of = D(2024, 6, 30)
+    rates = {"red": 40, "yellow": 60, "green": 80}
+    made = {}
+    for color, pct in rates.items():
+        p = make(unit, [("started", D(2024, 1, 10))])
+        progress_report_submit(
+            actor=SYSTEM,
+            project=p,
+            period_start=D(2024, 5, 1),
+            period_end=D(2024, 5, 31),
+            investment_this_period=YI,
+            cumulative_investment=YI,
+            funds_paid=pct * YI // 100,
+        )
+        made[color] = p
+    lights = light_rules.warning_lights(Project.objects.filter(unit=unit), as_of, campaign)
+    assert {c: lights[p.pk].axes for c, p in made.items()} == {c: {"funds": c} for c in rates}
+    assert lights[made["yellow"].pk].reasons == [
+        "资金支付率60.0%(累计支付6,000万元/累计完成投资10,000万元)"
+    ]
+    # a later report without the paid amount keeps the last one that gave it
+    progress_report_submit(
+        actor=SYSTEM,
+        project=made["red"],
+        period_start=D(2024, 6, 1),
+        period_end=D(2024, 6, 30),
+        investment_this_period=0,
+    )
+    assert light_of(made["red"], as_of, campaign).axes == {"funds": "red"}
+    assert light_of(made["red"], D(2024, 4, 30), campaign).color == ""  # nothing reported yet
+    # the campaign's thresholds: 40 % paid is only yellow when red starts below 30 %
+    campaign.funds_red_rate, campaign.funds_yellow_rate = 30, 50
+    campaign.full_clean()
+    assert light_of(made["red"], as_of, campaign).color == "yellow"
+    assert light_of(made["yellow"], as_of, campaign).color == "green"
+    campaign.funds_red_rate = 60
+    with pytest.raises(ValidationError):
+        campaign.full_clean()
+    # more paid than the project's total investment is refused, naming the field
+    with pytest.raises(ValidationError) as refused:
+        progress_report_submit(
+            actor=SYSTEM,
+            project=made["green"],
+            period_start=D(2024, 6, 1),
+            period_end=D(2024, 6, 30),
+            investment_this_period=0,
+            funds_paid=11 * YI,
+        )
+    assert "funds_paid" in refused.value.message_dict
+
+
+def test_start_and_stats_months_come_from_the_campaign(area):
+    unit, campaign = area
+    late = make(unit, [("signed", D(2024, 1, 10))], planned_start_on=D(2024, 3, 1))
+    assert light_of(late, D(2024, 6, 30), campaign).color == "yellow"  # 3 months: not > 3
+    campaign.start_red_months = 2
+    assert light_of(late, D(2024, 6, 30), campaign).color == "red"
+    p = make(
+        unit,
+        [("signed", D(2024, 1, 5)), ("started", D(2024, 3, 10))],
+        planned_in_stats_on=D(2024, 4, 1),
+    )
+    assert light_of(p, D(2024, 5, 31), campaign).color == "red"  # 2 months
+    campaign.stats_yellow_months, campaign.stats_red_months = 2, 4
+    assert light_of(p, D(2024, 4, 30), campaign).color == "green"
+    assert light_of(p, D(2024, 5, 31), campaign).color == "yellow"
 
 
 def test_the_worst_axis_wins_and_explains_first(area):
@@ -306,10 +377,18 @@ def test_api_sets_planned_dates_and_refuses_bad_ones(world):
     project = Project.objects.get(code="PL-API-1")
     url = f"/api/projects/{project.pk}"
     response = client.patch(
-        url, {"planned_in_stats_on": f"{y}-02-01"}, content_type="application/json"
+        url,
+        {"planned_in_stats_on": f"{y}-02-01"},
+        content_type="application/json",
+        headers={"If-Match": "*"},
     )
     assert response.status_code == 422 and "计划入库日期" in response.content.decode()
-    response = client.patch(url, {"in_stats_on": f"{y}-05-01"}, content_type="application/json")
+    response = client.patch(
+        url,
+        {"in_stats_on": f"{y}-05-01"},
+        content_type="application/json",
+        headers={"If-Match": "1"},
+    )
     assert response.status_code == 200 and response.json()["in_stats_on"] == f"{y}-05-01"
     project.refresh_from_db()
     assert project.planned_in_stats_on == D(y, 4, 1) and project.version == 2

@@ -3,7 +3,8 @@
 - django ``ValidationError`` (services, ``full_clean``) and ninja's request
   validation → 422 ``{"detail": ["字段: 信息", …], "fields": {字段: [信息]}}``
 - ``PermissionDenied`` → 403, ``Http404`` → 404 (the same body whether the
-  object is missing or outside the caller's scope), ``ConflictError`` → 409.
+  object is missing or outside the caller's scope), ``ConflictError`` → 409 (412 for a stale ``If-Match``), an update naming no
+  version → 428.
 """
 
 from __future__ import annotations
@@ -16,7 +17,12 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from gongjian.kit.api import NOT_FOUND
-from gongjian.kit.errors import ConflictError, messages_of, pydantic_message
+from gongjian.kit.errors import (
+    ConflictError,
+    PreconditionRequired,
+    messages_of,
+    pydantic_message,
+)
 
 if TYPE_CHECKING:
     from ninja import NinjaAPI
@@ -87,6 +93,9 @@ def install(api: NinjaAPI) -> None:
         response["ETag"] = f'"{exc.current_version}"'
         return response
 
+    def on_precondition_required(request: HttpRequest, exc: PreconditionRequired) -> HttpResponse:
+        return api.create_response(request, {"detail": exc.message}, status=428)
+
     def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
         return api.create_response(
             request, {"detail": "未登录,或 API 令牌无效、已撤销"}, status=401
@@ -106,5 +115,6 @@ def install(api: NinjaAPI) -> None:
     api.add_exception_handler(PermissionDenied, on_permission_denied)
     api.add_exception_handler(Http404, on_not_found)
     api.add_exception_handler(ConflictError, on_conflict)
+    api.add_exception_handler(PreconditionRequired, on_precondition_required)
     api.add_exception_handler(HttpError, on_http_error)
     api.add_exception_handler(AuthenticationError, on_unauthenticated)

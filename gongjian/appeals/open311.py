@@ -9,8 +9,11 @@
 
 ``api_key`` is a gongjian API token (``gj_…``); the appeal is received at the token
 user's top writable unit (its 12345 centre). Errors are GeoReport error arrays
-(``[{"code": 400, "description": "…"}]``). An enterprise is linked with the optional
-attribute ``attribute[credit_code]``.
+(``[{"code": 400, "description": "…"}]``), also for a parameter carrying a control
+character (``kit.cleaning``). An enterprise is linked with the optional attribute
+``attribute[credit_code]``: one the key's user may see (``restrict``), as the API, the
+page and the sheet look it up; one outside that scope is answered exactly as one that does
+not exist.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from gongjian.enterprises.models import Enterprise
+from gongjian.kit.cleaning import input_refusal
+from gongjian.kit.dates import out_of_range
 from gongjian.kit.errors import messages_of
 from gongjian.kit.scope import Action
 from gongjian.units.auth import api_token_auth
@@ -58,6 +63,12 @@ def _error(fmt: str, status: int, description: str) -> HttpResponse:
     return _render([{"code": status, "description": description}], fmt, "errors", "error", status)
 
 
+def _refused_input(request, view_kwargs: dict, field: str, message: str) -> HttpResponse:
+    """A parameter carrying a control character: a GeoReport 400 naming it."""
+    fmt = str(view_kwargs.get("fmt", ""))
+    return _error(fmt if fmt in FORMATS else "json", 400, f"{field}: {message}")
+
+
 def _caller(request) -> User | None:
     key = (request.POST.get("api_key") or request.GET.get("api_key") or "").strip()
     if not key:
@@ -78,12 +89,14 @@ def _service(category: AppealCategory) -> dict:
     }
 
 
+@input_refusal(_refused_input)
 @require_GET
 def service_list(request, fmt: str):
     rows = [_service(c) for c in AppealCategory.objects.filter(is_active=True).order_by("code")]
     return _render(rows, fmt, "services", "service")
 
 
+@input_refusal(_refused_input)
 @require_GET
 def service_definition(request, code: str, fmt: str):
     category = AppealCategory.objects.filter(code=code, is_active=True).first()
@@ -121,6 +134,7 @@ def _request_row(appeal: Appeal) -> dict:
     }
 
 
+@input_refusal(_refused_input)
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def requests_view(request, fmt: str):
@@ -151,6 +165,8 @@ def requests_view(request, fmt: str):
                     return _error(
                         fmt, 400, f"{param} 须为 ISO 8601 时间,如 2024-10-01T00:00:00+08:00"
                     )
+                if out_of_range(value):
+                    return _error(fmt, 400, f"{param}: {out_of_range(value)}")
                 if timezone.is_naive(value):
                     value = timezone.make_aware(value)
                 qs = qs.filter(**{lookup: value})
@@ -160,6 +176,7 @@ def requests_view(request, fmt: str):
     return _render(rows, fmt, "service_requests", "request")
 
 
+@input_refusal(_refused_input)
 @require_GET
 def request_detail(request, number: str, fmt: str):
     user = _caller(request)
@@ -208,9 +225,15 @@ def _create(request, user: User, fmt: str) -> HttpResponse:
     credit_code = p.get("attribute[credit_code]", "").strip()
     enterprise = None
     if credit_code:
-        enterprise = Enterprise.objects.filter(credit_code=credit_code).first()
+        # within the key's scope, as everywhere else: one the user may not see is answered
+        # as one that does not exist, so that no code's existence can be tested
+        enterprise = (
+            Enterprise.objects.restrict(user, Action.VIEW).filter(credit_code=credit_code).first()
+        )
         if enterprise is None:
-            return _error(fmt, 400, f"企业库中没有统一社会信用代码为“{credit_code}”的企业")
+            return _error(
+                fmt, 400, f"本单位可查看的企业库中没有统一社会信用代码为“{credit_code}”的企业"
+            )
     name = f"{p.get('last_name', '').strip()}{p.get('first_name', '').strip()}"
     try:
         appeal = services.appeal_receive(

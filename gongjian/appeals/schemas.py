@@ -7,6 +7,7 @@ from typing import Literal
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
+from gongjian.kit.dates import InRangeDateTime
 from gongjian.units.schemas import UnitRef
 
 from .models import Appeal, AppealStep, AppellantKind, Channel, Satisfaction, Status
@@ -106,7 +107,7 @@ class AppealIn(Body):
     latitude: Decimal | None = None
     longitude: Decimal | None = None
     intake_unit_id: int | None = Field(None, description="受理单位,默认本人所在的最上级单位")
-    received_at: dt.datetime | None = None
+    received_at: InRangeDateTime | None = None
 
 
 class StepIn(Body):
@@ -118,7 +119,7 @@ class StepIn(Body):
     note: str = ""
     reply: str = ""
     satisfaction: SatisfactionValue | Literal[""] = ""
-    at: dt.datetime | None = None
+    at: InRangeDateTime | None = None
 
 
 class RateOut(Schema):

@@ -190,11 +190,15 @@ def map_settings(request):
 @login_required
 def rankings(request):
     scope = resolve_scope(request, require_unit=True)
-    schemes = list(
-        RankingScheme.objects.filter(
-            year=scope.year, parent_unit__in=[u.pk for u in scope.units]
-        ).order_by("code")
-    )
+    # the schemes the shown unit competes in or runs: a district sees the city's 赛马
+    schemes = [
+        s
+        for s in RankingScheme.objects.restrict(request.user, Action.VIEW)
+        .filter(year=scope.year)
+        .select_related("parent_unit")
+        .order_by("code")
+        if s.parent_unit.is_within(scope.unit) or scope.unit.is_within(s.parent_unit)
+    ]
     code = request.GET.get("scheme", "")
     scheme = next((s for s in schemes if s.code == code), schemes[0] if schemes else None)
     rows, previous, items = [], None, []
@@ -203,7 +207,7 @@ def rankings(request):
         previous = (
             Period.year_to_date(scope.year, prev_end) if prev_end.year == scope.year else None
         )
-        rows = ranking(scheme, scope.period, previous)
+        rows = ranking(scheme, scope.period, previous, viewer=request.user)
         items = list(scheme.items.select_related("indicator").order_by("pk"))
         for row in rows:
             row.cells = []
@@ -211,7 +215,9 @@ def rankings(request):
                 part = row.parts.get(item.indicator.code, {})
                 row.cells.append(
                     {
-                        "value": display(part.get("value"), item.indicator.display_unit),
+                        "value": ""
+                        if row.hidden
+                        else display(part.get("value"), item.indicator.display_unit),
                         "rate": "—" if part.get("rate") is None else f"{part['rate'] * 100:.1f}%",
                         "weighted": part.get("weighted"),
                     }
@@ -237,6 +243,7 @@ def rankings(request):
             "items": items,
             "previous": previous,
             "chart": chart,
+            "hidden_rows": any(r.hidden for r in rows),
             "export_query": urlencode(
                 {
                     "scheme": scheme.code if scheme else "",
@@ -301,6 +308,7 @@ def targets(request):
             "rows": rows,
             "chart": chart,
             "pro_rata_percent": f"{scope.pro_rata * 100:.1f}%",
+            "may_split": allows(request.user, Action.MANAGE, scope.unit),
             "export_query": urlencode(
                 {"unit": scope.unit.pk, "year": scope.year, "as_of": scope.as_of.isoformat()}
             ),

@@ -28,6 +28,7 @@ from gongjian.indicators.models import (
     ReportedValue,
     Target,
 )
+from gongjian.indicators.standard import define_indicators
 from gongjian.kit.clock import clock_set
 from gongjian.kit.dates import Period, pro_rata, quarter_end
 from gongjian.kit.models import Clock
@@ -58,7 +59,6 @@ from .services import load_services, remove_services
 
 DATA = Path(__file__).parent / "data"
 FACTS_FILE = DATA / "jinzhou-2024-facts.yaml"
-INDICATORS_FILE = DATA / "jinzhou-2024-indicators.yaml"
 CITY_CODE = "210700"
 TODAY = dt.date(2026, 1, 1)  # the demo's history lies in the past whatever the clock says
 
@@ -305,13 +305,9 @@ def remove_demo(*, log=print) -> None:
         Target.objects.filter(unit__in=units).delete()
         ReportedValue.objects.filter(unit__in=units).delete()
         Campaign.objects.filter(root_unit=city).delete()
-        codes = [
-            d["code"] for d in yaml.safe_load(INDICATORS_FILE.read_text("utf-8"))["indicators"]
-        ]
-        Indicator.objects.filter(code__in=codes).update(
-            base_indicator=None, denominator=None, weight=None
-        )
-        Indicator.objects.filter(code__in=codes).delete()
+        # the standard indicators are the instance's (another city may count with them):
+        # only those fixed to the demo's units go with it
+        Indicator.objects.filter(fixed_unit__in=units).delete()
         EscalationRule.objects.filter(name__startswith="锦州").delete()
         Batch.objects.filter(code__in=["2024-collective-start", "2025-shuanggao-first"]).delete()
         User.objects.filter(memberships__unit__in=units).exclude(is_superuser=True).delete()
@@ -638,6 +634,9 @@ class _Loader:
     def reports_and_problems(self) -> None:
         """Monthly progress reports for projects under construction in 2024, and problems."""
         rng = random.Random(P.SEED + 3)
+        # the share of its investment a project has paid (资金支付), drawn apart so that
+        # the other draws — and the figures built on them — stay as they are
+        pay_rng = random.Random(P.SEED + 11)
         reports, problems, updates = [], [], []
         for project in self.project_rows:
             events = dict(project._events)
@@ -666,6 +665,9 @@ class _Loader:
             goal = min(room, int(project.planned_investment * pro_rata(P.AS_OF) * pace))
             shares = [rng.uniform(0.6, 1.4) for _ in months]
             cumulative = prior
+            paying = (
+                pay_rng.uniform(0.8, 1.0) if pay_rng.random() < 0.85 else pay_rng.uniform(0.4, 0.7)
+            )
             for month, share in zip(months, shares, strict=True):
                 amount = int(goal * share / sum(shares)) // P.WAN * P.WAN
                 cumulative += amount
@@ -677,6 +679,7 @@ class _Loader:
                         period_end=Period.month(P.YEAR, month).end,
                         investment_this_period=amount,
                         cumulative_investment=cumulative,
+                        funds_paid=int(cumulative * paying) // P.WAN * P.WAN,
                         progress_text=rng.choice(PROGRESS_TEXT),
                         status=ProgressReport.Status.APPROVED
                         if month < 10
@@ -899,32 +902,6 @@ class _Loader:
             ("completed_investment", 15),
         ]:
             RankingItem.objects.create(scheme=scheme, indicator=self.indicator[code], weight=weight)
-
-
-def define_indicators(units_by_code: dict[str, Unit]) -> dict[str, Indicator]:
-    """The campaign's indicator definitions (the demo's file) by code, in file order;
-    those whose fixed unit is not among ``units_by_code``, or that refer to a left-out
-    indicator, are left out."""
-    rows = yaml.safe_load(INDICATORS_FILE.read_text(encoding="utf-8"))["indicators"]
-    links = (("base", "base_indicator"), ("denominator", "denominator"), ("weight", "weight"))
-    defined: dict[str, Indicator] = {}
-    for order, row in enumerate(rows, start=1):
-        row = dict(row)
-        code = row.pop("code")
-        fixed = row.pop("fixed_unit", None)
-        refs = {field: row.pop(key) for key, field in links if key in row}
-        if (fixed and fixed not in units_by_code) or any(r not in defined for r in refs.values()):
-            continue
-        defined[code] = indicator_services.indicator_define(
-            actor=SYSTEM,
-            code=code,
-            sort_order=order,
-            fixed_unit=units_by_code[fixed] if fixed else None,
-            **{field: defined.get(ref) for field, ref in refs.items()},
-            **{field: None for _key, field in links if field not in refs},
-            **row,
-        )
-    return defined
 
 
 def _sum_shares(units: list[Unit], total: Decimal, rng: random.Random) -> dict[Unit, Decimal]:

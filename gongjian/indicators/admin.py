@@ -7,7 +7,7 @@ from .models import Campaign, Indicator, RankingItem, RankingScheme, ReportedVal
 
 @admin.register(Campaign)
 class CampaignAdmin(ScopedAdmin):
-    list_display = ["year", "name", "root_unit", "yellow_points", "red_points"]
+    list_display = ["year", "name", "root_unit", "yellow_points", "red_points", "funds_yellow_rate"]
 
 
 @admin.register(Indicator)

@@ -13,7 +13,7 @@ from gongjian.units.selectors import unit_visible_or_404
 
 from . import engine, selectors, services
 from .models import Indicator, RankingScheme, ReportedValue
-from .periods import resolve_year_as_of
+from .periods import check_year, resolve_year_as_of
 from .schemas import (
     IndicatorOut,
     IndicatorValue,
@@ -64,7 +64,7 @@ def reported_value_list(
     if unit:
         qs = qs.filter(unit__path__startswith=unit_visible_or_404(request.auth, unit).path)
     if year:
-        qs = qs.filter(as_of__year=year)
+        qs = qs.filter(as_of__year=check_year(year))
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("as_of", "unit__path", "indicator__sort_order", "version")[:5000]
@@ -177,7 +177,9 @@ def ranking(
     request: HttpRequest, scheme_code: str, year: int | None = None, as_of: dt.date | None = None
 ):
     """Units ranked on the scheme's weighted indicators from 1 January to ``as_of``, each
-    with its rank one month earlier and the movement since."""
+    with its rank one month earlier and the movement since. Every competing unit's rank
+    and scores are shown; the value, target and rate only of units in the caller's scope
+    (the others' rows have ``hidden: true`` and those fields null)."""
     scheme = get_or_404(
         RankingScheme.objects.restrict(request.auth, Action.VIEW).select_related("parent_unit"),
         code=scheme_code,
@@ -188,6 +190,7 @@ def ranking(
         scheme,
         Period.year_to_date(year, as_of),
         previous=Period.year_to_date(year, before) if before else None,
+        viewer=request.auth,
     )
     return {
         "code": scheme.code,
@@ -202,6 +205,7 @@ def ranking(
                 "rank": row.rank,
                 "previous_rank": row.previous_rank,
                 "movement": row.movement,
+                "hidden": row.hidden,
                 "parts": {
                     code: {
                         **part,

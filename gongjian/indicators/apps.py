@@ -8,10 +8,11 @@ class IndicatorsConfig(AppConfig):
 
     def ready(self) -> None:
         from gongjian.kit.registration import api_routers, register_nav
-        from gongjian.units.models import READERS
+        from gongjian.units.models import READERS, Role
 
         from . import sheets
 
         sheets.register()
         api_routers.register("indicators", "gongjian.indicators.api.router")
         register_nav("reporting", _("指标填报"), "/indicators/", 72, roles=READERS)
+        register_nav("settings", _("年度设置"), "/indicators/settings/", 105, roles=(Role.OFFICE,))

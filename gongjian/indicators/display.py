@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from gongjian.kit.money import format_amount
+from gongjian.kit.money import show_amount
 
 # An English page's measure words: a count needs none; 亿元 reads as billions of yuan.
 ENGLISH_UNITS = {
@@ -31,9 +31,7 @@ def display(value, display_unit: str) -> str:
         return _("是") if value else _("否")
     english = (get_language() or "").startswith("en")
     if display_unit == "元":
-        if english:
-            return f"{Decimal(value) / 10**9:,.2f} bn yuan"
-        return format_amount(int(value), "亿元")
+        return show_amount(int(value), "亿元")
     if display_unit == "比率":
         return f"{Decimal(value) * 100:.1f}%"
     number = Decimal(value)

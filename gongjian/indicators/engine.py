@@ -53,6 +53,7 @@ from django.db.models import (
 from django.db.models import Value as Literal
 
 from gongjian.kit.dates import Period, pro_rata, quarter_end
+from gongjian.kit.scope import Action, allows
 from gongjian.units.models import Unit, below_root
 
 from .models import Indicator, RankingItem, RankingScheme, ReportedValue, Target
@@ -955,6 +956,8 @@ class RankingRow:
     rank: int = 0
     previous_rank: int | None = None
     parts: dict[str, dict] = field(default_factory=dict)
+    # the underlying figures (value, target, completion rate) are withheld from the viewer
+    hidden: bool = False
 
     @property
     def movement(self) -> int | None:
@@ -1041,10 +1044,19 @@ def _sample_basis(item: RankingItem) -> Indicator | None:
     return indicator.denominator if indicator.kind == Indicator.Kind.RATIO else indicator
 
 
+HIDDEN_FIGURES = ("value", "target", "rate", "sample")
+
+
 def ranking(
-    scheme: RankingScheme, period: Period, previous: Period | None = None
+    scheme: RankingScheme, period: Period, previous: Period | None = None, *, viewer: Any = None
 ) -> list[RankingRow]:
-    """Rank the scheme's units for ``period``; with ``previous``, each row's movement."""
+    """Rank the scheme's units for ``period``; with ``previous``, each row's movement.
+
+    What a unit sees of the 赛马 (pages, API, export and 通报 all pass their ``viewer``):
+    every competing unit's rank, total score, movement and each item's score and weight
+    — the ranking is published to all the units it ranks — but the underlying figures
+    (value, target, completion rate) only of the units the viewer may see; the others'
+    rows say ``hidden``."""
     items = list(
         scheme.items.select_related("indicator", "indicator__fixed_unit", "indicator__denominator")
     )
@@ -1054,6 +1066,12 @@ def ranking(
         before = _score_period(scheme, items, units, previous)
         for pk, row in rows.items():
             row.previous_rank = before[pk].rank
+    if viewer is not None:
+        for row in rows.values():
+            if not allows(viewer, Action.VIEW, row.unit):
+                row.hidden = True
+                for part in row.parts.values():
+                    part.update(dict.fromkeys(HIDDEN_FIGURES))
     return sorted(rows.values(), key=lambda r: (r.rank, r.unit.sort_order, r.unit.pk))
 
 

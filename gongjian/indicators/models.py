@@ -40,6 +40,26 @@ class Campaign(models.Model):
         decimal_places=1,
         default=30,
     )
+    # the other light axes (``projects.lights``)
+    start_red_months = models.PositiveSmallIntegerField(
+        _("红灯:开工滞后超过(月)"),
+        default=3,
+        help_text=_("过了计划开工月份仍未开工亮黄灯,滞后超过该月数亮红灯"),
+    )
+    stats_yellow_months = models.PositiveSmallIntegerField(
+        _("黄灯:开工后未入库纳统(月)"), default=1
+    )
+    stats_red_months = models.PositiveSmallIntegerField(_("红灯:开工后未入库纳统(月)"), default=2)
+    funds_yellow_rate = models.DecimalField(
+        _("黄灯:资金支付率低于(%)"),
+        max_digits=5,
+        decimal_places=1,
+        default=70,
+        help_text=_("资金支付率 = 累计资金支付 ÷ 累计完成投资"),
+    )
+    funds_red_rate = models.DecimalField(
+        _("红灯:资金支付率低于(%)"), max_digits=5, decimal_places=1, default=50
+    )
     report_due_days = models.PositiveSmallIntegerField(
         _("调度报送时限(期末后天数)"),
         default=5,
@@ -76,6 +96,10 @@ class Campaign(models.Model):
             raise ValidationError({"reporting_date": _("数据截止日期须在本年度内")})
         if self.yellow_points >= self.red_points:
             raise ValidationError({"red_points": _("红灯阈值须大于黄灯阈值")})
+        if self.stats_yellow_months >= self.stats_red_months:
+            raise ValidationError({"stats_red_months": _("红灯阈值须大于黄灯阈值")})
+        if self.funds_red_rate >= self.funds_yellow_rate:
+            raise ValidationError({"funds_red_rate": _("红灯的资金支付率须低于黄灯")})
 
 
 class Indicator(models.Model):

@@ -31,6 +31,13 @@ from .models import Campaign
 YEARS = (1990, 2100)
 
 
+def check_year(year: int) -> int:
+    """``year`` within ``YEARS``; else a ``ValidationError`` naming the field."""
+    if not YEARS[0] <= year <= YEARS[1]:
+        raise ValidationError({"year": f"年度 {year} 超出范围({YEARS[0]}–{YEARS[1]})"})
+    return year
+
+
 def campaign_for(unit: Unit | None, year: int) -> Campaign | None:
     """The year's campaign whose root unit contains ``unit`` (the nearest one)."""
     if unit is None:
@@ -94,8 +101,7 @@ def resolve_year_as_of(
         else:
             latest = latest_campaign(unit, now.year)
             year = latest.year if latest is not None else now.year
-    if not YEARS[0] <= year <= YEARS[1]:
-        raise ValidationError({"year": f"年度 {year} 超出范围({YEARS[0]}–{YEARS[1]})"})
+    check_year(year)
     campaign = campaign_for(unit, year)
     if as_of is None:
         if campaign is not None and campaign.reporting_date:

@@ -58,6 +58,9 @@ class RankingRowOut(Schema):
     rank: int
     previous_rank: int | None
     movement: int | None = Field(description="名次变化:正数为上升")
+    hidden: bool = Field(
+        False, description="该单位不在调用者范围内:完成值、目标和完成率不公开(为 null)"
+    )
     parts: dict[str, RankingPartOut] = Field(description="按指标代码的得分明细")
 
 

@@ -61,6 +61,67 @@ def target_set(
     return target
 
 
+def indicator_sums(indicator: Indicator) -> bool:
+    """Does the indicator add up the unit tree (a count or a sum, a reported value rolled
+    up by sum)? Then a unit's target is split across its units (分解) to the unit."""
+    if indicator.kind == Indicator.Kind.COMPUTED:
+        return indicator.measure in (Indicator.Measure.COUNT, Indicator.Measure.SUM)
+    if indicator.kind == Indicator.Kind.REPORTED:
+        return indicator.rollup == Indicator.Rollup.SUM
+    return False
+
+
+@transaction.atomic
+def targets_split(
+    *,
+    actor: Actor,
+    indicator: Indicator,
+    parent: Unit,
+    year: int,
+    values: dict[Unit, Decimal | None],
+    describe=str,
+) -> None:
+    """Set ``parent``'s target and its units' for the year at once (目标分解); ``None``
+    removes a target. Where the indicator adds up the unit tree, the units' targets must
+    add up to ``parent``'s: exactly once every unit has one, never beyond it before.
+    Nothing is written when a value is refused. ``describe`` formats a value for the
+    message (the page passes the indicator's display)."""
+    for unit in values:
+        if not (unit == parent or unit.parent_id == parent.pk):
+            raise ValidationError({"unit": f"“{unit.name}”不是{parent.name}或其下属单位"})
+        if not _office_over(actor, unit):
+            raise PermissionDenied("只有攻坚办可以下达目标任务")
+    own = values.get(parent)
+    given = [v for u, v in values.items() if u != parent and v is not None]
+    if indicator_sums(indicator) and own is not None and given:
+        total = sum(given, Decimal(0))
+        units = [u for u in values if u != parent]
+        if len(given) == len(units) and total != own:
+            raise ValidationError(
+                {
+                    "__all__": f"各单位目标合计 {describe(total)},与{parent.name}目标 "
+                    f"{describe(own)} 不一致:请调整后再保存"
+                }
+            )
+        if total > own:
+            raise ValidationError(
+                {
+                    "__all__": f"已分解的目标合计 {describe(total)} 超过{parent.name}目标 "
+                    f"{describe(own)}"
+                }
+            )
+    for unit, value in values.items():
+        current = Target.objects.filter(indicator=indicator, unit=unit, year=year).first()
+        if value is None:
+            if current is not None:
+                record_actor(current, actor)
+                current.delete()
+            continue
+        if current is not None and current.value == value:
+            continue
+        target_set(actor=actor, indicator=indicator, unit=unit, year=year, value=value)
+
+
 def _require_reporter(actor: Actor, indicator: Indicator, unit: Unit) -> None:
     if indicator.kind != Indicator.Kind.REPORTED:
         raise ValidationError({"indicator": f"“{indicator.name}”是计算指标,不能填报"})

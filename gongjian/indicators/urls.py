@@ -7,4 +7,6 @@ app_name = "indicators"
 urlpatterns = [
     path("", views.report, name="report"),
     path("review/<int:pk>/", views.review, name="review"),
+    path("settings/", views.settings, name="settings"),
+    path("targets/", views.targets, name="targets"),
 ]

@@ -13,13 +13,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from gongjian.kit.dates import Period
 from gongjian.kit.http import errors_text
-from gongjian.kit.scope import Action, principal
+from gongjian.kit.scope import Action, allows, principal
+from gongjian.units.selectors import compared_units
 
-from . import engine, services
+from . import engine, services, standard
 from . import selectors as sel
 from .display import display, entry_unit, from_entry, to_entry
-from .models import ReportedValue
-from .periods import resolve_scope
+from .forms import CampaignSettingsForm
+from .models import Indicator, ReportedValue
+from .periods import campaign_for, resolve_scope
 
 
 @login_required
@@ -153,3 +155,154 @@ def review(request, pk: int):
         messages.success(request, _("已审核通过") if approve else _("已退回"))
     back = request.POST.get("next", "")
     return redirect(back if back.startswith("/indicators/") else "indicators:report")
+
+
+# --- 年度设置: the year's settings and the targets split across the units ----------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def settings(request):
+    """The campaign's settings for the shown year: thresholds of the light axes, the
+    report and escalation deadlines, the data date. The office of the campaign's unit
+    changes them; anyone else sees them read-only."""
+    scope = resolve_scope(request, require_unit=True)
+    campaign = campaign_for(scope.unit, scope.year)
+    may_change = campaign is not None and allows(request.user, Action.MANAGE, campaign.root_unit)
+    form = None
+    if campaign is not None:
+        initial = {"seen": standard.campaign_seen(campaign)}
+        form = CampaignSettingsForm(
+            request.POST if request.method == "POST" else None,
+            instance=campaign,
+            initial=initial,
+        )
+        if request.method == "POST":
+            if not may_change:
+                raise PermissionDenied(_("只有本级攻坚办可以修改年度设置"))
+            # the form is bound to a copy: a refused save leaves the stored row as it is
+            form.instance = type(campaign).objects.get(pk=campaign.pk)
+            if form.is_valid():
+                data = dict(form.cleaned_data)
+                seen = data.pop("seen")
+                try:
+                    standard.campaign_update(
+                        actor=request.user, campaign=campaign, seen=seen, **data
+                    )
+                except ValidationError as exc:
+                    form.add_error(None, errors_text(exc))
+                else:
+                    messages.success(request, _("年度设置已保存"))
+                    return redirect(request.get_full_path())
+        if not may_change:
+            for field in form.fields.values():
+                field.disabled = True
+    return render(
+        request,
+        "indicators/settings.html",
+        {
+            "scope": scope,
+            "campaign": campaign,
+            "form": form,
+            "may_change": may_change,
+            "nav_active": "settings",
+        },
+    )
+
+
+TARGET_KINDS = (Indicator.Kind.COMPUTED, Indicator.Kind.REPORTED)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def targets(request):
+    """目标分解: one indicator's target for the shown unit and each of its units, set on
+    one form; where the indicator adds up, the units' targets must add up to the unit's."""
+    scope = resolve_scope(request, require_unit=True)
+    unit = scope.unit
+    assert unit is not None  # require_unit
+    indicators = list(
+        Indicator.objects.filter(is_active=True, kind__in=TARGET_KINDS).order_by(
+            "sort_order", "code"
+        )
+    )
+    indicators = [i for i in indicators if i.fixed_unit_id is None or unit.is_within(i.fixed_unit)]
+    chosen = request.POST.get("indicator") or request.GET.get("indicator", "")
+    indicator = next(
+        (i for i in indicators if i.code == chosen), indicators[0] if indicators else None
+    )
+    units = [unit, *compared_units(unit)]
+    may_change = allows(request.user, Action.MANAGE, unit)
+    typed: dict[int, str] = {}
+    errors: list[str] = []
+    if request.method == "POST" and indicator is not None:
+        if not may_change:
+            raise PermissionDenied(_("只有攻坚办可以下达目标任务"))
+        values: dict = {}
+        for u in units:
+            text = request.POST.get(f"t_{u.pk}", "").strip()
+            typed[u.pk] = text
+            if not text:
+                values[u] = None
+                continue
+            try:
+                value = from_entry(text, indicator.display_unit)
+            except ArithmeticError:
+                errors.append(_("%(u)s:目标“%(t)s”不是数值") % {"u": u.name, "t": text})
+                continue
+            if value <= 0:
+                errors.append(_("%(u)s:目标须大于 0") % {"u": u.name})
+                continue
+            values[u] = value
+        if not errors:
+            try:
+                services.targets_split(
+                    actor=request.user,
+                    indicator=indicator,
+                    parent=unit,
+                    year=scope.year,
+                    values=values,
+                    describe=lambda v: display(v, indicator.display_unit),
+                )
+            except (ValidationError, PermissionDenied) as exc:
+                errors.append(errors_text(exc))
+            else:
+                messages.success(request, _("目标任务已保存"))
+                return redirect(request.get_full_path())
+        messages.error(request, _("未保存:") + ";".join(errors))
+    rows, total, own = [], None, None
+    if indicator is not None:
+        stored = {
+            t.unit_id: t.value for t in indicator.targets.filter(year=scope.year, unit__in=units)
+        }
+        for u in units:
+            value = stored.get(u.pk)
+            rows.append(
+                {
+                    "unit": u,
+                    "is_parent": u == unit,
+                    "value": typed.get(u.pk, to_entry(value, indicator.display_unit)),
+                    "shown": display(value, indicator.display_unit) if value is not None else "—",
+                }
+            )
+        children = [stored[u.pk] for u in units[1:] if u.pk in stored]
+        own = stored.get(unit.pk)
+        if children:
+            total = display(sum(children), indicator.display_unit)
+    return render(
+        request,
+        "indicators/targets.html",
+        {
+            "scope": scope,
+            "indicators": indicators,
+            "indicator": indicator,
+            "rows": rows,
+            "sums": indicator is not None and services.indicator_sums(indicator),
+            "total": total,
+            "own": display(own, indicator.display_unit) if indicator and own is not None else "—",
+            "entry_unit": entry_unit(indicator.display_unit) if indicator else "",
+            "extra_fields": [("indicator", indicator.code)] if indicator else [],
+            "may_change": may_change,
+            "nav_active": "settings",
+        },
+    )

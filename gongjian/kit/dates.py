@@ -1,12 +1,62 @@
-"""Periods and 序时进度 (the share of the year elapsed)."""
+"""Periods, 序时进度 (the share of the year elapsed), and the dates a record may carry."""
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
 from dataclasses import dataclass
+from typing import Annotated, TypeVar
 
 from django.utils.translation import get_language
+from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
+
+from .errors import pydantic_message
+
+# --- the dates a record may carry ----------------------------------------------------
+#
+# A date or time that comes in (an appeal's 受理时间, a report's period) lies between
+# these days. ``0`` in JSON is a valid date to pydantic (1970-01-01, the Unix epoch) and
+# year 9999 overflows when it is moved to UTC: neither is a date of this campaign.
+EARLIEST = dt.date(2000, 1, 1)
+LATEST = dt.date(2099, 12, 31)
+
+D = TypeVar("D", dt.date, dt.datetime)
+
+
+def _outside(value: dt.date | dt.datetime) -> dict | None:
+    """The pydantic error (type and context) for a date, or a time by its own calendar
+    day, outside ``EARLIEST``–``LATEST``; None inside."""
+    day = value.date() if isinstance(value, dt.datetime) else value
+    if day < EARLIEST:
+        return {"type": "greater_than_equal", "ctx": {"ge": EARLIEST.isoformat()}}
+    if day > LATEST:
+        return {"type": "less_than_equal", "ctx": {"le": LATEST.isoformat()}}
+    return None
+
+
+def out_of_range(value: dt.date | dt.datetime) -> str:
+    """The Chinese message the API gives for a date outside ``EARLIEST``–``LATEST``
+    ("须大于或等于 2000-01-01"), for input read without a schema; "" inside."""
+    error = _outside(value)
+    return "" if error is None else pydantic_message(error)
+
+
+def check_in_range(value: D) -> D:
+    """The schema check: ``value``, or a pydantic error that ``kit.errors`` words as
+    ``out_of_range`` does, under the field's name (an API body, a page form and an Excel
+    row read it alike)."""
+    error = _outside(value)
+    if error is not None:
+        raise PydanticCustomError(
+            error["type"], f"Input should lie between {EARLIEST} and {LATEST}", error["ctx"]
+        )
+    return value
+
+
+# A date / a time of an input schema, between ``EARLIEST`` and ``LATEST``.
+InRangeDate = Annotated[dt.date, AfterValidator(check_in_range)]
+InRangeDateTime = Annotated[dt.datetime, AfterValidator(check_in_range)]
 
 
 def _label(chinese: str, english: str) -> str:

@@ -25,6 +25,15 @@ class ConflictError(Exception):
         self.changed = changed or []
 
 
+class PreconditionRequired(Exception):
+    """An update of a versioned object that names no version (neither ``If-Match`` nor
+    ``expected_version``): refused (428) rather than saved over whatever is there."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
 def messages_of(error: ValidationError) -> list[str]:
     """Flatten a ValidationError into ``["字段: 信息", ...]`` strings."""
     if hasattr(error, "error_dict"):

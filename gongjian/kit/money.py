@@ -24,6 +24,21 @@ def format_amount(yuan: int | None, unit: str = "万元", places: int = 2) -> st
     return f"{value:,.{places}f}{unit}"
 
 
+def show_amount(yuan: int | None, unit: str = "万元", places: int = 2) -> str:
+    """An amount as a page shows it: ``format_amount`` in Chinese; on an English page in
+    millions (万元 figures) or billions (亿元 figures) of yuan. Text that is stored (a
+    history reason, a document) uses ``format_amount``."""
+    from django.utils.translation import get_language
+
+    if yuan is None or not (get_language() or "").startswith("en"):
+        return format_amount(yuan, unit, places)
+    if unit == "亿元":
+        return f"{Decimal(yuan) / 10**9:,.{places}f} bn yuan"
+    if unit == "万元":
+        return f"{Decimal(yuan) / 10**6:,.{places}f} m yuan"
+    return f"{yuan:,} yuan"
+
+
 def to_yuan(value: Decimal | int | str, unit: str = "元") -> int:
     """Convert an amount given in ``unit`` to integer 元, refusing fractions of a 元 and
     what is not a finite number. Exact whatever the number of digits (no rounding to the

@@ -1,8 +1,21 @@
-"""Validators for codes with national standards."""
+"""Validators for codes with national standards, and for plain text."""
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+
+from .cleaning import text_problem
+
+
+def validate_plain_text(value: object) -> None:
+    """Text may hold no control character but tab, line feed and carriage return (NUL, the
+    other C0 and C1 controls, lone surrogates; ``kit.cleaning``): PostgreSQL cannot store
+    NUL and a Word or Excel file cannot hold any of them. Raises ``ValidationError`` with
+    the check's Chinese message; anything but text passes."""
+    problem = text_problem(value) if isinstance(value, str) else ""
+    if problem:
+        raise ValidationError(problem, code="control_character")
+
 
 # GB/T 2260 province-level prefixes (first two digits of every division code).
 PROVINCE_PREFIXES = frozenset(

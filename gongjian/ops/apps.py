@@ -3,5 +3,16 @@ from django.utils.translation import gettext_lazy as _
 
 
 class OpsConfig(AppConfig):
+    """Operating an instance: backup and restore, a new city (``setup-city``), a new
+    year (``campaign_rollover``)."""
+
     name = "gongjian.ops"
     verbose_name = _("运维")
+
+    def ready(self) -> None:
+        from gongjian.kit.registration import register_nav
+        from gongjian.units.models import Role
+
+        # offices (a superuser holds every role): a city's office rolls its year over; a
+        # province's office and a superuser also set new cities up there
+        register_nav("ops", _("城市与年度"), "/ops/", 106, roles=(Role.OFFICE,))

@@ -6,13 +6,19 @@ A backup is one ``.tar.gz`` archive:
   migrations applied in the database, and the SHA-256 of every other member;
 - ``database.sqlite3`` (SQLite: a page-by-page copy by the online backup API, consistent
   even while the server writes) or ``database.pgdump`` (PostgreSQL: ``pg_dump -Fc``);
-- ``media/…`` — the uploaded files under ``MEDIA_ROOT``.
+- ``media/…`` — the uploaded files under ``MEDIA_ROOT``, less an import's temporary
+  files (its stored upload and its error sheet: ``is_temporary``).
 
 ``backup_create`` writes one; ``backup_restore`` checks it (members and their checksums,
 the engine, the migration state) before it replaces anything, then restores the database
 (SQLite: the backup API again, into the live database; PostgreSQL: ``pg_restore --clean
 --if-exists``) and the uploaded files. The PostgreSQL password goes to the tools through
 ``PGPASSWORD``, never on their command line.
+
+``cleanup_files`` (``gongjian cleanup_files``, run daily by cron) deletes the temporary
+files older than a number of days: imports' stored uploads and error sheets under
+``MEDIA_ROOT/imports/``, and export/template/error sheets a failed request left in the
+system's temporary folder.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -49,6 +56,16 @@ ENGINES = {
     "django.db.backends.postgresql": "postgresql",
 }
 ENGINE_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+
+
+# An import's stored upload and its error sheet (``reports.services``): MEDIA_ROOT/imports/
+# <uuid hex>.xlsx and <uuid hex>-errors.xlsx. Temporary: never backed up, deleted by
+# ``cleanup_files``.
+IMPORT_DIR = "imports"
+_IMPORT_TEMPORARY = re.compile(r"[0-9a-f]{32}(?:-errors)?\.xlsx")
+# sheets written to the system's temporary folder (``kit.tabular``), deleted once sent
+_SYSTEM_TEMPORARY = re.compile(r"gongjian-(?:export|template-[\w-]+|import-errors)-[\w-]+\.xlsx")
+DEFAULT_KEEP_DAYS = 30
 
 
 class BackupError(Exception):
@@ -169,10 +186,23 @@ def _run(command: list[str], env: dict[str, str], what: str) -> None:
         raise BackupError(f"{what}失败(退出码 {result.returncode}):" + " ".join(detail[-3:]))
 
 
+def is_temporary(relative: PurePosixPath | str) -> bool:
+    """Whether the file at ``relative`` (to MEDIA_ROOT) is an import's temporary file."""
+    parts = PurePosixPath(relative).parts
+    return (
+        len(parts) == 2 and parts[0] == IMPORT_DIR and bool(_IMPORT_TEMPORARY.fullmatch(parts[1]))
+    )
+
+
 def _media_files(root: Path) -> list[Path]:
+    """The uploaded files a backup holds (temporary import files left out)."""
     if not root.is_dir():
         return []
-    return sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink())
+    return sorted(
+        p
+        for p in root.rglob("*")
+        if p.is_file() and not p.is_symlink() and not is_temporary(p.relative_to(root).as_posix())
+    )
 
 
 # --- backup ----------------------------------------------------------------------------
@@ -392,4 +422,55 @@ def backup_restore(path: Path | str, *, alias: str = "default") -> RestoreResult
     if pending:
         call_command("migrate", database=alias, interactive=False, verbosity=0)
         result.migrated = pending
+    return result
+
+
+# --- temporary files ---------------------------------------------------------------------
+
+
+@dataclass
+class CleanupResult:
+    deleted: list[Path] = field(default_factory=list)
+    freed: int = 0  # bytes
+
+
+def keep_days() -> int:
+    return int(getattr(settings, "GONGJIAN", {}).get("TEMP_FILES_KEEP_DAYS", DEFAULT_KEEP_DAYS))
+
+
+def cleanup_files(
+    days: int | None = None, *, now: dt.datetime | None = None, dry_run: bool = False
+) -> CleanupResult:
+    """Delete the temporary files last changed more than ``days`` ago (default
+    ``GONGJIAN["TEMP_FILES_KEEP_DAYS"]``, 30): the stored uploads and error sheets of
+    imports, and sheets left in the system's temporary folder. An import run whose error
+    sheet is deleted no longer offers it. ``dry_run`` only lists them."""
+    from gongjian.reports.models import ImportRun
+
+    days = keep_days() if days is None else days
+    if days < 1:
+        raise BackupError("保留天数至少为 1 天")
+    cutoff = (now or timezone.now()).timestamp() - days * 86400
+    candidates: list[Path] = []
+    imports = Path(settings.MEDIA_ROOT) / IMPORT_DIR
+    if imports.is_dir():
+        candidates += [p for p in imports.iterdir() if _IMPORT_TEMPORARY.fullmatch(p.name)]
+    system = Path(tempfile.gettempdir())
+    candidates += [p for p in system.glob("gongjian-*.xlsx") if _SYSTEM_TEMPORARY.fullmatch(p.name)]
+    result = CleanupResult()
+    for path in sorted(candidates):
+        try:
+            stat = path.lstat()
+        except FileNotFoundError:
+            continue
+        if not path.is_file() or path.is_symlink() or stat.st_mtime >= cutoff:
+            continue
+        result.deleted.append(path)
+        result.freed += stat.st_size
+        if not dry_run:
+            path.unlink(missing_ok=True)
+    if not dry_run:
+        gone = [str(p) for p in result.deleted if p.parent == imports]
+        for start in range(0, len(gone), 500):
+            ImportRun.objects.filter(error_file__in=gone[start : start + 500]).update(error_file="")
     return result

@@ -8,8 +8,16 @@ from ninja import Query, Router
 from ninja.pagination import paginate
 from ninja.responses import Status
 
-from gongjian.kit.api import READ_ERRORS, WRITE_ERRORS, ConflictOut, Pages, get_or_404, reference
-from gongjian.kit.errors import ConflictError
+from gongjian.kit.api import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    ConflictOut,
+    ErrorOut,
+    Pages,
+    get_or_404,
+    reference,
+)
+from gongjian.kit.errors import ConflictError, PreconditionRequired
 from gongjian.kit.scope import Action
 from gongjian.units.models import Unit, User
 from gongjian.units.selectors import leaders_for, units_in_trees
@@ -152,19 +160,24 @@ def _by_key(model, keys: list[str], field: str, key: str, label: str) -> list:
 
 # --- versions: ETag / If-Match ------------------------------------------------------
 
-CONFLICTS = {409: ConflictOut, 412: ConflictOut}
+CONFLICTS = {409: ConflictOut, 412: ConflictOut, 428: ErrorOut}
 
 
 def _etag(response: HttpResponse, version: int) -> None:
     response["ETag"] = f'"{version}"'
 
 
+ANY_VERSION = -1  # ``If-Match: *``: the caller knowingly saves over any version
+
+
 def _if_match(request: HttpRequest) -> int | None:
-    """The version an ``If-Match`` header names (``"5"`` or ``W/"5"``); None without one
-    or for ``*``."""
+    """The version an ``If-Match`` header names (``"5"`` or ``W/"5"``); ``ANY_VERSION``
+    for ``*``; None without the header."""
     raw = request.headers.get("If-Match")
-    if raw is None or raw.strip() == "*":
+    if raw is None:
         return None
+    if raw.strip() == "*":
+        return ANY_VERSION
     tag = raw.split(",")[0].strip()
     tag = tag[2:] if tag.startswith("W/") else tag
     tag = tag.strip('"')
@@ -175,13 +188,19 @@ def _if_match(request: HttpRequest) -> int | None:
 
 def _versioned(request: HttpRequest, data: dict, write, **kwargs):
     """Run ``write`` with the version the caller read: the ``If-Match`` header (a stale one
-    answers 412) or else the body's ``expected_version`` (a stale one answers 409)."""
+    answers 412) or else the body's ``expected_version`` (a stale one answers 409). An
+    update naming neither is refused with 428: a caller that never read the object would
+    otherwise save over someone else's change unseen. ``If-Match: *`` says so knowingly."""
     expected_version = data.pop("expected_version", None)
     if_match = _if_match(request)
-    try:
-        return write(
-            expected_version=if_match if if_match is not None else expected_version, **kwargs
+    if if_match is None and expected_version is None:
+        raise PreconditionRequired(
+            '修改须注明读取时的版本:请求头 If-Match: "<version>"(GET 返回的 ETag),'
+            "或请求体中的 expected_version;确要覆盖任何版本时用 If-Match: *"
         )
+    version = if_match if if_match is not None else expected_version
+    try:
+        return write(expected_version=None if version == ANY_VERSION else version, **kwargs)
     except ConflictError as exc:
         exc.precondition = if_match is not None
         raise

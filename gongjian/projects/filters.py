@@ -13,6 +13,7 @@ from django.http import QueryDict
 from ninja import Field, Schema
 
 from gongjian.kit.clock import today as clock_today
+from gongjian.kit.dates import InRangeDate
 from gongjian.units.selectors import unit_resolve
 
 from .models import Problem, Project, Stage
@@ -134,8 +135,8 @@ class ProgressReportFilter(QueryFilter):
 
     unit: str | None = Field(None, description=UNIT_HELP)
     project: int | None = Field(None, ge=1, le=2**63 - 1, description="项目 ID")
-    period_start: dt.date | None = Field(None, description="期间结束日期不早于")
-    period_end: dt.date | None = Field(None, description="期间结束日期不晚于")
+    period_start: InRangeDate | None = Field(None, description="期间结束日期不早于")
+    period_end: InRangeDate | None = Field(None, description="期间结束日期不晚于")
 
     def apply(self, qs: QuerySet) -> QuerySet:
         unit_q = _unit_q(self.unit, "project__unit__path")

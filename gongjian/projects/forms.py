@@ -40,6 +40,7 @@ class ProgressReportForm(forms.Form):
     REPORT_FIELDS = (
         "investment_this_period",
         "cumulative_investment",
+        "funds_paid",
         "progress_text",
         "problems_text",
     )
@@ -49,6 +50,11 @@ class ProgressReportForm(forms.Form):
         label=_("自开工累计完成投资(万元)"),
         required=False,
         help_text=_("不填则按上期累计加本期计算"),
+    )
+    funds_paid = WanField(
+        label=_("自开工累计资金支付(万元)"),
+        required=False,
+        help_text=_("可不填;填写后按支付与完成投资之比亮资金支付灯"),
     )
     progress_text = forms.CharField(
         label=_("形象进度"), widget=forms.Textarea(attrs={"rows": 3}), required=False

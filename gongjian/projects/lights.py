@@ -1,19 +1,22 @@
-"""红黄绿灯, defined once: each project judged on up to three axes at the page's as-of
-date, the worst colour winning.
+"""红黄绿灯, defined once: each project judged on up to four axes at the page's as-of
+date, the worst colour winning. The thresholds are the campaign's (``Campaign``; the
+defaults below without one).
 
 - 开工 (start lag): a project not started by its planned start month (``planned_start_on``)
-  is yellow from that month on, red when more than ``START_RED_MONTHS`` months late.
+  is yellow from that month on, red when more than ``start_red_months`` months late.
 - 投资进度 (progress): a project under construction (开工/复工) with an annual plan is yellow
   when its year-to-date investment lags 序时进度 by more than the campaign's
   ``yellow_points`` (default 10) percentage points, red beyond ``red_points`` (default 30),
   green otherwise; 停缓建 is red.
 - 入库纳统 (statistics register): a project started by the as-of date whose 入库 is tracked
-  (it has a planned or an actual 入库 date) and not yet 入库 is yellow ``STATS_YELLOW_MONTHS``
-  calendar month after its start month, red from ``STATS_RED_MONTHS``; green once 入库
+  (it has a planned or an actual 入库 date) and not yet 入库 is yellow ``stats_yellow_months``
+  calendar month after its start month, red from ``stats_red_months``; green once 入库
   (while under construction: a completed project already 入库 has nothing to judge).
+- 资金支付 (fund payment): a project under construction whose latest report by the as-of
+  date states its cumulative funds paid is yellow when paid ÷ cumulative investment is
+  below ``funds_yellow_rate`` %, red below ``funds_red_rate`` %, green otherwise.
 
 An axis that does not apply gives no colour; a project no axis applies to shows no light.
-(资金支付, fund payment, is not an axis: progress reports carry no paid amount.)
 
 The investment done comes from the indicator engine (``engine.measure_parts``: the
 progress reports of the year, read from their monthly roll-up); the other axes are
@@ -30,7 +33,18 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.utils.translation import gettext
@@ -39,15 +53,21 @@ from gongjian.indicators.engine import measure_parts
 from gongjian.indicators.models import Campaign
 from gongjian.kit.dates import pro_rata
 
-from .models import Stage
+from .models import ProgressReport, Stage
 
 COLORS = ("red", "yellow", "green")
-# 开工 axis: yellow from the planned start month, red when more months late than this
-START_RED_MONTHS = 3
-# 入库纳统 axis: calendar months after the start month not yet 入库
-STATS_YELLOW_MONTHS = 1
-STATS_RED_MONTHS = 2
-AXES = ("start", "progress", "stats")
+# without a campaign: 开工 red when more months late than this; 入库纳统 months after the
+# start month not yet 入库; 资金支付 rates (%) — the ``Campaign`` fields' defaults
+DEFAULTS = {
+    "yellow_points": 10.0,
+    "red_points": 30.0,
+    "start_red_months": 3,
+    "stats_yellow_months": 1,
+    "stats_red_months": 2,
+    "funds_yellow_rate": 70.0,
+    "funds_red_rate": 50.0,
+}
+AXES = ("start", "progress", "stats", "funds")
 _NOT_STARTED = (Stage.PLANNED, Stage.SIGNED, Stage.LANDED)
 _RANK = {"red": 0, "yellow": 1, "green": 2}
 
@@ -58,7 +78,7 @@ class Light:
     done: int
     planned: int
     behind_points: float | None
-    # each applicable axis ("start", "progress", "stats") → its colour
+    # each applicable axis ("start", "progress", "stats", "funds") → its colour
     axes: dict[str, str] = field(default_factory=dict)
     # why, in Chinese: one sentence per applicable axis, the worst first
     reasons: list[str] = field(default_factory=list)
@@ -80,18 +100,45 @@ def _month_index(name: str):
     return ExtractYear(name) * 12 + ExtractMonth(name) - 1
 
 
+def _thresholds(campaign: Campaign | None) -> dict[str, float]:
+    if campaign is None:
+        return dict(DEFAULTS)
+    return {name: float(getattr(campaign, name)) for name in DEFAULTS}
+
+
 def _axis_columns(as_of: dt.date) -> dict:
-    """The 开工 and 入库 axes as ORM expressions judged at ``as_of``: months late against
-    the planned start (NULL when it does not apply), months since the start month not
-    yet 入库 (-1 once 入库 while under construction, NULL when it does not apply: a
-    completed project already 入库 has nothing left to judge)."""
+    """The 开工, 入库 and 资金支付 axes as ORM expressions judged at ``as_of``: months late
+    against the planned start (NULL when it does not apply), months since the start
+    month not yet 入库 (-1 once 入库 while under construction, NULL when it does not
+    apply: a completed project already 入库 has nothing left to judge), and the funds paid
+    and cumulative investment of the latest report by ``as_of`` that states its funds
+    paid (NULL when not under construction or no report states them)."""
     now = as_of.year * 12 + as_of.month - 1
     not_started = Q(started_on__gt=as_of) | Q(started_on__isnull=True, stage__in=_NOT_STARTED)
     started = Q(started_on__lte=as_of)
     tracked = Q(planned_in_stats_on__isnull=False) | Q(in_stats_on__isnull=False)
     building = Q(completed_on__isnull=True) | Q(completed_on__gt=as_of)
     waiting = Q(in_stats_on__isnull=True) | Q(in_stats_on__gt=as_of)  # not yet 入库
+    latest_paid = ProgressReport.objects.filter(
+        project=OuterRef("pk"), period_end__lte=as_of, funds_paid__isnull=False
+    ).order_by("-period_end")
     return {
+        "_paid": Case(
+            When(
+                started & building,
+                then=Subquery(latest_paid.values("funds_paid")[:1]),
+            ),
+            default=None,
+            output_field=BigIntegerField(),
+        ),
+        "_invested": Case(
+            When(
+                started & building,
+                then=Subquery(latest_paid.values("cumulative_investment")[:1]),
+            ),
+            default=None,
+            output_field=BigIntegerField(),
+        ),
         "_start_late": Case(
             When(
                 Q(planned_start_on__isnull=False) & not_started,
@@ -113,12 +160,12 @@ def _axis_columns(as_of: dt.date) -> dict:
 
 def _lights_sql(projects: QuerySet, as_of: dt.date, campaign: Campaign | None) -> tuple[str, list]:
     """One row per project of ``projects`` — ``id, code, stage, planned, done, behind,
-    start_late, ps_year, ps_month, stats_late, start_color, progress_color, stats_color,
-    color`` — with each project's year-to-date investment joined to it from every source
-    of the reports (its roll-up row by the unique key, the cut month's reports aggregated
-    once) and added up, each axis's colour and the worst of them."""
-    yellow = float(campaign.yellow_points) if campaign else 10.0
-    red = float(campaign.red_points) if campaign else 30.0
+    start_late, ps_year, ps_month, stats_late, paid, invested, start_color,
+    progress_color, stats_color, funds_color, color`` — with each project's year-to-date
+    investment joined to it from every source of the reports (its roll-up row by the
+    unique key, the cut month's reports aggregated once) and added up, each axis's
+    colour and the worst of them."""
+    limits = _thresholds(campaign)
     expected = pro_rata(as_of) * 100
     axes = _axis_columns(as_of)
     rows = projects.order_by().annotate(
@@ -144,7 +191,8 @@ def _lights_sql(projects: QuerySet, as_of: dt.date, campaign: Campaign | None) -
         d_params.extend(params)
     total = " + ".join(done) or "0"
     worst = " ".join(
-        f"WHEN start_color = '{c}' OR progress_color = '{c}' OR stats_color = '{c}' THEN '{c}'"
+        f"WHEN start_color = '{c}' OR progress_color = '{c}' OR stats_color = '{c}' "
+        f"OR funds_color = '{c}' THEN '{c}'"
         for c in COLORS
     )
     sql = f"""
@@ -152,7 +200,7 @@ def _lights_sql(projects: QuerySet, as_of: dt.date, campaign: Campaign | None) -
         FROM (
             SELECT _id AS id, _code AS code, _stage AS stage, _planned AS planned, done, behind,
                    _start_late AS start_late, _ps_year AS ps_year, _ps_month AS ps_month,
-                   _stats_late AS stats_late,
+                   _stats_late AS stats_late, _paid AS paid, _invested AS invested,
                    CASE WHEN _start_late > %s THEN 'red'
                         WHEN _start_late >= 0 THEN 'yellow' END AS start_color,
                    CASE WHEN _stage = %s OR behind > %s THEN 'red'
@@ -160,7 +208,14 @@ def _lights_sql(projects: QuerySet, as_of: dt.date, campaign: Campaign | None) -
                         WHEN behind IS NOT NULL THEN 'green' END AS progress_color,
                    CASE WHEN _stats_late >= %s THEN 'red'
                         WHEN _stats_late >= %s THEN 'yellow'
-                        WHEN _stats_late IS NOT NULL THEN 'green' END AS stats_color
+                        WHEN _stats_late IS NOT NULL THEN 'green' END AS stats_color,
+                   CASE WHEN _paid IS NULL THEN NULL
+                        WHEN _invested <= 0 THEN 'green'
+                        WHEN CAST(_paid AS DOUBLE PRECISION) * 100 < %s
+                             * CAST(_invested AS DOUBLE PRECISION) THEN 'red'
+                        WHEN CAST(_paid AS DOUBLE PRECISION) * 100 < %s
+                             * CAST(_invested AS DOUBLE PRECISION) THEN 'yellow'
+                        ELSE 'green' END AS funds_color
             FROM (
                 SELECT p.*, {total} AS done,
                        CASE WHEN p._stage IN (%s, %s) AND p._planned > 0
@@ -171,8 +226,10 @@ def _lights_sql(projects: QuerySet, as_of: dt.date, campaign: Campaign | None) -
             ) lit
         ) axes
     """
-    params = [START_RED_MONTHS, Stage.STALLED.value, red, yellow]
-    params += [STATS_RED_MONTHS, STATS_YELLOW_MONTHS]
+    params = [limits["start_red_months"], Stage.STALLED.value]
+    params += [limits["red_points"], limits["yellow_points"]]
+    params += [limits["stats_red_months"], limits["stats_yellow_months"]]
+    params += [limits["funds_red_rate"], limits["funds_yellow_rate"]]
     params += [Stage.STARTED.value, Stage.RESUMED.value, expected, *p_params, *d_params]
     return sql, params
 
@@ -180,7 +237,7 @@ def _lights_sql(projects: QuerySet, as_of: dt.date, campaign: Campaign | None) -
 # what a Light is read from, in this order
 _LIGHT_COLUMNS = (
     "color, done, planned, behind, stage, start_late, ps_year, ps_month, stats_late, "
-    "start_color, progress_color, stats_color"
+    "paid, invested, start_color, progress_color, stats_color, funds_color"
 )
 
 
@@ -191,8 +248,8 @@ def _int(value) -> int | None:
 def _light(row: tuple, as_of: dt.date) -> Light:
     """A ``Light`` from a row of ``_LIGHT_COLUMNS``, with its reasons in Chinese."""
     color, done, planned, behind, stage = row[:5]
-    start_late, ps_year, ps_month, stats_late = (_int(v) for v in row[5:9])
-    colors = dict(zip(AXES, row[9:12], strict=True))
+    start_late, ps_year, ps_month, stats_late, paid, invested = (_int(v) for v in row[5:11])
+    colors = dict(zip(AXES, row[11:15], strict=True))
     done = int(done or 0)
     behind = None if behind is None else round(behind, 1)
     said: dict[str, str] = {}
@@ -224,6 +281,15 @@ def _light(row: tuple, as_of: dt.date) -> Light:
             said["stats"] = gettext("本月开工,尚未入库")
         else:
             said["stats"] = gettext("开工已%(n)s个月未入库") % {"n": stats_late}
+    if colors["funds"] and paid is not None:
+        rate = paid * 100 / invested if invested else 100.0
+        said["funds"] = gettext(
+            "资金支付率%(rate)s%%(累计支付%(paid)s万元/累计完成投资%(invested)s万元)"
+        ) % {
+            "rate": f"{rate:.1f}",
+            "paid": f"{paid / 10_000:,.0f}",
+            "invested": f"{(invested or 0) / 10_000:,.0f}",
+        }
     axes = {axis: c for axis, c in colors.items() if c}
     order = sorted((a for a in AXES if a in said), key=lambda a: _RANK[axes[a]])
     return Light(

@@ -6,8 +6,10 @@ import datetime as dt
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
 from gongjian.kit.history import HistoricalRecords
@@ -344,6 +346,13 @@ class ProgressReport(models.Model):
     cumulative_investment = models.BigIntegerField(
         _("累计完成投资(元)"), validators=[non_negative_amount]
     )
+    funds_paid = models.BigIntegerField(
+        _("累计资金支付(元)"),
+        null=True,
+        blank=True,
+        validators=[non_negative_amount],
+        help_text=_("自开工累计已支付的资金;资金支付灯按它与累计完成投资之比判定"),
+    )
     progress_text = models.TextField(_("形象进度"), blank=True)
     problems_text = models.TextField(_("存在问题"), blank=True)
     photo = models.ImageField(_("现场照片"), upload_to="reports/%Y/%m/", blank=True)
@@ -404,6 +413,26 @@ class ProgressReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project_id} {self.period_start:%Y-%m}"
+
+
+def discard_report_photo(name: str, *, using: str = "default") -> None:
+    """Delete the stored site photo ``name`` once the transaction commits, unless a
+    report (any version: a correction keeps the photo of the version it corrects) still
+    shows it. A rolled-back replacement or deletion keeps the file."""
+    if not name:
+        return
+
+    def delete() -> None:
+        if not ProgressReport.all_versions.using(using).filter(photo=name).exists():
+            ProgressReport._meta.get_field("photo").storage.delete(name)
+
+    transaction.on_commit(delete, using=using)
+
+
+@receiver(post_delete, sender=ProgressReport, dispatch_uid="progress_report_photo_discard")
+def _discard_deleted_reports_photo(sender, instance, using, **kwargs) -> None:
+    if instance.photo:
+        discard_report_photo(instance.photo.name, using=using)
 
 
 def _month_columns(prefix: str, label: str, field) -> dict[str, models.Field]:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from ninja import Field, Schema
 from pydantic import ConfigDict, ValidationInfo, model_validator
 
+from gongjian.kit.dates import InRangeDate
 from gongjian.units.schemas import UnitRef
 
 from .models import Batch, Category, Problem, ProgressReport, Project, Stage, StageTransition
@@ -180,6 +181,7 @@ class ReportOut(Schema):
     period_end: dt.date
     investment_this_period: int = Field(description="本期完成投资(元)")
     cumulative_investment: int = Field(description="累计完成投资(元)")
+    funds_paid: int | None = Field(description="累计资金支付(元);未填报为 null")
     progress_text: str
     problems_text: str
     status: ReportStatusValue
@@ -313,12 +315,13 @@ class ReportIn(Body):
     whether it comes from the 调度 page, the API or an Excel row. The period must be one
     the project owes under its cadence (the service checks it)."""
 
-    period_start: dt.date
-    period_end: dt.date
+    period_start: InRangeDate
+    period_end: InRangeDate
     investment_this_period: int = Field(description="本期完成投资(元)")
     cumulative_investment: int | None = Field(
         None, description="自开工累计完成投资(元);不填则按上期累计加本期计算"
     )
+    funds_paid: int | None = Field(None, ge=0, description="自开工累计资金支付(元),可不填")
     progress_text: str = ""
     problems_text: str = ""
     client_ref: str | None = Field(
@@ -331,9 +334,10 @@ class ReportIn(Body):
 class ReportUpdateIn(Body):
     """Change a report not yet approved; only the fields sent are changed."""
 
-    period_end: dt.date | None = None
+    period_end: InRangeDate | None = None
     investment_this_period: int | None = Field(None, description="本期完成投资(元)")
     cumulative_investment: int | None = Field(None, description="累计完成投资(元)")
+    funds_paid: int | None = Field(None, ge=0, description="累计资金支付(元)")
     progress_text: str | None = None
     problems_text: str | None = None
     expected_version: int | None = Field(
@@ -345,9 +349,10 @@ class ReportCorrectIn(Body):
     """Correct an approved report: a new version with the fields sent replaces it."""
 
     reason: str = Field(max_length=80, description="更正原因")
-    period_end: dt.date | None = None
+    period_end: InRangeDate | None = None
     investment_this_period: int | None = Field(None, description="本期完成投资(元)")
     cumulative_investment: int | None = Field(None, description="累计完成投资(元)")
+    funds_paid: int | None = Field(None, ge=0, description="累计资金支付(元)")
     progress_text: str | None = None
     problems_text: str | None = None
 

@@ -16,7 +16,7 @@ from gongjian.indicators.models import Indicator
 from gongjian.indicators.periods import Scope
 from gongjian.kit.clock import today
 from gongjian.kit.dates import Period
-from gongjian.kit.money import format_amount
+from gongjian.kit.money import format_amount, show_amount
 from gongjian.kit.scope import Action
 from gongjian.units.models import Unit, User
 from gongjian.units.selectors import compared_units
@@ -179,7 +179,7 @@ def batch_by_unit(batch: Batch, unit: Unit) -> list[dict]:
     counts = evaluate_by_unit(batch_indicator(batch, "count"), units, period)
     sums = evaluate_by_unit(batch_indicator(batch, "sum"), units, period)
     return [
-        {"unit": u, "count": counts[u.pk], "total": format_amount(int(sums[u.pk] or 0), "亿元")}
+        {"unit": u, "count": counts[u.pk], "total": show_amount(int(sums[u.pk] or 0), "亿元")}
         for u in units
         if counts[u.pk]
     ]

@@ -432,6 +432,7 @@ def progress_report_submit(
     period_end: dt.date,
     investment_this_period: int,
     cumulative_investment: int | None = None,
+    funds_paid: int | None = None,
     progress_text: str = "",
     problems_text: str = "",
     client_ref: str | None = None,
@@ -440,6 +441,8 @@ def progress_report_submit(
 
     ``cumulative_investment`` (自开工累计) defaults to the previous report's cumulative
     plus this period; for a project's first report, to what it had completed before.
+    ``funds_paid`` (累计资金支付) is optional: a report without it leaves the 资金支付 light
+    to the last report that gave one.
     ``client_ref`` makes the submission idempotent: a repeat with the same key (a client
     retrying after a lost response) returns the stored report and writes nothing. A
     draft submitted again exactly as stored (a form posted twice) writes nothing either.
@@ -489,11 +492,13 @@ def progress_report_submit(
                 "cumulative_investment": f"累计完成投资 {cumulative_investment} 元超过总投资 {locked.total_investment} 元"
             }
         )
+    _check_funds_paid(locked, funds_paid)
     if report is not None:
         stored = (
             report.period_end,
             report.investment_this_period,
             report.cumulative_investment,
+            report.funds_paid,
             report.progress_text,
             report.problems_text,
             report.submitted_by_id,
@@ -503,6 +508,7 @@ def progress_report_submit(
             period_end,
             investment_this_period,
             cumulative_investment,
+            funds_paid,
             progress_text,
             problems_text,
             actor.pk,
@@ -517,6 +523,7 @@ def progress_report_submit(
     report.period_end = period_end
     report.investment_this_period = investment_this_period
     report.cumulative_investment = cumulative_investment
+    report.funds_paid = funds_paid
     report.progress_text = progress_text
     report.problems_text = problems_text
     report.submitted_by = actor_user(actor)
@@ -730,18 +737,29 @@ def problem_act(
 @transaction.atomic
 def progress_report_attach_photo(*, actor: Actor, report: ProgressReport, photo) -> None:
     """Attach (or replace) the site photo of a progress report; the photo is re-encoded
-    (no EXIF/GPS, pixel count capped) by ``common.uploads.reencode_image``."""
+    (no EXIF/GPS, pixel count capped) by ``kit.uploads.reencode_image`` and stored under a
+    generated name (the uploader's file name, which may name a person, is not kept). A
+    replaced photo's file is deleted once no report version shows it any more."""
+    import uuid
+    from pathlib import PurePath
+
     from gongjian.kit.uploads import UploadError, reencode_image
+
+    from .models import discard_report_photo
 
     require(actor, Action.CHANGE, report.project.unit)
     try:
         photo = reencode_image(photo)
     except UploadError as exc:
         raise ValidationError({"photo": str(exc)}) from None
+    photo.name = f"{uuid.uuid4().hex}{PurePath(photo.name or '').suffix or '.jpg'}"
+    replaced = report.photo.name if report.photo else ""
     report.photo = photo
     report.full_clean()
     record_actor(report, actor)
     report.save()
+    if replaced and replaced != report.photo.name:
+        discard_report_photo(replaced)
 
 
 def escalation_rule_of(project: Project) -> EscalationRule | None:
@@ -995,6 +1013,7 @@ REPORT_EDITABLE_FIELDS = (
     "period_end",
     "investment_this_period",
     "cumulative_investment",
+    "funds_paid",
     "progress_text",
     "problems_text",
 )
@@ -1071,9 +1090,17 @@ def _current_report(report: ProgressReport) -> ProgressReport:
     return locked
 
 
+def _check_funds_paid(project: Project, funds_paid: int | None) -> None:
+    if funds_paid is not None and funds_paid > project.total_investment:
+        raise ValidationError(
+            {"funds_paid": f"累计资金支付 {funds_paid} 元超过总投资 {project.total_investment} 元"}
+        )
+
+
 def _check_report_figures(project: Project, report: ProgressReport) -> ProgressReport | None:
     """Refuse figures that break the project's chain of cumulative investment; returns
     the next period's current report (None when ``report`` is the latest)."""
+    _check_funds_paid(project, report.funds_paid)
     if report.period_end < report.period_start:
         raise ValidationError(
             {"period_end": f"期间结束日期 {report.period_end} 早于开始日期 {report.period_start}"}
@@ -1301,10 +1328,17 @@ class ProjectBulk:
         return self._writable[unit.pk]
 
     def existing(self, codes: list[str]) -> tuple[dict[str, Project], set[str]]:
-        """The projects holding ``codes``: live ones by code, and the codes of deleted ones."""
+        """The projects holding ``codes``: live ones by code, and the codes of deleted ones.
+        They are locked until the import's transaction ends, so a page or API save made
+        meanwhile waits and then meets the new version (no lost update either way)."""
         live: dict[str, Project] = {}
         deleted: set[str] = set()
-        for found in Project.all_objects.filter(code__in=codes).select_related("unit"):
+        found_rows = (
+            Project.all_objects.filter(code__in=codes)
+            .select_related("unit")
+            .select_for_update(of=("self",))
+        )
+        for found in found_rows:
             if found.deleted_at is None:
                 live[found.code] = found
             else:

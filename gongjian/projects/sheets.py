@@ -45,6 +45,43 @@ from .schemas import ReportIn
 
 STAGE_CHOICES = {str(label): value for value, label in Stage.choices}
 CATEGORY_CHOICES = {str(label): value for value, label in Category.choices}
+# how cities' own sheets name the categories and stages
+CATEGORY_ALIASES = {
+    **{f"{label}项目": value for label, value in CATEGORY_CHOICES.items()},
+    "工业类": Category.INDUSTRY,
+    "制造业": Category.INDUSTRY,
+    "服务业": Category.COMMERCE,
+    "服务业项目": Category.COMMERCE,
+    "现代服务业": Category.COMMERCE,
+    "商贸": Category.COMMERCE,
+    "商贸流通": Category.COMMERCE,
+    "基础设施建设": Category.INFRASTRUCTURE,
+    "基础设施类": Category.INFRASTRUCTURE,
+    "城建": Category.INFRASTRUCTURE,
+    "民生": Category.LIVELIHOOD,
+    "民生项目": Category.LIVELIHOOD,
+    "社会事业": Category.LIVELIHOOD,
+    "农业": Category.AGRICULTURE,
+    "农业项目": Category.AGRICULTURE,
+    "乡村振兴": Category.AGRICULTURE,
+    "文化旅游": Category.TOURISM,
+    "文旅项目": Category.TOURISM,
+    "旅游": Category.TOURISM,
+}
+STAGE_ALIASES = {
+    "在谋划": Stage.PLANNED,
+    "已签约": Stage.SIGNED,
+    "已落地": Stage.LANDED,
+    "已开工": Stage.STARTED,
+    "新开工": Stage.STARTED,
+    "在建": Stage.STARTED,
+    "续建": Stage.STARTED,
+    "已复工": Stage.RESUMED,
+    "停建": Stage.STALLED,
+    "缓建": Stage.STALLED,
+    "已竣工": Stage.COMPLETED,
+    "已投产": Stage.IN_PRODUCTION,
+}
 
 PROJECT_DATE_COLUMNS = [
     (Stage.SIGNED, "signed_on", "签约日期", ("签约时间",)),
@@ -127,7 +164,8 @@ PROJECT_SCHEMA = S.SheetSchema(
             S.CHOICE,
             required=True,
             choices=CATEGORY_CHOICES,
-            aliases=("类别", "行业类别"),
+            choice_aliases=CATEGORY_ALIASES,
+            aliases=("类别", "行业类别", "项目类型"),
             example="工业",
             width=12,
         ),
@@ -153,6 +191,7 @@ PROJECT_SCHEMA = S.SheetSchema(
             "阶段",
             S.CHOICE,
             choices=STAGE_CHOICES,
+            choice_aliases=STAGE_ALIASES,
             aliases=("项目阶段", "建设阶段", "当前阶段"),
             example="开工",
             width=10,
@@ -281,6 +320,14 @@ REPORT_SCHEMA = S.SheetSchema(
             width=14,
         ),
         S.Column(
+            "funds_paid",
+            "累计资金支付",
+            S.AMOUNT,
+            aliases=("自开工累计资金支付", "累计支付资金", "资金支付"),
+            help="可不填:自开工累计已支付的资金",
+            width=14,
+        ),
+        S.Column(
             "progress_text",
             "形象进度",
             aliases=("项目进展", "进展情况"),
@@ -403,6 +450,7 @@ def reports_import(*, actor: Actor, **options: Any) -> ImportResult:
                 "period_end": v.get("period_end"),
                 "investment_this_period": v.get("investment_this_period"),
                 "cumulative_investment": v.get("cumulative_investment"),
+                "funds_paid": v.get("funds_paid"),
                 "progress_text": v.get("progress_text") or "",
                 "problems_text": v.get("problems_text") or "",
             }
@@ -550,6 +598,7 @@ def export_reports(qs: QuerySet[ProgressReport], caption: str = "") -> Path:
         Col("期间结束", lambda r: r.period_end, DATE, 12),
         Col("本期完成投资(万元)", lambda r: r.investment_this_period, WAN_AMOUNT, 14),
         Col("累计完成投资(万元)", lambda r: r.cumulative_investment, WAN_AMOUNT, 14),
+        Col("累计资金支付(万元)", lambda r: r.funds_paid, WAN_AMOUNT, 14),
         Col("形象进度", lambda r: r.progress_text, TEXT, 36),
         Col("存在问题", lambda r: r.problems_text, TEXT, 30),
         Col("状态", lambda r: report_statuses[r.status], TEXT, 8),

@@ -33,7 +33,7 @@ from gongjian.indicators.periods import resolve_scope, resolve_year_as_of
 from gongjian.kit.clock import today
 from gongjian.kit.errors import messages_of
 from gongjian.kit.http import add_errors, errors_text, versioned_save
-from gongjian.kit.money import format_amount
+from gongjian.kit.money import show_amount
 from gongjian.kit.scope import Action, allows, holds
 from gongjian.units.maps import map_config_for
 from gongjian.units.models import Unit, User
@@ -142,9 +142,12 @@ def project_list(request):
 @login_required
 def report_photo(request, pk: int, report_pk: int):
     """A report's site photo, to whoever may see the report (uploaded files are not
-    served from a public folder)."""
+    served from a public folder); a superseded version's photo too, as the project page
+    lists every version."""
     report = get_object_or_404(
-        ProgressReport.objects.restrict(request.user, Action.VIEW), pk=report_pk, project_id=pk
+        ProgressReport.all_versions.restrict(request.user, Action.VIEW),
+        pk=report_pk,
+        project_id=pk,
     )
     if not report.photo:
         raise Http404(_("这份报告没有现场照片"))
@@ -206,9 +209,9 @@ def project_detail(request, pk: int):
             "pin": pin,
             "map_config": map_config_for(project.unit) if pin else None,
             "money": {
-                "total": format_amount(project.total_investment, "亿元"),
-                "planned": format_amount(project.planned_investment, "万元"),
-                "completed": format_amount(project.completed_investment, "万元"),
+                "total": show_amount(project.total_investment, "亿元"),
+                "planned": show_amount(project.planned_investment, "万元"),
+                "completed": show_amount(project.completed_investment, "万元"),
             },
             "today": today(),
         },
@@ -384,9 +387,9 @@ def report_submit(request, pk: int):
             "raise_url": reverse("projects:problem_raise", args=[project.pk]),
             "existing": existing,
             "previous": previous,
-            "previous_cumulative": format_amount(previous.cumulative_investment, "万元")
+            "previous_cumulative": show_amount(previous.cumulative_investment, "万元")
             if previous
-            else format_amount(project.completed_investment, "万元"),
+            else show_amount(project.completed_investment, "万元"),
             "back": "/dispatch/?" + request.GET.urlencode(),
         },
     )
@@ -475,7 +478,7 @@ def baobao(request):
     )
     for p in projects:
         p.light = lights.get(p.pk)
-        p.total_text = format_amount(p.total_investment, "亿元")
+        p.total_text = show_amount(p.total_investment, "亿元")
     problems = list(sel.leader_problems(request.user, leader))
     open_problems = [p for p in problems if p.is_open]
     return render(
@@ -577,7 +580,7 @@ def batch_detail(request, code: str):
         raise Http404(_("没有这个页面"))
     projects = list(sel.batch_projects(request.user, batch, scope.unit))
     for p in projects:
-        p.total_text = format_amount(p.total_investment, "亿元")
+        p.total_text = show_amount(p.total_investment, "亿元")
     return render(
         request,
         "projects/batch_print.html" if request.GET.get("print") else "projects/batch_detail.html",
@@ -629,7 +632,7 @@ def escalated(request):
             return redirect("projects:escalated")
     projects = list(sel.escalated_projects(request.user))
     for p in projects:
-        p.total_text = format_amount(p.total_investment, "亿元")
+        p.total_text = show_amount(p.total_investment, "亿元")
     for rule in rules:
         rule.can_edit = allows(request.user, Action.MANAGE, rule)
         rule.threshold = (

@@ -29,11 +29,13 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 from docxtpl import DocxTemplate, InlineImage
+from jinja2 import Environment
 
 from gongjian.indicators import engine
 from gongjian.indicators.models import Indicator, RankingScheme, Target
 from gongjian.indicators.periods import campaign_for
 from gongjian.indicators.registries import get_registry
+from gongjian.kit.cleaning import docx_finalize
 from gongjian.kit.clock import today as clock_today
 from gongjian.kit.dates import Period, pro_rata
 from gongjian.kit.money import format_amount
@@ -338,7 +340,7 @@ def dispatch_context(*, unit: Unit, period: Period, user: Actor = SYSTEM) -> dic
     for scheme in schemes.select_related("parent_unit"):
         if not (scheme.parent_unit.is_within(unit) or unit.is_within(scheme.parent_unit)):
             continue
-        rows = engine.ranking(scheme, ytd)
+        rows = engine.ranking(scheme, ytd, viewer=user)
         rankings.append(
             {
                 "name": scheme.name,
@@ -457,7 +459,9 @@ def render_docx(
         context[key] = InlineImage(doc, io.BytesIO(png), width=Mm(160))
     context.setdefault("chart_kpi", "")
     context.setdefault("chart_ranking", "")
-    doc.render(context, autoescape=True)
+    # every {{ … }} goes into the XML through kit.cleaning: a control character in a
+    # project's name or a problem's text is dropped instead of breaking the document
+    doc.render(context, jinja_env=Environment(finalize=docx_finalize), autoescape=True)
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()

@@ -212,6 +212,7 @@ def export(request, kind: str):
                 scheme,
                 Period.year_to_date(year, as_of),
                 previous=Period.year_to_date(year, before) if before else None,
+                viewer=user,
             )
             path = exports.export_ranking(scheme, rows, caption=f"{scheme.name}(截至 {as_of})")
             name = "赛马排名"

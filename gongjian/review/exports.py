@@ -7,9 +7,14 @@ import io
 from docx import Document
 from docx.shared import Pt
 
+from gongjian.kit.cleaning import xml_text
+
 
 def review_docx(title: str, as_of_label: str, items: list[dict]) -> bytes:
-    """``items``: dicts with ``term``, ``paragraph`` and ``quotes`` (each with its source)."""
+    """``items``: dicts with ``term``, ``paragraph`` and ``quotes`` (each with its source).
+    Every text goes in through ``kit.cleaning.xml_text``: a control character in a title,
+    a paragraph or a quoted document is dropped instead of failing the download."""
+    title, as_of_label, items = xml_text((title, as_of_label, items))
     doc = Document()
     doc.add_heading(title, level=0)
     doc.add_paragraph(f"数据截至{as_of_label};数字均由指标引擎计算,引文均出自本年度语料。")

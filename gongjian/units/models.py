@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models.lookups import StartsWith
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gongjian.kit.history import HistoricalRecords
 from gongjian.kit.scope import Ownership, RestrictedQuerySet, SystemActor
@@ -169,7 +170,7 @@ class Role(models.TextChoices):
     OFFICE = "office", _("攻坚办管理员")
     OPERATOR = "operator", _("单位填报员")
     LEADER = "leader", _("包保领导")
-    VIEWER = "viewer", _("查看")
+    VIEWER = "viewer", pgettext_lazy("role", "查看")
 
 
 class Membership(models.Model):

@@ -2,9 +2,11 @@
 
 ``write_table`` writes rows as one formatted sheet with xlsxwriter in constant-memory mode
 to a temporary file, so that a 100,000-row list streams without being held in memory;
-text is always written as text (never a formula). Amounts are integer 元 in the database
-and shown in 万元 (four decimals, so nothing is lost and an exported sheet imports back to
-the same registry). ``write_template`` writes an import sheet's downloadable template.
+text is always written as text, never a formula nor a link, whatever it begins with
+(``TEXT_ONLY``: an "=HYPERLINK(…)" project name stays a name). Amounts are integer 元 in
+the database and shown in 万元 (four decimals, so nothing is lost and an exported sheet
+imports back to the same registry). ``write_template`` writes an import sheet's
+downloadable template.
 
 An app makes a list downloadable from the one export view by registering an ``Exporter``
 in ``exporters`` from its ``AppConfig.ready()``.
@@ -46,6 +48,11 @@ class Col:
     width: int = 14
 
 
+# Workbook options of every sheet the product writes: a string is a string (xlsxwriter's
+# write() otherwise turns "=…" into a formula and "https://…"/"external:…" into a link).
+TEXT_ONLY = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+
+
 def _temp_path(prefix: str) -> Path:
     return Path(tempfile.mkstemp(prefix=f"gongjian-{prefix}-", suffix=".xlsx")[1])
 
@@ -62,7 +69,7 @@ def write_table(
         {
             "constant_memory": True,
             "default_date_format": "yyyy-mm-dd",
-            "strings_to_formulas": False,
+            **TEXT_ONLY,
         },
     )
     sheet = book.add_worksheet(title[:31])
@@ -86,7 +93,7 @@ def write_table(
     }
     first = 0
     if caption:
-        sheet.write(0, 0, caption, formats["caption"])
+        sheet.write_string(0, 0, caption, formats["caption"])
         first = 1
     for col, column in enumerate(columns):
         sheet.set_column(col, col, column.width)
@@ -178,7 +185,7 @@ def write_template(
     and for the columns ``options`` lists values of (e.g. ``{"unit": [names]}``, on a
     hidden sheet), an example row, a notes sheet."""
     path = path or _temp_path(f"template-{schema.key}")
-    book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False})
+    book = xlsxwriter.Workbook(str(path), dict(TEXT_ONLY))
     sheet = book.add_worksheet(schema.title)
     lists = book.add_worksheet("下拉选项")
     notes = book.add_worksheet("填写说明")
@@ -197,7 +204,8 @@ def write_template(
     ranges: dict[str, str] = {}
     for key, values in options.items():
         lists.write(0, list_col, schema.column(key).title)
-        lists.write_column(1, list_col, values)
+        for row, value in enumerate(values, start=1):
+            lists.write_string(row, list_col, str(value))
         letter = S.col_letter(list_col)
         ranges[key] = f"='下拉选项'!${letter}$2:${letter}${max(len(values), 1) + 1}"
         list_col += 1

@@ -1,23 +1,32 @@
 """Opening an uploaded spreadsheet safely.
 
-Before python-calamine reads a byte, ``open_workbook`` refuses, with a Chinese
+Before python-calamine reads a sheet, ``open_workbook`` refuses, with a Chinese
 message, what is not a usable .xlsx: a file over the size limit, an old .xls, a
 CSV or an HTML page under an .xlsx name, a password-protected workbook, a zip bomb
 (the decompressed size is capped and so is the compression ratio), an XML part
 declaring a DTD or entities (billion laughs), a zip that is not a workbook, and a
 sheet holding formulas instead of values. The zip and XML checks are
 ``gongjian.kit.uploads.check_ooxml``, shared with every .docx upload.
+
+The formula check reads the part of the very sheet the import reads (found through the
+workbook's relationships, whatever the part is called) and refuses any ``f`` element in
+it, whatever its namespace prefix, attributes or quoting, and whether or not its cell
+names a reference: the cached value of a formula is never imported.
 """
 
 from __future__ import annotations
 
+import codecs
+import posixpath
 import re
 import tempfile
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
+from defusedxml import ElementTree as SafeET
 from django.conf import settings
 from python_calamine import CalamineError, CalamineWorkbook, SheetVisibleEnum
 
@@ -41,9 +50,22 @@ class BadFile(UploadError):
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
-_FORMULA_RE = re.compile(
-    rb"<c\b[^>]*?\br=\"([A-Z]+\d+)\"[^>]*>(?:(?!</c>).)*?<(?:\w+:)?f[\s>/]", re.S
-)
+# An element named ``f`` with any namespace prefix (``<f>``, ``<f t='shared'/>``,
+# ``<x:f>``): the name runs from ``<`` to the first blank, ``>`` or ``/``.
+_NAME_CHARS = rb"[^\s<>/!?=\"']"
+_FORMULA_TAG = re.compile(rb"<(?:" + _NAME_CHARS + rb"*:)?f[\s/>]")
+# quick searches first (a literal start is found fast): an unprefixed formula, and
+# whether anything could be a prefixed one at all
+_PLAIN_F = re.compile(rb"<f[\s/>]")
+_PREFIXED_F = re.compile(rb":f[\s/>]")
+_OPEN_NAME = re.compile(rb"<" + _NAME_CHARS + rb"*\Z")
+# the cell a formula is in: the last cell start tag before it, its reference in either quote
+_CELL_TAG = re.compile(rb"<(?:" + _NAME_CHARS + rb"*:)?c[\s/>]")
+_REF_ATTRIBUTE = re.compile(rb"""\sr\s*=\s*(["'])([A-Za-z]{1,3}[0-9]{1,7})\1""")
+_CONTEXT = 64 * 1024
+SCAN_CHUNK = 4 * MB
+_MAX_STRUCTURE_BYTES = 2 * MB  # xl/workbook.xml and its relationships
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
 def _sniff(path: Path) -> None:
@@ -88,11 +110,11 @@ def _looks_like_text(data: bytes) -> bool:
     return False
 
 
-def _check_zip(path: Path) -> str:
-    """Refuse zip bombs, DTDs and non-workbooks (``common.uploads.check_ooxml``, the same
-    check as every .docx upload); return the first sheet's member name."""
+def _check_zip(path: Path) -> list[str]:
+    """Refuse zip bombs, DTDs and non-workbooks (``kit.uploads.check_ooxml``, the same
+    check as every .docx upload); return the archive's member names."""
     try:
-        names = check_ooxml(
+        return check_ooxml(
             path,
             kind="xlsx",
             limits={
@@ -103,35 +125,146 @@ def _check_zip(path: Path) -> str:
         )
     except UploadError as exc:
         raise BadFile(str(exc)) from None
-    sheets = sorted(
-        (n for n in names if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n)),
-        key=lambda n: int(re.sub(r"\D", "", n.rsplit("/", 1)[1])),
-    )
-    return sheets[0] if sheets else ""
 
 
-def _formula_cells(path: Path, member: str, first: int = 5) -> list[str]:
-    """References of the first cells holding a formula (scanned in streaming chunks)."""
-    if not member:
-        return []
-    found: list[str] = []
-    tail = b""
-    with zipfile.ZipFile(path) as archive, archive.open(member) as fh:
-        while True:
-            chunk = fh.read(4 * MB)
-            if not chunk:
-                break
+# --- formulas ----------------------------------------------------------------------
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _small_xml(archive: zipfile.ZipFile, member: str):
+    if archive.getinfo(member).file_size > _MAX_STRUCTURE_BYTES:
+        raise BadFile(f"工作簿的 {member} 过大,格式异常")
+    try:
+        return SafeET.fromstring(archive.read(member), forbid_dtd=True)
+    except Exception:  # a DTD (refused before) or broken XML
+        raise BadFile(f"工作簿的 {member} 无法读取,文件已损坏") from None
+
+
+def _targets(target: str) -> set[str]:
+    """The archive members a relationship's ``Target`` may name: as the OPC rules resolve
+    it (relative to ``xl/``, or from the root) and as lenient readers take it."""
+    bare = target.replace("\\", "/").lstrip("/")
+    return {
+        posixpath.normpath(posixpath.join("xl", target.replace("\\", "/"))).lstrip("/"),
+        bare,
+        "xl/" + bare,
+    }
+
+
+def _sheet_parts(path: Path | str, names: list[str] | None = None) -> list[tuple[str, set[str]]]:
+    """The workbook's sheets in order: (name, the archive members its part may be)."""
+    with zipfile.ZipFile(path) as archive:
+        present = set(names if names is not None else archive.namelist())
+        rels: dict[str, str] = {}
+        if "xl/_rels/workbook.xml.rels" in present:
+            for rel in _small_xml(archive, "xl/_rels/workbook.xml.rels"):
+                if _local(rel.tag) == "Relationship" and rel.get("Id"):
+                    rels[rel.get("Id", "")] = rel.get("Target", "")
+        sheets = []
+        for element in _small_xml(archive, "xl/workbook.xml").iter():
+            if _local(element.tag) != "sheet":
+                continue
+            rel_id = element.get(f"{{{_REL_NS}}}id") or next(
+                (v for k, v in element.attrib.items() if _local(k) == "id"), ""
+            )
+            target = rels.get(rel_id, "")
+            sheets.append(
+                (element.get("name", ""), _targets(target) & present if target else set())
+            )
+        return sheets
+
+
+def _read_parts(path: Path, names: list[str], sheet_name: str) -> list[str]:
+    """The members to check for the sheet ``sheet_name``; every worksheet-like member
+    where the workbook does not say clearly which part that sheet is."""
+    sheets = _sheet_parts(path, names)
+    parts = set().union(*(found for name, found in sheets if name == sheet_name))
+    if not parts:
+        parts = set().union(*(found for _name, found in sheets)) | {
+            n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")
+        }
+    return sorted(parts)
+
+
+def _chunks(fh: IO[bytes]) -> Iterator[bytes]:
+    """A part in chunks, a UTF-16 part as UTF-8 (in every other encoding an XML reader
+    accepts, ``<``, ``:``, ``f``, blanks, ``/`` and ``>`` are their ASCII bytes)."""
+    first = fh.read(SCAN_CHUNK)
+    encoding = None
+    if first.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    elif len(first) > 1 and first[0] == 0 and first[1] != 0:
+        encoding = "utf-16-be"
+    elif len(first) > 1 and first[1] == 0 and first[0] != 0:
+        encoding = "utf-16-le"
+    if encoding is None:
+        yield first
+        while chunk := fh.read(SCAN_CHUNK):
+            yield chunk
+        return
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    yield decoder.decode(first).encode()
+    while chunk := fh.read(SCAN_CHUNK):
+        yield decoder.decode(chunk).encode()
+    yield decoder.decode(b"", final=True).encode()
+
+
+def _formulas_in(archive: zipfile.ZipFile, member: str, first: int) -> list[str] | None:
+    """``None`` when the part holds no ``f`` element; else the references of the first
+    cells holding one in the chunk where the first turns up (a cell without a readable
+    ``r`` is refused all the same, unnamed). Streamed: a tag cut between two chunks is
+    carried over, shortened to what decides the match."""
+    tail = context = b""
+    with archive.open(member) as fh:
+        for chunk in _chunks(fh):
             data = tail + chunk
-            if b"<f" in data:
-                for m in _FORMULA_RE.finditer(data):
-                    ref = m.group(1).decode()
-                    if ref not in found:
+            if _PLAIN_F.search(data) or (_PREFIXED_F.search(data) and _FORMULA_TAG.search(data)):
+                found: list[str] = []
+                for match in _FORMULA_TAG.finditer(data):
+                    at = max(0, match.start() - len(tail))  # where it starts in ``chunk``
+                    before = chunk[max(0, at - _CONTEXT) : at]
+                    if len(before) < _CONTEXT:
+                        before = context[-(_CONTEXT - len(before)) :] + before
+                    ref = _cell_ref(before)
+                    if ref and ref not in found:
                         found.append(ref)
                     if len(found) >= first:
-                        return found
-            cut = data.rfind(b"<c ")
-            tail = data[cut:] if cut >= 0 and len(data) - cut < 65536 else b""
-    return found
+                        break
+                return found
+            cut = data.rfind(b"<")
+            tail = b""
+            if cut >= 0 and _OPEN_NAME.match(data, cut):
+                name = data[cut + 1 :]
+                tail = b"<" + (name if len(name) <= 2 else name[-2:])
+            # the bytes before the next chunk, as they are (``tail`` is shortened)
+            context = chunk[-_CONTEXT:] if len(chunk) >= _CONTEXT else (context + chunk)[-_CONTEXT:]
+    return None
+
+
+def _cell_ref(before: bytes) -> str:
+    """The ``r`` of the last cell start tag in ``before`` (either quote), or ""."""
+    last = None
+    for last in _CELL_TAG.finditer(before):  # noqa: B007 (the last one is wanted)
+        pass
+    if last is None:
+        return ""
+    end = before.find(b">", last.start())
+    attribute = _REF_ATTRIBUTE.search(before, last.end() - 1, end if end >= 0 else len(before))
+    return attribute.group(2).decode().upper() if attribute else ""
+
+
+def _formula_cells(path: Path | str, members: list[str], first: int = 5) -> list[str] | None:
+    """``None`` when no member holds a formula; else the references of the first cells
+    holding one (possibly none: a formula is refused even where no cell names it)."""
+    with zipfile.ZipFile(path) as archive:
+        for member in members:
+            found = _formulas_in(archive, member, first)
+            if found is not None:
+                return found
+    return None
 
 
 @dataclass
@@ -170,14 +303,7 @@ def open_workbook(path: str | Path, *, allow_formulas: bool = False) -> Workbook
     """Check ``path`` and open its first visible sheet, or raise ``BadFile``."""
     path = Path(path)
     _sniff(path)
-    member = _check_zip(path)
-    if not allow_formulas:
-        cells = _formula_cells(path, member)
-        if cells:
-            raise BadFile(
-                "表中含有公式(" + "、".join(cells) + " 等单元格):请先把公式转为数值"
-                "(全选→复制→选择性粘贴→数值)再导入"
-            )
+    names = _check_zip(path)
     try:
         book = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises several error types for broken files
@@ -188,7 +314,20 @@ def open_workbook(path: str | Path, *, allow_formulas: bool = False) -> Workbook
         m.name for m in book.sheets_metadata if m.visible == SheetVisibleEnum.Visible
     ] or book.sheet_names
     if not visible:
+        book.close()
         raise BadFile("工作簿中没有工作表")
+    if not allow_formulas:
+        try:
+            cells = _formula_cells(path, _read_parts(path, names, visible[0]))
+        except BadFile:
+            book.close()
+            raise
+        if cells is not None:
+            book.close()
+            where = "(" + "、".join(cells) + " 等单元格)" if cells else ""
+            raise BadFile(
+                f"表中含有公式{where}:请先把公式转为数值(全选→复制→选择性粘贴→数值)再导入"
+            )
     return Workbook(path, book, visible[0])
 
 

@@ -50,6 +50,7 @@ from ..errors import pydantic_message
 from ..history import unit_path_of
 from ..registration import Registry
 from . import schema as S
+from .exports import TEXT_ONLY
 from .files import open_workbook
 
 CHUNK = 5000
@@ -151,9 +152,7 @@ class ErrorSheet:
 
     def __init__(self, headers: list[str]):
         self.path = Path(tempfile.mkstemp(prefix="gongjian-import-errors-", suffix=".xlsx")[1])
-        self.book = xlsxwriter.Workbook(
-            str(self.path), {"constant_memory": True, "strings_to_formulas": False}
-        )
+        self.book = xlsxwriter.Workbook(str(self.path), {"constant_memory": True, **TEXT_ONLY})
         self.sheet = self.book.add_worksheet("错误行")
         bold = self.book.add_format({"bold": True, "bg_color": "#FDE9E7"})
         self.date = self.book.add_format({"num_format": "yyyy-mm-dd"})

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
+from gongjian.kit.cleaning import CONTROL_CHARS, text_problem
 from gongjian.kit.money import NEGATIVE_AMOUNT, UNIT_FACTORS, to_yuan
 
 
@@ -49,6 +50,8 @@ class Column:
     """One column of an import sheet.
 
     ``choices``: label → value for a dropdown column (values are accepted too);
+    ``choice_aliases``: other spellings a city's own sheet uses → value (accepted, not
+    offered in the dropdown);
     ``lookup``: the name of a resolver the importer supplies (unit, user, tag …);
     ``default_unit``: the amount unit when the header names none.
     """
@@ -60,6 +63,7 @@ class Column:
     aliases: tuple[str, ...] = ()
     default_unit: str = "万元"
     choices: dict[str, str] = field(default_factory=dict)
+    choice_aliases: dict[str, str] = field(default_factory=dict)
     lookup: str = ""
     max_length: int | None = None
     help: str = ""
@@ -227,6 +231,14 @@ def is_blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip(BLANK_CHARS))
 
 
+def check_plain(text: str) -> str:
+    """``text`` when it holds no control character (``kit.cleaning``), else a
+    ``CellError`` saying which: the row is refused, naming row and column."""
+    if CONTROL_CHARS.search(text) is not None:
+        raise CellError(text_problem(text))
+    return text
+
+
 def parse_text(value, column: Column) -> str:
     if is_blank(value):
         return ""
@@ -235,6 +247,7 @@ def parse_text(value, column: Column) -> str:
     if isinstance(value, dt.datetime | dt.date):
         raise CellError("应为文字,却是日期")
     text = unicodedata.normalize("NFC", str(value)).strip().replace("\u3000", " ").strip()
+    check_plain(text)
     if column.max_length and len(text) > column.max_length:
         raise CellError(f"超过 {column.max_length} 个字")
     return text
@@ -333,9 +346,12 @@ def parse_date(value) -> dt.date:
 
 
 def parse_choice(value, column: Column) -> str:
-    text = normalize(value)
+    text = normalize(check_plain(str(value)))
     for label, code in column.choices.items():
         if text in (normalize(label), normalize(code)):
+            return code
+    for alias, code in column.choice_aliases.items():
+        if text == normalize(alias):
             return code
     raise CellError(f"“{value}”不是可选值(" + "、".join(column.choices) + ")")
 
@@ -343,7 +359,7 @@ def parse_choice(value, column: Column) -> str:
 def parse_list(value) -> list[str]:
     if is_blank(value):
         return []
-    text = unicodedata.normalize("NFKC", str(value))
+    text = check_plain(unicodedata.normalize("NFKC", str(value)))
     return [p.strip() for p in re.split(r"[,;、;\n]+", text) if p.strip()]
 
 
@@ -421,7 +437,9 @@ def cell_reader(column: Column, unit: str | None, lookups: dict[str, Callable[[s
             # a string cell as parse_text reads it; anything else is left to parse_cell
             if type(value) is not str or not value.strip(BLANK_CHARS):
                 return read(value)
-            out = unicodedata.normalize("NFC", value).strip().replace("\u3000", " ").strip()
+            out = check_plain(
+                unicodedata.normalize("NFC", value).strip().replace("\u3000", " ").strip()
+            )
             if limit and len(out) > limit:
                 raise CellError(f"超过 {limit} 个字")
             return out

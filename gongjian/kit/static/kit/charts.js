@@ -6,6 +6,15 @@
   var COLORS = ["#b91c1c", "#2563eb", "#059669", "#d97706", "#7c3aed", "#0891b2", "#db2777"];
   var LIGHTS = { red: "#dc2626", yellow: "#f59e0b", green: "#16a34a", "": "#64748b", blue: "#2563eb" };
 
+  // ECharts puts what a tooltip formatter returns into the page as HTML: every string a
+  // formatter takes from the data (project, unit, indicator names …) goes through esc().
+  var ENTITIES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;" };
+  function esc(value) {
+    return String(value === undefined || value === null ? "" : value).replace(/[&<>"']/g, function (c) {
+      return ENTITIES[c];
+    });
+  }
+
   function data(id) {
     var el = document.getElementById(id);
     return el ? JSON.parse(el.textContent) : null;
@@ -69,7 +78,7 @@
       return {
         name: d.lightNames[light] || light, type: "scatter", coordinateSystem: "geo",
         data: points[light], symbolSize: 6, itemStyle: { color: LIGHTS[light], borderColor: "#fff", borderWidth: 0.5 },
-        tooltip: { formatter: function (p) { return p.data.name; } }, zlevel: 2
+        tooltip: { formatter: function (p) { return esc(p.data.name); } }, zlevel: 2
       };
     });
     // at city zoom one bubble a district (how many projects, worst light first in its
@@ -95,8 +104,8 @@
       itemStyle: { color: "rgba(30, 64, 175, 0.75)", borderColor: "#fff", borderWidth: 1 },
       label: { show: true, formatter: function (p) { return p.data.value[2]; }, color: "#fff", fontSize: 11 },
       tooltip: { formatter: function (p) {
-        return p.data.label + ":" + p.data.value[2] + "(" + (d.lightNames.red || "red") + " " + p.data.red +
-          "," + (d.lightNames.yellow || "yellow") + " " + p.data.yellow + ")";
+        return esc(p.data.label) + ":" + esc(p.data.value[2]) + "(" + esc(d.lightNames.red || "red") + " " +
+          esc(p.data.red) + "," + esc(d.lightNames.yellow || "yellow") + " " + esc(p.data.yellow) + ")";
       } }
     };
     return Object.assign(base(), {
@@ -109,7 +118,7 @@
       series: [{
         type: "map", geoIndex: 0, name: d.indicator,
         data: d.regions.map(function (r) { return { name: r.name, value: r.value, code: r.code, label: r.name, text: r.text, unit: r.unit }; }),
-        tooltip: { formatter: function (p) { return p.data ? p.data.label + ":" + p.data.text : p.name; } }
+        tooltip: { formatter: function (p) { return p.data ? esc(p.data.label) + ":" + esc(p.data.text) : esc(p.name); } }
       }].concat(scatter).concat([bubbles]),
       clusterZoom: 1.5
     });
@@ -168,7 +177,7 @@
           var b = document.createElement("b");
           b.textContent = p.data.label + ":" + p.data.text;
           var a = document.createElement("a");
-          a.href = "/projects/?unit=" + p.data.unit;
+          a.href = "/projects/?unit=" + encodeURIComponent(p.data.unit);
           a.textContent = " ›";
           info.appendChild(b);
           info.appendChild(a);

@@ -14,6 +14,13 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+# said on every start under the development key (GONGJIAN_ENV=production refuses that key)
+DEFAULT_KEY_WARNING = (
+    "警告:正在使用开发用的默认密钥(SECRET_KEY)运行服务,任何人都能伪造会话和 CSRF 令牌;"
+    "请设置环境变量 GONGJIAN_SECRET_KEY(至少 50 个随机字符)并设 GONGJIAN_ENV=production。"
+    " WARNING: serving with the default development secret key; set GONGJIAN_SECRET_KEY."
+)
+
 
 def default_workers() -> int:
     """gunicorn's rule of thumb: two workers per core, plus one."""
@@ -93,6 +100,8 @@ class Command(BaseCommand):
         return argv
 
     def handle(self, *args, **options) -> None:
+        if settings.SECRET_KEY == getattr(settings, "DEFAULT_SECRET_KEY", None):
+            print(DEFAULT_KEY_WARNING, file=sys.stderr, flush=True)
         if not options["no_collectstatic"]:
             call_command("collectstatic", interactive=False, verbosity=0)
         argv = self.gunicorn_argv(options)
