@@ -282,14 +282,9 @@ def test_working_days_skip_weekends():
 
 
 def test_working_days_with_holidays_and_adjusted_workdays(world):
-    # 2024 National Day: 1–7 October off (1–4 and 7 are weekdays), 29 Sep (Sunday) and
-    # 12 Oct (Saturday) worked
-    for d in (1, 2, 3, 4, 7):
-        services.calendar_day_set(
-            actor=world.office, date=dt.date(2024, 10, d), kind="holiday", name="国庆节"
-        )
-    for d in (dt.date(2024, 9, 29), dt.date(2024, 10, 12)):
-        services.calendar_day_set(actor=world.office, date=d, kind="workday", name="国庆节调休")
+    # 2024 National Day from the official arrangement (nobody typed it in): 1–7 October
+    # off (1–4 and 7 are weekdays), 29 Sep (Sunday) and 12 Oct (Saturday) worked
+    assert not CalendarDay.objects.filter(date__year=2024).exists()
     cal = WorkCalendar.load()
     assert cal.is_working_day(dt.date(2024, 9, 29))  # a Sunday worked
     assert not cal.is_working_day(dt.date(2024, 10, 2))  # a Wednesday off
@@ -299,6 +294,9 @@ def test_working_days_with_holidays_and_adjusted_workdays(world):
     assert cal.add_working_days(dt.date(2024, 10, 11), 1) == dt.date(
         2024, 10, 12
     )  # Saturday worked
+    # every year the package knows, not only the demo's
+    assert not cal.is_working_day(dt.date(2025, 10, 1))
+    assert cal.is_working_day(dt.date(2025, 9, 28))  # a Sunday worked in 2025
     # the deadline of an appeal received on 30 September is counted in that calendar
     category = AppealCategoryFactory(sla_days=3, default_unit=world.district_a)
     appeal = services.appeal_receive(
@@ -310,6 +308,23 @@ def test_working_days_with_holidays_and_adjusted_workdays(world):
         received_at=at(dt.date(2024, 9, 30)),
     )
     assert appeal.due_on == dt.date(2024, 10, 10)
+
+
+def test_the_office_overrides_the_official_arrangement(world):
+    # a local day off on a Tuesday, and the Saturday 调休 of 12 October not kept
+    services.calendar_day_set(
+        actor=world.office, date=dt.date(2024, 10, 8), kind="holiday", name="本地假日"
+    )
+    services.calendar_day_set(actor=world.office, date=dt.date(2024, 10, 12), kind="holiday")
+    cal = WorkCalendar.load()
+    assert not cal.is_working_day(dt.date(2024, 10, 8))
+    assert not cal.is_working_day(dt.date(2024, 10, 12))
+    assert cal.add_working_days(dt.date(2024, 9, 30), 1) == dt.date(2024, 10, 9)
+    # marking what the arrangement already says changes nothing and is refused
+    with pytest.raises(ValidationError, match="按国家安排本就休息"):
+        services.calendar_day_set(actor=world.office, date=dt.date(2024, 10, 2), kind="holiday")
+    with pytest.raises(ValidationError, match="本是工作日"):
+        services.calendar_day_set(actor=world.office, date=dt.date(2024, 9, 29), kind="workday")
 
 
 def test_calendar_refuses_meaningless_days(world):
@@ -595,3 +610,19 @@ def test_viewer_reads_but_cannot_move(world):
     )
     assert Appeal.objects.restrict(viewer, Action.VIEW).filter(pk=appeal.pk).exists()
     assert services.allowed_actions(appeal, viewer) == []
+
+
+def test_the_calendar_page_shows_the_official_year_and_the_overrides(world):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(world.office)
+    services.calendar_day_set(
+        actor=world.office, date=dt.date(2024, 10, 8), kind="holiday", name="本地假日"
+    )
+    html = client.get("/appeals/calendar/", {"year": 2024}).content.decode()
+    table = html.split('data-testid="calendar"')[1]
+    assert "2024-10-01" in table and "国庆节" in table and "2024-10-12" in table
+    assert "本地假日" in table
+    later = client.get("/appeals/calendar/", {"year": 2031}).content.decode()
+    assert 'data-testid="calendar-unknown"' in later

@@ -32,7 +32,7 @@ from .models import (
     Satisfaction,
     Status,
 )
-from .workdays import WorkCalendar
+from .workdays import WorkCalendar, official_is_working_day
 
 A = AppealStep.Action
 INTAKE, HANDLER = "intake", "handler"
@@ -293,14 +293,17 @@ def category_define(
 
 @transaction.atomic
 def calendar_day_set(*, actor: Actor, date: dt.date, kind: str, name: str = "") -> CalendarDay:
-    """Mark a date as a holiday or a worked weekend day (调休): the calendar is shared by
-    the instance."""
+    """Mark a date as a rest day or a working day, over the official arrangement
+    (``workdays``: a local holiday, a 调休 the city does not keep …): the calendar is
+    shared by the instance. A mark that changes nothing is refused."""
     if not manages_shared(actor):
         raise PermissionDenied("只有攻坚办可以维护工作日历")
-    if kind == CalendarDay.Kind.WORKDAY and date.weekday() < 5:
+    working = official_is_working_day(date)
+    if kind == CalendarDay.Kind.WORKDAY and working:
         raise ValidationError({"date": f"{date} 本是工作日,无需设为调休上班"})
-    if kind == CalendarDay.Kind.HOLIDAY and date.weekday() >= 5:
-        raise ValidationError({"date": f"{date} 是周末,本就休息"})
+    if kind == CalendarDay.Kind.HOLIDAY and not working:
+        weekend = "是周末," if date.weekday() >= 5 else "按国家安排"
+        raise ValidationError({"date": f"{date} {weekend}本就休息"})
     row = CalendarDay.objects.filter(date=date).first() or CalendarDay(date=date)
     row.kind = kind
     row.name = name

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from gongjian.enterprises.models import Enterprise
 from gongjian.indicators.periods import resolve_year_as_of
+from gongjian.kit.clock import today
 from gongjian.kit.errors import messages_of
 from gongjian.kit.scope import Action, manages_shared
 from gongjian.projects.models import Project
@@ -22,6 +23,7 @@ from . import selectors, services
 from .forms import AppealForm, CalendarDayForm, StepForm
 from .models import Appeal, AppealCategory, CalendarDay, Status
 from .selectors import intake_unit_of
+from .workdays import official_days, official_years
 
 
 def _scoped(request):
@@ -190,13 +192,33 @@ def calendar(request):
                 errors = messages_of(exc)
             else:
                 return redirect("appeals:calendar")
+    year = _calendar_year(request.GET.get("year"))
+    first, last = official_years()
+    overrides = {d.date: d for d in CalendarDay.objects.filter(date__year=year)}
+    days = [
+        {"date": day, "kind": kind, "name": name, "override": overrides.pop(day, None)}
+        for day, kind, name in official_days(year)
+    ]
+    days += [{"date": d.date, "override": d} for d in overrides.values()]
+    days.sort(key=lambda d: d["date"])
     return render(
         request,
         "appeals/calendar.html",
         {
-            "days": CalendarDay.objects.order_by("-date")[:200],
+            "year": year,
+            "days": days,
+            "known": first <= year <= last,
+            "last_known": last,
             "form": form,
             "errors": errors,
             "can_edit": manages_shared(request.user),
         },
     )
+
+
+def _calendar_year(text: str | None) -> int:
+    try:
+        year = int(text or "")
+    except ValueError:
+        return today().year
+    return year if 2000 <= year <= 2099 else today().year

@@ -1,5 +1,7 @@
-"""Working-day arithmetic for deadlines (SLA): Monday–Friday, except the public holidays
-and with the worked weekend days (调休) of the ``CalendarDay`` table."""
+"""Working-day arithmetic for deadlines (SLA): Monday–Friday, except the public holidays,
+and with the worked weekend days (调休) — every year's arrangement of the State Council
+from the ``chinesecalendar`` package (its maintainers add each year's as it is
+published), overridden day by day by the office (``CalendarDay`` rows)."""
 
 from __future__ import annotations
 
@@ -18,13 +20,22 @@ class WorkCalendar:
 
     @classmethod
     def load(cls) -> WorkCalendar:
+        """The official arrangement of every year the package knows, with the office's
+        overrides (a day it marks wins over the package's)."""
+        from chinese_calendar import constants as official
+
         from .models import CalendarDay
 
-        rows = list(CalendarDay.objects.values_list("date", "kind"))
-        return cls(
-            holidays=frozenset(d for d, k in rows if k == CalendarDay.Kind.HOLIDAY),
-            workdays=frozenset(d for d, k in rows if k == CalendarDay.Kind.WORKDAY),
-        )
+        holidays = set(official.holidays)
+        workdays = set(official.workdays)
+        for day, kind in CalendarDay.objects.values_list("date", "kind"):
+            if kind == CalendarDay.Kind.HOLIDAY:
+                holidays.add(day)
+                workdays.discard(day)
+            else:
+                workdays.add(day)
+                holidays.discard(day)
+        return cls(holidays=frozenset(holidays), workdays=frozenset(workdays))
 
     def is_working_day(self, day: dt.date) -> bool:
         if day in self.workdays:
@@ -58,3 +69,41 @@ class WorkCalendar:
             if self.is_working_day(day):
                 count += 1
         return count
+
+
+def official_days(year: int) -> list[tuple[dt.date, str, str]]:
+    """The State Council's arrangement for ``year`` as the package has it — ``(date,
+    "holiday" | "workday", name)``: the public holidays that fall on a weekday and the
+    worked weekend days; empty for a year the package does not know yet."""
+    from chinese_calendar import Holiday
+    from chinese_calendar import constants as official
+
+    names = {h.value: getattr(h, "chinese", h.value) for h in Holiday}
+    days = [
+        (d, "holiday", names.get(n, n))
+        for d, n in official.holidays.items()
+        if d.year == year and d.weekday() < 5
+    ]
+    days += [
+        (d, "workday", names.get(n, n)) for d, n in official.workdays.items() if d.year == year
+    ]
+    return sorted(days)
+
+
+def official_years() -> tuple[int, int]:
+    """The first and the last year the package knows."""
+    from chinese_calendar import constants as official
+
+    years = [d.year for d in official.holidays]
+    return min(years), max(years)
+
+
+def official_is_working_day(day: dt.date) -> bool:
+    """Is ``day`` worked under the official arrangement alone (no office override)?"""
+    from chinese_calendar import constants as official
+
+    if day in official.workdays:
+        return True
+    if day in official.holidays:
+        return False
+    return day.weekday() < 5

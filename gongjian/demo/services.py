@@ -23,7 +23,6 @@ from gongjian.appeals.models import (
     AppealCategory,
     AppealStep,
     AppellantKind,
-    CalendarDay,
     Channel,
     Satisfaction,
     Status,
@@ -47,31 +46,6 @@ REASON = "锦州 2024 演示数据"
 RECEIVED_BY_AS_OF = 1200
 OPEN_AT_AS_OF = 6  # 1,194 / 1,200 = 99.5 %
 AUTO_POLICIES = 58
-
-# 2024 public holidays on weekdays, and the weekend days worked instead (调休).
-HOLIDAYS_2024 = [
-    ("2024-01-01", "元旦"),
-    *[(f"2024-02-{d}", "春节") for d in (12, 13, 14, 15, 16)],
-    ("2024-04-04", "清明节"),
-    ("2024-04-05", "清明节"),
-    ("2024-05-01", "劳动节"),
-    ("2024-05-02", "劳动节"),
-    ("2024-05-03", "劳动节"),
-    ("2024-06-10", "端午节"),
-    ("2024-09-16", "中秋节"),
-    ("2024-09-17", "中秋节"),
-    *[(f"2024-10-0{d}", "国庆节") for d in (1, 2, 3, 4, 7)],
-]
-WORKDAYS_2024 = [
-    ("2024-02-04", "春节调休"),
-    ("2024-02-18", "春节调休"),
-    ("2024-04-07", "清明节调休"),
-    ("2024-04-28", "劳动节调休"),
-    ("2024-05-11", "劳动节调休"),
-    ("2024-09-14", "中秋节调休"),
-    ("2024-09-29", "国庆节调休"),
-    ("2024-10-12", "国庆节调休"),
-]
 
 # (code, name, default unit name or None = the district's own department, sla, for firms)
 CATEGORIES = [
@@ -110,15 +84,8 @@ def _at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
 
 
 def load_services(loader: _Loader) -> None:
-    """Add the calendar, appeal categories and appeals, labels, policies and grants."""
-    for day, name in HOLIDAYS_2024:
-        appeal_services.calendar_day_set(
-            actor=SYSTEM, date=_d(day), kind=CalendarDay.Kind.HOLIDAY, name=name
-        )
-    for day, name in WORKDAYS_2024:
-        appeal_services.calendar_day_set(
-            actor=SYSTEM, date=_d(day), kind=CalendarDay.Kind.WORKDAY, name=name
-        )
+    """Add the appeal categories and appeals, labels, policies and grants."""
+    # the working days: the official arrangement (``appeals.workdays``), nothing typed in
     calendar = WorkCalendar.load()
     categories = {}
     for code, name, unit_name, sla, firms in CATEGORIES:
@@ -553,4 +520,3 @@ def remove_services(units) -> None:
     EnterpriseLabel.objects.filter(enterprise__unit__in=units).delete()
     Appeal.objects.filter(intake_unit__in=units).delete()
     AppealCategory.objects.filter(code__in=[c[0] for c in CATEGORIES]).delete()
-    CalendarDay.objects.filter(date__year=P.YEAR).delete()

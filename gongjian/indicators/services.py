@@ -227,3 +227,53 @@ def reported_value_review(
     record_actor(row, actor)
     row.save(update_fields=["status", "review_note"])
     return row
+
+
+# --- 赛马 schemes ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def ranking_scheme_save(*, actor: Actor, scheme=None, **fields):
+    """Create a ranking scheme or change one (the office of its parent unit, before and
+    after the change)."""
+    from .models import RankingScheme
+
+    if scheme is None:
+        scheme = RankingScheme()
+    else:
+        require(actor, Action.MANAGE, scheme.parent_unit)
+    for name, value in fields.items():
+        setattr(scheme, name, value)
+    if scheme.parent_unit_id is None:
+        raise ValidationError({"parent_unit": "请指定参赛单位的上级"})
+    require(actor, Action.MANAGE, scheme.parent_unit)
+    scheme.full_clean()
+    record_actor(scheme, actor)
+    scheme.save()
+    return scheme
+
+
+@transaction.atomic
+def ranking_item_save(*, actor: Actor, scheme, item=None, **fields):
+    """Add a weighted indicator to a scheme, or change one (the scheme's office)."""
+    from .models import RankingItem
+
+    require(actor, Action.MANAGE, scheme.parent_unit)
+    if item is None:
+        item = RankingItem(scheme=scheme)
+    elif item.scheme_id != scheme.pk:
+        raise ValidationError({"scheme": "该指标不属于这个赛马方案"})
+    for name, value in fields.items():
+        setattr(item, name, value)
+    item.full_clean()
+    record_actor(item, actor)
+    item.save()
+    return item
+
+
+@transaction.atomic
+def ranking_item_delete(*, actor: Actor, item) -> None:
+    """Remove a weighted indicator from its scheme (the scheme's office); recorded."""
+    require(actor, Action.MANAGE, item.scheme.parent_unit)
+    record_actor(item, actor)
+    item.delete()

@@ -9,4 +9,6 @@ urlpatterns = [
     path("review/<int:pk>/", views.review, name="review"),
     path("settings/", views.settings, name="settings"),
     path("targets/", views.targets, name="targets"),
+    path("rankings/", views.ranking_schemes, name="ranking_schemes"),
+    path("definitions/", views.definitions, name="definitions"),
 ]

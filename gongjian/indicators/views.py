@@ -306,3 +306,175 @@ def targets(request):
             "nav_active": "settings",
         },
     )
+
+
+# --- 赛马方案 and 指标定义 ----------------------------------------------------------------
+
+
+def _field_errors(form) -> list[str]:
+    """A refused form's messages, each naming its field (``权重:…``)."""
+    lines = []
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        lines += [f"{label}:{e}" if label else str(e) for e in errors]
+    return lines
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ranking_schemes(request):
+    """赛马方案 of the shown unit and year: the unit's office creates a scheme and adds or
+    removes its weighted indicators; anyone else sees them."""
+    from django.http import Http404
+    from django.urls import reverse
+
+    from gongjian.kit.http import add_errors
+
+    from .forms import RankingItemForm, RankingSchemeForm
+    from .models import RankingItem, RankingScheme
+
+    scope = resolve_scope(request, require_unit=True)
+    unit = scope.unit
+    assert unit is not None  # require_unit
+    back = f"{reverse('indicators:ranking_schemes')}?unit={unit.pk}&year={scope.year}"
+    may_change = allows(request.user, Action.MANAGE, unit)
+    schemes = list(
+        RankingScheme.objects.restrict(request.user, Action.VIEW)
+        .filter(parent_unit=unit, year=scope.year)
+        .prefetch_related("items__indicator")
+        .order_by("code")
+    )
+    scheme_form = RankingSchemeForm() if may_change else None
+    item_forms = {s.pk: RankingItemForm(scheme=s) for s in schemes} if may_change else {}
+    errors: list[str] = []
+    if request.method == "POST":
+        if not may_change:
+            raise PermissionDenied(_("只有本级攻坚办可以设置赛马方案"))
+        action = request.POST.get("action", "")
+        if action == "item_delete":
+            item = get_object_or_404(
+                RankingItem, pk=request.POST.get("item") or 0, scheme__in=schemes
+            )
+            services.ranking_item_delete(actor=request.user, item=item)
+            messages.success(request, _("已移除“%(n)s”") % {"n": item.indicator.name})
+            return redirect(back)
+        if action == "item":
+            scheme = next((s for s in schemes if str(s.pk) == request.POST.get("scheme")), None)
+            if scheme is None:
+                raise Http404(_("没有这个赛马方案"))
+            form = RankingItemForm(request.POST, scheme=scheme, instance=RankingItem(scheme=scheme))
+            item_forms[scheme.pk] = form
+            saved = _save_form(
+                form,
+                lambda data: services.ranking_item_save(actor=request.user, scheme=scheme, **data),
+                add_errors,
+            )
+        else:
+            form = RankingSchemeForm(
+                request.POST, instance=RankingScheme(parent_unit=unit, year=scope.year)
+            )
+            scheme_form = form
+            saved = _save_form(
+                form,
+                lambda data: services.ranking_scheme_save(
+                    actor=request.user, parent_unit=unit, year=scope.year, **data
+                ),
+                add_errors,
+            )
+        if saved:
+            messages.success(request, _("赛马方案已保存"))
+            return redirect(back)
+        errors = _field_errors(form)
+    return render(
+        request,
+        "indicators/ranking_schemes.html",
+        {
+            "scope": scope,
+            "rows": [(s, item_forms.get(s.pk)) for s in schemes],
+            "scheme_form": scheme_form,
+            "errors": errors,
+            "may_change": may_change,
+            "nav_active": "settings",
+        },
+    )
+
+
+def _save_form(form, save, add_errors) -> bool:
+    """Validate ``form`` and hand its data to ``save`` (a service); a refusal goes on the
+    form, field by field."""
+    if not form.is_valid():
+        return False
+    try:
+        save(dict(form.cleaned_data))
+    except ValidationError as exc:
+        add_errors(form, exc)
+        return False
+    return True
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def definitions(request):
+    """指标定义: the indicators, active and inactive; the office of a top unit switches one
+    on or off and defines a new computed indicator (registry, event, filters, measure)."""
+    from django.urls import reverse
+
+    from gongjian.kit.http import add_errors
+    from gongjian.kit.scope import manages_shared
+
+    from .forms import IndicatorDefineForm
+    from .registries import REGISTRIES
+
+    may_change = manages_shared(request.user)
+    back = reverse("indicators:definitions")
+    form = IndicatorDefineForm() if may_change else None
+    errors: list[str] = []
+    if request.method == "POST":
+        if not may_change:
+            raise PermissionDenied(_("只有攻坚办可以定义指标"))
+        if request.POST.get("action") == "toggle":
+            indicator = get_object_or_404(
+                Indicator.objects.restrict(request.user, Action.VIEW),
+                code=request.POST.get("code", ""),
+            )
+            active = request.POST.get("is_active") == "1"
+            try:
+                services.indicator_define(actor=request.user, code=indicator.code, is_active=active)
+            except ValidationError as exc:
+                messages.error(request, _("未保存:") + errors_text(exc))
+            else:
+                messages.success(
+                    request,
+                    (_("已启用“%(n)s”") if active else _("已停用“%(n)s”")) % {"n": indicator.name},
+                )
+            return redirect(back)
+        form = IndicatorDefineForm(request.POST)
+        saved = _save_form(
+            form,
+            lambda data: services.indicator_define(
+                actor=request.user, kind=Indicator.Kind.COMPUTED, **data
+            ),
+            add_errors,
+        )
+        if saved:
+            messages.success(request, _("已定义指标“%(n)s”") % {"n": form.cleaned_data["name"]})
+            return redirect(back)
+        errors = _field_errors(form)
+    indicators = list(
+        Indicator.objects.restrict(request.user, Action.VIEW)
+        .select_related("fixed_unit")
+        .order_by("sort_order", "code")
+    )
+    return render(
+        request,
+        "indicators/definitions.html",
+        {
+            "active": [i for i in indicators if i.is_active],
+            "inactive": [i for i in indicators if not i.is_active],
+            "registries": REGISTRIES.values(),
+            "form": form,
+            "errors": errors,
+            "may_change": may_change,
+            "nav_active": "settings",
+        },
+    )

@@ -15,7 +15,7 @@ from gongjian.kit.scope import Action
 from gongjian.units.models import Unit, User
 from gongjian.units.selectors import leaders_for, units_in_trees
 
-from .models import Category, Problem, ProgressReport, Project
+from .models import CadenceRule, Category, Problem, ProgressReport, Project, Tag
 from .services import PLAN_DATE_FIELDS, PROBLEM_FLOW, problem_leaders_of
 
 
@@ -310,3 +310,22 @@ class ReportCorrectForm(ReportEditForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         del self.fields["version"]
+
+
+# --- 调度频次规则 ------------------------------------------------------------------------
+
+
+class CadenceRuleForm(forms.ModelForm):
+    """A 调度频次 rule of the page's unit (the view sets the unit on the instance)."""
+
+    class Meta:
+        model = CadenceRule
+        fields = ["name", "cadence", "tag", "stage", "priority", "valid_from", "is_active"]
+        widgets = {"valid_from": DateInput()}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "cadence_%s")
+        super().__init__(*args, **kwargs)
+        tag = cast(forms.ModelChoiceField, self.fields["tag"])
+        tag.queryset = Tag.objects.order_by("pk")
+        tag.error_messages["invalid_choice"] = _("所选标签不存在")

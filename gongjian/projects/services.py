@@ -1505,3 +1505,59 @@ def _set_links(through, owner_field: str, other_field: str, wanted: dict[int, se
         [through(**{owner_field: pid, other_field: oid}) for pid, oid in add], batch_size=1000
     )
     return {pid for pid, _ in remove} | {pid for pid, _ in add}
+
+
+# --- 双高 cadence: the rules ------------------------------------------------------------
+
+CADENCE_RULE_FIELDS = ("name", "unit", "cadence", "tag", "stage", "priority", "valid_from")
+
+
+def _require_rule_manager(actor: Actor, unit: Unit | None) -> None:
+    """A rule of a city is managed by that city's office; a rule without a unit (it
+    applies everywhere) by the office of a top unit (or the system)."""
+    from gongjian.kit.scope import manages_shared
+
+    if unit is None:
+        if not manages_shared(actor):
+            raise PermissionDenied("只有攻坚办可以设置调度频次规则")
+        return
+    require(actor, Action.MANAGE, unit)
+
+
+def _resync_obligations() -> None:
+    """Record at once the reports owed under the rules as they now stand (the daily job
+    would otherwise do it on its next run)."""
+    day = clock_today()
+    report_obligations_sync(year=day.year, through=day)
+
+
+@transaction.atomic
+def cadence_rule_save(*, actor: Actor, rule=None, **fields):
+    """Create a 调度频次 rule or change one (its office: MANAGE on its unit, before and
+    after the change), then bring the report obligations up to date."""
+    from .models import CadenceRule
+
+    if rule is None:
+        rule = CadenceRule()
+    else:
+        _require_rule_manager(actor, rule.unit)
+    unknown = set(fields) - {*CADENCE_RULE_FIELDS, "is_active"}
+    if unknown:
+        raise ValidationError({"__all__": f"不能修改的字段:{'、'.join(sorted(unknown))}"})
+    for name, value in fields.items():
+        setattr(rule, name, value)
+    _require_rule_manager(actor, rule.unit)
+    rule.full_clean()
+    record_actor(rule, actor)
+    rule.save()
+    _resync_obligations()
+    return rule
+
+
+@transaction.atomic
+def cadence_rule_delete(*, actor: Actor, rule) -> None:
+    """Delete a 调度频次 rule (its office); the deletion is recorded with its author. The
+    reports already owed under it stay owed."""
+    _require_rule_manager(actor, rule.unit)
+    record_actor(rule, actor)
+    rule.delete()

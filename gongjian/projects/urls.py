@@ -24,6 +24,7 @@ urlpatterns = [
         name="report_approve",
     ),
     path("dispatch/", views.dispatch, name="dispatch"),
+    path("dispatch/cadence/", views.cadence_rules, name="cadence_rules"),
     path("dispatch/reminders/", views.dispatch_reminders, name="dispatch_reminders"),
     path("dispatch/<int:pk>/report/", views.report_submit, name="report_submit"),
     path("baobao/", views.baobao, name="baobao"),

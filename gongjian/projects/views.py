@@ -809,3 +809,106 @@ def report_approve(request, pk: int, report_pk: int):
             request, _("已审核 %(period)s 的进度报告") % {"period": f"{report.period_start:%Y-%m}"}
         )
     return redirect("projects:project", pk=project.pk)
+
+
+# --- 调度频次规则 ------------------------------------------------------------------------
+
+
+def _field_errors(form) -> list[str]:
+    """A refused form's messages, each naming its field (``名称:…``)."""
+    lines = []
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        lines += [f"{label}:{e}" if label else str(e) for e in errors]
+    return lines
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cadence_rules(request):
+    """调度频次规则: the rules that apply to the shown unit (its own and those of the units
+    above it) and those of its units; the unit's office adds, changes and deletes its
+    rules, anyone else sees them."""
+    from django.db.models import Q
+
+    from gongjian.kit.scope import manages_shared
+
+    from .forms import CadenceRuleForm
+    from .models import CadenceRule
+
+    scope = resolve_scope(request, require_unit=True)
+    unit = scope.unit
+    assert unit is not None  # require_unit
+    back = f"{reverse('projects:cadence_rules')}?unit={unit.pk}&year={scope.year}"
+    may_change = allows(request.user, Action.MANAGE, unit)
+    parts = unit.path.split("/")[:-1]
+    above = ["/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+    rules = list(
+        CadenceRule.objects.restrict(request.user, Action.VIEW)
+        .filter(
+            Q(unit__path__in=above) | Q(unit__path__startswith=unit.path) | Q(unit__isnull=True)
+        )
+        .select_related("unit", "tag")
+        .order_by("priority", "pk")
+    )
+    for rule in rules:
+        # a rule without a unit applies everywhere: the office of a top unit manages it
+        rule.may_change = may_change and (
+            allows(request.user, Action.MANAGE, rule.unit)
+            if rule.unit is not None
+            else manages_shared(request.user)
+        )
+
+    def editable(pk: str) -> CadenceRule:
+        rule = next((r for r in rules if str(r.pk) == pk), None)
+        if rule is None:
+            raise Http404(_("没有这条规则"))
+        if not rule.may_change:
+            raise PermissionDenied(_("只有规则所属单位的攻坚办可以修改"))
+        return rule
+
+    editing = None
+    form = None
+    if request.method == "POST":
+        if not may_change:
+            raise PermissionDenied(_("只有本级攻坚办可以设置调度频次规则"))
+        pk = request.POST.get("pk", "").strip()
+        if request.POST.get("action") == "delete":
+            rule = editable(pk)
+            services.cadence_rule_delete(actor=request.user, rule=rule)
+            messages.success(request, _("已删除规则“%(n)s”") % {"n": rule.name})
+            return redirect(back)
+        editing = editable(pk) if pk else None
+        # the form is bound to a copy: a refused save leaves the stored row as it is
+        instance = CadenceRule.objects.get(pk=editing.pk) if editing else CadenceRule(unit=unit)
+        form = CadenceRuleForm(request.POST, instance=instance)
+        if form.is_valid():
+            try:
+                services.cadence_rule_save(
+                    actor=request.user,
+                    rule=editing,
+                    unit=editing.unit if editing else unit,
+                    **form.cleaned_data,
+                )
+            except ValidationError as exc:
+                add_errors(form, exc)
+            else:
+                messages.success(request, _("调度频次规则已保存"))
+                return redirect(back)
+    elif may_change:
+        pk = request.GET.get("edit", "").strip()
+        editing = editable(pk) if pk else None
+        form = CadenceRuleForm(instance=editing)
+    return render(
+        request,
+        "projects/cadence_rules.html",
+        {
+            "scope": scope,
+            "rules": rules,
+            "form": form,
+            "errors": _field_errors(form) if form is not None and form.is_bound else [],
+            "editing": editing,
+            "may_change": may_change,
+            "nav_active": "settings",
+        },
+    )
