@@ -43,9 +43,14 @@ migrate: install
 demo: migrate
 	$(BIN)/gongjian demo
 
+# the job worker (imports, schedules) runs beside the development server and stops with it
 run: demo
 	@$(BIN)/gongjian demo_logins
 	@echo "打开 http://$(HOST):$(PORT)/ (管理后台 /admin/,API 文档 /api/docs)"
+	@mkdir -p var/log
+	@$(BIN)/gongjian qcluster > var/log/jobs.log 2>&1 & JOBS=$$!; \
+	trap 'kill $$JOBS 2>/dev/null' EXIT INT TERM; \
+	echo "后台任务进程已启动(日志 var/log/jobs.log)"; \
 	$(BIN)/gongjian runserver $(HOST):$(PORT)
 
 # the suite on every core (pytest-xdist); tests that empty the database share one worker

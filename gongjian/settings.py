@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "ninja",  # serves the Swagger UI at /api/docs from local static files, never a CDN
     "axes",  # login throttling and lock-out per username + IP
     "csp",  # the Content-Security-Policy header
+    "django_q",  # the job queue (ORM broker) and its schedules: `gongjian qcluster`
     "gongjian.kit",
     "gongjian.units",
     "gongjian.projects",
@@ -330,3 +331,24 @@ GONGJIAN = {
     # stored by `gongjian clock`, else the real date
     "TODAY": os.environ.get("GONGJIAN_TODAY", "").strip(),
 }
+
+# --- background jobs and schedules (django-q2) ---------------------------------------
+# The queue lives in the database itself (no extra service on an intranet box); with
+# GONGJIAN_REDIS_URL (and the `redis` package installed) Redis carries it instead.
+# `gongjian qcluster` works it (started by `make run`; a systemd unit in production, see
+# docs/operations.md). A job whose worker dies is delivered again after `retry` seconds.
+Q_CLUSTER: dict = {
+    "name": "gongjian",
+    "workers": env_int("GONGJIAN_JOB_WORKERS", 2),
+    "timeout": env_int("GONGJIAN_JOB_TIMEOUT", 1800),
+    "retry": env_int("GONGJIAN_JOB_TIMEOUT", 1800) + 120,
+    "max_attempts": 2,
+    "catch_up": False,
+    "save_limit": 1000,
+    "poll": 1,
+    "label": "后台任务",
+}
+if os.environ.get("GONGJIAN_REDIS_URL"):
+    Q_CLUSTER["redis"] = os.environ["GONGJIAN_REDIS_URL"]
+else:
+    Q_CLUSTER["orm"] = "default"

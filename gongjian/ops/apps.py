@@ -10,8 +10,15 @@ class OpsConfig(AppConfig):
     verbose_name = _("运维")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from gongjian.kit.registration import register_nav
         from gongjian.units.models import Role
+
+        from .schedules import install_defaults
+
+        # the schedules the platform runs by itself, once the job queue's tables exist
+        post_migrate.connect(install_defaults, dispatch_uid="ops-schedules")
 
         # offices (a superuser holds every role): a city's office rolls its year over; a
         # province's office and a superuser also set new cities up there

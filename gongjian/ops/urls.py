@@ -7,4 +7,5 @@ app_name = "ops"
 urlpatterns = [
     path("", views.index, name="index"),
     path("rollover/", views.rollover, name="rollover"),
+    path("schedules/", views.schedules, name="schedules"),
 ]

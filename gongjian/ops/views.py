@@ -4,20 +4,25 @@ Thin: a form, the service, its lines shown once."""
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from gongjian.indicators.models import Campaign
 from gongjian.indicators.standard import campaign_rollover
 from gongjian.kit.clock import today
 from gongjian.kit.http import errors_text
-from gongjian.kit.scope import Action, holds
+from gongjian.kit.scope import Action, holds, manages_shared
 from gongjian.units.models import Unit
 
+from . import schedules as sched
 from .forms import CitySetupForm, RolloverForm
 from .setup import SetupError, city_setup, may_set_up_cities
 
@@ -119,3 +124,38 @@ def rollover(request):
         except ValidationError as exc:
             form.add_error(None, errors_text(exc))
     return _page(request, rollover_form=form, rolled=result)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def schedules(request):
+    """定时任务: what runs by itself, when it last ran and how it went; the office sets
+    the time of day and switches each on or off."""
+    can_edit = manages_shared(request.user)
+    error = ""
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied(_("只有攻坚办可以设置定时任务"))
+        text = request.POST.get("at", "").strip()
+        try:
+            at = dt.time.fromisoformat(text)
+        except ValueError:
+            error = _("时间“%(t)s”无效,请写成 06:30") % {"t": text}
+        else:
+            try:
+                sched.schedule_change(
+                    actor=request.user,
+                    name=request.POST.get("name", ""),
+                    at=at,
+                    enabled=request.POST.get("enabled") == "on",
+                )
+            except ValidationError as exc:
+                error = errors_text(exc)
+            else:
+                messages.success(request, _("定时任务已保存"))
+                return redirect("ops:schedules")
+    return render(
+        request,
+        "ops/schedules.html",
+        {"rows": sched.rows(), "can_edit": can_edit, "error": error, "nav_active": "ops"},
+    )

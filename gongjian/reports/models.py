@@ -54,7 +54,7 @@ class ImportRun(models.Model):
         RUNNING = "running", _("正在导入")
         DONE = "done", _("已导入")
         REFUSED = "refused", _("未导入(有错误)")
-        FAILED = "failed", _("文件无法读取")
+        FAILED = "failed", _("导入失败")
 
     schema = models.CharField(_("导入类型"), max_length=30)
     file_name = models.CharField(_("文件名"), max_length=255)

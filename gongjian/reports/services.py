@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import shutil
-import threading
 import uuid
 from pathlib import Path
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import close_old_connections, transaction
 from django.utils import timezone
 
+from gongjian.kit import jobs
 from gongjian.kit.history import actor_user
 from gongjian.kit.scope import Action, allows
 from gongjian.kit.tabular.files import BadFile, limit
@@ -64,8 +63,8 @@ def import_run_start(
     skip_bad_rows: bool = False,
     mapping: ColumnMapping | None = None,
 ) -> ImportRun:
-    """Store the uploaded file and start the import (in the background unless
-    ``GONGJIAN["IMPORT_IN_BACKGROUND"]`` is false); returns the run to watch."""
+    """Store the uploaded file and queue the import as a job (``kit.jobs``; run here and
+    now when ``GONGJIAN["IMPORT_IN_BACKGROUND"]`` is false); returns the run to watch."""
     if schema not in importers:
         raise ValidationError({"schema": f"未知的导入类型“{schema}”"})
     if upload.size > limit("IMPORT_MAX_BYTES"):
@@ -89,21 +88,46 @@ def import_run_start(
     run.full_clean()
     run.save()
     if getattr(settings, "GONGJIAN", {}).get("IMPORT_IN_BACKGROUND", True):
-        transaction.on_commit(
-            lambda: threading.Thread(target=_background, args=(run.pk,), daemon=True).start()
-        )
+        jobs.enqueue("gongjian.reports.services.import_run_job", run.pk, name=f"导入 {run.pk}")
     else:
         import_run_execute(run_id=run.pk)
         run.refresh_from_db()
     return run
 
 
-def _background(run_id: int) -> None:
+def import_run_job(run_id: int) -> None:
+    """The job: run the import unless it has finished already (a job delivered again
+    after its worker died runs it again: the import is one transaction, so nothing of
+    the first attempt was kept)."""
     close_old_connections()
     try:
-        import_run_execute(run_id=run_id)
+        run = ImportRun.objects.filter(pk=run_id).first()
+        if run is not None and run.status in (ImportRun.Status.PENDING, ImportRun.Status.RUNNING):
+            import_run_execute(run_id=run_id)
     finally:
         close_old_connections()
+
+
+INTERRUPTED = "导入进程中断(后台任务进程被终止),未导入任何数据:请重新导入"
+
+
+def import_run_check(run: ImportRun) -> ImportRun:
+    """A run still "running" whose job has stopped reporting has died with its worker:
+    say so (nothing was imported: the import is one transaction) rather than show it
+    running forever."""
+    key = progress_key(run.pk)
+    if run.status == ImportRun.Status.RUNNING and jobs.is_stale(key):
+        with transaction.atomic():
+            locked = ImportRun.objects.select_for_update().get(pk=run.pk)
+            if locked.status == ImportRun.Status.RUNNING:
+                locked.status = ImportRun.Status.FAILED
+                locked.message = INTERRUPTED
+                locked.finished_at = timezone.now()
+                locked.save(update_fields=["status", "message", "finished_at"])
+                Path(locked.stored_file).unlink(missing_ok=True)
+        jobs.progress_clear(key)
+        run.refresh_from_db()
+    return run
 
 
 def import_run_execute(*, run_id: int) -> ImportRun:
@@ -112,9 +136,10 @@ def import_run_execute(*, run_id: int) -> ImportRun:
     run.status = ImportRun.Status.RUNNING
     run.save(update_fields=["status"])
     key = progress_key(run.pk)
+    jobs.progress_write(key, done=0, total=0)  # the job's first heartbeat
 
     def progress(done: int, total: int) -> None:
-        cache.set(key, {"done": done, "total": total}, 3600)
+        jobs.progress_write(key, done=done, total=total)
 
     try:
         result = importers[run.schema].run(
@@ -142,5 +167,5 @@ def import_run_execute(*, run_id: int) -> ImportRun:
     Path(run.stored_file).unlink(missing_ok=True)
     run.finished_at = timezone.now()
     run.save()
-    cache.delete(key)
+    jobs.progress_clear(key)
     return run

@@ -8,7 +8,6 @@ import datetime as dt
 from pathlib import Path
 
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,6 +18,7 @@ from pydantic import ValidationError as PydanticError
 from gongjian.indicators import engine
 from gongjian.indicators.models import RankingScheme
 from gongjian.indicators.periods import resolve_year_as_of
+from gongjian.kit import jobs
 from gongjian.kit.clock import today as clock_today
 from gongjian.kit.dates import Period, month_earlier
 from gongjian.kit.errors import messages_of
@@ -118,7 +118,7 @@ def _run_for(request, run_id: int) -> ImportRun:
 
 @login_required
 def import_run(request, run_id: int):
-    run = _run_for(request, run_id)
+    run = services.import_run_check(_run_for(request, run_id))
     return render(
         request,
         "reports/run.html",
@@ -133,8 +133,8 @@ def import_run(request, run_id: int):
 
 @login_required
 def import_progress(request, run_id: int):
-    run = _run_for(request, run_id)
-    progress = cache.get(services.progress_key(run.pk)) or {}
+    run = services.import_run_check(_run_for(request, run_id))
+    progress = jobs.progress_read(services.progress_key(run.pk))
     return JsonResponse(
         {
             "status": run.status,
