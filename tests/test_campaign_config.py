@@ -8,30 +8,18 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 
-from gongjian.indicators.models import Campaign, Indicator, RankingItem, RankingScheme
+from gongjian.indicators.models import Indicator, RankingItem, RankingScheme
 from gongjian.projects.models import Cadence, CadenceRule, Stage
 
-from .factories import build_city_world, build_indicator_world
+from .test_campaign_settings import campaign_world, login
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def world():
-    world = build_city_world()
-    world.indicators = build_indicator_world(world)
-    world.campaign = Campaign.objects.create(
-        year=world.year, name="测试攻坚年", root_unit=world.city
-    )
-    return world
-
-
-def login(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+    return campaign_world()
 
 
 def test_the_settings_page_links_the_three_pages(world):

@@ -16,14 +16,19 @@ from .factories import build_city_world, build_indicator_world
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def world():
+def campaign_world():
+    """A city world with indicators and the year's campaign."""
     world = build_city_world()
     world.indicators = build_indicator_world(world)
     world.campaign = Campaign.objects.create(
         year=world.year, name="测试攻坚年", root_unit=world.city
     )
     return world
+
+
+@pytest.fixture
+def world():
+    return campaign_world()
 
 
 def login(user) -> Client:

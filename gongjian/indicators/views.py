@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from gongjian.kit.dates import Period
-from gongjian.kit.http import errors_text
+from gongjian.kit.http import errors_text, form_errors
 from gongjian.kit.scope import Action, allows, principal
 from gongjian.units.selectors import compared_units
 
@@ -311,15 +311,6 @@ def targets(request):
 # --- 赛马方案 and 指标定义 ----------------------------------------------------------------
 
 
-def _field_errors(form) -> list[str]:
-    """A refused form's messages, each naming its field (``权重:…``)."""
-    lines = []
-    for name, errors in form.errors.items():
-        label = form.fields[name].label if name in form.fields else ""
-        lines += [f"{label}:{e}" if label else str(e) for e in errors]
-    return lines
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def ranking_schemes(request):
@@ -384,7 +375,7 @@ def ranking_schemes(request):
         if saved:
             messages.success(request, _("赛马方案已保存"))
             return redirect(back)
-        errors = _field_errors(form)
+        errors = form_errors(form)
     return render(
         request,
         "indicators/ranking_schemes.html",
@@ -459,7 +450,7 @@ def definitions(request):
         if saved:
             messages.success(request, _("已定义指标“%(n)s”") % {"n": form.cleaned_data["name"]})
             return redirect(back)
-        errors = _field_errors(form)
+        errors = form_errors(form)
     indicators = list(
         Indicator.objects.restrict(request.user, Action.VIEW)
         .select_related("fixed_unit")

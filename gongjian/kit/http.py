@@ -241,3 +241,12 @@ def server_error(request: HttpRequest) -> HttpResponse:
     from django.template import loader
 
     return HttpResponse(loader.get_template("kit/500.html").render({}), status=500)
+
+
+def form_errors(form) -> list[str]:
+    """A refused form's messages, each naming its field (``权重:…``)."""
+    lines = []
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        lines += [f"{label}:{e}" if label else str(e) for e in errors]
+    return lines

@@ -199,6 +199,43 @@ def new_password() -> str:
 # --- the setup -------------------------------------------------------------------------
 
 
+def _office_login(
+    actor: Actor,
+    unit: Unit,
+    login: str,
+    office_user: User | None,
+    reset_password: bool,
+    lines: list[str],
+) -> tuple[User, str | None]:
+    """The office login of ``unit``: created when missing, its password reset when asked;
+    the user and the password to show once (None when it did not change)."""
+    if office_user is None:
+        password = new_password()
+        office_user = unit_services.user_create(
+            actor=actor,
+            username=login,
+            password=password,
+            full_name=f"{unit.name}攻坚办",
+            title=f"{unit.name}攻坚办管理员",
+            memberships=[(unit, Role.OFFICE)],
+        )
+        lines.append(f"  攻坚办登录:{login}(已创建)")
+        lines.append(f"  初始密码:{password}(只显示这一次,请登录后修改)")
+        return office_user, password
+    if reset_password:
+        password = new_password()
+        office_user.set_password(password)
+        office_user.save(update_fields=["password"])
+        lines.append(f"  攻坚办登录:{login} 已存在,密码已重置")
+        lines.append(f"  新密码:{password}(只显示这一次,请登录后修改)")
+        return office_user, password
+    lines.append(
+        f"  攻坚办登录:{login} 已存在,密码未改动"
+        "(需要新密码时加 --reset-password,或在页面上勾选“重置密码”)"
+    )
+    return office_user, None
+
+
 def city_setup(
     *, actor: Actor, code: str, year: int, office: str, reset_password: bool = False
 ) -> SetupResult:
@@ -317,32 +354,8 @@ def _set_up(
         lines.append("  调度频次:未设双高规则,项目一律按月调度(需要时在管理后台添加调度频次规则)")
 
     # the office login
-    password = None
-    if office_user is None:
-        password = new_password()
-        office_user = unit_services.user_create(
-            actor=actor,
-            username=login,
-            password=password,
-            full_name=f"{city.name}攻坚办",
-            title=f"{city.name}攻坚办管理员",
-            memberships=[(city, Role.OFFICE)],
-        )
-        changed = True
-        lines.append(f"  攻坚办登录:{login}(已创建)")
-        lines.append(f"  初始密码:{password}(只显示这一次,请登录后修改)")
-    elif reset_password:
-        password = new_password()
-        office_user.set_password(password)
-        office_user.save(update_fields=["password"])
-        changed = True
-        lines.append(f"  攻坚办登录:{login} 已存在,密码已重置")
-        lines.append(f"  新密码:{password}(只显示这一次,请登录后修改)")
-    else:
-        lines.append(
-            f"  攻坚办登录:{login} 已存在,密码未改动"
-            "(需要新密码时加 --reset-password,或在页面上勾选“重置密码”)"
-        )
+    office_user, password = _office_login(actor, city, login, office_user, reset_password, lines)
+    changed = changed or password is not None
 
     if changed:
         lines.append(
@@ -377,7 +390,6 @@ def province_setup(*, actor: Actor, code: str, office: str, reset_password: bool
     office_user = _check_login(office, province)
     lines: list[str] = []
     changed = False
-    password = None
     with transaction.atomic():
         if province is None:
             province = unit_services.unit_create(
@@ -387,29 +399,10 @@ def province_setup(*, actor: Actor, code: str, office: str, reset_password: bool
             lines.append(f"{province.name}({province.code}):已创建,为顶级单位")
         else:
             lines.append(f"{province.name}({province.code}):已存在")
-        login = office.strip()
-        if office_user is None:
-            password = new_password()
-            office_user = unit_services.user_create(
-                actor=actor,
-                username=login,
-                password=password,
-                full_name=f"{province.name}攻坚办",
-                title=f"{province.name}攻坚办管理员",
-                memberships=[(province, Role.OFFICE)],
-            )
-            changed = True
-            lines.append(f"  攻坚办登录:{login}(已创建)")
-            lines.append(f"  初始密码:{password}(只显示这一次,请登录后修改)")
-        elif reset_password:
-            password = new_password()
-            office_user.set_password(password)
-            office_user.save(update_fields=["password"])
-            changed = True
-            lines.append(f"  攻坚办登录:{login} 已存在,密码已重置")
-            lines.append(f"  新密码:{password}(只显示这一次,请登录后修改)")
-        else:
-            lines.append(f"  攻坚办登录:{login} 已存在,密码未改动")
+        office_user, password = _office_login(
+            actor, province, office.strip(), office_user, reset_password, lines
+        )
+        changed = changed or password is not None
     cities = [d.name for d in divisions.children(found.code) if d.level == "city"]
     lines.append(
         f"下一步:逐个设置省内的地级市(共 {len(cities)} 个),如 "

@@ -32,7 +32,7 @@ from pydantic import ValidationError as PydanticError
 from gongjian.indicators.periods import resolve_scope, resolve_year_as_of
 from gongjian.kit.clock import today
 from gongjian.kit.errors import messages_of
-from gongjian.kit.http import add_errors, errors_text, versioned_save
+from gongjian.kit.http import add_errors, errors_text, form_errors, versioned_save
 from gongjian.kit.money import show_amount
 from gongjian.kit.scope import Action, allows, holds
 from gongjian.units.maps import map_config_for
@@ -814,15 +814,6 @@ def report_approve(request, pk: int, report_pk: int):
 # --- 调度频次规则 ------------------------------------------------------------------------
 
 
-def _field_errors(form) -> list[str]:
-    """A refused form's messages, each naming its field (``名称:…``)."""
-    lines = []
-    for name, errors in form.errors.items():
-        label = form.fields[name].label if name in form.fields else ""
-        lines += [f"{label}:{e}" if label else str(e) for e in errors]
-    return lines
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def cadence_rules(request):
@@ -906,7 +897,7 @@ def cadence_rules(request):
             "scope": scope,
             "rules": rules,
             "form": form,
-            "errors": _field_errors(form) if form is not None and form.is_bound else [],
+            "errors": form_errors(form) if form is not None and form.is_bound else [],
             "editing": editing,
             "may_change": may_change,
             "nav_active": "settings",
