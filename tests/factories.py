@@ -614,3 +614,22 @@ class PolicyFactory(factory.django.DjangoModelFactory):
         if status != "draft":
             policy_services.policy_set_status(actor=SYSTEM, policy=policy, status=status)
         return policy
+
+
+def subprocess_environment(tmp_path, db_file: str, **extra: str) -> dict[str, str]:
+    """The environment of a child ``gongjian`` process on its own SQLite file under
+    ``tmp_path``: this run's settings variables dropped, the real settings module."""
+    import os
+
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("GONGJIAN_", "DJANGO_", "DATABASE_URL", "PYTEST"))
+    }
+    env.update(
+        DATABASE_URL=f"sqlite:///{tmp_path / db_file}",
+        GONGJIAN_VAR_DIR=str(tmp_path),
+        DJANGO_SETTINGS_MODULE="gongjian.settings",
+        **extra,
+    )
+    return env

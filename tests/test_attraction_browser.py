@@ -9,7 +9,7 @@ from gongjian.attraction.models import Lead
 from gongjian.enterprises.models import Enterprise
 from gongjian.projects.models import Stage
 
-from .test_browser import _login, _shot, browser  # noqa: F401  (fixture)
+from .test_browser import _login, _shot
 from .test_browser import pytestmark as browser_marks
 
 pytestmark = browser_marks

@@ -22,31 +22,9 @@ pytestmark = [
         reason="前端资源未安装(make assets)",
     ),
 ]
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SHOTS = Path(settings.PROJECT_DIR) / "var" / "screenshots"
 PASSWORD = "browser-test-pass-1"
 SIZES = {"desktop": (1366, 900), "phone": (390, 844)}
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
-    # between page actions are still synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 def _login(browser, live_server, username, size="desktop"):

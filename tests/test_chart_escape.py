@@ -21,7 +21,6 @@ pytestmark = [
         reason="前端资源未安装(make assets)",
     ),
 ]
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 PASSWORD = "chart-escape-pass-1"
 EVIL = (
     '凌河<img src=x onerror="window.__pwned=1">'
@@ -36,17 +35,6 @@ TOOLTIP = """() => { const box = document.getElementById('gj-map');
     const tip = Array.from(box.querySelectorAll('div')).find(
         d => d.style.zIndex === '9999999' && d.style.display !== 'none');
     return tip ? [tip.querySelectorAll('img, a').length, tip.textContent] : null; }"""
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 def _login(browser, live_server, username):

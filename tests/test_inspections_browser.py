@@ -10,7 +10,7 @@ from gongjian.inspections import services as tour_services
 from gongjian.inspections.models import ScoreForm, Sheet, Tour
 from gongjian.projects.models import Project
 from gongjian.units.models import User
-from tests.test_browser import _login, _shot, browser, pytestmark  # noqa: F401
+from tests.test_browser import _login, _shot, pytestmark
 
 pytestmark = [*pytestmark, pytest.mark.django_db(transaction=True)]
 

@@ -22,6 +22,7 @@ from django.urls import path
 
 from gongjian import cli
 from gongjian.kit.middleware import MB, RequestSizeLimitMiddleware, request_max_bytes
+from tests.factories import subprocess_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -59,18 +60,7 @@ except KeyError:
 
 
 def _environment(tmp_path: Path) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("GONGJIAN_", "DJANGO_", "DATABASE_URL", "PYTEST"))
-    }
-    env.update(
-        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        GONGJIAN_VAR_DIR=str(tmp_path),
-        GONGJIAN_DEBUG="0",
-        DJANGO_SETTINGS_MODULE="gongjian.settings",
-    )
-    return env
+    return subprocess_environment(tmp_path, "db.sqlite3", GONGJIAN_DEBUG="0")
 
 
 def test_a_server_error_is_logged_with_its_traceback_to_the_console_and_the_file(tmp_path):

@@ -13,12 +13,13 @@ begins waits for it instead.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from tests.factories import subprocess_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKERS = 4
@@ -58,17 +59,7 @@ print(json.dumps({"done": done, "errors": errors}))
 
 
 def _environment(tmp_path: Path) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("GONGJIAN_", "DJANGO_", "DATABASE_URL", "PYTEST"))
-    }
-    env.update(
-        DATABASE_URL=f"sqlite:///{tmp_path / 'surge.sqlite3'}",
-        GONGJIAN_VAR_DIR=str(tmp_path),
-        DJANGO_SETTINGS_MODULE="gongjian.settings",
-    )
-    return env
+    return subprocess_environment(tmp_path, "surge.sqlite3")
 
 
 def test_concurrent_read_then_write_transactions_wait_instead_of_failing(tmp_path):
