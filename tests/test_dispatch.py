@@ -311,20 +311,21 @@ def test_the_missing_reports_section_lists_the_units_and_projects_that_did_not_r
     assert ["凌河区", project.name, "每月", "0/1"] in [row[1:] for row in rows[1:]]
 
 
-def test_the_red_light_tables_number_column_holds_numbers(october):
-    rows = _table(october, "百分点")
+def test_the_red_light_table_says_why_each_light_is_lit(october):
+    rows = _table(october, "亮灯原因")
     header, body = rows[0], rows[1:]
-    behind = next(i for i, h in enumerate(header) if "百分点" in h)
+    reason = header.index("亮灯原因")
     stage = header.index("阶段")
     assert body
     for row in body:
-        assert re.fullmatch(r"-?\d+\.\d", row[behind]) or (
-            row[behind] == "—" and row[stage] not in ("开工", "复工")  # stalled, not started
-        ), row
+        assert row[reason], row  # every red or yellow light says why
         for money in (header.index("年度计划\n(万元)"), header.index("已完成\n(万元)")):
             assert re.fullmatch(r"[\d,]+", row[money]), row
+        if row[stage] == "停缓建":
+            assert "项目停缓建" in row[reason]
     assert any(row[stage] == "停缓建" for row in body)  # the demo has stalled red lights
-    assert any(re.fullmatch(r"\d+\.\d", row[behind]) for row in body)
+    assert any("落后序时进度" in row[reason] for row in body)
+    assert any("资金支付率" in row[reason] for row in body)  # the fund payment axis
 
 
 def test_the_problems_section_counts_through_the_engine(demo):

@@ -378,6 +378,8 @@ def dispatch_context(*, unit: Unit, period: Period, user: Actor = SYSTEM) -> dic
             # a number or "—" (a stalled or late-to-start project is lit for its stage or
             # its start, not for an investment gap)
             "behind": "—" if light.behind_points is None else f"{light.behind_points:.1f}",
+            # why it is lit: the sentence of each red or yellow axis, the worst first
+            "reason": ";".join(r for c, r in light.explained if c in ("red", "yellow")),
         }
         for pk, light in flagged
     ]
@@ -802,8 +804,8 @@ def build_default_template(path: Path = DEFAULT_TEMPLATE) -> Path:
         doc,
         "红灯项目{{ light_counts.red }}个,黄灯项目{{ light_counts.yellow }}个,"
         "绿灯项目{{ light_counts.green }}个。"
-        "{% if lights %}红黄灯项目见下表(停缓建、逾期未开工的项目因停工或滞后开工亮灯,"
-        "不计算落后序时百分点,记为“—”)。{% endif %}",
+        "{% if lights %}红黄灯项目见下表,亮灯原因按开工、投资进度、入库纳统、资金支付"
+        "各项判定,取最差的一项定灯色。{% endif %}",
         indent=True,
         keep_with_next=True,
     )
@@ -817,11 +819,11 @@ def build_default_template(path: Path = DEFAULT_TEMPLATE) -> Path:
             "阶段",
             "年度计划\n(万元)",
             "已完成\n(万元)",
-            "落后\n百分点",
+            "亮灯原因",
         ],
         "lights",
-        ["light", "name", "unit", "stage", "planned", "done", "behind"],
-        [11, 59, 24, 14, 17, 17, 14],
+        ["light", "name", "unit", "stage", "planned", "done", "reason"],
+        [10, 42, 17, 16, 16, 16, 39],
     )
     _tag(doc, "{%p if lights_more %}")
     _note(doc, "另有{{ lights_more }}个红黄灯项目未列出。")
