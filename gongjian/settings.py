@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "gongjian.units",
     "gongjian.projects",
     "gongjian.indicators",
+    "gongjian.notices",
     "gongjian.api",
     "gongjian.enterprises",
     "gongjian.attraction",
@@ -126,6 +127,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "gongjian.kit.registration.nav_context",
+                "gongjian.notices.context.unread",
             ],
         },
     },
@@ -330,6 +332,8 @@ GONGJIAN = {
     # the instance's fixed date (kit.clock), e.g. GONGJIAN_TODAY=2024-10-31; empty: the date
     # stored by `gongjian clock`, else the real date
     "TODAY": os.environ.get("GONGJIAN_TODAY", "").strip(),
+    # the address links in e-mails and channel messages start with
+    "SITE_URL": os.environ.get("GONGJIAN_SITE_URL", "http://127.0.0.1:8000").strip(),
 }
 
 # --- background jobs and schedules (django-q2) ---------------------------------------
@@ -352,3 +356,12 @@ if os.environ.get("GONGJIAN_REDIS_URL"):
     Q_CLUSTER["redis"] = os.environ["GONGJIAN_REDIS_URL"]
 else:
     Q_CLUSTER["orm"] = "default"
+
+# --- e-mail (notifications; off until a server is named) -----------------------------
+EMAIL_HOST = os.environ.get("GONGJIAN_EMAIL_HOST", "")
+EMAIL_PORT = env_int("GONGJIAN_EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("GONGJIAN_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("GONGJIAN_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("GONGJIAN_EMAIL_TLS", "") == "1"
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("GONGJIAN_EMAIL_FROM", "gongjian@localhost")

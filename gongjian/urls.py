@@ -21,6 +21,7 @@ urlpatterns = [
     path("policies/", include("gongjian.policies.urls")),
     path("audit/", include("gongjian.audit.urls")),
     path("ops/", include("gongjian.ops.urls")),
+    path("notices/", include("gongjian.notices.urls")),
     path("open311/v2/", include("gongjian.appeals.open311_urls")),
     path("", include("gongjian.projects.urls")),
     path("", include("gongjian.dashboard.urls")),

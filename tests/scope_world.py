@@ -313,7 +313,9 @@ def db_snapshot() -> dict[str, tuple]:
         version = f"SUM({qn(names['version'])})" if "version" in names else "0"
         stamp = f"MAX({qn(names['updated_at'])})" if "updated_at" in names else "NULL"
         parts.append(
-            f"SELECT '{label}', COUNT(*), MAX({pk}), {version}, CAST({stamp} AS TEXT) "
+            # keys as text: some tables (the job queue's) have text keys
+            f"SELECT '{label}', COUNT(*), CAST(MAX({pk}) AS TEXT), {version}, "
+            f"CAST({stamp} AS TEXT) "
             f"FROM {qn(model._meta.db_table)}"
         )
     with connection.cursor() as cursor:

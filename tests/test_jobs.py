@@ -62,10 +62,14 @@ def test_an_import_from_the_page_is_a_job_on_the_queue(
             {"file": SimpleUploadedFile("jobs.xlsx", _sheet(tmp_path, 30))},
         )
     assert response.status_code == 302
-    assert len(queued) == 1  # queued once the request's transaction committed
+    # queued once the request's transaction committed: the import, then (run inline) the
+    # delivery of its 导入完成 notice
+    assert len(queued) == 2
     run = ImportRun.objects.latest("pk")
     assert run.status == ImportRun.Status.DONE and run.rows_created == 30
     assert Project.objects.filter(code__startswith="JOB-").count() == 30
+    notice = world.office.notices.get()
+    assert notice.kind == "import_finished" and notice.link == f"/reports/imports/{run.pk}/"
     progress = client.get(f"/reports/imports/{run.pk}/progress.json").json()
     assert progress["finished"] and progress["done"] == 30
     # a job delivered again (its first worker died after finishing) changes nothing

@@ -1,4 +1,4 @@
-"""The layers of the code: kit → units → indicators → domains → dashboard / reports / api /
+"""The layers of the code: kit → units → indicators, notices → domains → dashboard / reports / api /
 audit / demo / ops, imports going one way (every import of a module, at any depth,
 migrations left out)."""
 
@@ -12,6 +12,7 @@ LAYER = {
     "kit": 0,
     "units": 1,
     "indicators": 2,
+    "notices": 2,
     **dict.fromkeys(
         ["projects", "enterprises", "attraction", "inspections", "appeals", "policies", "review"],
         3,

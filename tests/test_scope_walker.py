@@ -168,7 +168,16 @@ def kwarg_values(w: ScopeWorld) -> dict[str, Callable[[Pattern], dict[str, objec
         "open311:requests": lambda p: {"fmt": "json"},
         "open311:request": lambda p: {"fmt": "json", "number": w.appeal_b.number},
         "password_reset_confirm": lambda p: {"uidb64": "MQ", "token": "set-password"},
+        # B's operator's own notice: nobody else opens (or marks read) it
+        "notices:open": lambda p: {"pk": _notice_of(w.operator_b).pk},
     }
+
+
+def _notice_of(user):
+    from gongjian.notices.models import Notice
+
+    found = Notice.objects.filter(recipient=user).first()
+    return found or Notice.objects.create(recipient=user, kind="report_overdue", title="乙区的消息")
 
 
 def admin_values(w: ScopeWorld, pattern: Pattern) -> dict[str, object] | None:

@@ -4,7 +4,8 @@ the office on ``/ops/schedules/`` (time of day, on/off), each run's outcome kept
 
 - 问题升级: ``escalate_problems`` — overdue problems move up a level and the report
   obligations are brought up to date (daily);
-- 数据备份: ``backup`` (nightly); 清理临时文件: ``cleanup_files`` (nightly).
+- 数据备份: ``backup`` (nightly); 清理临时文件: ``cleanup_files`` (nightly);
+- 通知重发: failed e-mails and channel messages tried again (every 10 minutes).
 """
 
 from __future__ import annotations
@@ -25,15 +26,25 @@ CALL = "django.core.management.call_command"
 @dataclass(frozen=True)
 class Default:
     name: str
-    command: str
+    command: str  # a management command, or a dotted function with ``func``
     at: dt.time
     what: str
+    func: str = CALL
+    every_minutes: int = 0  # > 0: every so many minutes instead of daily
 
 
 DEFAULTS = (
     Default("问题升级", "escalate_problems", dt.time(6, 30), "逾期问题逐级升级,应报清单更新"),
     Default("清理临时文件", "cleanup_files", dt.time(2, 15), "删除 30 天前的导入文件和错误表"),
     Default("数据备份", "backup", dt.time(2, 30), "数据库和上传文件备份到 var/backups"),
+    Default(
+        "通知重发",
+        "",
+        dt.time(0, 0),
+        "发送失败的邮件和渠道消息重发(每条至多 3 次)",
+        func="gongjian.notices.services.deliveries_retry",
+        every_minutes=10,
+    ),
 )
 
 
@@ -59,11 +70,12 @@ def install_defaults(sender=None, using: str = "default", **_kwargs) -> int:
             continue
         Schedule.objects.using(using).create(
             name=default.name,
-            func=CALL,
-            args=repr(default.command),
-            schedule_type=Schedule.DAILY,
+            func=default.func,
+            args=repr(default.command) if default.command else None,
+            schedule_type=Schedule.MINUTES if default.every_minutes else Schedule.DAILY,
+            minutes=default.every_minutes or None,
             repeats=-1,
-            next_run=next_at(default.at),
+            next_run=timezone.now() if default.every_minutes else next_at(default.at),
         )
         made += 1
     return made
@@ -78,6 +90,7 @@ class Row:
     last_run: dt.datetime | None
     last_ok: bool | None
     last_result: str
+    every_minutes: int = 0
 
 
 def rows() -> list[Row]:
@@ -102,6 +115,7 @@ def rows() -> list[Row]:
                 last_run=task.stopped if task else None,
                 last_ok=task.success if task else None,
                 last_result=str(task.result or "")[:200] if task else "",
+                every_minutes=default.every_minutes,
             )
         )
     return out
@@ -118,6 +132,7 @@ def schedule_change(*, actor: Actor, name: str, at: dt.time, enabled: bool):
     if schedule is None:
         raise ValidationError({"name": f"没有定时任务“{name}”"})
     schedule.repeats = -1 if enabled else 0
-    schedule.next_run = next_at(at)
+    every = next((d.every_minutes for d in DEFAULTS if d.name == name), 0)
+    schedule.next_run = timezone.now() if every else next_at(at)
     schedule.save(update_fields=["repeats", "next_run"])
     return schedule

@@ -23,7 +23,9 @@ from gongjian.kit.clock import today as clock_today
 from gongjian.kit.errors import ConflictError
 from gongjian.kit.history import actor_user, record_actor, record_reason
 from gongjian.kit.scope import Action, allows, require
-from gongjian.units.models import Actor, Unit, User
+from gongjian.notices.models import Kind
+from gongjian.notices.services import notify
+from gongjian.units.models import Actor, Role, Unit, User
 
 from .cadence import check_period
 from .models import (
@@ -640,6 +642,16 @@ def problem_create(
         return same  # the same submission again: nothing is written, no history added
     record_actor(problem, actor)
     problem.save()
+    if leader is not None:
+        notify(
+            [leader],
+            Kind.PROBLEM_ASSIGNED,
+            f"问题交办:{project.name}",
+            f"{problem.get_kind_display()}:{problem.description}"
+            + (f"\n办结时限 {deadline}" if deadline else ""),
+            link=f"/problems/{problem.pk}/",
+            unit=project.unit,
+        )
     return problem
 
 
@@ -835,8 +847,29 @@ def problems_escalate_overdue(*, today: dt.date | None = None, actor: Actor) -> 
         record_reason(problem, text)
         problem.save()
         ProblemComment.objects.create(problem=problem, author=actor_user(actor), text=text)
+        _tell_of_problem(problem, Kind.PROBLEM_ESCALATED, f"问题升级:{problem.project.name}", text)
         moved.append(problem)
     return moved
+
+
+def _tell_of_problem(problem: Problem, kind: str, title: str, text: str) -> None:
+    """Tell the problem's leader and the people of its owner unit (notices)."""
+    people: list[User | None] = [problem.leader]
+    if problem.owner_unit_id is not None:
+        people += list(
+            User.objects.filter(
+                memberships__unit_id=problem.owner_unit_id,
+                memberships__role__in=[Role.OFFICE, Role.OPERATOR],
+            )
+        )
+    notify(
+        people,
+        kind,
+        title,
+        f"{problem.get_kind_display()}:{problem.description}\n{text}",
+        link=f"/problems/{problem.pk}/",
+        unit=problem.project.unit,
+    )
 
 
 # --- 双高 cadence: report obligations ------------------------------------------------------

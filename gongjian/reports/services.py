@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
 from gongjian.kit import jobs
@@ -17,6 +17,8 @@ from gongjian.kit.scope import Action, allows
 from gongjian.kit.tabular.files import BadFile, limit
 from gongjian.kit.tabular.imports import importers
 from gongjian.kit.tabular.schema import HeaderError
+from gongjian.notices.models import Kind
+from gongjian.notices.services import notify
 from gongjian.units.models import Actor, User
 
 from .models import ColumnMapping, ImportRun
@@ -99,13 +101,16 @@ def import_run_job(run_id: int) -> None:
     """The job: run the import unless it has finished already (a job delivered again
     after its worker died runs it again: the import is one transaction, so nothing of
     the first attempt was kept)."""
-    close_old_connections()
+    worker = not connection.in_atomic_block  # run inline (tests), the caller's connection
+    if worker:
+        close_old_connections()
     try:
         run = ImportRun.objects.filter(pk=run_id).first()
         if run is not None and run.status in (ImportRun.Status.PENDING, ImportRun.Status.RUNNING):
             import_run_execute(run_id=run_id)
     finally:
-        close_old_connections()
+        if worker:
+            close_old_connections()
 
 
 INTERRUPTED = "导入进程中断(后台任务进程被终止),未导入任何数据:请重新导入"
@@ -168,4 +173,11 @@ def import_run_execute(*, run_id: int) -> ImportRun:
     run.finished_at = timezone.now()
     run.save()
     jobs.progress_clear(key)
+    notify(
+        [run.created_by],
+        Kind.IMPORT_FINISHED,
+        f"导入{run.get_status_display()}:{run.file_name}",
+        run.message,
+        link=f"/reports/imports/{run.pk}/",
+    )
     return run

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class NoticesConfig(AppConfig):
+    """Notifications that reach people: an inbox on every page, and the channels the
+    office sets up (e-mail, webhooks in generic JSON, 企业微信 and 钉钉 group robots, an
+    SMS gateway); every delivery recorded."""
+
+    name = "gongjian.notices"
+    verbose_name = _("消息通知")
+    default_auto_field = "django.db.models.BigAutoField"
