@@ -176,7 +176,7 @@ def import_run_execute(*, run_id: int) -> ImportRun:
     notify(
         [run.created_by],
         Kind.IMPORT_FINISHED,
-        f"导入{run.get_status_display()}:{run.file_name}",
+        f"{run.get_status_display()}:{run.file_name}",
         run.message,
         link=f"/reports/imports/{run.pk}/",
     )
