@@ -241,3 +241,35 @@ def test_a_district_sees_the_definitions_read_only(world):
     assert operator.post("/indicators/definitions/", toggle).status_code == 403
     assert Indicator.objects.get(code=code).is_active
     assert not Indicator.objects.filter(code="test_config.started.big").exists()
+
+
+def test_the_office_creates_a_batch_and_a_district_cannot(world):
+    from gongjian.projects.models import Batch
+
+    office = login(world.office)
+    url = f"/batches/?unit={world.city.pk}&year={world.year}"
+    page = office.get(url)
+    assert page.status_code == 200 and 'data-testid="batch-create"' in page.content.decode()
+    bad = office.post(
+        url,
+        {
+            "code": "spring",
+            "name": "春季集中开工",
+            "kind": "collective_start",
+            "held_on": "1999-03-01",
+        },
+    )
+    assert bad.status_code == 200 and "不在批次年度" in bad.content.decode()
+    assert not Batch.objects.filter(code="spring").exists()
+    response = office.post(
+        url,
+        {"code": "spring", "name": "春季集中开工", "kind": "collective_start", "place": "甲区"},
+    )
+    assert response.status_code == 302
+    batch = Batch.objects.get(code="spring")
+    assert (batch.unit, batch.year) == (world.city, world.year)
+    assert batch.history.latest().history_user == world.office
+    operator = login(world.operator_a)
+    assert 'data-testid="batch-create"' not in operator.get("/batches/").content.decode()
+    refused = operator.post("/batches/", {"code": "x", "name": "x", "kind": "collective_start"})
+    assert refused.status_code == 403 and not Batch.objects.filter(code="x").exists()

@@ -15,7 +15,7 @@ from gongjian.kit.scope import Action
 from gongjian.units.models import Unit, User
 from gongjian.units.selectors import leaders_for, units_in_trees
 
-from .models import CadenceRule, Category, Problem, ProgressReport, Project, Tag
+from .models import Batch, CadenceRule, Category, Problem, ProgressReport, Project, Tag
 from .services import PLAN_DATE_FIELDS, PROBLEM_FLOW, problem_leaders_of
 
 
@@ -162,6 +162,20 @@ class ProblemActionForm(forms.Form):
             choices.append((status, label))
         self.fields["to_status"].choices = choices
         self.fields["owner_unit"].queryset = units
+
+
+class BatchCreateForm(forms.Form):
+    """A new batch: its code (used in the project sheet), name, kind, date and place."""
+
+    code = forms.SlugField(
+        label=_("标识"),
+        max_length=60,
+        help_text=_("项目清单“批次”列填写的代码,如 2025-spring-start"),
+    )
+    name = forms.CharField(label=_("名称"), max_length=100)
+    kind = forms.ChoiceField(label=_("类型"), choices=Batch.Kind.choices)
+    held_on = forms.DateField(label=_("日期"), required=False, widget=DateInput())
+    place = forms.CharField(label=_("地点"), max_length=100, required=False)
 
 
 class BatchEventForm(forms.Form):

@@ -949,6 +949,23 @@ def report_obligations_sync(*, year: int, through: dt.date) -> int:
 
 
 @transaction.atomic
+@transaction.atomic
+def batch_create(*, actor: Actor, unit: Unit, code: str, name: str, kind: str, year: int, **fields):
+    """A new 集中开工/签约 event or 重点项目名单 of ``unit`` (its office); projects join it
+    by the batch's code in the project sheet or on the project's page."""
+    from .models import Batch
+
+    require(actor, Action.MANAGE, unit)
+    batch = Batch(unit=unit, code=code.strip(), name=name.strip(), kind=kind, year=year, **fields)
+    held_on = fields.get("held_on")
+    if held_on is not None and held_on.year != year:
+        raise ValidationError({"held_on": f"日期 {held_on} 不在批次年度 {year} 年内"})
+    batch.full_clean()
+    record_actor(batch, actor)
+    batch.save()
+    return batch
+
+
 def batch_update(
     *, actor: Actor, batch, held_on: dt.date | None, place: str, name: str | None = None
 ):

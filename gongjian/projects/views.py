@@ -44,6 +44,7 @@ from . import services
 from .cadence import next_period
 from .filters import ProjectFilter, problem_is_overdue
 from .forms import (
+    BatchCreateForm,
     BatchEventForm,
     ProblemActionForm,
     ProblemRaiseForm,
@@ -546,15 +547,32 @@ def problem_detail(request, pk: int):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def batches(request):
+    """集中开工/签约 events and 重点项目名单 the viewer sees; the unit's office adds one."""
     scope = resolve_scope(request, require_unit=True)
+    office = allows(request.user, Action.MANAGE, scope.unit)
+    form = BatchCreateForm(request.POST or None) if office else None
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied(_("只有攻坚办可以新建批次"))
+        if form.is_valid():
+            try:
+                batch = services.batch_create(
+                    actor=request.user, unit=scope.unit, year=scope.year, **form.cleaned_data
+                )
+            except (ValidationError, PermissionDenied) as exc:
+                add_errors(form, exc)
+            else:
+                messages.success(request, _("已新建批次“%(n)s”") % {"n": batch.name})
+                return redirect("projects:batch", code=batch.code)
     rows = [
         sel.batch_summary(b, scope.unit)
         for b in Batch.objects.restrict(request.user, Action.VIEW)
         .exclude(kind=Batch.Kind.KEY_LIST)
         .order_by("-year", "held_on", "code")
     ]
-    return render(request, "projects/batches.html", {"scope": scope, "rows": rows})
+    return render(request, "projects/batches.html", {"scope": scope, "rows": rows, "form": form})
 
 
 @login_required
