@@ -633,3 +633,28 @@ def subprocess_environment(tmp_path, db_file: str, **extra: str) -> dict[str, st
         **extra,
     )
     return env
+
+
+def project_edit_form(project, **changes) -> dict:
+    """The project edit page's fields as the page fills them for ``project`` (amounts in
+    万元, the planned dates empty), with ``changes``."""
+    data = {
+        "name": project.name,
+        "unit": project.unit_id,
+        "category": project.category,
+        "total_investment": project.total_investment / 10_000,
+        "planned_investment": project.planned_investment / 10_000,
+        "responsible_unit": project.responsible_unit_id or "",
+        "leader": project.leader_id or "",
+        "industry_cluster": project.industry_cluster,
+        "enterprise_name": project.enterprise_name,
+        "latitude": "",
+        "longitude": "",
+        "description": project.description,
+        "planned_start_on": "",
+        "planned_completion_on": "",
+        "planned_in_stats_on": "",
+        "in_stats_on": "",
+    }
+    data.update(changes)
+    return data

@@ -14,7 +14,7 @@ from gongjian.indicators.registries import get_registry
 from gongjian.kit.errors import ConflictError
 from gongjian.projects import services
 from gongjian.projects.models import ProgressReport, Project
-from tests.factories import build_city_world
+from tests.factories import build_city_world, project_edit_form
 
 pytestmark = pytest.mark.django_db
 JSON = "application/json"
@@ -40,23 +40,7 @@ def hidden_version(html: str) -> int:
     return int(re.search(r'name="version" value="(\d+)"', html).group(1))
 
 
-def edit_form(project: Project, **changes) -> dict:
-    data = {
-        "name": project.name,
-        "unit": project.unit_id,
-        "category": project.category,
-        "total_investment": project.total_investment / 10_000,
-        "planned_investment": project.planned_investment / 10_000,
-        "responsible_unit": project.responsible_unit_id or "",
-        "leader": project.leader_id or "",
-        "industry_cluster": project.industry_cluster,
-        "enterprise_name": project.enterprise_name,
-        "latitude": "",
-        "longitude": "",
-        "description": project.description,
-    }
-    data.update(changes)
-    return data
+edit_form = project_edit_form
 
 
 # --- services ------------------------------------------------------------------------

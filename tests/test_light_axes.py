@@ -22,7 +22,7 @@ from gongjian.projects.models import Project
 from gongjian.projects.services import progress_report_submit, project_create, project_update
 from gongjian.projects.sheets import projects_import
 from gongjian.units.services import unit_create
-from tests.factories import build_city_world, write_xlsx
+from tests.factories import build_city_world, project_edit_form, write_xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -395,27 +395,7 @@ def test_api_sets_planned_dates_and_refuses_bad_ones(world):
 
 
 def _edit_form(project: Project, **changes) -> dict:
-    data = {
-        "version": project.version,
-        "name": project.name,
-        "unit": project.unit_id,
-        "category": project.category,
-        "total_investment": project.total_investment / 10_000,
-        "planned_investment": project.planned_investment / 10_000,
-        "responsible_unit": project.responsible_unit_id or "",
-        "leader": project.leader_id or "",
-        "industry_cluster": project.industry_cluster,
-        "enterprise_name": project.enterprise_name,
-        "latitude": "",
-        "longitude": "",
-        "description": project.description,
-        "planned_start_on": "",
-        "planned_completion_on": "",
-        "planned_in_stats_on": "",
-        "in_stats_on": "",
-    }
-    data.update(changes)
-    return data
+    return project_edit_form(project, version=project.version, **changes)
 
 
 def test_edit_page_sets_planned_dates_and_refuses_bad_ones(world):

@@ -3,6 +3,7 @@
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 from django.core.validators import MinValueValidator
+from django.utils.translation import get_language
 
 YUAN = 1
 WAN = 10_000
@@ -28,8 +29,6 @@ def show_amount(yuan: int | None, unit: str = "万元", places: int = 2) -> str:
     """An amount as a page shows it: ``format_amount`` in Chinese; on an English page in
     millions (万元 figures) or billions (亿元 figures) of yuan. Text that is stored (a
     history reason, a document) uses ``format_amount``."""
-    from django.utils.translation import get_language
-
     if yuan is None or not (get_language() or "").startswith("en"):
         return format_amount(yuan, unit, places)
     if unit == "亿元":

@@ -15,7 +15,7 @@ import urllib.request
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
@@ -48,14 +48,11 @@ def notify(
     """Tell each of ``users`` (None and repeats skipped, those who muted ``kind`` too) of
     an event: an inbox row now, the e-mails and the channels of ``unit``'s tree after the
     transaction commits."""
-    seen: set[int] = set()
+    people = {u.pk: u for u in users if u is not None and u.is_active}
+    muted = {p.user_id for p in Preference.objects.filter(user__in=people) if kind in p.muted}
     made = []
-    for user in users:
-        if user is None or user.pk in seen or not user.is_active:
-            continue
-        seen.add(user.pk)
-        pref = Preference.objects.filter(user=user).first()
-        if pref is not None and kind in pref.muted:
+    for user in people.values():
+        if user.pk in muted:
             continue
         made.append(
             Notice.objects.create(
@@ -67,13 +64,13 @@ def notify(
     return made
 
 
-def _channels_for(notice: Notice) -> list[Channel]:
-    """The active channels of the notice's unit and of every unit above it."""
+def _channels_for(notice: Notice, channels: list[Channel]) -> list[Channel]:
+    """Of the active ``channels``, those of the notice's unit and of every unit above it."""
     if notice.unit is None:
         return []
     return [
         c
-        for c in Channel.objects.filter(is_active=True).select_related("unit")
+        for c in channels
         if notice.unit.path.startswith(c.unit.path) and (not c.kinds or notice.kind in c.kinds)
     ]
 
@@ -83,12 +80,18 @@ def deliver(notice_ids: list[int]) -> None:
     the server is configured) and through its unit's channels — a webhook message is
     sent once per event, not once per recipient."""
     sent_events: set[tuple[int, str, str]] = set()
-    for notice in Notice.objects.filter(pk__in=notice_ids).select_related("recipient", "unit"):
+    notices = list(Notice.objects.filter(pk__in=notice_ids).select_related("recipient", "unit"))
+    no_email = set(
+        Preference.objects.filter(
+            user__in=[n.recipient_id for n in notices], email=False
+        ).values_list("user_id", flat=True)
+    )
+    channels = list(Channel.objects.filter(is_active=True).select_related("unit"))
+    for notice in notices:
         user = notice.recipient
-        pref = Preference.objects.filter(user=user).first()
-        if user.email and getattr(settings, "EMAIL_HOST", "") and (pref is None or pref.email):
+        if user.email and getattr(settings, "EMAIL_HOST", "") and user.pk not in no_email:
             _attempt(Delivery.objects.create(notice=notice, via="email", target=user.email))
-        for channel in _channels_for(notice):
+        for channel in _channels_for(notice, channels):
             event = (channel.pk, notice.kind, notice.title)
             if event in sent_events:
                 continue
@@ -183,8 +186,6 @@ def notices_read(*, user: User, ids: list[int] | None = None) -> int:
 def preference_save(*, user: User, email: bool, muted: list[str]) -> Preference:
     unknown = [k for k in muted if k not in Kind.values]
     if unknown:
-        from django.core.exceptions import ValidationError
-
         raise ValidationError({"muted": f"未知的事件:{'、'.join(unknown)}"})
     pref, _created = Preference.objects.get_or_create(user=user)
     pref.email, pref.muted = email, muted
@@ -201,8 +202,6 @@ def channel_save(*, actor: Actor, channel: Channel) -> Channel:
         require(actor, Action.MANAGE, stored.unit)
     unknown = [k for k in channel.kinds or [] if k not in Kind.values]
     if unknown:
-        from django.core.exceptions import ValidationError
-
         raise ValidationError({"kinds": f"未知的事件:{'、'.join(unknown)}"})
     channel.full_clean()
     record_actor(channel, actor)
