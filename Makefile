@@ -5,11 +5,12 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed
-# Front-end assets (ECharts + its word-cloud plugin, htmx, Pico CSS) from the npm registry, copied to vendor/ for Django.
-VENDOR := vendor
+# Front-end assets (ECharts + its word-cloud plugin, htmx, Pico CSS) from the npm registry, copied into
+# gongjian/vendor/ for Django and the wheel: package.json's "vendor" table lists the files (tools/vendor_assets.py).
+VENDOR := gongjian/vendor
 ASSETS := $(VENDOR)/.installed
 
-.PHONY: run test install assets migrate demo lint format typecheck bench clean
+.PHONY: run test install assets migrate demo lint format typecheck bench bundle clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "需要 Python 3.11($(PYTHON) 未找到)"; exit 1; }
@@ -17,22 +18,14 @@ $(BIN)/python:
 
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip wheel setuptools
-	# echarts-china-cities-pypkg (the city maps) imports its installer at build time
-	$(BIN)/python -m pip install --quiet pyecharts-jupyter-installer
-	$(BIN)/python -m pip install --quiet --no-build-isolation echarts-china-cities-pypkg
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
 install: $(STAMP) $(ASSETS)
 
-$(ASSETS): package.json $(wildcard package-lock.json)
+$(ASSETS): package.json $(wildcard package-lock.json) tools/vendor_assets.py
 	@command -v npm >/dev/null 2>&1 || { echo "需要 Node.js/npm(npm 未找到)"; exit 1; }
-	if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
-	mkdir -p $(VENDOR)/echarts $(VENDOR)/echarts-wordcloud $(VENDOR)/htmx $(VENDOR)/pico
-	cp node_modules/echarts/dist/echarts.min.js node_modules/echarts/LICENSE $(VENDOR)/echarts/
-	cp node_modules/echarts-wordcloud/dist/echarts-wordcloud.min.js $(VENDOR)/echarts-wordcloud/
-	cp node_modules/htmx.org/dist/htmx.min.js node_modules/htmx.org/LICENSE $(VENDOR)/htmx/
-	cp node_modules/@picocss/pico/css/pico.min.css node_modules/@picocss/pico/LICENSE.md $(VENDOR)/pico/
+	$(PYTHON) tools/vendor_assets.py
 	@touch $(ASSETS)
 
 assets: $(ASSETS)
@@ -40,12 +33,16 @@ assets: $(ASSETS)
 migrate: install
 	$(BIN)/gongjian migrate --no-input -v 0
 
-demo: migrate
-	$(BIN)/gongjian demo
+# migrate, then the demo, a line per step; a fresh SQLite database is copied from the one the
+# same code built before (~/.cache/gongjian, see gongjian/demo/management/commands/prepare_demo.py)
+demo: install
+	@echo "== 准备数据库:迁移 + 锦州 2024 演示数据 =="
+	@$(BIN)/gongjian prepare_demo
 
 # the job worker (imports, schedules) runs beside the development server and stops with it
 run: demo
 	@$(BIN)/gongjian demo_logins
+	@echo "== 启动后台任务进程与开发服务器 =="
 	@echo "打开 http://$(HOST):$(PORT)/ (管理后台 /admin/,API 文档 /api/docs)"
 	@mkdir -p var/log
 	@$(BIN)/gongjian qcluster > var/log/jobs.log 2>&1 & JOBS=$$!; \
@@ -82,5 +79,10 @@ BENCH_DBS      ?= sqlite,postgres
 bench: install
 	$(BIN)/python bench/run_all.py --projects $(BENCH_PROJECTS) --pg $(BENCH_PG) --databases $(BENCH_DBS) $(BENCH_ARGS)
 
+# the offline bundle for a machine with no registry (README "Installing on an intranet"):
+# dist/gongjian-<version>-offline-<platform>.tar.gz — the wheel, every dependency's wheel, install.sh
+bundle: $(BIN)/python
+	$(BIN)/python tools/bundle.py $(BUNDLE_ARGS)
+
 clean:
-	rm -rf $(VENV) var *.egg-info $(VENDOR) node_modules
+	rm -rf $(VENV) var *.egg-info $(VENDOR) node_modules build dist

@@ -339,8 +339,8 @@ def free_port() -> int:
 class Server:
     """``gongjian serve`` in a child process (the gunicorn master, after its exec)."""
 
-    def __init__(self, env: dict, workers: int, threads: int = 1):
-        self.port = free_port()
+    def __init__(self, env: dict, workers: int, threads: int = 1, port: int = 0):
+        self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = tempfile.TemporaryFile()
         cmd = [
@@ -451,12 +451,19 @@ def machine_line(database_url: str | None = None, *, server: bool = False) -> st
 
 
 def merge_doc_table(
-    title: str, intro: str, header: list[str], rows: list[list[str]], keys: int = 2
+    title: str,
+    intro: str,
+    header: list[str],
+    rows: list[list[str]],
+    keys: int = 2,
+    doc: Path | None = None,
 ):
-    """Keep one section ``## title`` of docs/benchmarks.md: its text ``intro`` and a table
-    whose rows are merged with the rows already there (a row replaces the one with the
-    same first ``keys`` cells), so runs at several sizes and databases build one curve."""
-    text = BENCHMARKS_MD.read_text(encoding="utf-8") if BENCHMARKS_MD.exists() else "# Benchmarks\n"
+    """Keep one section ``## title`` of docs/benchmarks.md (or of ``doc``): its text
+    ``intro`` and a table whose rows are merged with the rows already there (a row replaces
+    the one with the same first ``keys`` cells), so runs at several sizes and databases
+    build one curve."""
+    target = doc or BENCHMARKS_MD
+    text = target.read_text(encoding="utf-8") if target.exists() else "# Benchmarks\n"
     heading = f"## {title}"
     old_rows: dict[tuple, list[str]] = {}
     start = text.find(heading + "\n")
@@ -479,7 +486,7 @@ def merge_doc_table(
         + ["| " + " | ".join(r) + " |" for r in ordered]
     )
     section = f"{heading}\n\n{intro.strip()}\n\n{table}\n"
-    BENCHMARKS_MD.write_text(before + section + ("\n" + after if after else ""), encoding="utf-8")
+    target.write_text(before + section + ("\n" + after if after else ""), encoding="utf-8")
 
 
 def _row_order(row: list[str]):

@@ -88,10 +88,15 @@ INSTALLED_APPS = [
     "gongjian.inspections",
     "gongjian.appeals",
     "gongjian.policies",
+    "gongjian.govservice",
+    "gongjian.finance",
+    "gongjian.strategy",
     "gongjian.dashboard",
     "gongjian.audit",
     "gongjian.demo",
     "gongjian.ops",
+    "gongjian.sso",
+    "django_cas_ng",  # CAS sign-in (its ticket tables); off until GONGJIAN_CAS_URL is set
 ]
 
 MIDDLEWARE = [
@@ -164,6 +169,21 @@ elif DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
         DATABASES["default"].setdefault("OPTIONS", {})
         DATABASES["default"]["OPTIONS"].setdefault("options", "-c jit=off")
 
+# A read replica (a streaming standby of the primary): read-only requests read from it,
+# writes and the reads within them stay on the primary (gongjian/kit/db.py, docs/scaling.md).
+if os.environ.get("GONGJIAN_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["GONGJIAN_REPLICA_URL"],
+        conn_max_age=DATABASES["default"].get("CONN_MAX_AGE", 0),
+    )
+    DATABASES["replica"]["OPTIONS"] = dict(DATABASES["default"].get("OPTIONS", {}))
+    # tests run on the primary's test database through the replica alias too; the real
+    # streaming replica is exercised by tests/test_replica.py
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["gongjian.kit.db.ReplicaRouter"]
+    MIDDLEWARE.insert(0, "gongjian.kit.db.PrimaryForWritesMiddleware")
+    GONGJIAN_REPLICA_STICKY = int(os.environ.get("GONGJIAN_REPLICA_STICKY", "5"))
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "units.User"
 
@@ -188,6 +208,13 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Sign-in through the government's identity system (LDAP, CAS, OpenID Connect), each on
+# when its GONGJIAN_* variables are set (gongjian/sso/conf.py, docs/operations.md).
+from gongjian.sso.conf import sso_settings  # noqa: E402
+
+_sso = sso_settings(os.environ)
+AUTHENTICATION_BACKENDS += _sso.pop("SSO_BACKENDS")
+globals().update(_sso)
 AXES_FAILURE_LIMIT = env_int("GONGJIAN_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("GONGJIAN_LOGIN_COOLOFF_MINUTES", 30))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -308,8 +335,10 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "media/"
-# ECharts, htmx and Pico CSS: copied from node_modules by `make assets` (npm registry), never a CDN.
-VENDOR_DIR = PROJECT_DIR / "vendor"
+# ECharts, htmx and Pico CSS: from the npm registry (package.json's "vendor" table), copied
+# into the package by `make assets` and before a wheel is built (tools/vendor_assets.py),
+# never a CDN: an installed wheel carries them.
+VENDOR_DIR = BASE_DIR / "vendor"
 STATICFILES_DIRS = [("vendor", VENDOR_DIR)] if VENDOR_DIR.is_dir() else []
 # WhiteNoise serves STATIC_ROOT (filled by `collectstatic`, which `gongjian serve` runs)
 # with gzip copies; no separate web server needed. No manifest, so that a page
@@ -356,6 +385,8 @@ if os.environ.get("GONGJIAN_REDIS_URL"):
     Q_CLUSTER["redis"] = os.environ["GONGJIAN_REDIS_URL"]
 else:
     Q_CLUSTER["orm"] = "default"
+# a running job silent for this many seconds has died with its worker (kit.jobs.is_stale)
+GONGJIAN["JOB_STALE_SECONDS"] = env_int("GONGJIAN_JOB_STALE_SECONDS", 600)
 
 # --- e-mail (notifications; off until a server is named) -----------------------------
 EMAIL_HOST = os.environ.get("GONGJIAN_EMAIL_HOST", "")

@@ -109,3 +109,17 @@ def browser(monkeypatch):
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+@pytest.fixture
+def inline_jobs(monkeypatch):
+    """Jobs (``kit.jobs``) run at once in this process, as a worker would run them once the
+    caller commits (the test's transaction never does, so the commit hook calls at once)."""
+    from types import SimpleNamespace
+
+    from django_q.conf import Conf
+
+    from gongjian.kit import jobs
+
+    monkeypatch.setattr(Conf, "SYNC", True)
+    monkeypatch.setattr(jobs, "transaction", SimpleNamespace(on_commit=lambda f, **kw: f()))

@@ -73,6 +73,11 @@ class ScopeWorld:
     map_config: object
     mapping: object
     reported_b: object
+    institution_b: object  # a financial institution serving B (owned by B)
+    product_b: object  # its product
+    need_b: object  # a 资金 need of ``enterprise_b``, matched to ``product_b``
+    match_b: object  # that match, followed to 对接 (a second step)
+    consent_b: object  # ``enterprise_b``'s consent that ``institution_b`` reads its profile
     indicator_reported: str
     indicator_code: str
     scheme_code: str
@@ -99,6 +104,7 @@ def xlsx_bytes(rows: list[list]) -> bytes:
 def build_scope_world() -> ScopeWorld:
     from gongjian.attraction import services as attraction_services
     from gongjian.enterprises import services as enterprise_services
+    from gongjian.finance import services as finance_services
     from gongjian.inspections import services as inspection_services
     from gongjian.policies import services as policy_services
     from gongjian.reports import services as report_services
@@ -238,6 +244,43 @@ def build_scope_world() -> ScopeWorld:
         value=7,
         submit=True,
     )
+    # the financing platform: B's institution, its product, a need of B's enterprise
+    # matched to it and followed to 对接, and the enterprise's consent
+    institution_b = finance_services.institution_create(
+        actor=SYSTEM, name=f"{SECRET}银行", unit=b, contact="乙区联系人"
+    )
+    product_b = finance_services.product_create(
+        actor=SYSTEM,
+        institution=institution_b,
+        name=f"{SECRET}科技贷",
+        amount_min=0,
+        amount_max=50_000_000,
+        term_min=1,
+        term_max=36,
+        requirements=f"{SECRET}准入条件",
+    )
+    need_b = finance_services.need_create(
+        actor=w.operator_b,
+        enterprise=enterprise_b,
+        kind="funds",
+        title=f"{SECRET}技改贷款",
+        posted_on=dt.date(year, 5, 10),
+        amount=5_000_000,
+        term=12,
+        purpose=f"{SECRET}设备购置",
+    )
+    matches = finance_services.need_match(actor=w.operator_b, need=need_b, on=dt.date(year, 5, 12))
+    match_b = next(m for m in matches if m.product_id == product_b.pk)
+    match_b = finance_services.match_advance(
+        actor=w.operator_b, match=match_b, stage="contacted", on=dt.date(year, 5, 20)
+    )
+    consent_b = finance_services.consent_grant(
+        actor=w.operator_b,
+        enterprise=enterprise_b,
+        institution=institution_b,
+        granted_on=dt.date(year, 5, 15),
+        note=f"{SECRET}授权书",
+    )
     secrets = [
         SECRET,
         project_b.code,
@@ -247,6 +290,10 @@ def build_scope_world() -> ScopeWorld:
         enterprise_b.credit_code,
         policy_b.code,
         appeal_b.number,
+        # whole names, still caught when a search for the marker is echoed
+        institution_b.name,
+        product_b.name,
+        need_b.title,
     ]
     return ScopeWorld(
         city=w,
@@ -279,6 +326,11 @@ def build_scope_world() -> ScopeWorld:
         map_config=map_config,
         mapping=mapping,
         reported_b=reported_b,
+        institution_b=institution_b,
+        product_b=product_b,
+        need_b=need_b,
+        match_b=match_b,
+        consent_b=consent_b,
         indicator_reported=indicators.reported.code,
         indicator_code=indicators.started.code,
         scheme_code=indicators.scheme.code,

@@ -116,6 +116,7 @@ def test_project_list_item_fields(world, office):
         {
             "id": world.project_a.pk,
             "code": world.project_a.code,
+            "national_code": None,
             "name": "甲区新材料产业园",
             "unit": {"id": world.district_a.pk, "name": "甲区"},
             "category": "industry",

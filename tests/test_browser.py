@@ -18,7 +18,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = [
     pytest.mark.skipif(CHROMIUM is None, reason="没有找到 Chromium(apt-get install chromium)"),
     pytest.mark.skipif(
-        not (settings.PROJECT_DIR / "vendor" / "echarts" / "echarts.min.js").exists(),
+        not (settings.VENDOR_DIR / "echarts" / "echarts.min.js").exists(),
         reason="前端资源未安装(make assets)",
     ),
 ]
@@ -124,14 +124,20 @@ def test_roles_in_chromium(browser, live_server, demo):
     page.wait_for_timeout(300)
     assert "黑山县" in page.inner_text('[data-testid="region-info"]')
     # at city zoom: a bubble a district, no dots over the districts; a bubble's click selects
-    # its district (never a random project); zoomed in, the projects' dots
+    # its district (never a random project); zoomed in, the projects' dots. The parks layer
+    # (园区, one diamond a park) is drawn at every zoom and is not a project dot.
     page.reload()
     page.wait_for_function("window.gongjianMap !== undefined")
     page.wait_for_timeout(800)
     shown = """() => { const o = window.gongjianMap.getOption(); const s = o.series;
-        return [s.slice(1, -1).reduce((n, x) => n + x.data.length, 0), s[s.length - 1].data.length]; }"""
-    dots, bubbles = page.evaluate(shown)
+        const d = JSON.parse(document.getElementById('map-data').textContent);
+        const dots = s.slice(1, -1).filter(x => x.name !== d.parksName);
+        const layer = s.slice(1, -1).filter(x => x.name === d.parksName);
+        return [dots.reduce((n, x) => n + x.data.length, 0), s[s.length - 1].data.length,
+                [layer.reduce((n, x) => n + x.data.length, 0), (d.parks || []).length]]; }"""
+    dots, bubbles, (diamonds, parks) = page.evaluate(shown)
     assert dots == 0 and bubbles >= 7
+    assert diamonds == parks > 0  # the demo's parks, at city zoom too
     x, y, name = page.evaluate(
         """() => { const c = window.gongjianMap, o = c.getOption(), s = o.series[o.series.length - 1];
         const d = s.data.find(b => b.label === '义县'); const box = document.getElementById('gj-map').getBoundingClientRect();
@@ -144,8 +150,8 @@ def test_roles_in_chromium(browser, live_server, demo):
         page.mouse.wheel(0, -400)
         page.wait_for_timeout(150)
     page.wait_for_timeout(500)
-    dots, bubbles = page.evaluate(shown)
-    assert dots > 1000 and bubbles == 0
+    dots, bubbles, (diamonds, parks) = page.evaluate(shown)
+    assert dots > 1000 and bubbles == 0 and diamonds == parks
     assert foreign == []
     page.context.close()
 

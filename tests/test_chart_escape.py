@@ -17,7 +17,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = [
     pytest.mark.skipif(CHROMIUM is None, reason="没有找到 Chromium(apt-get install chromium)"),
     pytest.mark.skipif(
-        not (settings.PROJECT_DIR / "vendor" / "echarts" / "echarts.min.js").exists(),
+        not (settings.VENDOR_DIR / "echarts" / "echarts.min.js").exists(),
         reason="前端资源未安装(make assets)",
     ),
 ]

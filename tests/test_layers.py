@@ -13,8 +13,10 @@ LAYER = {
     "units": 1,
     "indicators": 2,
     "notices": 2,
+    "sso": 2,
     **dict.fromkeys(
-        ["projects", "enterprises", "attraction", "inspections", "appeals", "policies", "review"],
+        ["projects", "enterprises", "attraction", "inspections", "appeals", "policies", "review"]
+        + ["finance", "govservice", "strategy"],
         3,
     ),
     **dict.fromkeys(["dashboard", "reports", "api", "audit", "demo", "ops"], 4),

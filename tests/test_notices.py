@@ -11,16 +11,13 @@ import email.policy
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import SimpleNamespace
 
 import pytest
 from aiosmtpd.controller import Controller
 from django.test import Client
 from django.utils import timezone
-from django_q.conf import Conf
 from django_q.models import Schedule
 
-from gongjian.kit import jobs
 from gongjian.notices import services
 from gongjian.notices.models import Channel, Delivery, Kind
 from gongjian.ops import schedules
@@ -36,13 +33,6 @@ def world():
     w.leader.email = "leader@example.gov.cn"
     w.leader.save(update_fields=["email"])
     return w
-
-
-@pytest.fixture
-def inline_jobs(monkeypatch):
-    """Jobs run at once, in this process, as the worker would run them after commit."""
-    monkeypatch.setattr(Conf, "SYNC", True)
-    monkeypatch.setattr(jobs, "transaction", SimpleNamespace(on_commit=lambda f, **kw: f()))
 
 
 class _Sink:
@@ -150,7 +140,10 @@ def test_a_failed_delivery_is_recorded_and_retried(world, receiver, inline_jobs)
     delivery = Delivery.objects.get(channel=channel)
     assert delivery.status == Delivery.Status.FAILED and "500" in delivery.error
     receiver.state["status"] = 200
-    assert services.deliveries_retry() == 1
+    # it waits before it is tried again (back-off), then goes
+    assert delivery.next_attempt_at > timezone.now()
+    assert services.deliveries_retry() == 0
+    assert services.deliveries_retry(now=timezone.now() + dt.timedelta(minutes=2)) == 1
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == (Delivery.Status.SENT, 2)
     body = receiver.calls[-1][1]

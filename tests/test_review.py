@@ -10,7 +10,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.core.management import call_command
 from docx import Document
 
@@ -22,11 +22,14 @@ from gongjian.review import services
 from gongjian.review.documents import read_document
 from gongjian.review.models import CorpusDocument, DictionaryTerm, ReviewDraft
 from gongjian.review.selectors import (
+    check_term_indicators,
     compose_review,
     display_figure,
     related_indicators,
+    term_indicator_map,
 )
 from gongjian.review.sources import corpus
+from gongjian.review.words import heading_sections
 from gongjian.units.models import Role, Unit
 from tests.factories import CityFactory, member
 
@@ -203,10 +206,8 @@ def test_dictionary_is_office_only(demo, districts, office):
 # --- the drafted review -----------------------------------------------------------------
 
 
-def test_review_terms_figures_and_quotes(demo):
-    """A city of its own whose corpus is the fixture text: its themes are the review's
-    terms; every figure is the engine's value for that city, every quote a corpus
-    sentence with its source."""
+def _city_with_year_text():
+    """A city of its own whose corpus is the fixture text."""
     city = CityFactory()
     services.document_upload(
         actor=SYSTEM,
@@ -217,6 +218,14 @@ def test_review_terms_figures_and_quotes(demo):
         data=YEAR_TEXT,
         source="市攻坚办",
     )
+    return city
+
+
+def test_review_terms_figures_and_quotes(demo):
+    """A city of its own whose corpus is the fixture text: its themes are the review's
+    terms; every figure is the engine's value for that city, every quote a corpus
+    sentence with its source."""
+    city = _city_with_year_text()
     review = compose_review(2024, city, as_of=AS_OF)
     terms = [t.term for t in review.terms]
     assert {"招商引资", "营商环境", "区域中心城市"} <= set(terms)
@@ -242,16 +251,48 @@ def _assert_grounded(review, unit):
             indicator = Indicator.objects.get(code=figure.code)
             assert figure.value == display_figure(evaluate(indicator, unit, period), indicator)
             assert figure.value in term.paragraph
+        sections = [
+            body for text in texts for h, body in heading_sections(text).items() if term.term in h
+        ]
         for quote in term.quotes:
-            assert term.term in quote.sentence
+            assert term.term in quote.sentence or any(quote.sentence in b for b in sections)
             assert any(quote.sentence in text for text in texts)
             assert quote.source and quote.label
-            assert quote.sentence.rstrip("。") in term.paragraph
+            assert quote.sentence.rstrip("。；;！!？?") in term.paragraph
 
 
-def test_related_indicators_skip_codes_not_defined():
-    indicators = list(Indicator.objects.none())
-    assert related_indicators("招商引资", indicators) == []
+def test_related_indicators_refuse_codes_not_defined():
+    """A code of the term map that no indicator has stops a strict look-up with its name;
+    the draft leaves the figure out and says which terms lack one."""
+    with pytest.raises(ImproperlyConfigured, match="signed_ge_100m"):
+        related_indicators("招商引资", list(Indicator.objects.none()))
+    assert related_indicators("招商引资", [], strict=False) == []
+    with pytest.raises(ImproperlyConfigured, match="no_such_code"):
+        check_term_indicators({"营商环境": ["no_such_code"]}, ["service_efficiency_gain"])
+
+
+def test_term_map_codes_are_all_defined(demo):
+    check_term_indicators(term_indicator_map(), Indicator.objects.values_list("code", flat=True))
+
+
+@pytest.mark.django_db
+def test_an_indicator_the_instance_lacks_is_named_on_the_page(client, monkeypatch):
+    """A term mapped to an indicator this instance has not defined: the draft gives that
+    term no figure, and the page names the term (no code) instead of failing."""
+    from gongjian.review import selectors
+
+    monkeypatch.setattr(
+        selectors, "term_indicator_map", lambda: {"招商引资": ["no_such_indicator"]}
+    )
+    city = _city_with_year_text()
+    review = compose_review(2024, city, as_of=AS_OF)
+    assert review.undefined == ["招商引资"]
+    assert all(not t.figures for t in review.terms if t.term == "招商引资")
+    client.force_login(member(city, Role.OFFICE))
+    page = client.get(f"/review/?year=2024&unit={city.pk}")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "尚未定义" in body and "招商引资" in body and "no_such_indicator" not in body
 
 
 def test_review_of_an_empty_year(demo):

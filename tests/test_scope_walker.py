@@ -18,6 +18,7 @@ import re
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -97,9 +98,14 @@ PUBLIC = {
     "password_reset_complete": "Django's password reset flow (no data)",
     "set_language": "switching the interface language",
     "admin:login": "the admin sign-in page",
+    "sso_cas_login": "signing in through CAS (404 unless configured; no data)",
+    "sso_oidc_login": "signing in through OpenID Connect (404 unless configured; no data)",
+    "sso_oidc_callback": "the OpenID Connect return (404 unless configured; no data)",
     "admin:logout": "signing out of the admin",
     "open311:services": "Open311 discovery: the public list of service categories",
     "open311:service": "Open311 discovery: one public service definition",
+    "govservice:map": "the public service map (public points' public fields, rate-limited)",
+    "govservice:map_shape": "the public map's district boundaries (geography only)",
     "api:openapi-json": "the API's description (no data)",
     "api:openapi-view": "the API's documentation page (no data)",
     "api:api-root": "ninja's API root (lists nothing)",
@@ -154,6 +160,26 @@ def kwarg_values(w: ScopeWorld) -> dict[str, Callable[[Pattern], dict[str, objec
         "policies:edit": lambda p: {"pk": w.policy_b.pk},
         "policies:action": lambda p: {"pk": w.policy_b.pk},
         "policies:grant_export": lambda p: {"pk": w.policy_b.pk},
+        "policies:apply": lambda p: {"pk": w.policy_b.pk},
+        "policies:grant": lambda p: {"pk": w.grant_b.pk},
+        "policies:grant_pay": lambda p: {"pk": w.grant_b.pk},
+        # the scope world has no service points or services: an id nobody may open
+        "govservice:point_edit": lambda p: {"pk": w.project_b.pk},
+        "govservice:item_edit": lambda p: {"pk": w.project_b.pk},
+        # nor strategy rows, parks or clusters: an id nobody may open
+        "strategy:pillar_edit": lambda p: {"pk": w.project_b.pk},
+        "strategy:theme_edit": lambda p: {"pk": w.project_b.pk},
+        "strategy:park_detail": lambda p: {"pk": w.project_b.pk},
+        "strategy:park_edit": lambda p: {"pk": w.project_b.pk},
+        "strategy:cluster_track": lambda p: {"pk": w.project_b.pk},
+        # the financing platform: B's need (its match and consent forms), match, product,
+        # and B's enterprise's credit profile
+        "finance:need": lambda p: {"pk": w.need_b.pk},
+        "finance:need_match": lambda p: {"pk": w.need_b.pk},
+        "finance:consent": lambda p: {"pk": w.need_b.pk},
+        "finance:match": lambda p: {"pk": w.match_b.pk},
+        "finance:product_edit": lambda p: {"pk": w.product_b.pk},
+        "finance:profile": lambda p: {"enterprise_id": w.enterprise_b.pk},
         "reports:import_run": lambda p: {"run_id": w.import_run_b.pk},
         "reports:import_progress": lambda p: {"run_id": w.import_run_b.pk},
         "reports:import_errors": lambda p: {"run_id": w.import_run_b.pk},
@@ -170,7 +196,32 @@ def kwarg_values(w: ScopeWorld) -> dict[str, Callable[[Pattern], dict[str, objec
         "password_reset_confirm": lambda p: {"uidb64": "MQ", "token": "set-password"},
         # B's operator's own notice: nobody else opens (or marks read) it
         "notices:open": lambda p: {"pk": _notice_of(w.operator_b).pk},
+        # B's operator's own job (a 调度通报 with its file): nobody else sees it
+        "jobs:detail": lambda p: {"job_id": _job_of(w.operator_b).pk},
+        "jobs:progress": lambda p: {"job_id": _job_of(w.operator_b).pk},
+        "jobs:file": lambda p: {"job_id": _job_of(w.operator_b).pk},
     }
+
+
+def _job_of(user):
+    from django.conf import settings
+
+    from gongjian.kit.models import Job
+
+    found = Job.objects.filter(requested_by=user).first()
+    if found is None:
+        target = Path(settings.VAR_DIR) / "jobs" / "results" / "scope-walker.docx"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(b"PK-b")
+        found = Job.objects.create(
+            kind="dispatch",
+            title="乙区的调度通报",
+            requested_by=user,
+            status=Job.Status.DONE,
+            result_file=str(target),
+            result_name="乙区.docx",
+        )
+    return found
 
 
 def _notice_of(user):
@@ -199,6 +250,11 @@ def admin_values(w: ScopeWorld, pattern: Pattern) -> dict[str, object] | None:
         "reports/importrun": w.import_run_b.pk,
         "review/corpusdocument": w.document_b.pk,
         "review/reviewdraft": w.draft_b.pk,
+        "finance/institution": w.institution_b.pk,
+        "finance/product": w.product_b.pk,
+        "finance/need": w.need_b.pk,
+        "finance/match": w.match_b.pk,
+        "finance/creditconsent": w.consent_b.pk,
     }
     match = re.match(r"admin/(\w+/\w+)/", pattern.route)
     object_id = by_model.get(match.group(1), 1) if match else w.project_b.pk
@@ -340,6 +396,7 @@ def form_data(w: ScopeWorld) -> dict[str, object]:
         "action": "dispatch",
         "reply": "越权答复",
         "stop": w.stop_b.pk,
+        "institution": w.institution_b.pk,
         "grant": [w.grant_b.pk],
         "grants": [w.grant_b.pk],
         "decision": "approve",
@@ -591,6 +648,7 @@ def api_calls(w: ScopeWorld) -> dict[str, tuple[dict, dict | None]]:
             {"status": "assigned", "on_date": f"{y}-06-01", "owner_unit_id": w.a.pk},
         ),
         "project_list": ({}, None),
+        "oc4ids_projects": ({}, None),
         "project_create": (
             {},
             {
@@ -639,6 +697,31 @@ def api_calls(w: ScopeWorld) -> dict[str, tuple[dict, dict | None]]:
         "report_list": ({}, None),
         "unit_list": ({}, None),
         "unit_detail": ({"unit_id": w.b.pk}, None),
+        "need_list": ({}, None),
+        "need_create": (
+            {},
+            {
+                "enterprise_id": w.enterprise_b.pk,
+                "kind": "funds",
+                "title": "越权需求",
+                "amount": 10**6,
+                "term": 12,
+                "purpose": "越权用途",
+            },
+        ),
+        "need_match": ({"need_id": w.need_b.pk}, None),
+        "product_list": ({}, None),
+        "product_create": (
+            {},
+            {"institution_id": w.institution_b.pk, "name": "越权产品", "amount_max": 10**7},
+        ),
+        "match_list": ({}, None),
+        "match_step": ({"match_id": w.match_b.pk}, {"stage": "accepted", "note": "越权受理"}),
+        "consent_grant": (
+            {"enterprise_id": w.enterprise_b.pk},
+            {"institution_id": w.institution_b.pk, "note": "越权授权"},
+        ),
+        "profile": ({"enterprise_id": w.enterprise_b.pk}, None),
     }
 
 
@@ -903,7 +986,20 @@ def test_the_detector_sees_b_from_inside_b(w):
         "/attraction/leads/",
         "/appeals/list/",
         f"/inspections/{w.tour.pk}/",
+        "/finance/needs/",
+        "/finance/matches/",
+        "/finance/products/",
+        f"/finance/needs/{w.need_b.pk}/",
+        f"/finance/profile/{w.enterprise_b.pk}/",
     ]:
         assert leaked(w, client.get(url)), url
-    for url in ["/api/projects", f"/api/projects/{w.project_b.pk}", "/api/enterprises"]:
+    for url in [
+        "/api/projects",
+        f"/api/projects/{w.project_b.pk}",
+        "/api/enterprises",
+        "/api/oc4ids/projects.json",
+        "/api/finance/needs",
+        "/api/finance/matches",
+        f"/api/finance/enterprises/{w.enterprise_b.pk}/credit-profile",
+    ]:
         assert leaked(w, client.get(url, **auth)), url

@@ -241,7 +241,7 @@ PAGES = [
 
 @pytest.mark.skipif(CHROMIUM is None, reason="没有找到 Chromium(apt-get install chromium)")
 @pytest.mark.skipif(
-    not (PROJECT_DIR / "vendor" / "echarts" / "echarts.min.js").exists(),
+    not (Path(settings.VENDOR_DIR) / "echarts" / "echarts.min.js").exists(),
     reason="前端资源未安装(make assets)",
 )
 @pytest.mark.django_db(transaction=True)

@@ -19,8 +19,10 @@ from django.utils import timezone
 from gongjian.enterprises.models import Enterprise
 from gongjian.kit.history import actor_user, record_actor
 from gongjian.kit.scope import Action, allows, manages_shared
+from gongjian.notices.models import Event, Kind
+from gongjian.notices.services import notify, publish, unit_people
 from gongjian.projects.models import Project
-from gongjian.units.models import Actor, Unit, User
+from gongjian.units.models import Actor, Role, Unit, User
 
 from .models import (
     Appeal,
@@ -262,7 +264,58 @@ def appeal_transition(
     appeal.status = move.target
     _save(appeal, actor)
     _step(appeal, action, before, actor, at, note or reply)
+    publish(
+        Event.APPEAL_CHANGED,
+        unit=appeal.unit,
+        subject=appeal,
+        data={
+            "number": appeal.number,
+            "action": action,
+            "from": before,
+            "status": appeal.status,
+            "at": at.isoformat(),
+            "due_on": appeal.due_on.isoformat() if appeal.due_on else None,
+        },
+    )
+    if action in (A.DISPATCH, A.TRANSFER):
+        notify(
+            unit_people([appeal.unit_id], [Role.OFFICE, Role.OPERATOR]),
+            Kind.APPEAL_DISPATCHED,
+            f"12345 诉求派单:{appeal.number} {appeal.title}",
+            f"{appeal.content[:200]}\n签收期限 {appeal.sign_due_on},办结期限 {appeal.due_on}",
+            link=f"/appeals/{appeal.pk}/",
+            unit=appeal.unit,
+        )
     return appeal
+
+
+def appeal_reminders_send(*, today: dt.date | None = None) -> str:
+    """The schedule (诉求提醒): each open appeal due by the next working day is told to
+    the people of its unit, once."""
+    from gongjian.kit.clock import today as clock_today
+
+    today = today or clock_today()
+    calendar = WorkCalendar.load()
+    horizon = calendar.add_working_days(today, 1)
+    due = (
+        Appeal.objects.exclude(status=Status.CLOSED)
+        .filter(due_on__gte=today, due_on__lte=horizon)
+        .select_related("unit")
+    )
+    told = 0
+    for appeal in due:
+        told += len(
+            notify(
+                unit_people([appeal.unit_id], [Role.OFFICE, Role.OPERATOR]),
+                Kind.APPEAL_DUE,
+                f"诉求即将超期:{appeal.number}(办结期限 {appeal.due_on})",
+                appeal.title,
+                link=f"/appeals/{appeal.pk}/",
+                unit=appeal.unit,
+                once=True,
+            )
+        )
+    return f"{due.count()} 件诉求即将超期,发出提醒 {told} 条"
 
 
 # --- configuration ------------------------------------------------------------------

@@ -123,7 +123,7 @@ def outreach_create(request):
             return redirect("attraction:outreach_list")
     return render(
         request,
-        "attraction/form.html",
+        "kit/form.html",
         {"form": form, "errors": errors, "title": _("登记招商活动")},
     )
 
@@ -225,6 +225,6 @@ def lead_create(request):
             return redirect("attraction:lead_detail", pk=lead.pk)
     return render(
         request,
-        "attraction/form.html",
+        "kit/form.html",
         {"form": form, "errors": errors, "title": _("新建招商线索")},
     )

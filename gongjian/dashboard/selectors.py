@@ -25,6 +25,8 @@ from gongjian.kit.scope import Action
 from gongjian.projects.lights import warning_light_counts
 from gongjian.projects.models import Project
 from gongjian.projects.selectors import problem_figures, problem_requests
+from gongjian.strategy.models import Pillar
+from gongjian.strategy.selectors import pillar_figures
 from gongjian.units.models import Unit, User
 from gongjian.units.selectors import compared_units
 
@@ -69,12 +71,16 @@ class Dashboard:
     others: list[tuple[Indicator, str]] = field(default_factory=list)
     # open / overdue at the as-of date, 销号 this year (``projects.selectors``)
     problems: list[dict] = field(default_factory=list)
+    # read by a pillar of the strategy: its projects' figures (``strategy.selectors``)
+    pillar_figures: list = field(default_factory=list)
 
 
-def dashboard(user: User, scope: Scope) -> Dashboard:
+def dashboard(user: User, scope: Scope, pillar: Pillar | None = None) -> Dashboard:
     """The dashboard's figures from a bounded number of grouped queries, whatever the
     number of projects: the tiles in one evaluation, the four checkpoints in one more,
-    each trend line in one query grouped by date, the warning lights in one aggregate."""
+    each trend line in one query grouped by date, the warning lights in one aggregate.
+    With a ``pillar`` of the strategy, only the indicators assigned to it, and its
+    projects' figures."""
     unit, year, as_of = scope.unit, scope.year, scope.as_of
     assert unit is not None  # the page answered 404 without a unit
     targets = list(
@@ -93,6 +99,11 @@ def dashboard(user: User, scope: Scope) -> Dashboard:
     kinds = [kind for kind, _label in CHECKPOINTS]
     judged = [t for t in targets if t.indicator.in_checkpoints]  # checkpoint_targets' rows
     others = _other_indicators(unit)
+    if pillar is not None:
+        chosen = {i.pk for i in pillar.indicators.all()}
+        targets = [t for t in targets if t.indicator_id in chosen]
+        judged = [t for t in judged if t.indicator_id in chosen]
+        others = [i for i in others if i.pk in chosen]
     charted = [t for t in targets if t.indicator.kind == Indicator.Kind.COMPUTED][:6]
     children = compared_units(unit)
     compared = [(t.indicator, child, period) for t in charted for child in children]
@@ -156,7 +167,10 @@ def dashboard(user: User, scope: Scope) -> Dashboard:
     figures = evaluate_many([(i, unit, period) for i in others], memo)  # already in the memo
     other_values = [(i, display(v, i.display_unit)) for i, v in zip(others, figures, strict=True)]
     problems = problem_figures(unit, period, memo)  # already in the memo
-    return Dashboard(tiles, checkpoints, trend, compare, counts, other_values, problems)
+    board = Dashboard(tiles, checkpoints, trend, compare, counts, other_values, problems)
+    if pillar is not None:
+        board.pillar_figures = pillar_figures(pillar, unit, period)
+    return board
 
 
 def _other_indicators(unit: Unit) -> list[Indicator]:

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from gongjian.finance.selectors import only_institution_staff
 from gongjian.indicators.display import chart_number, display
 from gongjian.indicators.engine import completion, completion_by_month, evaluate_by_unit, ranking
 from gongjian.indicators.models import Indicator, RankingScheme, Target
@@ -23,6 +24,7 @@ from gongjian.kit.http import errors_text
 from gongjian.kit.scope import Action, allows, principal
 from gongjian.projects.lights import warning_light_counts, warning_lights
 from gongjian.projects.models import Project
+from gongjian.strategy.selectors import park_points, pillars_for
 from gongjian.units.maps import map_config_for, map_script
 from gongjian.units.models import MapConfig, Role
 from gongjian.units.selectors import compared_units
@@ -40,13 +42,20 @@ def home(request):
     entry away); everyone else's the dashboard."""
     if principal(request.user).roles == {Role.LEADER}:
         return redirect("projects:baobao")
+    if only_institution_staff(request.user):  # a 金融机构's own account: its platform
+        return redirect("finance:home")
     return dashboard(request)
 
 
 @login_required
 def dashboard(request):
     scope = resolve_scope(request, require_unit=True)
-    data = sel.dashboard(request.user, scope)
+    pillars = pillars_for(scope.campaign)
+    code = request.GET.get("pillar", "")
+    pillar = next((p for p in pillars if p.code == code), None)
+    if code and pillar is None:
+        raise Http404(_("没有该战略支柱"))
+    data = sel.dashboard(request.user, scope, pillar=pillar)
     others = data.others
     query = {"unit": scope.unit.pk, "year": scope.year, "as_of": scope.as_of.isoformat()}
     return render(
@@ -64,6 +73,9 @@ def dashboard(request):
             },
             "export_query": urlencode(query),
             "nav_active": "dashboard",  # at the home page too
+            "pillars": pillars,
+            "pillar": pillar,
+            "pillar_query": urlencode(query),
         },
     )
 
@@ -105,6 +117,7 @@ def map_page(request):
             "pk", "name", "latitude", "longitude", "unit__path"
         )
     ]
+    parks = park_points(request.user, scope.unit)  # the parks layer
     region_rows = [
         {
             "code": u.code,
@@ -135,8 +148,11 @@ def map_page(request):
                 "lightNames": {k: str(v) for k, v in sel.LIGHT_LABELS.items()},
                 "clusterName": _("项目(按区县汇总,放大地图查看各项目)"),
                 "clusterUnits": {u.pk: u.name for u in compared},
+                "parks": parks,
+                "parksName": _("园区"),
             },
             "regions": region_rows,
+            "parks": parks,
             "light_counts": warning_light_counts(projects, scope.as_of, scope.campaign),
         },
     )

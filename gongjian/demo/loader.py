@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -53,9 +54,13 @@ from gongjian.units.services import map_config_set
 from . import geo
 from . import plan as P
 from .attraction import load_attraction, remove_attraction
+from .finance import load_finance, remove_finance
+from .govservice import load_govservice, remove_govservice
 from .mechanisms import load_mechanisms, remove_mechanisms
-from .review import load_review, remove_review
+from .national_codes import load_national_codes
+from .review import load_dispatch_reports, load_review, remove_review
 from .services import load_services, remove_services
+from .strategy import load_strategy, remove_strategy
 
 DATA = Path(__file__).parent / "data"
 FACTS_FILE = DATA / "jinzhou-2024-facts.yaml"
@@ -295,6 +300,9 @@ def remove_demo(*, log=print) -> None:
         if city is None:
             return
         units = Unit.objects.subtree(city)
+        remove_finance(units)
+        remove_strategy(units)
+        remove_govservice(units)
         remove_services(units)
         remove_mechanisms(units)
         remove_attraction(units)
@@ -325,20 +333,33 @@ class _Loader:
         self.facts = _facts()
 
     def run(self) -> None:
-        self.units()
-        self.people()
-        self.catalogue()
-        self.indicators()
         items = P.build_plan()
-        self.projects(items)
-        self.reports_and_problems()
-        self.targets(items)
-        self.reported_values()
-        self.ranking()
-        load_attraction(self)
-        load_review(self)
-        load_services(self)
-        load_mechanisms(self)
+        # each step timed and announced: "[5/18] 项目 … 12.4 s"
+        steps = [
+            ("单位", self.units),
+            ("人员与账号", self.people),
+            ("项目库目录", self.catalogue),
+            ("指标", self.indicators),
+            ("项目", lambda: self.projects(items)),
+            ("月度进度与问题", self.reports_and_problems),
+            ("年度目标", lambda: self.targets(items)),
+            ("上报数据", self.reported_values),
+            ("赛马排名", self.ranking),
+            ("招商引资", lambda: load_attraction(self)),
+            ("年度回顾", lambda: load_review(self)),
+            ("诉求与政策", lambda: load_services(self)),
+            ("政务服务", lambda: load_govservice(self)),
+            ("工作机制", lambda: load_mechanisms(self)),
+            ("融资信用服务", lambda: load_finance(self)),
+            ("发展战略", lambda: load_strategy(self)),
+            ("全国投资项目代码", lambda: load_national_codes(self)),
+            # the monthly 调度通报 of the year review's corpus: drafted from everything above
+            ("调度通报", lambda: load_dispatch_reports(self, P.AS_OF)),
+        ]
+        for number, (label, step) in enumerate(steps, start=1):
+            started = time.monotonic()
+            step()
+            self.log(f"[{number}/{len(steps)}] {label} … {time.monotonic() - started:.1f} s")
         self.log(
             f"已加载锦州 2024 演示数据:{Project.objects.filter(unit__path__startswith=self.city.path).count()} 个项目"
         )

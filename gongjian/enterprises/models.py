@@ -178,8 +178,16 @@ class IndustryCluster(models.Model):
     enterprises are those of the city whose ``cluster`` is its name. The engine counts
     clusters by their members' revenue (registry ``industry_clusters``)."""
 
+    class Track(models.TextChoices):
+        """How the city's strategy treats the cluster: grown (重点发展) or nurtured
+        (重点培育), e.g. Jinzhou's 7 + 5."""
+
+        DEVELOP = "develop", _("重点发展")
+        NURTURE = "nurture", _("重点培育")
+
     name = models.CharField(_("产业集群"), max_length=50)
     unit = owning_unit(_("所属单位"), _("培育该产业集群的市(县)"))
+    track = models.CharField(_("发展定位"), max_length=10, choices=Track.choices, blank=True)
     sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
 
     history = HistoricalRecords()

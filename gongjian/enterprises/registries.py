@@ -65,6 +65,7 @@ def cluster_registry() -> RegistrySpec:
                 "集群企业营收合计不低于(元)", (int,), lambda v: Q(revenue__gte=v)
             ),
             "name": FilterSpec("产业集群", (str, list), lambda v: Q(name__in=as_list(v))),
+            "track": FilterSpec("发展定位", (str, list), lambda v: Q(track__in=as_list(v))),
         },
     )
 

@@ -57,11 +57,28 @@ def enterprise_detail(request, pk: int):
         .select_related("outreach", "outreach__unit")
         .order_by("-outreach__held_on")[:50]
     )
+    # the policies app's grants (兑现, 拨付) and the appeals app's 12345 appeals about it
+    grants = (
+        restrict(enterprise.grants.all(), request.user, Action.VIEW)
+        .select_related("policy")
+        .order_by("-year", "-pk")
+        if hasattr(enterprise, "grants")
+        else []
+    )
+    appeals = (
+        restrict(enterprise.appeals.all(), request.user, Action.VIEW)
+        .select_related("unit")
+        .order_by("-received_at")[:50]
+        if hasattr(enterprise, "appeals")
+        else []
+    )
     return render(
         request,
         "enterprises/detail.html",
         {
             "enterprise": enterprise,
+            "grants": grants,
+            "appeals": appeals,
             "leads": leads,
             "projects": [lead.project for lead in leads if lead.project_id],
             "revenues": enterprise.revenues.order_by("-year"),

@@ -88,6 +88,33 @@ def ratio_value(numerator: Value, denominator: Value) -> Decimal | None:
     return (Decimal(numerator) / Decimal(denominator)).quantize(Decimal("0.0001"))
 
 
+YEAR_ON_YEAR = (Indicator.Kind.GROWTH, Indicator.Kind.DECLINE)
+
+
+def year_before(period: Period) -> Period:
+    """The same dates a year earlier (29 February: the 28th)."""
+
+    def back(day: dt.date) -> dt.date:
+        return day.replace(
+            year=day.year - 1, day=28 if (day.month, day.day) == (2, 29) else day.day
+        )
+
+    return Period(back(period.start), back(period.end))
+
+
+def year_on_year(kind: str, this: Value, before: Value) -> Decimal | None:
+    """A growth (this − before) ÷ before or a decline (before − this) ÷ before to four
+    places; None without a figure of the year before."""
+    if this is None or before is None or isinstance(this, bool) or isinstance(before, bool):
+        return None
+    if not before:
+        return None
+    change = Decimal(this) - Decimal(before)
+    if kind == Indicator.Kind.DECLINE:
+        change = -change
+    return (change / Decimal(before)).quantize(Decimal("0.0001"))
+
+
 def evaluate_by_unit(indicator: Indicator, units: list[Unit], period: Period) -> dict[int, Value]:
     """Values for several units at once: one request per unit in one batch (a computed
     indicator: one query over the units' common subtree)."""
@@ -191,6 +218,10 @@ class _Batch:
             numerator, denominator = _ratio_terms(indicator)
             self.plan(numerator, scope, period)
             self.plan(denominator, scope, period)
+        elif kind in YEAR_ON_YEAR:
+            base = _base(indicator)
+            self.plan(base, scope, period)
+            self.plan(base, scope, year_before(period))
         elif kind == Indicator.Kind.COMPLETION:
             base = _base(indicator)
             self.target_keys.add((base.pk, scope.pk, period.year))
@@ -240,6 +271,11 @@ class _Batch:
             numerator, denominator = _ratio_terms(indicator)
             return ratio_value(
                 self.value(numerator, scope, period), self.value(denominator, scope, period)
+            )
+        if kind in YEAR_ON_YEAR:
+            base = _base(indicator)
+            return year_on_year(
+                kind, self.value(base, scope, period), self.value(base, scope, year_before(period))
             )
         if kind == Indicator.Kind.COMPLETION:
             base = _base(indicator)

@@ -117,6 +117,10 @@ class Indicator(models.Model):
         CHECKPOINT = "checkpoint", _("节点判定")
         COMPLETION = "completion", _("目标完成率")
         RATIO = "ratio", _("比率")
+        # the base indicator over the period against the same dates a year before:
+        # (this − before) ÷ before, or its fall (before − this) ÷ before
+        GROWTH = "growth", _("较上年增长率")
+        DECLINE = "decline", _("较上年下降率")
 
     class Measure(models.TextChoices):
         COUNT = "count", _("计数")

@@ -150,6 +150,10 @@ def validate_definition(indicator) -> None:
         if indicator.base_indicator_id is None or indicator.denominator_id is None:
             raise ValidationError({"denominator": "比率指标须指定分子(所依据的指标)和分母指标"})
         return
+    if indicator.kind in (kind.GROWTH, kind.DECLINE):
+        if indicator.base_indicator_id is None:
+            raise ValidationError({"base_indicator": "较上年增减指标须指定所依据的指标"})
+        return
     if indicator.kind == kind.COMPLETION:
         if indicator.base_indicator_id is None:
             raise ValidationError({"base_indicator": "目标完成率指标须指定所依据的指标"})

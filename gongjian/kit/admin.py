@@ -83,3 +83,16 @@ class ScopedAdmin(ScopedMixin, SimpleHistoryAdmin):
 
 class ScopedInline(ScopedMixin, admin.TabularInline):
     """The base of every inline of a scoped admin."""
+
+
+def _register_jobs() -> None:
+    from .models import Job
+
+    @admin.register(Job)
+    class JobAdmin(ScopedAdmin):
+        list_display = ("created_at", "title", "kind", "status", "attempts", "requested_by")
+        list_filter = ("kind", "status")
+        readonly_fields = [f.name for f in Job._meta.fields]
+
+
+_register_jobs()

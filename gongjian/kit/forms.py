@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from .money import to_yuan
 
@@ -31,3 +32,22 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs: dict | None = None):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def latitude_field() -> forms.DecimalField:
+    """纬度 in degrees, optional (a point on the map)."""
+    return forms.DecimalField(
+        label=_("纬度"), max_digits=9, decimal_places=6, min_value=-90, max_value=90, required=False
+    )
+
+
+def longitude_field() -> forms.DecimalField:
+    """经度 in degrees, optional (a point on the map)."""
+    return forms.DecimalField(
+        label=_("经度"),
+        max_digits=9,
+        decimal_places=6,
+        min_value=-180,
+        max_value=180,
+        required=False,
+    )

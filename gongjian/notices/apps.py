@@ -10,3 +10,11 @@ class NoticesConfig(AppConfig):
     name = "gongjian.notices"
     verbose_name = _("消息通知")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from gongjian.kit import jobs
+
+        from .services import job_finished
+
+        if job_finished not in jobs.finished_hooks:
+            jobs.finished_hooks.append(job_finished)

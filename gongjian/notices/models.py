@@ -15,7 +15,28 @@ class Kind(models.TextChoices):
     PROBLEM_ASSIGNED = "problem_assigned", _("问题交办")
     PROBLEM_ESCALATED = "problem_escalated", _("问题升级")
     IMPORT_FINISHED = "import_finished", _("导入完成")
+    PROBLEM_OVERDUE = "problem_overdue", _("问题逾期")
+    JOB_FINISHED = "job_finished", _("后台任务完成")
+    REPORT_DUE = "report_due", _("调度报告即将截止")
     REPORT_OVERDUE = "report_overdue", _("进度逾期未报")
+    APPEAL_DISPATCHED = "appeal_dispatched", _("诉求派单")
+    APPEAL_DUE = "appeal_due", _("诉求即将超期")
+    GRANT = "grant", _("政策兑现")
+
+
+class Event(models.TextChoices):
+    """What happened to the data, for other systems (a channel's ``events``): a JSON
+    message signed with the channel's secret, whoever is told in the inbox."""
+
+    PROJECT_CREATED = "project.created", _("项目新增")
+    PROJECT_CHANGED = "project.changed", _("项目修改")
+    PROJECT_STAGE = "project.stage_moved", _("项目阶段变化")
+    REPORT_SUBMITTED = "report.submitted", _("进度报告报送")
+    REPORT_APPROVED = "report.approved", _("进度报告审核通过")
+    PROBLEM_RAISED = "problem.raised", _("问题提出")
+    PROBLEM_ESCALATED = "problem.escalated", _("问题升级")
+    PROBLEM_VERIFIED = "problem.verified", _("问题销号")
+    APPEAL_CHANGED = "appeal.changed", _("诉求状态变化")
 
 
 class Notice(models.Model):
@@ -61,9 +82,21 @@ class Channel(models.Model):
         _("手机号"), max_length=500, blank=True, help_text=_("短信网关:接收短信的手机号,逗号分隔")
     )
     kinds = models.JSONField(_("事件"), default=list, blank=True, help_text=_("空:所有事件"))
+    events = models.JSONField(
+        _("数据变化事件"),
+        default=list,
+        blank=True,
+        help_text=_("通用 JSON:发给其他系统的数据变化(项目、进度报告、问题、诉求)"),
+    )
+    secret = models.CharField(
+        _("签名密钥"),
+        max_length=200,
+        blank=True,
+        help_text=_("通用 JSON:用它对每条消息做 HMAC-SHA256 签名(X-Gongjian-Signature)"),
+    )
     is_active = models.BooleanField(_("启用"), default=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["secret"])  # a secret stays out of history
 
     objects = RestrictedQuerySet.as_manager()
     ownership = Ownership(units=("unit",))
@@ -78,14 +111,20 @@ class Channel(models.Model):
 
 
 class Delivery(models.Model):
-    """One attempt history of one notice through one channel (e-mail or a channel)."""
+    """One notice (or one change of data) through one way (e-mail or a channel), with
+    its attempts; a failed one waits longer before each retry (``next_attempt_at``)."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("待发送")
         SENT = "sent", _("已发送")
         FAILED = "failed", _("发送失败")
 
-    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="deliveries")
+    notice = models.ForeignKey(
+        Notice, on_delete=models.CASCADE, related_name="deliveries", null=True, blank=True
+    )
+    # a change of data sent to a channel's ``events`` (no notice): what, and the message
+    event = models.CharField(_("事件"), max_length=40, blank=True, choices=Event.choices)
+    payload = models.JSONField(null=True, blank=True)
     channel = models.ForeignKey(Channel, on_delete=models.SET_NULL, null=True, blank=True)
     via = models.CharField(_("方式"), max_length=20)  # "email" or a channel format
     target = models.CharField(_("发往"), max_length=500)
@@ -95,6 +134,8 @@ class Delivery(models.Model):
     attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
     error = models.CharField(_("错误"), max_length=500, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, null=True)
+    next_attempt_at = models.DateTimeField(_("下次重试"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("发送记录")

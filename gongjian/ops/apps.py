@@ -20,6 +20,12 @@ class OpsConfig(AppConfig):
         # the schedules the platform runs by itself, once the job queue's tables exist
         post_migrate.connect(install_defaults, dispatch_uid="ops-schedules")
 
+        from gongjian.kit.jobs import register_kind
+
+        from .schedules import schedule_run_job
+
+        register_kind("schedule", "定时任务", schedule_run_job)
+
         # offices (a superuser holds every role): a city's office rolls its year over; a
         # province's office and a superuser also set new cities up there
         register_nav("ops", _("城市与年度"), "/ops/", 106, roles=(Role.OFFICE,))

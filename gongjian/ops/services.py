@@ -445,6 +445,7 @@ def cleanup_files(
     ``GONGJIAN["TEMP_FILES_KEEP_DAYS"]``, 30): the stored uploads and error sheets of
     imports, and sheets left in the system's temporary folder. An import run whose error
     sheet is deleted no longer offers it. ``dry_run`` only lists them."""
+    from gongjian.kit.models import Job
     from gongjian.reports.models import ImportRun
 
     days = keep_days() if days is None else days
@@ -457,6 +458,10 @@ def cleanup_files(
         candidates += [p for p in imports.iterdir() if _IMPORT_TEMPORARY.fullmatch(p.name)]
     system = Path(tempfile.gettempdir())
     candidates += [p for p in system.glob("gongjian-*.xlsx") if _SYSTEM_TEMPORARY.fullmatch(p.name)]
+    results = Path(settings.VAR_DIR) / "jobs" / "results"
+    if results.is_dir():
+        # the files jobs made (通报, exports, reviews), one folder per job
+        candidates += [p for p in results.glob("*/*") if p.parent.name.isdigit()]
     result = CleanupResult()
     for path in sorted(candidates):
         try:
@@ -473,4 +478,7 @@ def cleanup_files(
         gone = [str(p) for p in result.deleted if p.parent == imports]
         for start in range(0, len(gone), 500):
             ImportRun.objects.filter(error_file__in=gone[start : start + 500]).update(error_file="")
+        made = [str(p) for p in result.deleted if p.parent.parent == results]
+        for start in range(0, len(made), 500):
+            Job.objects.filter(result_file__in=made[start : start + 500]).update(result_file="")
     return result

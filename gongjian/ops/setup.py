@@ -9,7 +9,8 @@ path:
   codes (``units.services.unit_create``). Like the Jinzhou demo, the city is a top unit —
   unless its province is already a unit of the instance, and then the city goes below
   it (a province of cities, as ``gen-scale`` builds one);
-- the city map from ``echarts-china-cities-pypkg`` when the package has the city
+- the city map from the bundled maps (``units/data/citymaps``, from
+  ``echarts-china-cities-pypkg``) when they have the city
   (``units.services.map_config_set``); otherwise a GeoJSON is to be uploaded on the map
   settings page;
 - the standard indicator set (``indicators.standard``; instance-wide, those already
@@ -46,7 +47,7 @@ from gongjian.kit.scope import Action, allows, manages_shared, principal
 from gongjian.projects.models import CadenceRule
 from gongjian.units import divisions
 from gongjian.units import services as unit_services
-from gongjian.units.maps import package_map_path
+from gongjian.units.maps import CITY_MAPS_DIR, package_map_path
 from gongjian.units.models import Actor, MapConfig, Membership, Role, Unit, User
 
 MAP_SETTINGS = "/map/settings/"
@@ -72,13 +73,7 @@ class SetupResult:
 
 
 def _package_registry() -> dict:
-    try:
-        import echarts_china_cities_pypkg
-    except ImportError:  # pragma: no cover - declared dependency
-        return {}
-    from pathlib import Path
-
-    path = Path(echarts_china_cities_pypkg.__file__).parent / "resources" / "registry.json"
+    path = CITY_MAPS_DIR / "registry.json"
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -86,9 +81,10 @@ def _package_registry() -> dict:
 
 
 def package_map_of(city: divisions.Division) -> tuple[str, str] | None:
-    """(file name, map name) of the city's map in ``echarts-china-cities-pypkg``, or None
-    when the package has none. The package names its maps in Chinese, short (葫芦岛) or
-    full (延边朝鲜族自治州); a map counts only when its districts carry the city's codes."""
+    """(file name, map name) of the city's map among the bundled maps (those of
+    ``echarts-china-cities-pypkg``), or None when they have none. The maps are named in
+    Chinese, short (葫芦岛) or full (延边朝鲜族自治州); a map counts only when its
+    districts carry the city's codes."""
     registry = _package_registry()
     pinyin, files = registry.get("PINYIN_MAP", {}), registry.get("FILE_MAP", {})
     names = [city.name]

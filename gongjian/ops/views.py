@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from gongjian.indicators.models import Campaign
 from gongjian.indicators.standard import campaign_rollover
+from gongjian.kit import jobs
 from gongjian.kit.clock import today
 from gongjian.kit.http import errors_text
 from gongjian.kit.scope import Action, holds, manages_shared
@@ -136,7 +137,19 @@ def schedules(request):
     if request.method == "POST":
         if not can_edit:
             raise PermissionDenied(_("只有攻坚办可以设置定时任务"))
+        name = request.POST.get("name", "")
+        if request.POST.get("action") == "run":
+            if name not in {d.name for d in sched.DEFAULTS}:
+                raise Http404
+            job = jobs.job_start(
+                user=request.user,
+                kind="schedule",
+                params={"name": name},
+                title=f"立即运行:{name}",
+            )
+            return redirect("jobs:detail", job.pk)
         text = request.POST.get("at", "").strip()
+        day_text = request.POST.get("day", "0").strip() or "0"
         try:
             at = dt.time.fromisoformat(text)
         except ValueError:
@@ -145,9 +158,10 @@ def schedules(request):
             try:
                 sched.schedule_change(
                     actor=request.user,
-                    name=request.POST.get("name", ""),
+                    name=name,
                     at=at,
                     enabled=request.POST.get("enabled") == "on",
+                    day=int(day_text) if day_text.isdigit() else -1,
                 )
             except ValidationError as exc:
                 error = errors_text(exc)

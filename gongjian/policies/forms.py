@@ -63,3 +63,11 @@ class PolicyForm(forms.Form):
 
 class CheckForm(forms.Form):
     enterprise = forms.CharField(label=_("企业名称或统一社会信用代码"), max_length=200)
+
+
+class PayForm(forms.Form):
+    """拨付: the amount paid (元), the date, the payment voucher."""
+
+    amount = forms.IntegerField(label=_("拨付金额(元)"), min_value=1)
+    paid_on = forms.DateField(label=_("拨付日期"), widget=DateInput())
+    voucher = forms.CharField(label=_("拨付凭证号"), max_length=100)

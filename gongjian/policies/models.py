@@ -72,6 +72,11 @@ class Policy(models.Model):
     benefit = models.JSONField(_("兑现标准"), default=dict)
     valid_from = models.DateField(_("有效期起"))
     valid_to = models.DateField(_("有效期止"), null=True, blank=True)
+    review_days = models.PositiveSmallIntegerField(
+        _("快申快享审核时限(工作日)"),
+        default=5,
+        help_text=_("依申请的政策:企业申请后须在该工作日数内审核"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -114,6 +119,11 @@ class Grant(models.Model):
         PROPOSED = "proposed", _("待审核")
         APPROVED = "approved", _("已核准")
         REJECTED = "rejected", _("不予兑现")
+        PAID = "paid", _("已拨付")
+
+    class Source(models.TextChoices):
+        MATCHED = "matched", _("免申即享匹配")
+        APPLIED = "applied", _("企业申请(快申快享)")
 
     policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="grants")
     enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="grants")
@@ -134,6 +144,29 @@ class Grant(models.Model):
         related_name="+",
     )
     note = models.CharField(_("审核意见"), max_length=200, blank=True)
+    source = models.CharField(
+        _("来源"), max_length=10, choices=Source.choices, default=Source.MATCHED
+    )
+    # 快申快享: when the enterprise applied and the working day the review is due
+    applied_on = models.DateField(_("申请日期"), null=True, blank=True)
+    review_due_on = models.DateField(_("审核期限"), null=True, blank=True)
+    # 拨付: the money paid out after approval
+    paid_amount = models.BigIntegerField(
+        _("拨付金额(元)"), null=True, blank=True, validators=[non_negative_amount]
+    )
+    paid_on = models.DateField(_("拨付日期"), null=True, blank=True)
+    voucher = models.CharField(_("拨付凭证号"), max_length=100, blank=True)
+    payout_days = models.PositiveIntegerField(
+        _("兑现用时(天)"), null=True, blank=True, help_text=_("生成(或申请)到拨付的天数,自动计算")
+    )
+    paid_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("拨付经办人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     history = HistoricalRecords()
     objects = RestrictedQuerySet.as_manager()

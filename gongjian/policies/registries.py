@@ -37,14 +37,24 @@ def policy_registry() -> RegistrySpec:
 
 
 def grant_registry() -> RegistrySpec:
-    """Grants approved (核准) in the period, counted or summed, by the enterprise's unit."""
+    """Grants approved (核准), paid out (拨付) or applied for (快申快享) in the period,
+    counted or summed (amount, paid amount, days to payout), by the enterprise's unit."""
     from .models import Grant
 
     def approved(period: Period) -> Q:
+        # approved in the period, whether paid out since or not
         return Q(
-            status=Grant.Status.APPROVED,
+            status__in=[Grant.Status.APPROVED, Grant.Status.PAID],
             decided_on__gte=period.start,
             decided_on__lte=period.end,
+        )
+
+    def paid(period: Period) -> Q:
+        return Q(status=Grant.Status.PAID, paid_on__gte=period.start, paid_on__lte=period.end)
+
+    def applied(period: Period) -> Q:
+        return Q(
+            source=Grant.Source.APPLIED, applied_on__gte=period.start, applied_on__lte=period.end
         )
 
     return RegistrySpec(
@@ -52,8 +62,16 @@ def grant_registry() -> RegistrySpec:
         label="政策兑现",
         queryset=lambda: Grant.objects.all(),
         unit_path="enterprise__unit__path",
-        measure_fields={"amount": "兑现金额"},
-        events={"approved": Event("期间内核准", within=approved)},
+        measure_fields={
+            "amount": "兑现金额",
+            "paid_amount": "拨付金额",
+            "payout_days": "兑现用时(天)",
+        },
+        events={
+            "approved": Event("期间内核准(含已拨付)", within=approved),
+            "paid": Event("期间内拨付", within=paid),
+            "applied": Event("期间内企业申请(快申快享)", within=applied),
+        },
         filters={
             "policy_mode": FilterSpec(
                 "政策兑现方式", (str, list), lambda v: Q(policy__mode__in=as_list(v))

@@ -11,11 +11,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
 
+from gongjian.appeals.workdays import WorkCalendar
 from gongjian.enterprises.models import Enterprise
 from gongjian.kit.clock import today as clock_today
 from gongjian.kit.history import actor_user, record_actor
+from gongjian.kit.money import format_amount
 from gongjian.kit.scope import Action, allows
-from gongjian.units.models import Actor, Unit
+from gongjian.notices.models import Kind
+from gongjian.notices.services import notify, unit_people
+from gongjian.units.models import Actor, Role, Unit
 
 from . import rules as R
 from .models import EnterpriseLabel, Grant, Policy
@@ -257,4 +261,125 @@ def grant_decide(
         grant.full_clean()
         record_actor(grant, actor)
         grant.save()
+        if approve:
+            _tell(
+                grant,
+                f"政策兑现已核准:{grant.policy.name}",
+                f"核准金额 {format_amount(grant.amount)}",
+            )
+        else:
+            _tell(grant, f"政策兑现不予兑现:{grant.policy.name}", note)
     return grants
+
+
+def _tell(grant: Grant, title: str, body: str) -> None:
+    """Tell the enterprise's unit (its operators and office) of a step of its grant, in
+    their inbox (and their channels)."""
+    enterprise = grant.enterprise
+    notify(
+        unit_people([enterprise.unit_id], [Role.OPERATOR, Role.OFFICE]),
+        Kind.GRANT,
+        f"{enterprise.name} · {title}",
+        body,
+        link=f"/policies/grants/{grant.pk}/",
+        unit=enterprise.unit,
+    )
+
+
+# --- 快申快享 and 拨付 ----------------------------------------------------------------
+
+
+@transaction.atomic
+def grant_apply(
+    *,
+    actor: Actor,
+    policy: Policy,
+    enterprise: Enterprise,
+    year: int,
+    on: dt.date | None = None,
+    calendar: WorkCalendar | None = None,
+) -> Grant:
+    """快申快享: an enterprise (its unit's operator on its behalf) applies for a policy
+    that needs an application. The rules are checked at once (a refusal says which
+    condition failed); an accepted application waits for the office's review, due within
+    the policy's working-day limit."""
+    if not allows(actor, Action.CHANGE, enterprise.unit):
+        raise PermissionDenied(f"无权代“{enterprise.name}”申请")
+    on = on or clock_today()
+    if policy.status != Policy.Status.PUBLISHED:
+        raise ValidationError({"policy": f"政策“{policy.name}”未发布,不能申请"})
+    if policy.mode != Policy.Mode.APPLICATION:
+        raise ValidationError({"policy": f"政策“{policy.name}”为免申即享,无需申请"})
+    if not policy.in_force_on(on):
+        raise ValidationError({"policy": f"政策“{policy.name}”不在有效期内"})
+    if Grant.objects.filter(policy=policy, enterprise=enterprise, year=year).exists():
+        raise ValidationError({"enterprise": f"{enterprise.name} 已申请过 {year} 年的该政策"})
+    result = check(policy, enterprise)
+    if not result.explanation.eligible or result.amount is None:
+        failed = [line.text for line in result.explanation.lines if not line.ok]
+        raise ValidationError({"enterprise": ["不符合申请条件:", *failed[:5]]})
+    calendar = calendar or WorkCalendar.load()
+    grant = Grant(
+        policy=policy,
+        enterprise=enterprise,
+        year=year,
+        amount=result.amount,
+        reason=result.explanation.text(),
+        proposed_on=on,
+        source=Grant.Source.APPLIED,
+        applied_on=on,
+        review_due_on=calendar.add_working_days(on, policy.review_days),
+    )
+    grant.full_clean(validate_unique=False)
+    record_actor(grant, actor)
+    grant.save()
+    _tell(grant, f"快申快享申请已受理:{policy.name}", f"审核期限 {grant.review_due_on}")
+    return grant
+
+
+@transaction.atomic
+def grant_pay(
+    *,
+    actor: Actor,
+    grant: Grant,
+    amount: int,
+    paid_on: dt.date,
+    voucher: str,
+) -> Grant:
+    """拨付: record the money paid out for an approved grant (amount in 元, at most the
+    approved amount; the date; the payment voucher) and tell the enterprise's unit."""
+    _require_write(actor, grant.policy.unit)
+    grant = (
+        Grant.objects.select_for_update().select_related("policy", "enterprise").get(pk=grant.pk)
+    )
+    if grant.status != Grant.Status.APPROVED:
+        raise ValidationError(
+            {"status": f"{grant.enterprise} 的兑现是“{grant.get_status_display()}”,核准后才能拨付"}
+        )
+    errors: dict[str, str] = {}
+    if amount <= 0:
+        errors["paid_amount"] = "拨付金额须大于 0"
+    elif amount > grant.amount:
+        errors["paid_amount"] = f"拨付金额不能超过核准金额 {format_amount(grant.amount)}"
+    if not voucher.strip():
+        errors["voucher"] = "请填写拨付凭证号"
+    if grant.decided_on and paid_on < grant.decided_on:
+        errors["paid_on"] = f"拨付日期不能早于核准日期 {grant.decided_on}"
+    if errors:
+        raise ValidationError(errors)
+    grant.status = Grant.Status.PAID
+    grant.paid_amount = amount
+    grant.paid_on = paid_on
+    grant.voucher = voucher.strip()
+    grant.paid_by = actor_user(actor)
+    # from the day the grant came to be (matched, or applied for) to the money
+    grant.payout_days = (paid_on - grant.proposed_on).days
+    grant.full_clean()
+    record_actor(grant, actor)
+    grant.save()
+    _tell(
+        grant,
+        f"政策资金已拨付:{grant.policy.name}",
+        f"拨付金额 {format_amount(amount)},拨付日期 {paid_on},凭证号 {grant.voucher}",
+    )
+    return grant

@@ -19,7 +19,7 @@ from gongjian.units.models import Unit
 
 from . import rules as R
 from . import services
-from .forms import CheckForm, PolicyForm
+from .forms import CheckForm, PayForm, PolicyForm
 from .models import Grant, Policy
 
 
@@ -177,4 +177,94 @@ def policy_action(request, pk: int):
             messages.error(request, m)
     except PermissionDenied as exc:
         messages.error(request, str(exc))
+    return redirect("policies:detail", pk=pk)
+
+
+# --- a grant to the end: 快申快享 applications, 拨付 ------------------------------------
+
+
+def _grants(request):
+    return Grant.objects.restrict(request.user, Action.VIEW).select_related(
+        "policy", "enterprise", "enterprise__unit", "decided_by", "paid_by"
+    )
+
+
+@login_required
+def grant_detail(request, pk: int):
+    """One enterprise's grant: matched or applied for, reviewed, paid — with the payment
+    form for the office once it is approved."""
+    grant = get_object_or_404(_grants(request), pk=pk)
+    can_pay = grant.status == Grant.Status.APPROVED and allows(
+        request.user, Action.CHANGE, grant.policy.unit
+    )
+    return render(
+        request,
+        "policies/grant.html",
+        {
+            "grant": grant,
+            "form": PayForm(initial={"amount": grant.amount, "paid_on": clock_today()})
+            if can_pay
+            else None,
+        },
+    )
+
+
+@login_required
+@require_POST
+def grant_pay(request, pk: int):
+    grant = get_object_or_404(_grants(request), pk=pk)
+    form = PayForm(request.POST)
+    if not form.is_valid():
+        for field, errs in form.errors.items():
+            for e in errs:
+                messages.error(
+                    request, f"{form.fields[field].label if field in form.fields else ''}:{e}"
+                )
+        return redirect("policies:grant", pk=pk)
+    try:
+        services.grant_pay(
+            actor=request.user,
+            grant=grant,
+            amount=form.cleaned_data["amount"],
+            paid_on=form.cleaned_data["paid_on"],
+            voucher=form.cleaned_data["voucher"],
+        )
+    except ValidationError as exc:
+        for m in messages_of(exc):
+            messages.error(request, m)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("已记录拨付,并通知企业所在单位"))
+    return redirect("policies:grant", pk=pk)
+
+
+@login_required
+@require_POST
+def policy_apply(request, pk: int):
+    """快申快享: apply for a policy on an enterprise's behalf (its unit's operator)."""
+    policy = get_object_or_404(_policies(request), pk=pk)
+    text = request.POST.get("enterprise", "").strip()
+    enterprise = (
+        Enterprise.objects.restrict(request.user, Action.CHANGE)
+        .filter(Q(name=text) | Q(credit_code=text))
+        .first()
+        if text
+        else None
+    )
+    if enterprise is None:
+        messages.error(request, _("企业库中没有“%(e)s”") % {"e": text})
+        return redirect("policies:detail", pk=pk)
+    try:
+        grant = services.grant_apply(
+            actor=request.user, policy=policy, enterprise=enterprise, year=clock_today().year
+        )
+    except ValidationError as exc:
+        for m in messages_of(exc):
+            messages.error(request, m)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("申请已受理,审核期限 %(d)s") % {"d": grant.review_due_on})
+        return redirect("policies:grant", pk=grant.pk)
     return redirect("policies:detail", pk=pk)

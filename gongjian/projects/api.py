@@ -1,9 +1,11 @@
 """/api/projects, /api/reports, /api/problems: thin views over the scoped querysets and
 the services in ``projects.services``."""
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Query, Router
 from ninja.pagination import paginate
 from ninja.responses import Status
@@ -20,9 +22,9 @@ from gongjian.kit.api import (
 from gongjian.kit.errors import ConflictError, PreconditionRequired
 from gongjian.kit.scope import Action
 from gongjian.units.models import Unit, User
-from gongjian.units.selectors import leaders_for, units_in_trees
+from gongjian.units.selectors import leaders_for, top_unit, units_in_trees
 
-from . import services
+from . import oc4ids, services
 from .filters import ProblemFilter, ProgressReportFilter, ProjectFilter
 from .models import Batch, Problem, ProgressReport, Project, StageTransition, Tag
 from .schemas import (
@@ -57,7 +59,7 @@ def _projects(user: User) -> QuerySet[Project]:
 # The columns a list row (``ProjectItem``) shows; the rest (texts, dates, map) stay in the
 # database. bench/bench_list_api.py measures this list against a bare ``.values()`` view.
 LIST_COLUMNS = (
-    *("id", "code", "name", "category", "stage", "unit__id", "unit__name"),
+    *("id", "code", "national_code", "name", "category", "stage", "unit__id", "unit__name"),
     *("total_investment", "planned_investment", "completed_investment"),
 )
 
@@ -84,6 +86,7 @@ def _project_rows(page: QuerySet[Project]) -> list[dict]:
         {
             "id": row["id"],
             "code": row["code"],
+            "national_code": row["national_code"],
             "name": row["name"],
             "unit": {"id": row["unit__id"], "name": row["unit__name"]},
             "category": row["category"],
@@ -224,6 +227,31 @@ def project_detail(request: HttpRequest, project_id: int, response: HttpResponse
     project = _project_detail(request.auth, project_id)
     _etag(response, project.version)
     return project
+
+
+@router.get(
+    "/oc4ids/projects.json",
+    response={200: dict[str, Any], **READ_ERRORS},
+    summary="OC4IDS 项目数据包",
+    tags=["开放数据"],
+)
+def oc4ids_projects(request: HttpRequest, filters: Query[ProjectFilter]):
+    """The projects in the caller's scope, filtered as the project list, as an OC4IDS 0.9
+    project package (Open Contracting for Infrastructure Data Standard): stages mapped to
+    ``status``, amounts in CNY (元), locations as points, 包保 leader and departments as
+    ``parties``, progress reports as ``metrics``. docs/oc4ids.md has the mapping."""
+    user = request.auth
+    package = oc4ids.project_package(
+        filters.apply(_projects(user)),
+        uri=request.build_absolute_uri(),
+        publisher=_publisher_name(user),
+    )
+    return JsonResponse(package, json_dumps_params={"ensure_ascii": False})
+
+
+def _publisher_name(user: User) -> str:
+    unit = top_unit(user)
+    return unit.name if unit is not None else "gongjian"
 
 
 @router.post("/projects", response={201: ProjectDetail, **WRITE_ERRORS}, summary="新建项目")

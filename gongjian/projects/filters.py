@@ -89,7 +89,9 @@ class ProjectFilter(QueryFilter):
     batch: str | None = Field(None, description="批次标识")
     min_amount: int | None = Field(None, ge=0, description="总投资不低于(元)")
     max_amount: int | None = Field(None, ge=0, description="总投资低于(元)")
-    q: str | None = Field(None, max_length=100, description="在项目名称、编号、建设单位中查找")
+    q: str | None = Field(
+        None, max_length=100, description="在项目名称、编号、全国投资项目代码、建设单位中查找"
+    )
     ordering: ProjectOrdering = Field("code", description="排序")
 
     def apply(self, qs: QuerySet[Project]) -> QuerySet[Project]:
@@ -122,6 +124,7 @@ class ProjectFilter(QueryFilter):
             qs = qs.filter(
                 Q(name__icontains=text)
                 | Q(code__icontains=text)
+                | Q(national_code__icontains=text)
                 | Q(enterprise_name__icontains=text)
             )
         if self.ordering == "stage":

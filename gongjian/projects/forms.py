@@ -10,8 +10,9 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from gongjian.kit.forms import DateInput, WanField
+from gongjian.kit.forms import DateInput, WanField, latitude_field, longitude_field
 from gongjian.kit.scope import Action
+from gongjian.kit.validators import normalize_national_project_code
 from gongjian.units.models import Unit, User
 from gongjian.units.selectors import leaders_for, units_in_trees
 
@@ -188,6 +189,7 @@ class BatchEventForm(forms.Form):
 # form field → the model field the service changes (amounts typed in 万元)
 PROJECT_FORM_FIELDS = (
     "name",
+    "national_code",
     "unit",
     "category",
     "total_investment",
@@ -216,6 +218,13 @@ def _date_field(label) -> forms.DateField:
 class ProjectEditForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     name = forms.CharField(label=_("项目名称"), max_length=200)
+    national_code = forms.CharField(
+        label=_("全国投资项目代码"),
+        max_length=30,
+        required=False,
+        empty_value=None,
+        help_text=_("全国投资项目在线审批监管平台赋予的 24 位项目代码,如 2104-210703-04-01-528179"),
+    )
     unit = forms.ModelChoiceField(label=_("所属单位"), queryset=Unit.objects.none())
     category = forms.ChoiceField(label=_("项目类别"), choices=Category.choices)
     total_investment = WanField(label=_("总投资(万元)"))
@@ -230,17 +239,8 @@ class ProjectEditForm(forms.Form):
     )
     industry_cluster = forms.CharField(label=_("产业集群"), max_length=50, required=False)
     enterprise_name = forms.CharField(label=_("建设单位/企业"), max_length=200, required=False)
-    latitude = forms.DecimalField(
-        label=_("纬度"), max_digits=9, decimal_places=6, min_value=-90, max_value=90, required=False
-    )
-    longitude = forms.DecimalField(
-        label=_("经度"),
-        max_digits=9,
-        decimal_places=6,
-        min_value=-180,
-        max_value=180,
-        required=False,
-    )
+    latitude = latitude_field()
+    longitude = longitude_field()
     description = forms.CharField(
         label=_("项目简介"), widget=forms.Textarea(attrs={"rows": 4}), required=False
     )
@@ -263,6 +263,7 @@ class ProjectEditForm(forms.Form):
         return {
             "version": project.version,
             "name": project.name,
+            "national_code": project.national_code,
             "unit": project.unit_id,
             "category": project.category,
             "total_investment": project.total_investment / 10_000,
@@ -285,6 +286,8 @@ class ProjectEditForm(forms.Form):
             value = data.get(name)
             if name in {"industry_cluster", "enterprise_name", "description"}:
                 value = value or ""
+            elif name == "national_code":
+                value = normalize_national_project_code(value)
             current = getattr(project, name)
             if current != value:
                 out[name] = value

@@ -32,7 +32,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
+from django.db import connections
 from django.db.models import (
     BigIntegerField,
     Case,
@@ -311,7 +311,7 @@ def warning_lights(
         sql, params = _lights_sql(projects, as_of, campaign)
     except EmptyResultSet:  # a scope that holds no unit: no rows, no light
         return {}
-    with connection.cursor() as cursor:
+    with connections[projects.db].cursor() as cursor:  # the read replica, if any
         cursor.execute(f"SELECT id, {_LIGHT_COLUMNS} FROM ({sql}) lights", params)
         return {row[0]: _light(row[1:], as_of) for row in cursor.fetchall()}
 
@@ -324,7 +324,7 @@ def warning_light_counts(
         sql, params = _lights_sql(projects, as_of, campaign)
     except EmptyResultSet:
         return dict.fromkeys(COLORS, 0)
-    with connection.cursor() as cursor:
+    with connections[projects.db].cursor() as cursor:  # the read replica, if any
         counts = ", ".join(f"SUM(CASE WHEN color = '{c}' THEN 1 ELSE 0 END)" for c in COLORS)
         cursor.execute(f"SELECT {counts} FROM ({sql}) lights", params)
         row = cursor.fetchone()
@@ -350,7 +350,7 @@ def flagged_lights(
     all. Ordered and cut by the database, so a province's report never reads every
     project into memory."""
     sql, params = _lights_sql(projects, as_of, campaign)
-    with connection.cursor() as cursor:
+    with connections[projects.db].cursor() as cursor:  # the read replica, if any
         cursor.execute(
             f"""SELECT id, {_LIGHT_COLUMNS}, COUNT(*) OVER () FROM ({sql}) lights
                 WHERE color IN ('red', 'yellow')

@@ -16,6 +16,10 @@ from gongjian.kit.history import HistoricalRecords
 from gongjian.kit.models import DatedTransition
 from gongjian.kit.money import non_negative_amount
 from gongjian.kit.scope import Ownership, RestrictedQuerySet
+from gongjian.kit.validators import (
+    normalize_national_project_code,
+    validate_national_project_code,
+)
 from gongjian.units.models import Unit, owning_unit
 
 
@@ -113,6 +117,21 @@ class Batch(models.Model):
         return self.name
 
 
+class NationalProjectCodeField(models.CharField):
+    """A 全国固定资产投资项目代码 (GB/T 40058-2021): whatever the input, the code is
+    stored in its one written form (``normalize_national_project_code``: plain hyphens,
+    no blanks; an empty value is NULL, so that uniqueness holds among the projects that
+    have one)."""
+
+    def to_python(self, value):
+        return super().to_python(normalize_national_project_code(value))
+
+    def pre_save(self, model_instance, add):
+        value = normalize_national_project_code(getattr(model_instance, self.attname))
+        setattr(model_instance, self.attname, value)
+        return value
+
+
 # 提前竣工: completed before the planned completion date
 COMPLETED_EARLY = Q(completed_on__isnull=False, completed_on__lt=models.F("planned_completion_on"))
 
@@ -153,6 +172,17 @@ class Project(models.Model):
     """
 
     code = models.CharField(_("项目编号"), max_length=40, unique=True)
+    # The code the investment-project online approval platform gave the project
+    # (全国投资项目在线审批监管平台, GB/T 40058-2021); kit.validators checks it.
+    national_code = NationalProjectCodeField(
+        _("全国投资项目代码"),
+        max_length=24,
+        null=True,
+        blank=True,
+        unique=True,
+        validators=[validate_national_project_code],
+        help_text=_("全国投资项目在线审批监管平台赋予的 24 位项目代码,如 2104-210703-04-01-528179"),
+    )
     name = models.CharField(_("项目名称"), max_length=200)
     unit = models.ForeignKey(
         Unit, verbose_name=_("所属单位"), on_delete=models.PROTECT, related_name="projects"
@@ -408,6 +438,13 @@ class ProgressReport(models.Model):
             models.Index(
                 fields=["project", "period_end", "investment_this_period"],
                 name="report_project_end_amount",
+            ),
+            # a project's latest report stating its funds paid (the funds light): found at
+            # once, not by reading every report of each project that states none
+            models.Index(
+                fields=["project", "-period_end"],
+                condition=Q(funds_paid__isnull=False),
+                name="report_funds_paid_latest",
             ),
         ]
 

@@ -84,6 +84,7 @@ class ProjectItem(Schema):
 
     id: int
     code: str
+    national_code: str | None = Field(description="全国投资项目代码(GB/T 40058-2021)")
     name: str
     unit: UnitRef
     category: CategoryValue
@@ -251,6 +252,9 @@ class StageEventIn(Body):
 
 class ProjectCreateIn(Body):
     code: str
+    national_code: str | None = Field(
+        None, description="全国投资项目代码:24 位,如 2104-210703-04-01-528179,校验码须正确"
+    )
     name: str
     unit_id: int = Field(description="所属单位 ID")
     category: CategoryValue
@@ -284,6 +288,7 @@ class ProjectUpdateIn(Body):
     """Only the fields sent are changed."""
 
     name: str | None = None
+    national_code: str | None = Field(None, description="全国投资项目代码;传 null 清除")
     unit_id: int | None = None
     category: CategoryValue | None = None
     total_investment: int | None = None

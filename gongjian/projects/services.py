@@ -23,11 +23,12 @@ from gongjian.kit.clock import today as clock_today
 from gongjian.kit.errors import ConflictError
 from gongjian.kit.history import actor_user, record_actor, record_reason
 from gongjian.kit.scope import Action, allows, require
-from gongjian.notices.models import Kind
-from gongjian.notices.services import notify
+from gongjian.notices.models import Event, Kind
+from gongjian.notices.services import notify, publish, unit_people
 from gongjian.units.models import Actor, Role, Unit, User
 
 from .cadence import check_period
+from .filters import OPEN_STATUSES
 from .models import (
     STAGE_CHAIN,
     STAGE_DATE_FIELD,
@@ -50,6 +51,7 @@ PLAN_DATE_FIELDS = (
 
 EDITABLE_FIELDS = (
     "name",
+    "national_code",
     "unit",
     "responsible_unit",
     "leader",
@@ -366,7 +368,19 @@ def project_create(
     if stage_events and project.in_stats_on:
         project.clean()  # 入库 against the start date the events have just set
     project_apply_escalation(project=project, actor=actor)
+    publish(Event.PROJECT_CREATED, unit=project.unit, subject=project, data=_project_data(project))
     return project
+
+
+def _project_data(project: Project) -> dict:
+    """What a change of a project tells other systems."""
+    return {
+        "code": project.code,
+        "name": project.name,
+        "stage": project.stage,
+        "total_investment": project.total_investment,
+        "version": project.version,
+    }
 
 
 @transaction.atomic
@@ -391,6 +405,12 @@ def project_update(
     locked.save()
     locked.refresh_from_db()
     project_apply_escalation(project=locked, actor=actor)
+    publish(
+        Event.PROJECT_CHANGED,
+        unit=locked.unit,
+        subject=locked,
+        data={**_project_data(locked), "fields": sorted(fields)},
+    )
     return locked
 
 
@@ -421,6 +441,12 @@ def project_transition(
             k: getattr(locked, k)
             for k in ("stage", "version", "first_event_on", *STAGE_DATE_FIELD.values())
         }
+    )
+    publish(
+        Event.PROJECT_STAGE,
+        unit=locked.unit,
+        subject=locked,
+        data={**_project_data(locked), "on_date": on_date.isoformat(), "note": note},
     )
     return transition
 
@@ -536,7 +562,20 @@ def progress_report_submit(
     locked.completed_investment = cumulative_investment
     record_actor(locked, actor)
     locked.save(update_fields=["completed_investment", "updated_at"])
+    publish(Event.REPORT_SUBMITTED, unit=locked.unit, subject=report, data=_report_data(report))
     return report
+
+
+def _report_data(report: ProgressReport) -> dict:
+    return {
+        "project": report.project.code,
+        "period_start": report.period_start.isoformat(),
+        "period_end": report.period_end.isoformat(),
+        "investment_this_period": report.investment_this_period,
+        "cumulative_investment": report.cumulative_investment,
+        "status": report.status,
+        "version": report.version,
+    }
 
 
 def _is_leader(actor: Actor, problem: Problem) -> bool:
@@ -642,6 +681,7 @@ def problem_create(
         return same  # the same submission again: nothing is written, no history added
     record_actor(problem, actor)
     problem.save()
+    publish(Event.PROBLEM_RAISED, unit=project.unit, subject=problem, data=_problem_data(problem))
     if leader is not None:
         notify(
             [leader],
@@ -692,7 +732,25 @@ def problem_transition(
     locked.full_clean()
     record_actor(locked, actor)
     locked.save()
+    if target == Problem.Status.VERIFIED:
+        publish(
+            Event.PROBLEM_VERIFIED,
+            unit=locked.project.unit,
+            subject=locked,
+            data=_problem_data(locked),
+        )
     return locked
+
+
+def _problem_data(problem: Problem) -> dict:
+    return {
+        "project": problem.project.code,
+        "kind": problem.kind,
+        "description": problem.description,
+        "status": problem.status,
+        "level": problem.level,
+        "deadline": problem.deadline.isoformat() if problem.deadline else None,
+    }
 
 
 __all__ = [
@@ -848,31 +906,106 @@ def problems_escalate_overdue(*, today: dt.date | None = None, actor: Actor) -> 
         problem.save()
         ProblemComment.objects.create(problem=problem, author=actor_user(actor), text=text)
         _tell_of_problem(problem, Kind.PROBLEM_ESCALATED, f"问题升级:{problem.project.name}", text)
+        publish(
+            Event.PROBLEM_ESCALATED,
+            unit=problem.project.unit,
+            subject=problem,
+            data=_problem_data(problem),
+        )
         moved.append(problem)
     return moved
 
 
-def _tell_of_problem(problem: Problem, kind: str, title: str, text: str) -> None:
+def _tell_of_problem(
+    problem: Problem, kind: str, title: str, text: str, *, once: bool = False
+) -> list:
     """Tell the problem's leader and the people of its owner unit (notices)."""
     people: list[User | None] = [problem.leader]
     if problem.owner_unit_id is not None:
-        people += list(
-            User.objects.filter(
-                memberships__unit_id=problem.owner_unit_id,
-                memberships__role__in=[Role.OFFICE, Role.OPERATOR],
-            )
-        )
-    notify(
+        people += unit_people([problem.owner_unit_id], [Role.OFFICE, Role.OPERATOR])
+    return notify(
         people,
         kind,
         title,
         f"{problem.get_kind_display()}:{problem.description}\n{text}",
         link=f"/problems/{problem.pk}/",
         unit=problem.project.unit,
+        once=once,
     )
 
 
 # --- 双高 cadence: report obligations ------------------------------------------------------
+
+
+def report_obligations_sync_today() -> str:
+    """The schedule (报送义务更新): the obligations up to the instance's today."""
+    day = clock_today()
+    return f"新增调度报送义务 {report_obligations_sync(year=day.year, through=day)} 条"
+
+
+REMIND_DAYS = 2  # reports due within this many days are reminded of
+
+
+def reminders_send(*, today: dt.date | None = None) -> str:
+    """The schedule (报送提醒), told once each to the people concerned:
+
+    - reports due today or within ``REMIND_DAYS`` days and not yet submitted → the
+      operators and office of the project's unit, one notice per unit and deadline;
+    - reports whose deadline was yesterday and still missing → the same people;
+    - problems still open whose deadline was yesterday → their leader and unit.
+    """
+    from django.db.models import Count, F
+
+    from .models import ReportObligation
+
+    today = today or clock_today()
+    met = ReportObligation.objects.filter(
+        project__reports__period_start=F("period_start"), project__reports__is_current=True
+    ).values("pk")
+    unmet = ReportObligation.objects.filter(project__deleted_at__isnull=True).exclude(pk__in=met)
+    yesterday = today - dt.timedelta(days=1)
+    told = 0
+    groups = [
+        (
+            Kind.REPORT_DUE,
+            unmet.filter(due_on__gte=today, due_on__lte=today + dt.timedelta(days=REMIND_DAYS)),
+            "调度报告即将截止:{unit} {n} 个项目未报送(截止 {due})",
+        ),
+        (
+            Kind.REPORT_OVERDUE,
+            unmet.filter(due_on=yesterday),
+            "调度报告逾期未报:{unit} {n} 个项目(截止 {due})",
+        ),
+    ]
+    for kind, rows, title in groups:
+        counts = rows.values("project__unit_id", "due_on").annotate(n=Count("pk")).order_by()
+        units = Unit.objects.in_bulk({c["project__unit_id"] for c in counts})
+        for c in counts:
+            unit = units[c["project__unit_id"]]
+            told += len(
+                notify(
+                    unit_people([unit.pk], [Role.OFFICE, Role.OPERATOR]),
+                    kind,
+                    title.format(unit=unit.name, n=c["n"], due=c["due_on"]),
+                    link=f"/dispatch/?unit={unit.pk}",
+                    unit=unit,
+                    once=True,
+                )
+            )
+    overdue = Problem.objects.filter(
+        status__in=OPEN_STATUSES, deadline=yesterday, project__deleted_at__isnull=True
+    ).select_related("project", "project__unit", "leader")
+    for problem in overdue:
+        told += len(
+            _tell_of_problem(
+                problem,
+                Kind.PROBLEM_OVERDUE,
+                f"问题逾期:{problem.project.name}(办结时限 {problem.deadline})",
+                "已过办结时限,请尽快办结;逾期问题将逐级升级。",
+                once=True,
+            )
+        )
+    return f"发出提醒 {told} 条"
 
 
 @transaction.atomic
@@ -1229,6 +1362,9 @@ def progress_report_approve(*, actor: Actor, report: ProgressReport) -> Progress
     locked.version += 1
     record_actor(locked, actor)
     locked.save(update_fields=["status", "version"])
+    publish(
+        Event.REPORT_APPROVED, unit=locked.project.unit, subject=locked, data=_report_data(locked)
+    )
     return locked
 
 
@@ -1297,6 +1433,7 @@ _FOREIGN_KEYS = {
 # cell storing the default given here).
 _REQUIRED_FIELDS = ("name", "unit", "category", "total_investment")
 OPTIONAL_FIELDS = {
+    "national_code": None,
     "planned_investment": 0,
     "industry_cluster": "",
     "enterprise_name": "",
@@ -1309,6 +1446,7 @@ OPTIONAL_FIELDS = {
 }
 # Of those, the ones the API's input schema checks (the others are rows already).
 _SCHEMA_FIELDS = (
+    "national_code",
     "planned_investment",
     "industry_cluster",
     "enterprise_name",
@@ -1317,6 +1455,8 @@ _SCHEMA_FIELDS = (
     "longitude",
     *PLAN_DATE_FIELDS,
 )
+# what replaying stage moves sets on a project (``apply_stage``)
+_REPLAYED = ("stage", *STAGE_DATE_FIELD.values(), "first_event_on")
 _EVENT_ORDER = {
     s: i for i, s in enumerate([*STAGE_CHAIN[:4], Stage.STALLED, Stage.RESUMED, *STAGE_CHAIN[4:]])
 }
@@ -1364,6 +1504,9 @@ class ProjectBulk:
         self.checker = ModelChecker(Project, ["unit", "responsible_unit", "leader"])
         self.defaults = field_defaults(Project)
         self._writable: dict[int, bool] = {}
+        # a new project's stage replay by its events: (new events, fields set) or
+        # (None, the refusal)
+        self._replays: dict[tuple, tuple] = {}
         self.schema_keys = [k for k in _SCHEMA_FIELDS if k in columns]
         # (field, value of an empty cell, attname when a foreign key)
         self.assigned = [(key, None, _FOREIGN_KEYS.get(key)) for key in _REQUIRED_FIELDS] + [
@@ -1381,10 +1524,18 @@ class ProjectBulk:
         """The projects holding ``codes``: live ones by code, and the codes of deleted ones.
         They are locked until the import's transaction ends, so a page or API save made
         meanwhile waits and then meets the new version (no lost update either way)."""
+        from gongjian.kit.bulk import ids_by_key
+
         live: dict[str, Project] = {}
         deleted: set[str] = set()
+        # which codes are taken at all, in one plain statement: a sheet of new projects
+        # then costs no model query (nothing to lock either: a code written meanwhile
+        # meets the unique constraint)
+        taken = ids_by_key(Project._meta.db_table, "code", codes)
+        if not taken:
+            return live, deleted
         found_rows = (
-            Project.all_objects.filter(code__in=codes)
+            Project.all_objects.filter(pk__in=list(taken.values()))
             .select_related("unit")
             .select_for_update(of=("self",))
         )
@@ -1433,31 +1584,12 @@ class ProjectBulk:
                 project._state.fields_cache[key] = value
             else:
                 setattr(project, key, value)
-        # stage history: replay the dated events the project does not have yet
-        new_events = []
-        last = None
-        if existing is not None:
-            dates = [
-                getattr(existing, d) for d in STAGE_DATE_FIELD.values() if getattr(existing, d)
-            ]
-            last = max(dates) if dates else None
-        for stage, day in events_in_order(row.events):
-            date_field = STAGE_DATE_FIELD[Stage(stage)]
-            current = getattr(project, date_field) if existing is not None else None
-            if current == day:
-                continue
-            if current is not None and current > day:
-                raise ValidationError(
-                    {date_field: f"与已登记的 {current} 不一致:阶段日期请在项目页登记变更"}
-                )
-            try:
-                validate_transition(project, stage, day, last, today=self.today)
-            except ValidationError as exc:
-                msgs = exc.message_dict.get("stage", []) + exc.message_dict.get("occurred_on", [])
-                raise ValidationError({date_field: msgs}) from None
-            apply_stage(project, stage, day)
-            new_events.append((stage, day))
-            last = day
+        # stage history: replay the dated events the project does not have yet (a new
+        # project's replay depends on its events only: done once per distinct set)
+        if existing is None:
+            new_events = self._replay_new(project, row.events)
+        else:
+            new_events = self._replay(project, existing, row.events)
         if row.stage and row.stage != project.stage:
             want = Stage(row.stage).label
             raise ValidationError(
@@ -1476,10 +1608,66 @@ class ProjectBulk:
         )
         return project, new_events, changed
 
+    def _replay_new(self, project: Project, events: list) -> list:
+        """``_replay`` of a new project (every field at its default): its outcome — the
+        fields the moves set, or the refusal — kept per distinct list of events."""
+        key = tuple(sorted(events))
+        hit = self._replays.get(key)
+        if hit is None:
+            before = {name: getattr(project, name) for name in _REPLAYED}
+            try:
+                done = self._replay(project, None, events)
+            except ValidationError as exc:
+                hit = (None, exc.message_dict)
+            else:
+                changed = {n: getattr(project, n) for n in _REPLAYED}
+                changed = {n: v for n, v in changed.items() if v != before[n]}
+                hit = (done, changed)
+            if len(self._replays) < 10000:
+                self._replays[key] = hit
+            if hit[0] is None:
+                raise ValidationError(hit[1])
+            return list(hit[0])
+        done, outcome = hit
+        if done is None:
+            raise ValidationError(outcome)
+        project.__dict__.update(outcome)
+        return list(done)
+
+    def _replay(self, project: Project, existing: Project | None, events: list) -> list:
+        """Apply the dated ``events`` ``existing`` does not have yet to ``project``, in the
+        order they happened, each move under ``validate_transition``: the new events."""
+        new_events = []
+        last = None
+        if existing is not None:
+            dates = [
+                getattr(existing, d) for d in STAGE_DATE_FIELD.values() if getattr(existing, d)
+            ]
+            last = max(dates) if dates else None
+        for stage, day in events_in_order(events):
+            date_field = STAGE_DATE_FIELD[Stage(stage)]
+            current = getattr(project, date_field) if existing is not None else None
+            if current == day:
+                continue
+            if current is not None and current > day:
+                raise ValidationError(
+                    {date_field: f"与已登记的 {current} 不一致:阶段日期请在项目页登记变更"}
+                )
+            try:
+                validate_transition(project, stage, day, last, today=self.today)
+            except ValidationError as exc:
+                msgs = exc.message_dict.get("stage", []) + exc.message_dict.get("occurred_on", [])
+                raise ValidationError({date_field: msgs}) from None
+            apply_stage(project, stage, day)
+            new_events.append((stage, day))
+            last = day
+        return new_events
+
     def write(self, creates: list[Project], updates: list[Project], links: list) -> None:
         """Write one chunk: new projects, changed projects, a history row for each (who,
         when, why, every field as it now is), their new stage transitions and their links
         (``links``: ``(project, events, tags, batches)``)."""
+        from gongjian.kit.bulk import ids_by_key
         from gongjian.kit.tabular.imports import ATTR, Inserter, history_rows
 
         actor, reason = self.actor, self.reason
@@ -1490,9 +1678,7 @@ class ProjectBulk:
             inserter = Inserter(Project, now)
             make = inserter.row_maker({f.attname: ATTR for f in inserter.fields})
             inserter.insert([make(p) for p in creates])
-            ids = dict(
-                Project.objects.filter(code__in=[p.code for p in creates]).values_list("code", "pk")
-            )
+            ids = ids_by_key(Project._meta.db_table, "code", [p.code for p in creates])
             for project in creates:
                 project.id = ids[project.code]
                 project._state.adding = False

@@ -33,6 +33,7 @@ from gongjian.kit.tabular.exports import (
     write_table,
 )
 from gongjian.kit.tabular.imports import ImportResult, ImportSession, Lookup, SheetRow
+from gongjian.kit.validators import normalize_national_project_code
 from gongjian.units.models import Actor, Unit, User
 from gongjian.units.selectors import ambiguous_unit_names
 
@@ -134,7 +135,7 @@ PROJECT_SCHEMA = S.SheetSchema(
             "code",
             "项目编号",
             required=True,
-            aliases=("编号", "项目代码"),
+            aliases=("编号",),
             max_length=40,
             example="JZ2024-0001",
             width=16,
@@ -256,6 +257,15 @@ PROJECT_SCHEMA = S.SheetSchema(
         S.Column("latitude", "纬度", S.DECIMAL, width=10),
         S.Column("longitude", "经度", S.DECIMAL, width=10),
         S.Column("description", "项目简介", aliases=("建设内容", "简介"), width=40),
+        S.Column(
+            "national_code",
+            "全国投资项目代码",
+            aliases=("项目代码", "投资项目统一代码", "项目统一代码", "投资项目代码"),
+            max_length=30,
+            example="2104-210703-04-01-528179",
+            width=26,
+            help="全国投资项目在线审批监管平台赋予的 24 位代码,校验码须正确;可不填",
+        ),
     ],
     notes=[
         "带 * 的列必须填写;列的顺序可以调整,表头前可以有标题行。",
@@ -376,6 +386,14 @@ def _project_row(values: dict, present: dict) -> services.ProjectRow:
     )
 
 
+def _national_code_holders(rows: list[SheetRow]) -> dict[str, str]:
+    """National code → code of the project (live or deleted) holding it, for the codes
+    of ``rows``: one query a chunk."""
+    wanted = {normalize_national_project_code(r.values.get("national_code")) for r in rows} - {None}
+    found = Project.all_objects.filter(national_code__in=[w for w in wanted if isinstance(w, str)])
+    return dict(found.values_list("national_code", "code"))
+
+
 def projects_import(*, actor: Actor, **options: Any) -> ImportResult:
     """Import (update-or-create by 项目编号) the project sheet at ``path``."""
     session = ImportSession(PROJECT_SCHEMA, actor=actor, lookups=lookups(actor), **options)
@@ -386,11 +404,14 @@ def projects_import(*, actor: Actor, **options: Any) -> ImportResult:
         reason=f"Excel 导入 {session.file_name}".strip(),
     )
     seen: set[str] = set()
+    seen_national: dict[str, str] = {}  # national code → the sheet's project code
     code_title = session.title("code")
+    national_title = session.title("national_code") if "national_code" in present else ""
 
     def chunk(rows: list[SheetRow]) -> None:
         # the chunk's codes already taken, live projects and deleted ones in one query
         existing, deleted = bulk.existing([r.values["code"] for r in rows])
+        national_holders = _national_code_holders(rows) if national_title else {}
         creates, updates, links = [], [], []
         for row in rows:
             code = row.values["code"]
@@ -398,6 +419,24 @@ def projects_import(*, actor: Actor, **options: Any) -> ImportResult:
                 session.bad(row.number, row.raw, [(code_title, f"项目编号“{code}”在表中重复")])
                 continue
             seen.add(code)
+            national = normalize_national_project_code(row.values.get("national_code"))
+            if isinstance(national, str):
+                holder = seen_national.setdefault(national, code)
+                taken = national_holders.get(national, code)
+                if holder != code or taken != code:
+                    other = holder if holder != code else taken
+                    where = "在表中重复" if holder != code else "已被其他项目使用"
+                    session.bad(
+                        row.number,
+                        row.raw,
+                        [
+                            (
+                                national_title,
+                                f"全国投资项目代码“{national}”{where}(项目编号“{other}”)",
+                            )
+                        ],
+                    )
+                    continue
             if code in deleted:
                 session.bad(
                     row.number,
@@ -471,6 +510,7 @@ def reports_import(*, actor: Actor, **options: Any) -> ImportResult:
 _PROJECT_VALUES = [
     "pk",
     "code",
+    "national_code",
     "name",
     "unit_id",
     "category",
@@ -526,6 +566,7 @@ def project_rows(qs: QuerySet[Project], chunk_size: int = EXPORT_CHUNK):
     dates = {f"date_{stage}": at[field] for stage, field, _t, _a in PROJECT_DATE_COLUMNS}
     plain = {  # schema column → index of the value written as it is
         "code": at["code"],
+        "national_code": at["national_code"],
         "name": at["name"],
         "total_investment": at["total_investment"],
         "planned_investment": at["planned_investment"],
@@ -604,6 +645,7 @@ def export_reports(qs: QuerySet[ProgressReport], caption: str = "") -> Path:
         Col("状态", lambda r: report_statuses[r.status], TEXT, 8),
         Col("报送人", lambda r: person_ref(r.submitted_by), TEXT, 14),
         Col("报送时间", lambda r: r.submitted_at, DATETIME, 17),
+        Col("全国投资项目代码", lambda r: r.project.national_code, TEXT, 26),
     ]
     rows = qs.select_related("project", "project__unit", "submitted_by").iterator(chunk_size=2000)
     return write_table("进度报告", columns, rows, caption=caption)
@@ -628,6 +670,7 @@ def export_problems(qs: QuerySet[Problem], caption: str = "") -> Path:
         Col("解决日期", lambda p: p.resolved_on, DATE, 12),
         Col("销号日期", lambda p: p.verified_on, DATE, 12),
         Col("办理情况", lambda p: p.resolution, TEXT, 40),
+        Col("全国投资项目代码", lambda p: p.project.national_code, TEXT, 26),
     ]
     rows = qs.select_related("project", "project__unit", "owner_unit", "leader").iterator(
         chunk_size=2000
@@ -638,16 +681,15 @@ def export_problems(qs: QuerySet[Problem], caption: str = "") -> Path:
 # --- what this app offers the import page and the export view ---------------------------
 
 
-def _export_projects(user, query) -> Path:
+def _project_rows(user, query):
     from gongjian.kit.scope import Action
 
     from .filters import ProjectFilter
 
-    qs = ProjectFilter.from_querydict(query).apply(Project.objects.restrict(user, Action.VIEW))
-    return export_projects(qs)
+    return ProjectFilter.from_querydict(query).apply(Project.objects.restrict(user, Action.VIEW))
 
 
-def _export_reports(user, query) -> Path:
+def _report_rows(user, query):
     from gongjian.kit.scope import Action
 
     from .filters import ProgressReportFilter
@@ -655,16 +697,16 @@ def _export_reports(user, query) -> Path:
     rows = ProgressReport.objects.restrict(user, Action.VIEW).filter(
         project__deleted_at__isnull=True
     )
-    return export_reports(ProgressReportFilter.from_querydict(query).apply(rows))
+    return ProgressReportFilter.from_querydict(query).apply(rows)
 
 
-def _export_problems(user, query) -> Path:
+def _problem_rows(user, query):
     from gongjian.kit.scope import Action
 
     from .filters import ProblemFilter
 
     rows = Problem.objects.restrict(user, Action.VIEW).filter(project__deleted_at__isnull=True)
-    return export_problems(ProblemFilter.from_querydict(query).apply(rows))
+    return ProblemFilter.from_querydict(query).apply(rows)
 
 
 def register() -> None:
@@ -679,6 +721,18 @@ def register() -> None:
         Importer(PROJECT_SCHEMA, projects_import, writable_units, back_url="/projects/")
     )
     register_importer(Importer(REPORT_SCHEMA, reports_import, back_url="/dispatch/"))
-    register_exporter(Exporter("projects", "项目清单", _export_projects))
-    register_exporter(Exporter("reports", "进度报告", _export_reports))
-    register_exporter(Exporter("problems", "问题清单", _export_problems))
+    register_exporter(
+        Exporter(
+            "projects", "项目清单", lambda u, q: export_projects(_project_rows(u, q)), _project_rows
+        )
+    )
+    register_exporter(
+        Exporter(
+            "reports", "进度报告", lambda u, q: export_reports(_report_rows(u, q)), _report_rows
+        )
+    )
+    register_exporter(
+        Exporter(
+            "problems", "问题清单", lambda u, q: export_problems(_problem_rows(u, q)), _problem_rows
+        )
+    )

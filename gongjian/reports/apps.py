@@ -11,3 +11,10 @@ class ReportsConfig(AppConfig):
         from gongjian.units.models import READERS
 
         register_nav("reports", _("报表"), "/reports/", 90, roles=READERS)
+
+        from gongjian.kit.jobs import register_kind
+
+        from .services import dispatch_job, export_job
+
+        register_kind("dispatch", "调度通报", dispatch_job)
+        register_kind("export", "导出", export_job)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import uuid
 from pathlib import Path
@@ -13,7 +14,7 @@ from django.utils import timezone
 
 from gongjian.kit import jobs
 from gongjian.kit.history import actor_user
-from gongjian.kit.scope import Action, allows
+from gongjian.kit.scope import SYSTEM, Action, allows
 from gongjian.kit.tabular.files import BadFile, limit
 from gongjian.kit.tabular.imports import importers
 from gongjian.kit.tabular.schema import HeaderError
@@ -181,3 +182,80 @@ def import_run_execute(*, run_id: int) -> ImportRun:
         link=f"/reports/imports/{run.pk}/",
     )
     return run
+
+
+# --- long downloads as jobs (``kit.jobs``) -------------------------------------------------
+
+
+def dispatch_job(job, report) -> jobs.Result:
+    """The 调度通报 of ``job.params`` (unit, period, fmt) as .docx or PDF, checked again
+    against what the person who asked may see now."""
+    from gongjian.kit.dates import Period
+
+    from .dispatch import docx_to_pdf, render_docx
+    from .selectors import dispatch_unit_or_404
+
+    params = job.params
+    user = job.requested_by
+    unit = (
+        dispatch_unit_or_404(user, str(params["unit"]))
+        if user is not None
+        else _unit(params["unit"])
+    )
+    period = Period.parse(params["period"])
+    steps = 2 if params["fmt"] == "pdf" else 1
+    report(0, steps, "生成 Word 文档")
+    data = render_docx(unit=unit, period=period, user=user or SYSTEM)
+    if params["fmt"] == "pdf":
+        report(1, steps, "转换为 PDF")
+        data = docx_to_pdf(data)
+    report(steps, steps, "")
+    return jobs.Result(data, f"调度通报-{unit.name}-{params['period']}.{params['fmt']}")
+
+
+def dispatch_drafts_monthly(*, today=None) -> str:
+    """The schedule (月度调度通报): the 调度通报 of the month before for each campaign's
+    city, as a job of the schedule — its office is told when it is ready."""
+    from gongjian.indicators.models import Campaign
+    from gongjian.kit.clock import today as clock_today
+
+    today = today or clock_today()
+    last = today.replace(day=1) - dt.timedelta(days=1)
+    period = f"{last:%Y-%m}"
+    made = []
+    for campaign in Campaign.objects.filter(year=last.year).select_related("root_unit"):
+        unit = campaign.root_unit
+        job = jobs.job_start(
+            user=None,
+            kind="dispatch",
+            params={"unit": unit.pk, "period": period, "fmt": "docx"},
+            title=f"调度通报 {unit.name} {period}(月度草稿)",
+            unit=unit,
+        )
+        made.append(f"{unit.name} #{job.pk}")
+    return f"已提交 {period} 调度通报:" + ("、".join(made) or "无(没有该年度的攻坚年度)")
+
+
+def _unit(pk):
+    from gongjian.units.models import Unit
+
+    return Unit.objects.get(pk=pk)
+
+
+def export_job(job, report) -> jobs.Result:
+    """A long list as .xlsx, with the list page's filters (``job.params["query"]``)."""
+    from django.http import QueryDict
+
+    from gongjian.kit.http import stamp
+    from gongjian.kit.tabular.exports import exporters
+
+    exporter = exporters[job.params["kind"]]
+    report(0, 1, "写入表格")
+    path = exporter.write(job.requested_by, QueryDict(job.params.get("query", "")))
+    report(1, 1, "")
+    return jobs.Result(path, f"{exporter.title}-{stamp()}.xlsx")
+
+
+def export_inline_rows() -> int:
+    """A list with more rows than this is exported by the job workers, not the request."""
+    return int(getattr(settings, "GONGJIAN", {}).get("EXPORT_INLINE_ROWS", 20000))

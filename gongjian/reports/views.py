@@ -34,6 +34,7 @@ from gongjian.kit.http import (
 from gongjian.kit.scope import Action, holds
 from gongjian.kit.tabular.exports import exporters
 from gongjian.kit.tabular.imports import importers
+from gongjian.kit.views import job_started
 from gongjian.units.selectors import unit_visible_or_404
 
 from . import exports, selectors, services
@@ -193,6 +194,20 @@ def export(request, kind: str):
     try:
         if kind in exporters:
             exporter = exporters[kind]
+            if exporter.rows is not None and (
+                request.GET.get("background")
+                or exporter.rows(user, request.GET).count() > services.export_inline_rows()
+            ):
+                # a long list is written by the job workers; the person follows it on 我的任务
+                query = request.GET.copy()
+                query.pop("background", None)
+                job = jobs.job_start(
+                    user=user,
+                    kind="export",
+                    params={"kind": kind, "query": query.urlencode()},
+                    title=f"导出{exporter.title}",
+                )
+                return job_started(request, job)
             path = exporter.write(user, request.GET)
             name = exporter.title
         elif kind == "rankings":
@@ -291,6 +306,23 @@ def dispatch_file(request, fmt: str):
         period = Period.parse(request.GET.get("period", ""))
     except ValueError as exc:
         return _dispatch_page(request, unit=unit, errors=[str(exc)], status=400)
+    if fmt == "pdf" or request.GET.get("background"):
+        # made by the job workers (a PDF takes LibreOffice up to minutes); the person
+        # follows it on 我的任务 and is told when it is ready
+        if fmt == "pdf" and not soffice():
+            return _dispatch_page(
+                request,
+                unit=unit,
+                errors=[_("本机未安装 LibreOffice,暂不能生成 PDF。")],
+                status=503,
+            )
+        job = jobs.job_start(
+            user=request.user,
+            kind="dispatch",
+            params={"unit": unit.pk, "period": request.GET.get("period", "").strip(), "fmt": fmt},
+            title=f"调度通报 {unit.name} {request.GET.get('period', '').strip()} ({fmt.upper()})",
+        )
+        return job_started(request, job)
     try:
         data = render_docx(unit=unit, period=period, user=request.user)
         if fmt == "pdf":

@@ -14,3 +14,9 @@ class ReviewConfig(AppConfig):
 
         sources.register()
         register_nav("review", _("年度总结"), "/review/", 100, roles=READERS)
+
+        from gongjian.kit.jobs import register_kind
+
+        from .services import review_job
+
+        register_kind("review", "年度综述", review_job)

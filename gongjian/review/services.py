@@ -102,11 +102,18 @@ def draft_save(
     (edited) paragraphs. A stale ``expected_version`` is refused (no lost update)."""
     if not allows(actor, Action.CHANGE, unit):
         raise PermissionDenied(f"无权修改“{unit}”的年度总结")
+    seen: dict[str, int] = {}
     for index, item in enumerate(items, start=1):
         if not str(item.get("term", "")).strip():
             raise ValidationError({"items": f"第 {index} 条:词语不能为空"})
-        if len(str(item.get("paragraph", ""))) > 5000:
+        paragraph = str(item.get("paragraph", "")).strip()
+        if len(paragraph) > 5000:
             raise ValidationError({"items": f"第 {index} 条:段落超过 5000 字"})
+        if paragraph and paragraph in seen:
+            raise ValidationError(
+                {"items": f"第 {index} 条“{item['term']}”的段落与第 {seen[paragraph]} 条相同"}
+            )
+        seen.setdefault(paragraph, index)
     draft = ReviewDraft.objects.select_for_update().filter(
         year=year, unit=unit
     ).first() or ReviewDraft(year=year, unit=unit, version=0)
@@ -121,3 +128,47 @@ def draft_save(
     record_actor(draft, actor)
     draft.save()
     return draft
+
+
+# --- the year review as a file --------------------------------------------------------------
+
+
+def review_items(review) -> list[dict]:
+    """A composed review's terms as the draft stores them."""
+    return [
+        {
+            "term": t.term,
+            "paragraph": t.paragraph,
+            "quotes": [vars(q) for q in t.quotes],
+            "figures": [vars(f) for f in t.figures],
+            "theme": t.theme,
+        }
+        for t in review.terms
+    ]
+
+
+def review_file(*, user, unit: Unit, year: int) -> tuple[bytes, str]:
+    """The year review of ``unit`` as .docx: the office's saved draft, else the drafted one."""
+    from .exports import review_docx
+    from .selectors import compose_review
+
+    draft = ReviewDraft.objects.restrict(user, Action.VIEW).filter(year=year, unit=unit).first()
+    if draft is not None:
+        title, as_of, items = draft.title, draft.as_of, draft.items
+    else:
+        review = compose_review(year, unit, user=user)
+        title, as_of, items = review.title, review.as_of, review_items(review)
+    return review_docx(title, f"{as_of:%Y-%m-%d}", items), f"review-{year}-{unit.pk}.docx"
+
+
+def review_job(job, report):
+    """The job (``kit.jobs``): the year review of ``job.params`` (unit, year) as .docx."""
+    from gongjian.kit.jobs import Result
+    from gongjian.kit.scope import require
+
+    unit = Unit.objects.get(pk=job.params["unit"])
+    require(job.requested_by, Action.VIEW, unit)
+    report(0, 1, "撰写年度综述")
+    data, name = review_file(user=job.requested_by, unit=unit, year=int(job.params["year"]))
+    report(1, 1, "")
+    return Result(data, name)

@@ -21,7 +21,7 @@ def uploaded_documents(year: int, unit: Unit, user) -> Iterable[Passage]:
         year=year, unit__path__startswith=unit.path
     )
     for doc in qs.select_related("unit").only("title", "text", "source", "unit__name", "dated_on"):
-        label = f"{doc.title}({doc.source})" if doc.source else doc.title
+        label = f"{doc.source}《{doc.title}》" if doc.source else doc.title
         yield Passage(doc.text, "上传文档", label, doc.unit.name, doc.dated_on)
 
 

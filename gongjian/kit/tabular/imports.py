@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import tempfile
+import time
 import types
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -53,7 +54,9 @@ from . import schema as S
 from .exports import TEXT_ONLY
 from .files import open_workbook
 
-CHUNK = 5000
+CHUNK = 2000
+# seconds between two progress reports while rows are read
+PROGRESS_EVERY = 0.5
 MAX_STORED_ERRORS = 1000
 
 
@@ -320,11 +323,16 @@ class ImportSession:
         )
         read_row = S.read_row
         chunk: list[SheetRow] = []
+        last = time.monotonic()
         for number, cells in self.rows:
             values, problems = read_row(columns, cells)
             if values is None:
                 continue
             self.result.rows_total += 1
+            if not self.result.rows_total % 250 and time.monotonic() - last > PROGRESS_EVERY:
+                # rows read count as progress too, so that the bar moves between chunks
+                self.progress(self.result.rows_total, self.total)
+                last = time.monotonic()
             if problems:
                 self.bad(number, cells, problems)
                 continue

@@ -11,6 +11,10 @@
       return;
     }
     var data = JSON.parse(source.textContent);
+    // the chart's name says what it shows (screen readers); the table under it has the figures
+    box.setAttribute("aria-label", box.getAttribute("aria-label") + ":" + data.map(function (d) {
+      return d.name + " " + d.value;
+    }).join(","));
     var chart = window.echarts.init(box);
     chart.setOption({
       tooltip: { trigger: "item", formatter: "{b}: {c}" },

@@ -108,9 +108,15 @@
           esc(p.data.red) + "," + esc(d.lightNames.yellow || "yellow") + " " + esc(p.data.yellow) + ")";
       } }
     };
+    // the parks layer (园区): shown at every zoom, one diamond a park
+    var parks = (d.parks || []).length ? [{
+      name: d.parksName, type: "scatter", coordinateSystem: "geo", data: d.parks, zlevel: 4, fixed: true,
+      symbol: "diamond", symbolSize: 13, itemStyle: { color: "#047857", borderColor: "#fff", borderWidth: 1 },
+      tooltip: { formatter: function (p) { return esc(p.data.name) + "(" + esc(p.data.level) + "," + esc(p.data.unit) + ")"; } }
+    }] : [];
     return Object.assign(base(), {
       tooltip: { trigger: "item" },
-      legend: { bottom: 0, data: scatter.map(function (s) { return s.name; }) },
+      legend: { bottom: 0, data: scatter.concat(parks).map(function (s) { return s.name; }) },
       visualMap: { min: min, max: max, left: 8, bottom: 30, text: [d.unitLabel, ""], calculable: true,
         inRange: { color: ["#fee2e2", "#ef4444", "#7f1d1d"] }, seriesIndex: 0 },
       geo: { map: d.map, roam: true, label: { show: true, color: "#1f2937", fontSize: 11 },
@@ -119,7 +125,7 @@
         type: "map", geoIndex: 0, name: d.indicator,
         data: d.regions.map(function (r) { return { name: r.name, value: r.value, code: r.code, label: r.name, text: r.text, unit: r.unit }; }),
         tooltip: { formatter: function (p) { return p.data ? esc(p.data.label) + ":" + esc(p.data.text) : esc(p.name); } }
-      }].concat(scatter).concat([bubbles]),
+      }].concat(scatter).concat(parks).concat([bubbles]),
       clusterZoom: 1.5
     });
   }
@@ -134,7 +140,7 @@
       shown = dots;
       var n = option.series.length;
       chart.setOption({ series: option.series.map(function (s, i) {
-        if (i === 0) { return {}; }
+        if (i === 0 || s.fixed) { return {}; }
         if (i === n - 1) { return { data: dots ? [] : s.data }; }
         return { data: dots ? s.pointData : [] };
       }) });
@@ -150,11 +156,146 @@
     });
   }
 
+  // --- the chart for those who cannot see it: a name with a summary (role="img") and the
+  // figures the chart draws as a table behind a toggle, both from the same data block.
+  // The words come from the base template's <template id="gj-chart-words"> (translated).
+  var words = (document.getElementById("gj-chart-words") || { dataset: {} }).dataset;
+
+  function fmt(v) { return v === null || v === undefined || v === "" ? "—" : String(v); }
+
+  function headingFor(el) {
+    if (el.getAttribute("aria-label")) { return el.getAttribute("aria-label"); }
+    for (var node = el; node && node !== document.body; node = node.parentElement) {
+      for (var sib = node.previousElementSibling; sib; sib = sib.previousElementSibling) {
+        var h = /^H[1-3]$/.test(sib.tagName) ? sib : sib.querySelector("h1, h2, h3");
+        if (h) { return h.textContent.trim(); }
+      }
+    }
+    return document.title;
+  }
+
+  function lastValue(values) {
+    for (var i = values.length - 1; i >= 0; i -= 1) {
+      if (values[i] !== null && values[i] !== undefined) { return i; }
+    }
+    return -1;
+  }
+
+  // the extremes of one series over the categories: "最高 凌河区 12,最低 太和区 3";
+  // show(i) tells the i-th category and its value
+  function extremes(values, show) {
+    var hi = -1, lo = -1;
+    values.forEach(function (v, i) {
+      if (v === null || v === undefined) { return; }
+      if (hi < 0 || v > values[hi]) { hi = i; }
+      if (lo < 0 || v < values[lo]) { lo = i; }
+    });
+    if (hi < 0) { return ""; }
+    return (words.highest || "max") + " " + show(hi) + "," + (words.lowest || "min") + " " + show(lo);
+  }
+
+  // {summary, head, rows} of what one chart shows
+  function describe(kind, source) {
+    var d, head, rows, summary;
+    if (kind === "trend") {
+      d = source.trend || source;
+      var lines = d.series.concat([d.pro_rata]);
+      head = [words.month || "month"].concat(lines.map(function (s) { return s.name + "(%)"; }));
+      rows = d.months.map(function (m, i) {
+        return [m].concat(lines.map(function (s) { return fmt(s.values[i]); }));
+      });
+      summary = lines.map(function (s) {
+        var i = lastValue(s.values);
+        return i < 0 ? s.name + " —" : s.name + " " + d.months[i] + " " + s.values[i] + "%";
+      }).join(";");
+      return { summary: summary, head: head, rows: rows };
+    }
+    if (kind === "compare" || kind === "ranking") {
+      d = kind === "compare" ? source.compare : source;
+      head = [words.unit || "unit"].concat(d.series.map(function (s) {
+        return s.unit ? s.name + "(" + s.unit + ")" : s.name;
+      }));
+      rows = d.units.map(function (u, i) {
+        return [u].concat(d.series.map(function (s) { return fmt(s.values[i]); }));
+      });
+      summary = d.series.slice(0, kind === "ranking" ? d.series.length : 3).map(function (s) {
+        return s.name + ":" + extremes(s.values, function (i) {
+          return d.units[i] + " " + s.values[i] + (s.unit ? " " + s.unit : "");
+        });
+      }).join(";");
+      if (kind === "ranking") {
+        // the stacked bars add up to each unit's score
+        var totals = d.units.map(function (u, i) {
+          return Math.round(d.series.reduce(function (t, s) { return t + (s.values[i] || 0); }, 0) * 100) / 100;
+        });
+        summary = (words.total || "total") + ":" + extremes(totals, function (i) { return d.units[i] + " " + totals[i]; });
+      }
+      return { summary: summary, head: head, rows: rows };
+    }
+    if (kind === "map") {
+      head = [words.unit || "unit", source.indicator];
+      rows = source.regions.map(function (r) { return [r.name, fmt(r.text)]; });
+      summary = source.indicator + ":" + extremes(source.regions.map(function (r) { return r.value; }), function (i) {
+        return source.regions[i].name + " " + fmt(source.regions[i].text);
+      });
+      return { summary: summary, head: head, rows: rows };
+    }
+    if (kind === "pin") {
+      return { summary: source.name, head: null, rows: [] };
+    }
+    return null;
+  }
+
+  function describeChart(el, kind, source) {
+    var what = describe(kind, source);
+    if (!what) { return; }
+    var title = headingFor(el);
+    el.setAttribute("role", "img");
+    el.setAttribute("aria-label", what.summary ? title + ":" + what.summary : title);
+    if (!what.head) { return; }
+    var details = document.createElement("details");
+    details.className = "gj-chart-data";
+    var summary = document.createElement("summary");
+    summary.textContent = (words.table || "data") + ":" + title;
+    details.appendChild(summary);
+    var wrap = document.createElement("div");
+    wrap.className = "overflow-auto";
+    var table = document.createElement("table");
+    table.className = "striped gj-table";
+    var caption = document.createElement("caption");
+    caption.textContent = title;
+    table.appendChild(caption);
+    var tr = document.createElement("tr");
+    what.head.forEach(function (h) {
+      var th = document.createElement("th");
+      th.setAttribute("scope", "col");
+      th.textContent = h;
+      tr.appendChild(th);
+    });
+    table.appendChild(document.createElement("thead")).appendChild(tr);
+    var body = table.appendChild(document.createElement("tbody"));
+    what.rows.forEach(function (row) {
+      var r = document.createElement("tr");
+      row.forEach(function (cell, i) {
+        var c = document.createElement(i ? "td" : "th");
+        if (i) { c.className = "num"; } else { c.setAttribute("scope", "row"); }
+        c.textContent = cell;
+        r.appendChild(c);
+      });
+      body.appendChild(r);
+    });
+    wrap.appendChild(table);
+    details.appendChild(wrap);
+    el.insertAdjacentElement("afterend", details);
+  }
+
   var charts = [];
   document.querySelectorAll("[data-chart]").forEach(function (el) {
     var kind = el.getAttribute("data-chart");
     var source = data(el.getAttribute("data-source"));
-    if (!source || typeof echarts === "undefined") { return; }
+    if (!source) { return; }
+    describeChart(el, kind, source);
+    if (typeof echarts === "undefined") { return; }
     var chart = echarts.init(el);
     var option;
     if (kind === "trend") { option = trend(source.trend || source); }

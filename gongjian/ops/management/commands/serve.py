@@ -21,6 +21,11 @@ DEFAULT_KEY_WARNING = (
     " WARNING: serving with the default development secret key; set GONGJIAN_SECRET_KEY."
 )
 
+JOBS_NOTE = (
+    "后台任务(导入、通报、定时任务)由另一个进程运行:gongjian qcluster(见 docs/operations.md)。"
+    " Background jobs and schedules run in a second process: gongjian qcluster."
+)
+
 
 def default_workers() -> int:
     """gunicorn's rule of thumb: two workers per core, plus one."""
@@ -104,6 +109,8 @@ class Command(BaseCommand):
             print(DEFAULT_KEY_WARNING, file=sys.stderr, flush=True)
         if not options["no_collectstatic"]:
             call_command("collectstatic", interactive=False, verbosity=0)
+        # the web workers only: imports, reports and the schedules run in the job process
+        print(JOBS_NOTE, file=sys.stderr, flush=True)
         argv = self.gunicorn_argv(options)
         # production defaults unless the environment says otherwise; the workers read them
         os.environ.setdefault("GONGJIAN_DEBUG", "0")
