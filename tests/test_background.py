@@ -119,7 +119,7 @@ def test_a_pdf_without_libreoffice_is_refused_on_the_page(world, monkeypatch):
     )
     assert response.status_code == 503
     assert "未安装 LibreOffice" in response.content.decode()
-    assert not Job.objects.exists()
+    assert not Job.objects.filter(requested_by=world.office).exists()
 
 
 def test_a_job_whose_worker_died_is_failed_then_run_again_by_the_queue(world, inline_jobs):
@@ -219,10 +219,10 @@ def test_the_monthly_report_day_is_set_by_the_office(world):
 def test_the_monthly_draft_goes_to_the_office_of_the_city(world, inline_jobs):
     Campaign.objects.get_or_create(root_unit=world.city, year=world.year)
     said = report_services.dispatch_drafts_monthly(today=dt.date(world.year, 5, 3))
-    job = Job.objects.get(kind="dispatch")
+    job = Job.objects.get(kind="dispatch", unit=world.city)
     assert f"{world.year}-04" in said and job.requested_by is None
     assert job.unit == world.city and job.status == Job.Status.DONE, job.message
-    notice = Notice.objects.get(kind=Kind.JOB_FINISHED)
+    notice = Notice.objects.get(kind=Kind.JOB_FINISHED, link=f"/jobs/{job.pk}/")
     assert notice.recipient == world.office and notice.link == f"/jobs/{job.pk}/"
     # the city's office sees it on 我的任务; a district's operator does not
     assert f"/jobs/{job.pk}/" in login(world.office).get("/jobs/").content.decode()
