@@ -50,7 +50,7 @@ def home(request):
 @login_required
 def dashboard(request):
     scope = resolve_scope(request, require_unit=True)
-    pillars = pillars_for(scope.campaign)
+    pillars = pillars_for(scope.campaign, prefetch=())  # a chosen one reads its indicators
     code = request.GET.get("pillar", "")
     pillar = next((p for p in pillars if p.code == code), None)
     if code and pillar is None:

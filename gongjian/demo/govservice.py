@@ -15,6 +15,7 @@ import datetime as dt
 import random
 from typing import TYPE_CHECKING
 
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
@@ -178,6 +179,7 @@ def _durations(rng: random.Random, items: list[ServiceItem], count: int, average
 
 def _transactions(rng: random.Random, points: list[ServicePoint]) -> None:
     calendar = WorkCalendar.load()
+    prefetch_related_objects(points, "items")
     handled = {p.pk: list(p.items.all()) for p in points}
     tz = timezone.get_current_timezone()
     rows: list[Transaction] = []

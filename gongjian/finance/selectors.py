@@ -56,7 +56,7 @@ def is_institution_staff(user: Any) -> bool:
 def only_institution_staff(user: Any) -> bool:
     """A user whose only role is the 金融机构 one (no unit role): their home is the
     financing platform."""
-    return is_institution_staff(user) and not principal(user).grants
+    return not principal(user).grants and is_institution_staff(user)  # no query for units
 
 
 def works_for(user: Any, institution: Institution) -> bool:
@@ -160,7 +160,7 @@ def match_rows(user: Any, query) -> tuple[Any, dict]:
     """The matches ``user`` sees — a unit's for its needs, an institution's staff's for its
     products — filtered by ``stage`` and ``institution``."""
     qs = Match.objects.restrict(user, Action.VIEW).select_related(
-        "need", "need__enterprise", "need__unit", "product", "product__institution"
+        "need", "need__enterprise", "need__unit", "product", "product__institution__unit"
     )
     filters = {k: query.get(k, "").strip() for k in ("stage", "institution")}
     if filters["stage"] in Stage.values:
@@ -177,18 +177,18 @@ def visible_institutions(user: Any):
 # --- the credit profile ----------------------------------------------------------------------
 
 
-def has_consent(enterprise: Enterprise, institution_id: int) -> bool:
-    return CreditConsent.objects.filter(
-        enterprise=enterprise, institution_id=institution_id, revoked_on__isnull=True
-    ).exists()
-
-
 def may_read_profile(user: Any, enterprise: Enterprise) -> bool:
     """The enterprise's own units read it; an institution's staff only with the
     enterprise's standing consent for their institution."""
     if allows(user, Action.VIEW, enterprise):
         return True
-    return any(has_consent(enterprise, pk) for pk in institution_ids(user))
+    ids = institution_ids(user)
+    return (
+        bool(ids)
+        and CreditConsent.objects.filter(
+            enterprise=enterprise, institution_id__in=ids, revoked_on__isnull=True
+        ).exists()
+    )
 
 
 @dataclass

@@ -28,10 +28,6 @@ def _uses_platform(request) -> None:
         raise Http404("未找到")
 
 
-def _errors(exc: Exception) -> list[str]:
-    return messages_of(exc) if isinstance(exc, ValidationError) else [str(exc)]
-
-
 def _maintainable_institutions(user):
     """Institutions whose products ``user`` may keep: their own, or those the office manages."""
     ids = selectors.institution_ids(user)
@@ -109,7 +105,7 @@ def need_create(request):
         try:
             need = services.need_create(actor=request.user, **data)
         except (ValidationError, PermissionDenied) as exc:
-            errors = _errors(exc)
+            errors = messages_of(exc)
         else:
             return redirect("finance:need", pk=need.pk)
     return render(
@@ -149,7 +145,7 @@ def need_match(request, pk: int):
         services.need_match(actor=request.user, need=need)
     except ValidationError as exc:
         return render(
-            request, "finance/refused.html", {"errors": _errors(exc), "back": need}, status=422
+            request, "finance/refused.html", {"errors": messages_of(exc), "back": need}, status=422
         )
     return redirect("finance:need", pk=pk)
 
@@ -172,7 +168,7 @@ def consent_grant(request, pk: int):
         services.consent_grant(actor=request.user, enterprise=need.enterprise, **form.cleaned_data)
     except ValidationError as exc:
         return render(
-            request, "finance/refused.html", {"errors": _errors(exc), "back": need}, status=422
+            request, "finance/refused.html", {"errors": messages_of(exc), "back": need}, status=422
         )
     return redirect("finance:need", pk=pk)
 
@@ -210,7 +206,7 @@ def match_detail(request, pk: int):
                 note=data["note"],
             )
         except (ValidationError, PermissionDenied) as exc:
-            errors = _errors(exc)
+            errors = messages_of(exc)
         else:
             return redirect("finance:match", pk=pk)
     final = match.stage in (Stage.LOANED, Stage.DECLINED)
@@ -297,7 +293,7 @@ def product_edit(request, pk: int | None = None):
             else:
                 product = services.product_update(actor=request.user, product=product, **data)
         except (ValidationError, PermissionDenied) as exc:
-            errors = _errors(exc)
+            errors = messages_of(exc)
         else:
             return redirect("finance:products")
     title = "修改金融产品" if pk else "登记金融产品"
@@ -318,7 +314,7 @@ def institution_list(request):
             try:
                 services.institution_create(actor=request.user, unit=unit, **form.cleaned_data)
             except (ValidationError, PermissionDenied) as exc:
-                errors = _errors(exc)
+                errors = messages_of(exc)
             else:
                 return redirect("finance:institutions")
     return render(

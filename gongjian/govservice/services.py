@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from gongjian.appeals.workdays import WorkCalendar
@@ -167,6 +168,6 @@ def transaction_record(
     return tx, created
 
 
-def units_for_points(actor: Actor) -> list[Unit]:
+def units_for_points(actor: Actor) -> QuerySet[Unit]:
     """The units ``actor`` may keep points and services for (the office's subtree)."""
-    return list(Unit.objects.restrict(actor, Action.MANAGE).filter(is_active=True))
+    return Unit.objects.restrict(actor, Action.MANAGE).filter(is_active=True)

@@ -21,7 +21,7 @@ from gongjian.indicators.periods import resolve_year_as_of
 from gongjian.kit.errors import messages_of
 from gongjian.kit.ratelimit import rate_limited
 from gongjian.kit.scope import Action, holds
-from gongjian.units.maps import map_script
+from gongjian.units.maps import map_config_for, map_script
 from gongjian.units.selectors import compared_units, unit_visible_or_404
 
 from . import selectors, services
@@ -62,12 +62,10 @@ def public_map(request):
 def public_shape(request):
     """The city's district boundaries as an ECharts map script (geography only)."""
     city = selectors.public_city(request.GET.get("city"))
-    found = selectors.public_search(city) if city else None
-    if found is None or found.map_config is None:
+    config = map_config_for(city) if city else None
+    if config is None:
         raise Http404
-    response = HttpResponse(
-        map_script(found.map_config), content_type="text/javascript; charset=utf-8"
-    )
+    response = HttpResponse(map_script(config), content_type="text/javascript; charset=utf-8")
     response["Cache-Control"] = "public, max-age=86400"
     return response
 
@@ -122,11 +120,9 @@ def transaction_list(request):
 
 def _manage_units(request):
     units = services.units_for_points(request.user)
-    if not units:
+    if not units.exists():
         raise PermissionDenied(_("只有攻坚办可以维护政务服务网点和事项"))
-    from gongjian.units.models import Unit
-
-    return Unit.objects.filter(pk__in=[u.pk for u in units]).order_by("depth", "sort_order")
+    return units.order_by("depth", "sort_order")
 
 
 def _render_form(request, template: str, form, errors: list[str], title: str):
@@ -166,7 +162,7 @@ def _item_form(request, item: ServiceItem | None):
             try:
                 services.item_save(actor=request.user, code=code, **data)
             except (ValidationError, PermissionDenied) as exc:
-                errors = messages_of(exc) if isinstance(exc, ValidationError) else [str(exc)]
+                errors = messages_of(exc)
             else:
                 return redirect("govservice:items")
     title = _("修改事项") if item else _("新建事项")
@@ -212,7 +208,7 @@ def _point_form(request, point: ServicePoint | None):
             try:
                 services.point_save(actor=request.user, code=code, items=chosen, **data)
             except (ValidationError, PermissionDenied) as exc:
-                errors = messages_of(exc) if isinstance(exc, ValidationError) else [str(exc)]
+                errors = messages_of(exc)
             else:
                 return redirect("govservice:points")
     title = _("修改网点") if point else _("新建网点")

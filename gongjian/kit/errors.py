@@ -34,8 +34,11 @@ class PreconditionRequired(Exception):
         self.message = message
 
 
-def messages_of(error: ValidationError) -> list[str]:
-    """Flatten a ValidationError into ``["字段: 信息", ...]`` strings."""
+def messages_of(error: Exception) -> list[str]:
+    """Flatten a ValidationError into ``["字段: 信息", ...]`` strings; any other refusal
+    (``PermissionDenied`` …) is its one message."""
+    if not isinstance(error, ValidationError):
+        return [str(error)]
     if hasattr(error, "error_dict"):
         out: list[str] = []
         for field, errors in error.message_dict.items():

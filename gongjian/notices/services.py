@@ -64,15 +64,11 @@ def notify(
                 "recipient_id", flat=True
             )
         )
-    made = []
-    for user in people.values():
-        if user.pk in muted:
-            continue
-        made.append(
-            Notice.objects.create(
-                recipient=user, kind=kind, title=title[:200], body=body, link=link, unit=unit
-            )
-        )
+    made = Notice.objects.bulk_create(
+        Notice(recipient=user, kind=kind, title=title[:200], body=body, link=link, unit=unit)
+        for user in people.values()
+        if user.pk not in muted
+    )
     if made:
         jobs.enqueue("gongjian.notices.services.deliver", [n.pk for n in made], name="通知")
     return made

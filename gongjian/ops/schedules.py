@@ -165,12 +165,14 @@ def rows() -> list[Row]:
     from django_q.models import Schedule, Task
 
     found = {s.name: s for s in Schedule.objects.filter(name__in=[d.name for d in DEFAULTS])}
+    # each schedule's last run, in one query
+    tasks = Task.objects.in_bulk([s.task for s in found.values() if s.task])
     out = []
     for default in DEFAULTS:
         schedule = found.get(default.name)
         if schedule is None:
             continue
-        task = Task.objects.filter(id=schedule.task).first() if schedule.task else None
+        task = tasks.get(schedule.task) if schedule.task else None
         out.append(
             Row(
                 schedule=schedule,

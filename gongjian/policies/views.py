@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from gongjian.enterprises.models import Enterprise
 from gongjian.kit.clock import today as clock_today
 from gongjian.kit.errors import messages_of
+from gongjian.kit.http import form_errors
 from gongjian.kit.scope import Action, allows
 from gongjian.units.models import Unit
 
@@ -215,11 +216,8 @@ def grant_pay(request, pk: int):
     grant = get_object_or_404(_grants(request), pk=pk)
     form = PayForm(request.POST)
     if not form.is_valid():
-        for field, errs in form.errors.items():
-            for e in errs:
-                messages.error(
-                    request, f"{form.fields[field].label if field in form.fields else ''}:{e}"
-                )
+        for line in form_errors(form):
+            messages.error(request, line)
         return redirect("policies:grant", pk=pk)
     try:
         services.grant_pay(

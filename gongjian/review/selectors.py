@@ -341,7 +341,9 @@ def compose_review(
     )
     # the map's codes this instance has not defined: their terms get no figure, and the
     # page tells the office which (never a silent gap, never a broken page)
-    undefined = undefined_term_indicators(term_indicator_map(), (i.code for i in indicators))
+    mapping = term_indicator_map()
+    known = {i.code for i in indicators}
+    undefined = undefined_term_indicators(mapping, known)
     if undefined:
         logger.warning("term map codes not defined here: %s", "、".join(undefined))
     names = [t.text for t in ranked[: top * 2]]
@@ -386,7 +388,7 @@ def compose_review(
         cloud=[{"name": t.text, "value": round(t.score, 2)} for t in ranked],
         n_passages=len(passages),
         n_chars=sum(len(t) for t in texts),
-        undefined=sorted({u.split("→")[0].strip("“”") for u in undefined}),
+        undefined=sorted(t for t, codes in mapping.items() if not known.issuperset(codes)),
     )
 
 

@@ -177,7 +177,7 @@ def _load_cut():
     try:
         import rjieba
     except ImportError:  # pragma: no cover - rjieba is a dependency; jieba is the fallback
-        return lambda text: cut(text)
+        return tokenizer().lcut
     return rjieba.cut
 
 

@@ -20,12 +20,13 @@ from .models import Park, Pillar, Theme
 CLUSTERS_100BN = "matrix_21152.clusters_ge_100bn"
 
 
-def pillars_for(campaign: Campaign | None) -> list[Pillar]:
+def pillars_for(
+    campaign: Campaign | None, prefetch: tuple[str, ...] = ("indicators", "tags", "policies")
+) -> list[Pillar]:
+    """``campaign``'s pillars with ``prefetch`` (the dashboard needs none)."""
     if campaign is None:
         return []
-    return list(
-        Pillar.objects.filter(campaign=campaign).prefetch_related("indicators", "tags", "policies")
-    )
+    return list(Pillar.objects.filter(campaign=campaign).prefetch_related(*prefetch))
 
 
 def themes_for(campaign: Campaign | None) -> list[Theme]:
@@ -73,10 +74,21 @@ def pillar_figures(pillar: Pillar, unit: Unit, period: Period) -> list[Figure]:
     """The pillar's projects (its categories and tags) in ``unit``'s subtree: how many,
     their total investment, how many started or resumed in the period, the investment
     completed — from the engine."""
-    values = evaluate_many(pillar_requests(pillar, unit, period))
+    return pillars_figures([pillar], unit, period)[0]
+
+
+def pillars_figures(pillars: list[Pillar], unit: Unit, period: Period) -> list[list[Figure]]:
+    """``pillar_figures`` of each of ``pillars``, in one engine batch."""
+    values = evaluate_many([r for p in pillars for r in pillar_requests(p, unit, period)])
+    n = len(PROJECT_FIGURES)
     return [
-        Figure(label, value, display(value, du))
-        for (label, du, _m, _e), value in zip(PROJECT_FIGURES, values, strict=True)
+        [
+            Figure(label, v, display(v, du))
+            for (label, du, _m, _e), v in zip(
+                PROJECT_FIGURES, values[k * n : k * n + n], strict=True
+            )
+        ]
+        for k in range(len(pillars))
     ]
 
 
@@ -103,6 +115,33 @@ def parks_for(user, unit: Unit):
     )
 
 
+def _park_indicators(park: Park) -> list[tuple[str, str, Indicator]]:
+    """(label, display unit, indicator) of a park's figures: its projects' and its
+    enterprises'."""
+    filters = {"park": park.code}
+    return [
+        *[
+            (label, du, _projects(f"park.{park.code}.{n}", filters, measure_field=m, event=e))
+            for n, (label, du, m, e) in enumerate(PROJECT_FIGURES)
+        ],
+        (
+            "入园企业",
+            "户",
+            Indicator.adhoc(f"park.{park.code}.enterprises", "enterprises", filters=filters),
+        ),
+    ]
+
+
+def park_figures(park: Park, unit: Unit, period: Period) -> list[Figure]:
+    """One park's figures (as on the parks board), counted in ``unit``'s subtree."""
+    indicators = _park_indicators(park)
+    values = evaluate_many([(i, unit, period) for _l, _u, i in indicators])
+    return [
+        Figure(label, v, display(v, du))
+        for (label, du, _i), v in zip(indicators, values, strict=True)
+    ]
+
+
 def park_board(user, unit: Unit, period: Period) -> ParkBoard:
     """Every park of ``unit``'s subtree the user may see, with its projects' figures and
     its enterprises, and the parks' totals (count by level, area) — one engine batch."""
@@ -116,21 +155,7 @@ def park_board(user, unit: Unit, period: Period) -> ParkBoard:
         ],
         ("规划面积", "平方公里", Indicator.adhoc("parks.area", "parks", measure_field="area_km2")),
     ]
-    per_park = []
-    for park in parks:
-        filters = {"park": park.code}
-        indicators = [
-            (label, du, _projects(f"park.{park.code}.{n}", filters, measure_field=m, event=e))
-            for n, (label, du, m, e) in enumerate(PROJECT_FIGURES)
-        ]
-        indicators.append(
-            (
-                "入园企业",
-                "户",
-                Indicator.adhoc(f"park.{park.code}.enterprises", "enterprises", filters=filters),
-            )
-        )
-        per_park.append((park, indicators))
+    per_park = [(park, _park_indicators(park)) for park in parks]
     requests = [(i, unit, period) for _l, _u, i in totals] + [
         (i, unit, period) for _p, inds in per_park for _l, _u, i in inds
     ]

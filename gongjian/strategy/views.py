@@ -24,10 +24,6 @@ from .forms import LinkForm, ParkForm, PillarForm, ThemeForm, TrackForm
 from .models import Park, Pillar, Theme
 
 
-def _errors(exc: Exception) -> list[str]:
-    return messages_of(exc) if isinstance(exc, ValidationError) else [str(exc)]
-
-
 def _render_form(request, form, errors: list[str], title: str):
     response = render(request, "kit/form.html", {"form": form, "errors": errors, "title": title})
     if errors:
@@ -49,7 +45,8 @@ def home(request):
     review's themes."""
     scope = resolve_scope(request, require_unit=True)
     pillars = selectors.pillars_for(scope.campaign)
-    rows = [(p, selectors.pillar_figures(p, scope.unit, scope.period)) for p in pillars]
+    figures = selectors.pillars_figures(pillars, scope.unit, scope.period)
+    rows = list(zip(pillars, figures, strict=True))
     can_manage = scope.campaign is not None and allows(
         request.user, Action.MANAGE, scope.campaign.root_unit
     )
@@ -116,7 +113,7 @@ def _pillar_form(request, pillar: Pillar | None):
                 **data,
             )
         except (ValidationError, PermissionDenied) as exc:
-            errors = _errors(exc)
+            errors = messages_of(exc)
         else:
             return redirect("strategy:home")
     title = _("修改战略支柱") if pillar else _("新建战略支柱")
@@ -155,7 +152,7 @@ def _theme_form(request, theme: Theme | None):
                 actor=request.user, campaign=campaign, theme=theme, **form.cleaned_data
             )
         except (ValidationError, PermissionDenied) as exc:
-            errors = _errors(exc)
+            errors = messages_of(exc)
         else:
             return redirect("strategy:home")
     title = _("修改综述主题") if theme else _("新建综述主题")
@@ -217,7 +214,7 @@ def _park_form(request, park: Park | None):
             try:
                 saved = services.park_save(actor=request.user, park=park, **data)
             except (ValidationError, PermissionDenied) as exc:
-                errors = _errors(exc)
+                errors = messages_of(exc)
             else:
                 return redirect("strategy:park_detail", pk=saved.pk)
     title = _("修改园区") if park else _("新建园区")
@@ -252,11 +249,9 @@ def park_detail(request, pk: int):
                         actor=request.user, park=park, credit_codes=codes
                     )
             except (ValidationError, PermissionDenied) as exc:
-                errors = _errors(exc)
+                errors = messages_of(exc)
             else:
                 return redirect("strategy:park_detail", pk=park.pk)
-    board = selectors.park_board(request.user, park.unit, scope.period)
-    row = next((r for r in board.rows if r.park.pk == park.pk), None)
     projects = park.projects.restrict(request.user, Action.VIEW).order_by("code")
     enterprises = park.enterprises.restrict(request.user, Action.VIEW).order_by("name")
     response = render(
@@ -265,7 +260,7 @@ def park_detail(request, pk: int):
         {
             "park": park,
             "scope": scope,
-            "figures": row.figures if row else [],
+            "figures": selectors.park_figures(park, park.unit, scope.period),
             "projects": projects[:200],
             "enterprises": enterprises[:200],
             "can_manage": can_manage,
