@@ -14,6 +14,14 @@ the benchmarks share it.
   kept whole.
   Heading lines of a document (幸福民生, 锦绣英才) are candidates in their own right;
   captions and bylines (``data/heading-labels.txt``), place names and verbs are not.
+  One short text on its own (an abstract, a note: at most ``KEYWORD_MAX_CHARS``
+  characters, no heading line, no background) is ranked by the keyword model instead
+  (``keyword_terms``): every run of one to four words between punctuation is a
+  candidate, written once or not, and a logistic regression over how and where it is
+  written (in a title-like sentence, how often, bounded by function words, its words'
+  parts of speech and IDF) gives the probability that its author would list it as a
+  keyword (``data/keyword-model.yaml``, fitted by bench/fit_words.py on the CSL
+  keyword benchmark's tuning half). ``Options.ranker`` forces either ranking.
 - ``new``: terms of these texts that appear in none of the earlier texts (首次写入), even
   when written once: noun compounds, items of "X、Y、Z等" enumerations, quoted terms,
   "+"-suffixed terms (人工智能+); stock phrases (``data/stock-phrases.txt``) and
@@ -28,13 +36,15 @@ and part-of-speech dictionary are used either way.
 from __future__ import annotations
 
 import math
+import operator
 import re
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
+from typing import NamedTuple
 
 MODES = ("frequency", "themes", "new")
 
@@ -85,6 +95,11 @@ class Options:
     position_weight: float = 0.0
     user_terms: Sequence[str] = field(default_factory=tuple)
     stop_words: Sequence[str] = field(default_factory=tuple)
+    # themes: "auto" ranks a single text of at most ``KEYWORD_MAX_CHARS`` characters
+    # without heading lines or background (an abstract, a note) by the keyword model
+    # (``keyword_terms``) and everything else by the statistics above; "model" (the
+    # texts joined as one) and "statistics" force either
+    ranker: str = "auto"
 
 
 # --- resources -------------------------------------------------------------------
@@ -342,7 +357,7 @@ class Analysis:
         self.stop = default_stop_words() | set(self.options.stop_words)
         self.generic = generic_verbs() - set(self.options.user_terms)
         self.texts = list(texts)
-        self.slogans = Counter()
+        self.slogans: Counter = Counter()
         self.headings: list[str] = []
         self.sections: dict[str, str] = {}
         for text in texts:
@@ -790,6 +805,584 @@ def new_term_candidates(analysis: Analysis) -> dict[str, float]:
     return found
 
 
+# --- keywords of one short text ----------------------------------------------------
+
+# A single text up to this long (an abstract, a note, a problem) is ranked by the
+# keyword model when ``Options.ranker`` is "auto".
+KEYWORD_MAX_CHARS = 3_000
+# Candidates: runs of 1–4 words between punctuation, without stop words or numbers, of
+# 2–14 characters, written once or more.
+KEYWORD_MAX_TOKENS = 4
+KEYWORD_MAX_CHARS_TERM = 14
+# Heads of scientific and technical terms (有限元分析, 遗传算法, 控制系统).
+KEYWORD_HEADS = tuple(
+    "法 模型 系统 技术 分析 算法 方法 机制 结构 理论 网络 控制 设计 效应 特征 性能 "
+    "因素 模式 策略 评价 管理 研究 工艺 材料 检测 识别 优化 教学 体系 制度 问题 发展".split()
+)
+_KEYWORD_POS = ("n", "nz", "vn", "v", "a", "ns", "nr", "l", "p", "f")
+_KEYWORD_SENTENCE = re.compile(r"[。！？!?；;\n]|\.(?=\s|$)|(?<=[\u4e00-\u9fff])\.")
+_KEYWORD_BREAK = frozenset(".．")
+_NOUN_CLASSES = frozenset(("n", "nz", "vn", "unknown", "latin"))
+_POS_CLASSES = (*_KEYWORD_POS, "unknown", "latin", "other")
+_ONE_HOT = {c: tuple(float(c == d) for d in _POS_CLASSES) for c in _POS_CLASSES}
+# what keyword_features needs of the words seen (_token_info; cleared when large)
+_TOKEN_CACHE: dict[str, tuple[str, int, int, bool, bool, bool]] = {}
+# how a candidate is written (bits of a mask over its occurrences)
+_MARK_WHOLE = 1  # the whole run between two punctuation marks
+_MARK_START = 2  # opens such a run
+_MARK_END = 4  # closes one
+_MARK_AFTER_STOP = 8
+_MARK_BEFORE_STOP = 16
+_MARK_AFTER_VERB = 32
+_MARK_NOUN_BEFORE = 64
+_MARK_NO_NOUN_BEFORE = 128
+_MARK_NOUN_AFTER = 256
+_MARK_NO_NOUN_AFTER = 512
+_MARK_BOUNDED = 1024  # between stop words, verbs, function words or punctuation
+_MARK_TITLE_BOUNDED = 2048  # so, in the title
+_TITLE_BREAK = re.compile("[,，;；、]")
+_ONCE_BAD_FIRST = frozenset(("v", "other", "p", "unknown"))
+_ONCE_BAD_LAST = frozenset(("a", "other", "p", "unknown"))
+
+
+# A candidate's features (``keyword_features``): numbers, yes/no flags, and the part
+# of speech of its first and last word.
+KEYWORD_NUMBERS = (
+    "bias",
+    "log_count",
+    "count_capped",  # count, at most 5, / 5
+    "first_position",  # where it is first written, as a share of the text's words
+    "chars",  # characters / 10
+    "chars_squared",
+    "idf_max",  # its words' IDF (jieba's table) / 10
+    "idf_mean",
+    "idf_last",
+    "idf_min",
+    "inside_longer_share",  # count of the most frequent longer candidate around it / its own
+    "in_title_log_count",
+)
+KEYWORD_FLAGS = (
+    "once",
+    "in_title",  # in a title-like first or last sentence
+    "in_title_and_body",
+    "tokens_1",
+    "tokens_2",
+    "tokens_3",
+    "tokens_4",
+    "chars_2",
+    "chars_3",
+    "chars_4",
+    "chars_7_or_more",
+    "dictionary_word",  # a word of jieba's IDF table
+    "whole_fragment",  # written alone between punctuation marks
+    "inside_longer_always",
+    "term_head",  # ends with one of KEYWORD_HEADS
+    "first_generic_verb",
+    "last_generic_verb",
+    "left_varied",  # more than one word before it
+    "right_varied",
+    "bounded",  # between stop words, verbs, function words or punctuation
+    "bounded_in_title",
+    "after_verb",
+    "after_stop_word",
+    "before_stop_word",
+    "starts_fragment",
+    "ends_fragment",
+    "always_after_noun",
+    "always_before_noun",
+    "in_title_1_token",
+    "in_title_3_tokens",
+    "repeated_1_token",
+    "repeated_3_tokens",
+    "multi_first_verb",  # of two words or more, the first a verb
+    "multi_last_verb",
+)
+_FLAG = {name: 1 << i for i, name in enumerate(KEYWORD_FLAGS)}
+_F_ONCE = _FLAG["once"]
+_F_TITLE = _FLAG["in_title"]
+_F_TITLE_1 = _F_TITLE | _FLAG["in_title_1_token"]
+_F_TITLE_3 = _F_TITLE | _FLAG["in_title_3_tokens"]
+_F_TITLE_AND_BODY = _FLAG["in_title_and_body"]
+_F_REPEATED_1 = _FLAG["repeated_1_token"]
+_F_REPEATED_3 = _FLAG["repeated_3_tokens"]
+_F_DICTIONARY = _FLAG["dictionary_word"]
+_F_INSIDE_ALWAYS = _FLAG["inside_longer_always"]
+_F_HEAD = _FLAG["term_head"]
+_F_FIRST_GENERIC = _FLAG["first_generic_verb"]
+_F_LAST_GENERIC = _FLAG["last_generic_verb"]
+_F_MULTI_FIRST_VERB = _FLAG["multi_first_verb"]
+_F_MULTI_LAST_VERB = _FLAG["multi_last_verb"]
+_VARIED_FLAGS = (
+    0,
+    _FLAG["left_varied"],
+    _FLAG["right_varied"],
+    _FLAG["left_varied"] | _FLAG["right_varied"],
+)
+_FLAG_TOKENS = {n: _FLAG[f"tokens_{n}"] for n in range(1, 5)}
+_FLAG_CHARS = {
+    2: _FLAG["chars_2"],
+    3: _FLAG["chars_3"],
+    4: _FLAG["chars_4"],
+    5: 0,
+    6: 0,
+    7: _FLAG["chars_7_or_more"],
+}
+
+
+def _mark_flags(mark: int) -> int:
+    """The flags an occurrence mask (``_MARK_*``) sets."""
+    pairs = (
+        (_MARK_WHOLE, "whole_fragment"),
+        (_MARK_BOUNDED, "bounded"),
+        (_MARK_TITLE_BOUNDED, "bounded_in_title"),
+        (_MARK_AFTER_VERB, "after_verb"),
+        (_MARK_AFTER_STOP, "after_stop_word"),
+        (_MARK_BEFORE_STOP, "before_stop_word"),
+        (_MARK_START, "starts_fragment"),
+        (_MARK_END, "ends_fragment"),
+    )
+    flags = 0
+    for mark_bit, name in pairs:
+        if mark & mark_bit:
+            flags |= _FLAG[name]
+    if not mark & _MARK_NO_NOUN_BEFORE:
+        flags |= _FLAG["always_after_noun"]
+    if not mark & _MARK_NO_NOUN_AFTER:
+        flags |= _FLAG["always_before_noun"]
+    return flags
+
+
+_MARK_TO_FLAGS = tuple(_mark_flags(mark) for mark in range(_MARK_TITLE_BOUNDED * 2))
+
+
+class KeywordCandidate(NamedTuple):
+    """A candidate term of one text with its features (see ``keyword_feature_names``)."""
+
+    text: str
+    occurrences: int  # how often the text writes it
+    numbers: tuple[float, ...]  # KEYWORD_NUMBERS
+    flags: int  # a bit for each of KEYWORD_FLAGS set
+    first_class: str  # the part of speech of its first word (_POS_CLASSES)
+    last_class: str
+
+    def row(self) -> list[float]:
+        """The features as one row of numbers, in ``keyword_feature_names`` order."""
+        return [
+            *self.numbers,
+            *(float(self.flags >> i & 1) for i in range(len(KEYWORD_FLAGS))),
+            *_ONE_HOT[self.first_class],
+            *_ONE_HOT[self.last_class],
+        ]
+
+
+def keyword_feature_names() -> list[str]:
+    """The names of a candidate's features (``KeywordCandidate.row``), in order."""
+    return [
+        *KEYWORD_NUMBERS,
+        *KEYWORD_FLAGS,
+        *(f"first_pos_{p}" for p in _POS_CLASSES),
+        *(f"last_pos_{p}" for p in _POS_CLASSES),
+    ]
+
+
+def keyword_model_names() -> list[str]:
+    """The keyword model's weights, in order (the model file's keys): one for each
+    feature, then one for each feature of a candidate in the title (``title*…``) and of
+    a candidate written once (``once*…``) — a title's words and a once-written term are
+    judged by other weights than the rest."""
+    base = keyword_feature_names()
+    return base + [f"title*{n}" for n in base[1:]] + [f"once*{n}" for n in base[1:]]
+
+
+def keyword_design(candidate: KeywordCandidate) -> list[float]:
+    """A candidate's features with their products with the in-title and written-once
+    flags: the columns of ``keyword_model_names``."""
+    row = candidate.row()
+    title = float(bool(candidate.flags & _F_TITLE))
+    once = float(bool(candidate.flags & _F_ONCE))
+    rest = row[1:]
+    return [*row, *(title * x for x in rest), *(once * x for x in rest)]
+
+
+@lru_cache(maxsize=8)
+def _keyword_excluded(stop: frozenset[str]) -> frozenset[str]:
+    """Stop words, captions and stock phrases: never keywords."""
+    return stop | heading_labels() | stock_phrases()
+
+
+def _token_info(token: str, pos: dict[str, str]) -> tuple[str, int, int, bool, bool, bool]:
+    """What ``keyword_features`` needs of a word: its part of speech (``_pos_class``),
+    how it marks a candidate it follows and one it precedes, whether it bounds a term
+    (a verb or a function word), whether it can be part of one (not a number) — all
+    for a word that is not a stop word — and whether it is punctuation or space."""
+    cls = _pos_class(token, pos)
+    if cls in _NOUN_CLASSES:
+        left, right, bound = _MARK_NOUN_BEFORE, _MARK_NOUN_AFTER, False
+    elif cls == "v":
+        left, right, bound = _MARK_AFTER_VERB | _MARK_NO_NOUN_BEFORE, _MARK_NO_NOUN_AFTER, True
+    else:
+        left, right, bound = _MARK_NO_NOUN_BEFORE, _MARK_NO_NOUN_AFTER, cls == "other"
+    # punctuation and space hold no Chinese character
+    punctuation = cls == "latin" and bool(
+        _FRAGMENT_SPLIT.fullmatch(token) or not token.strip() or token in _KEYWORD_BREAK
+    )
+    return cls, left, right, bound, not _NUMBERISH.match(token), punctuation
+
+
+def _pos_class(token: str, pos: dict[str, str]) -> str:
+    if not _HAS_CJK.search(token):
+        return "latin"
+    tag = pos.get(token)
+    if tag is None:
+        return "unknown"  # a word jieba's HMM found (镇定控制器's 镇定)
+    if tag in ("nt", "nrt", "ng", "nl"):
+        return "n"
+    return tag if tag in _KEYWORD_POS else "other"
+
+
+def keyword_features(text: str, options: Options | None = None) -> list[KeywordCandidate]:
+    """The candidate terms of one text with their features (``KeywordCandidate``,
+    ``keyword_feature_names``): where and how often a candidate is written, in
+    the title-like opening or closing sentence or not, its length, the rarity of its
+    words (jieba's IDF), its parts of speech, whether it stands between punctuation or
+    function words, whether it lies inside a longer candidate."""
+    return [KeywordCandidate(*fields) for fields in _keyword_candidates(text, options)]
+
+
+_CandidateFields = tuple[str, int, tuple[float, ...], int, str, str]
+
+
+def _keyword_candidates(text: str, options: Options | None) -> list[_CandidateFields]:
+    """``keyword_features`` as plain tuples (the ranking reads many)."""
+    opt = options or Options()
+    stop = (
+        default_stop_words() | frozenset(opt.stop_words) if opt.stop_words else default_stop_words()
+    )
+    generic = generic_verbs() - set(opt.user_terms) if opt.user_terms else generic_verbs()
+    pos = jieba_pos()
+    idf_table, median = jieba_idf()
+    slogans = find_slogans(text)
+    protected = set(opt.user_terms) | set(slogans)
+    # sentences as (start, end) spans; the first and the last are title-like when short
+    # and without commas (a title line, an abstract's closing title)
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in _KEYWORD_SENTENCE.finditer(text):
+        if text[start : match.start()].strip():
+            spans.append((start, match.start()))
+        start = match.end()
+    if text[start:].strip():
+        spans.append((start, len(text)))
+    title_spans = {
+        (a, b)
+        for a, b in spans[:1] + spans[-1:]
+        if len(text[a:b].strip()) <= 60 and not _TITLE_BREAK.search(text[a:b])
+    }
+    title = "\n".join(text[a:b] for a, b in sorted(title_spans))
+    (a0, b0), (a1, b1) = ([*sorted(title_spans), (-1, -1), (-1, -1)])[:2]
+    known = _TOKEN_CACHE
+    if len(known) > 100_000:  # the words of many texts: start again
+        known.clear()
+    start_mark = _MARK_START | _MARK_NO_NOUN_BEFORE
+    end_mark = _MARK_END | _MARK_NO_NOUN_AFTER
+    # runs of words between punctuation, each with its words' parts of speech, whether
+    # each can be part of a term, how each marks a candidate it stands after (left)
+    # or before (right), whether each bounds a term (a stop word, a verb, a function
+    # word; the run's ends do), and whether the run is in the title
+    fragments: list[tuple[list[str], list[str], list[bool], list, list, list, bool]] = []
+    words: list[str] = []
+    classes: list[str] = []
+    ok: list[bool] = []
+    left_marks = [start_mark]
+    right_marks: list[int] = []
+    bounds = [True]
+    titled = False
+    offset = 0
+    with _SEGMENT_LOCK:
+        tokens = Segmenter(protected).cut(text)
+    for token in tokens:
+        info = known.get(token)
+        if info is None:
+            info = known[token] = _token_info(token, pos)
+        if info[5] and token not in protected:
+            if words:
+                right_marks.append(end_mark)
+                bounds.append(True)
+                fragments.append((words, classes, ok, left_marks, right_marks, bounds, titled))
+                words, classes, ok = [], [], []
+                left_marks, right_marks, bounds = [start_mark], [], [True]
+        else:
+            if not words:
+                titled = a0 <= offset < b0 or a1 <= offset < b1
+            words.append(token)
+            classes.append(info[0])
+            if token in stop:
+                ok.append(token in protected)
+                left_marks.append(_MARK_AFTER_STOP | _MARK_NO_NOUN_BEFORE)
+                right_marks.append(_MARK_BEFORE_STOP | _MARK_NO_NOUN_AFTER)
+                bounds.append(True)
+            else:
+                ok.append(info[4] or token in protected)
+                left_marks.append(info[1])
+                right_marks.append(info[2])
+                bounds.append(info[3])
+        offset += len(token)
+    if words:
+        right_marks.append(end_mark)
+        bounds.append(True)
+        fragments.append((words, classes, ok, left_marks, right_marks, bounds, titled))
+    n_tokens = max(sum(len(f[0]) for f in fragments), 1)
+
+    # per candidate: its tokens, first token index, occurrence marks (_MARK_*), its
+    # first left and right neighbours, whether others differ (1 left, 2 right), the
+    # candidates one word shorter inside it (its head and its tail), and the parts of
+    # speech of its first and last word
+    records: dict[str, list] = {}
+    seen = 0
+    for frag, classes, ok, left_marks, right_marks, bounds, titled in fragments:
+        size = len(frag)
+        bounded_mark = _MARK_TITLE_BOUNDED | _MARK_BOUNDED if titled else _MARK_BOUNDED
+        for i in range(size):
+            if not ok[i]:
+                continue
+            before = frag[i - 1] if i else "^"
+            left_mark = left_marks[i]
+            left_bound = bounds[i]
+            term = ""
+            last = i + KEYWORD_MAX_TOKENS if i + KEYWORD_MAX_TOKENS < size else size
+            for j in range(i, last):
+                if not ok[j]:
+                    break
+                shorter = term
+                term += frag[j]
+                n_chars = len(term)
+                if n_chars > KEYWORD_MAX_CHARS_TERM:
+                    break
+                if n_chars < 2 or (j == i and term in generic):
+                    continue
+                mark = left_mark | right_marks[j + 1]
+                if left_bound and bounds[j + 2]:
+                    mark |= bounded_mark
+                if j + 1 == size:
+                    after = "$"
+                    if i == 0:
+                        mark |= _MARK_WHOLE
+                else:
+                    after = frag[j + 1]
+                record = records.get(term)
+                if record is None:
+                    head, tail = (shorter, term[len(frag[i]) :]) if j > i else (None, None)
+                    records[term] = [
+                        frag[i : j + 1],
+                        seen + i,
+                        mark,
+                        before,
+                        after,
+                        0,
+                        head,
+                        tail,
+                        classes[i],
+                        classes[j],
+                    ]
+                else:
+                    record[2] |= mark
+                    if record[3] != before:
+                        record[5] |= 1
+                    if record[4] != after:
+                        record[5] |= 2
+        seen += size
+    excluded = _keyword_excluded(stop)
+    counts = {t: text.count(t) or 1 for t in records}
+    # how often the most frequent longer candidate around each candidate is written
+    # (the candidates one word longer: a longer one is written no more often)
+    inside: dict[str, int] = {}
+    for term, record in records.items():
+        if record[6] is None:
+            continue
+        count = counts[term]
+        for part in (record[6], record[7]):
+            if part in records and count > inside.get(part, 0):
+                inside[part] = count
+    out: list[_CandidateFields] = []
+    n_tokens_f = float(n_tokens)
+    mark_flags = _MARK_TO_FLAGS
+    tokens_flags = _FLAG_TOKENS
+    chars_flags = _FLAG_CHARS
+    for term, record in records.items():
+        gram, first_index, mark, _before, _after, varied, _head, _tail, first_class, last_class = (
+            record
+        )
+        n = len(gram)
+        count = counts[term]
+        titled = term in title
+        if count == 1 and (
+            n >= 3
+            or (not titled and (first_class in _ONCE_BAD_FIRST or last_class in _ONCE_BAD_LAST))
+        ):
+            # written once: a phrase of three words or more; outside the title, one led
+            # by a verb, a function word or a word jieba's dictionary lacks, or ending
+            # in an adjective, a function word or such a word — rarely a keyword (8 %
+            # of the authors' keywords of the tuning half, half of its candidates;
+            # leaving them out made the ranking no worse, and faster)
+            continue
+        if term in excluded or (term.isascii() and term.lower() in stop):
+            continue
+        log_count = math.log(count)
+        if n == 1:
+            idf_max = idf_mean = idf_last = idf_min = idf_table.get(term, median) / 10
+        else:
+            idfs = [idf_table.get(t, median) / 10 for t in gram]
+            idf_max, idf_mean, idf_last, idf_min = max(idfs), sum(idfs) / n, idfs[-1], min(idfs)
+        longer = inside.get(term, 0)
+        n_chars = len(term)
+        bits = mark_flags[mark] | tokens_flags[n] | chars_flags[min(n_chars, 7)]
+        if count == 1:
+            bits |= _F_ONCE
+        elif n == 1:
+            bits |= _F_REPEATED_1
+        elif n >= 3:
+            bits |= _F_REPEATED_3
+        if titled:
+            bits |= _F_TITLE_1 if n == 1 else _F_TITLE_3 if n >= 3 else _F_TITLE
+            if count > 1:
+                bits |= _F_TITLE_AND_BODY
+        if term in idf_table:
+            bits |= _F_DICTIONARY
+        if longer >= count:
+            bits |= _F_INSIDE_ALWAYS
+        if term.endswith(KEYWORD_HEADS):
+            bits |= _F_HEAD
+        if gram[0] in generic:
+            bits |= _F_FIRST_GENERIC
+        if gram[-1] in generic:
+            bits |= _F_LAST_GENERIC
+        if varied:
+            bits |= _VARIED_FLAGS[varied]
+        if n > 1:
+            if first_class == "v":
+                bits |= _F_MULTI_FIRST_VERB
+            if last_class == "v":
+                bits |= _F_MULTI_LAST_VERB
+        numbers = (
+            1.0,
+            log_count,
+            min(count, 5) / 5,
+            first_index / n_tokens_f,
+            n_chars / 10,
+            (n_chars / 10) ** 2,
+            idf_max,
+            idf_mean,
+            idf_last,
+            idf_min,
+            longer / count,
+            log_count if titled else 0.0,
+        )
+        out.append((term, count, numbers, bits, first_class, last_class))
+    return out
+
+
+@dataclass(frozen=True)
+class _KeywordWeights:
+    """The keyword model's weights for one case (in the title or not, written once or
+    not): over the numbers, over the flags (by bytes of the flag bits: the sum of the
+    weights of each byte's set bits), over the parts of speech of the first and last
+    word."""
+
+    numbers: tuple[float, ...]
+    flag_bytes: tuple[tuple[float, ...], ...]
+    first: dict[str, float]
+    last: dict[str, float]
+
+    def score(self, candidate: _CandidateFields) -> float:
+        """A candidate's logit (``KeywordCandidate`` or its fields): the sum over
+        ``keyword_design``'s columns."""
+        _text, _count, numbers, bits, first_class, last_class = candidate
+        z = sum(map(operator.mul, self.numbers, numbers))
+        for table in self.flag_bytes:
+            z += table[bits & 255]
+            bits >>= 8
+        return z + self.first[first_class] + self.last[last_class]
+
+
+@cache
+def keyword_model() -> dict[tuple[bool, bool], _KeywordWeights]:
+    """The keyword model (data/keyword-model.yaml): a logistic regression fitted by
+    bench/fit_words.py on the tuning half of the CSL keyword benchmark. Its weights
+    by (in the title, written once): the weights of ``keyword_model_names`` summed
+    for each case, so that a candidate's score is the sum over ``keyword_design``."""
+    import yaml
+
+    raw = resources.files("gongjian.review").joinpath("data/keyword-model.yaml").read_text("utf-8")
+    weights = yaml.safe_load(raw)["weights"]
+    names = keyword_model_names()
+    if set(weights) != set(names):
+        missing = sorted(set(names) - set(weights)) + sorted(set(weights) - set(names))
+        raise ValueError(f"keyword-model.yaml does not match the features: {', '.join(missing)}")
+    out = {}
+    for titled in (False, True):
+        for once in (False, True):
+
+            def w(name: str, titled: bool = titled, once: bool = once) -> float:
+                value = float(weights[name])
+                if name != "bias":
+                    value += float(weights[f"title*{name}"]) if titled else 0.0
+                    value += float(weights[f"once*{name}"]) if once else 0.0
+                return value
+
+            flags = [w(name) for name in KEYWORD_FLAGS]
+            flag_bytes = tuple(
+                tuple(
+                    sum(
+                        flags[start + i]
+                        for i in range(8)
+                        if byte >> i & 1 and start + i < len(flags)
+                    )
+                    for byte in range(256)
+                )
+                for start in range(0, len(flags), 8)
+            )
+            out[titled, once] = _KeywordWeights(
+                tuple(w(name) for name in KEYWORD_NUMBERS),
+                flag_bytes,
+                {p: w(f"first_pos_{p}") for p in _POS_CLASSES},
+                {p: w(f"last_pos_{p}") for p in _POS_CLASSES},
+            )
+    return out
+
+
+def keyword_terms(text: str, top: int, options: Options | None = None) -> list[Term]:
+    """The ``top`` keywords of one short text by the keyword model: each candidate's
+    probability of being one of the author's keywords (``Term.score``). Nested terms
+    are both kept: authors list 平方和优化 and 平方和 alike."""
+    model = keyword_model()
+    cases = [model[t, o].score for t in (False, True) for o in (False, True)]
+    candidates = _keyword_candidates(text, options)
+    scores = [
+        cases[(2 if c[3] & _F_TITLE else 0) + (1 if c[3] & _F_ONCE else 0)](c) for c in candidates
+    ]
+    best = sorted(range(len(scores)), key=scores.__getitem__, reverse=True)[:top]
+    return [
+        Term(
+            candidates[i][0],
+            1 / (1 + math.exp(-max(min(scores[i], 50.0), -50.0))),
+            candidates[i][1],
+        )
+        for i in best
+    ]
+
+
+def _use_keyword_model(texts: Sequence[str], before: Sequence[str], options: Options) -> bool:
+    """Whether ``themes`` ranks ``texts`` by the keyword model (``Options.ranker``)."""
+    if options.ranker not in ("auto", "model", "statistics"):
+        raise ValueError(f"未知的排序方式“{options.ranker}”,可选:auto、model、statistics")
+    if options.ranker != "auto":
+        return options.ranker == "model"
+    if len(texts) != 1 or any(t.strip() for t in before):
+        return False
+    text = texts[0]
+    return len(text) <= KEYWORD_MAX_CHARS and not find_headings(text)
+
+
 def _drop_nested(terms: list[Term], top: int) -> list[Term]:
     """The first ``top`` terms, leaving out a term contained in a better-ranked one when
     nearly all its occurrences are inside it (引资 under 招商引资)."""
@@ -818,6 +1411,8 @@ def extract(
     texts = [t for t in texts if t and t.strip()]
     if not texts:
         return []
+    if mode == "themes" and _use_keyword_model(texts, before, options or Options()):
+        return keyword_terms("\n".join(texts), top, options)
     analysis = Analysis(texts, options)
     if mode == "frequency":
         return analysis.frequency(top)
