@@ -14,7 +14,8 @@ Writes a project sheet of ``--rows`` rows, then measures, each in its own proces
 - ``gongjian import projects``: reading, validating every row (API schema, model
   field rules, stage rules) and writing projects, stage history and history rows
   into an empty database (a fresh SQLite file unless ``--database-url`` names one,
-  which is dropped and created again);
+  which is dropped and created again); on a PostgreSQL server of this machine also the
+  CPU its backend used meanwhile;
 - the project export (xlsxwriter, constant memory) of those rows, against raw
   xlsxwriter writing the same cells with the same formats from one query.
 
@@ -139,14 +140,18 @@ def phase_import(path: Path, database_url: str | None, var_dir: Path) -> dict:
     from gongjian.projects.models import StageTransition
 
     before = Project.objects.count()
+    backend = server_cpu_seconds()
     cpu = cpu_seconds()
     start = time.perf_counter()
     result = projects_import(actor=SYSTEM, path=path)
     seconds = time.perf_counter() - start
+    cpu = cpu_seconds() - cpu
+    server = None if backend is None else server_cpu_seconds(backend)
     bench = Project.objects.filter(code__startswith="B")
     return {
         "seconds": seconds,
-        "cpu_seconds": cpu_seconds() - cpu,
+        "cpu_seconds": cpu,
+        "server_cpu_seconds": server,
         "rows_total": result.rows_total,
         "created": result.created,
         "errors": result.errors[:5],
@@ -154,6 +159,28 @@ def phase_import(path: Path, database_url: str | None, var_dir: Path) -> dict:
         "history": Project.history.filter(code__startswith="B").count(),
         "transitions": StageTransition.objects.filter(project__in=bench).count(),
     }
+
+
+def server_cpu_seconds(since: tuple | None = None):
+    """The CPU seconds the PostgreSQL backend serving this connection has used (read from
+    ``/proc``, so only for a server on this machine): ``(pid, seconds)``, or with
+    ``since`` the seconds used since then (None when the backend changed); None on
+    SQLite or when the backend's process cannot be read."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        pid = cur.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    used = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    if since is None:
+        return pid, used
+    return used - since[1] if since[0] == pid else None
 
 
 def phase_export(database_url: str | None, var_dir: Path) -> dict:
@@ -283,6 +310,8 @@ def render(results: dict, n: int, db: str, written: float, machine: str) -> str:
         return f"| {label} | {r['seconds']:.2f} | {rows / r['seconds']:,.0f} | {r['peak_mb']:.0f} |"
 
     imp, cal, pan = results["import"], results["calamine"], results["pandas"]
+    server = imp.get("server_cpu_seconds")
+    server = "" if server is None else f", the database server's backend {server:.1f} s"
     exp, raw = results["export"], results["raw_export"]
     return f"""## Excel import and export (bench/bench_excel.py)
 
@@ -300,7 +329,7 @@ Each step runs in its own process; peak memory is that process's maximum residen
 
 Import created {imp["created"]:,} projects ({imp["history"]:,} history rows,
 {imp["transitions"]:,} stage transitions), errors: {imp["errors"] or "none"}; its process
-used {imp["cpu_seconds"]:.1f} s of CPU. Import time is {imp["seconds"] / cal["seconds"]:.1f}×
+used {imp["cpu_seconds"]:.1f} s of CPU{server}. Import time is {imp["seconds"] / cal["seconds"]:.1f}×
 calamine's parse alone (goal: 3×) and {imp["seconds"] / pan["seconds"]:.2f}× pandas' read.
 Export speed is {raw["seconds"] / exp["seconds"]:.2f}× raw xlsxwriter's (goal: 0.8×; CPU
 {exp["cpu_seconds"]:.1f} s against {raw["cpu_seconds"]:.1f} s).

@@ -22,7 +22,7 @@ from django.utils import timezone
 from gongjian.kit.clock import today as clock_today
 from gongjian.kit.errors import ConflictError
 from gongjian.kit.history import actor_user, record_actor, record_reason
-from gongjian.kit.scope import Action, allows, require
+from gongjian.kit.scope import Action, allows, path_ids, require
 from gongjian.notices.models import Event, Kind
 from gongjian.notices.services import notify, publish, unit_people
 from gongjian.units.models import Actor, Role, Unit, User
@@ -838,7 +838,7 @@ def escalation_rule_of(project: Project) -> EscalationRule | None:
     return (
         _active_rules()
         .filter(tag__in=project.tags.all())
-        .filter(Q(unit__isnull=True) | Q(unit__in=[int(pk) for pk in path.strip("/").split("/")]))
+        .filter(Q(unit__isnull=True) | Q(unit__in=path_ids(path)))
         .select_related("department", "leader")
         .order_by("pk")
         .first()
@@ -1481,6 +1481,12 @@ class ProjectRow:
     stage: str | None = None
 
 
+def new_instance_of(defaults: dict) -> Project:
+    from gongjian.kit.tabular.imports import new_instance
+
+    return new_instance(Project, defaults)
+
+
 class ProjectBulk:
     """Many projects created or updated at once (the Excel import), under the same rules
     as ``project_create`` / ``project_update`` / ``project_transition``: the API's input
@@ -1508,6 +1514,9 @@ class ProjectBulk:
         # (None, the refusal)
         self._replays: dict[tuple, tuple] = {}
         self.schema_keys = [k for k in _SCHEMA_FIELDS if k in columns]
+        self._schema_columns: Any = None
+        # whether nothing will be written (a bad row and no "skip bad rows")
+        self.refused: Any = lambda: False
         # (field, value of an empty cell, attname when a foreign key)
         self.assigned = [(key, None, _FOREIGN_KEYS.get(key)) for key in _REQUIRED_FIELDS] + [
             (key, default, _FOREIGN_KEYS.get(key))
@@ -1607,6 +1616,149 @@ class ProjectBulk:
             or any((before or {})[name] != getattr(project, name) for name in COMPARED)
         )
         return project, new_events, changed
+
+    def create_set(self, codes: list[str], columns: dict[str, list], stages: list | None) -> bool:
+        """Check and write a chunk of new projects set-wise: ``codes`` (new, distinct,
+        free), ``columns`` (field → one value per row, as ``ProjectRow.fields`` holds
+        them: ``unit`` as a Unit, a blank cell None), ``stages`` (the stage each row
+        names, or None). The same rules as ``prepare`` — the API's input schema, the
+        actor's scope, the stage moves, the model's field rules and ``clean()`` — each
+        checked over a whole column, the stage moves replayed once per distinct list of
+        stage dates; then the projects written by a staged ``INSERT … SELECT``, their
+        history rows and stage transitions by ``INSERT … SELECT`` from them. False,
+        writing nothing, at any doubt: the rows then go one by one through ``prepare``,
+        which says what is wrong."""
+        if self._schema_columns is None:
+            from gongjian.kit.tabular.imports import (
+                history_insert_supported,
+                schema_columns_check,
+            )
+
+            if not history_insert_supported(Project):
+                return False
+            self._schema_columns = schema_columns_check(self.schema)
+        n = len(codes)
+        units = columns["unit"]
+        unit_ids = [u.pk for u in units]
+        data: dict[str, list] = {
+            "code": codes,
+            "name": columns["name"],
+            "unit_id": unit_ids,
+            "category": columns["category"],
+            "total_investment": columns["total_investment"],
+        }
+        for key in self.schema_keys:
+            data[key] = columns[key]
+        if not self._schema_columns(data):
+            return False
+        by_pk = dict(zip(unit_ids, units, strict=True))
+        if not all(self._can_write(unit) for unit in by_pk.values()):
+            return False
+        # the model's fields, column by column
+        fields: dict[str, object] = {"code": codes}
+        for key, empty, fk_attname in self.assigned:
+            values = columns[key]
+            if fk_attname is not None:
+                fields[fk_attname] = [None if v is None else v.pk for v in values]
+            elif empty is not None and None in values:
+                fields[key] = [empty if v is None else v for v in values]
+            else:
+                fields[key] = values
+        # the stage moves: one replay per distinct list of stage dates
+        date_columns = [
+            (stage, f"date_{stage}") for stage in _EVENT_ORDER if f"date_{stage}" in columns
+        ]
+        dated = [(stage, columns[key]) for stage, key in date_columns]
+        patterns = list(zip(*(values for _s, values in dated), strict=True)) if dated else []
+        outcomes = {}
+        for pattern in set(patterns):
+            events = [(stage, day) for (stage, _v), day in zip(dated, pattern, strict=True) if day]
+            project = new_instance_of(self.defaults)
+            try:
+                done = self._replay(project, None, events)
+            except ValidationError:
+                return False
+            outcomes[pattern] = (done, {name: getattr(project, name) for name in _REPLAYED})
+        if patterns:
+            rows_outcome = list(map(outcomes.__getitem__, patterns))
+            for name in _REPLAYED:
+                fields[name] = [o[1][name] for o in rows_outcome]
+        got = fields.get("stage")
+        if not isinstance(got, list):
+            got = [self.defaults["stage"]] * n
+        if stages is not None and any(
+            want is not None and want != have for want, have in zip(stages, got, strict=True)
+        ):
+            return False
+        if not self.checker.columns_ok(
+            {k: v for k, v in fields.items() if isinstance(v, list)}, self.defaults
+        ):
+            return False
+        if self.refused():
+            return True  # valid; nothing will be written
+        self._write_set(codes, fields, n, [stage for stage, _k in date_columns])
+        return True
+
+    def _write_set(self, codes: list[str], fields: dict[str, object], n: int, stages: list) -> None:
+        from django.db import connections, router
+        from django.db.models import F, Value
+        from django.db.models.functions import Concat, Substr
+
+        from gongjian.kit.bulk import in_keys, param_sql
+        from gongjian.kit.history import REPR_MAX
+        from gongjian.kit.tabular.imports import Inserter, history_insert_select
+
+        now = timezone.now()
+        inserter = Inserter(Project, now)
+        ids = inserter.insert_columns({**fields, "created_at": now, "updated_at": now}, n, "code")
+        id_list = [ids[code] for code in codes]
+        history_insert_select(
+            Project,
+            id_list,
+            history_type="+",
+            actor=self.actor,
+            reason=self.reason,
+            now=now,
+            # str(project), as the single-save history signal writes it
+            object_repr=Substr(Concat(F("code"), Value(" "), F("name")), 1, REPR_MAX),
+        )
+        # every dated stage event of a new project is a transition, in the order the
+        # replay made them (by date, a day's events in the chain's order)
+        connection = connections[router.db_for_write(StageTransition)]
+        qn = connection.ops.quote_name
+        table = qn(Project._meta.db_table)
+        pk = qn(cast(Any, Project._meta.pk).column)
+        condition, params = in_keys(pk, id_list, connection)
+        parts, part_params = [], []
+        t = StageTransition._meta
+        stage_field, date_field, project_field, note, by, at = (
+            cast(Any, t.get_field(name))
+            for name in ("stage", "occurred_on", "project", "note", "recorded_by", "recorded_at")
+        )
+        for stage in stages:
+            column = qn(cast(Any, Project._meta.get_field(STAGE_DATE_FIELD[Stage(stage)])).column)
+            parts.append(
+                f"SELECT {pk} AS p, {param_sql(stage_field, connection)} AS s, "
+                f"{column} AS d, {_EVENT_ORDER[Stage(stage)]} AS o FROM {table} "
+                f"WHERE {condition} AND {column} IS NOT NULL"
+            )
+            part_params += [stage, *params]
+        if not parts:
+            return
+        sql = (
+            f"INSERT INTO {qn(t.db_table)} ({qn(project_field.column)}, {qn(stage_field.column)}, "
+            f"{qn(date_field.column)}, {qn(note.column)}, {qn(by.column)}, {qn(at.column)}) "
+            f"SELECT e.p, e.s, e.d, {param_sql(note, connection)}, {param_sql(by, connection)}, "
+            f"{param_sql(at, connection)} FROM ({' UNION ALL '.join(parts)}) e "
+            "ORDER BY e.p, e.d, e.o"
+        )
+        values = [
+            self.reason[:200],
+            getattr(self.actor, "pk", None),
+            at.get_db_prep_save(now, connection),
+        ]
+        with connection.cursor() as cur:
+            cur.execute(sql, [*values, *part_params])
 
     def _replay_new(self, project: Project, events: list) -> list:
         """``_replay`` of a new project (every field at its default): its outcome — the

@@ -408,11 +408,36 @@ def projects_import(*, actor: Actor, **options: Any) -> ImportResult:
     code_title = session.title("code")
     national_title = session.title("national_code") if "national_code" in present else ""
 
+    bulk.refused = lambda: session.refused
+
+    def set_wise(codes: list[str], columns: dict[str, list]) -> bool:
+        """A chunk of new projects read column by column, checked and written set-wise
+        (``ProjectBulk.create_set``); False: the rows go one by one."""
+        if len(set(codes)) != len(codes) or not seen.isdisjoint(codes):
+            return False  # a code repeated: the rows below say where
+        if any(columns.get(key) and any(columns[key]) for key in ("tags", "batches")):
+            return False
+        if national_title and any(columns["national_code"]):
+            return False
+        stages = columns.get("stage") if "stage" in present else None
+        if not bulk.create_set(codes, columns, stages):
+            return False
+        seen.update(codes)
+        if not session.refused:
+            session.result.created += len(codes)
+        return True
+
     def chunk(rows: list[SheetRow]) -> None:
         # the chunk's codes already taken, live projects and deleted ones in one query
-        existing, deleted = bulk.existing([r.values["code"] for r in rows])
+        codes = [r.values["code"] for r in rows]
+        existing, deleted = bulk.existing(codes)
+        columns = getattr(rows, "columns", None)
+        if columns is not None and not existing and not deleted and set_wise(codes, columns):
+            return
         national_holders = _national_code_holders(rows) if national_title else {}
-        creates, updates, links = [], [], []
+        creates: list[Project] = []
+        updates: list[Project] = []
+        links: list = []
         for row in rows:
             code = row.values["code"]
             if code in seen:

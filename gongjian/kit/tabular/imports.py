@@ -9,6 +9,16 @@ importer either hands it one function per row (``run_rows``: each row in its own
 savepoint, through the domain's service) or one per chunk (``run_chunks``: a bulk service
 validating and writing a chunk at once).
 
+A chunk is read column by column first (``read_columns``: a text column checked on its
+joined cells at C speed, any other column read once per distinct cell); a chunk where a
+cell is in doubt is read row by row, which says what is wrong. A bulk service may then
+check a chunk set-wise too (``SheetChunk.columns``, ``schema_columns_check``,
+``ModelChecker.columns_ok``) and write it with set-based statements
+(``Inserter.insert_columns``: the rows staged in one bulk step and moved by one
+``INSERT … SELECT``; ``history_insert_select``: the history rows by ``INSERT … SELECT``
+from the rows written); at any doubt it hands the chunk to its row-by-row path, so that
+a bad row gets the very message it always got.
+
 Also here, for bulk services: predicates derived once from an input schema and a model
 that accept a good row without paying for the full validators (``schema_fast_check``,
 ``ModelChecker``), unsaved instances without ``__init__`` (``new_instance``), and the bulk
@@ -25,12 +35,13 @@ import gc
 import tempfile
 import time
 import types
+import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Any, Literal, NamedTuple, Union, get_args, get_origin
 
 import xlsxwriter
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -46,7 +57,8 @@ from django.db.models.fields import AutoFieldMixin
 from ninja import Schema
 from pydantic import ValidationError as PydanticError
 
-from ..bulk import write_rows
+from ..bulk import bulk_writes, in_keys, param_sql, staged_insert, write_rows
+from ..cleaning import CONTROL_CHARS
 from ..errors import pydantic_message
 from ..history import unit_path_of
 from ..registration import Registry
@@ -55,6 +67,9 @@ from .exports import TEXT_ONLY
 from .files import open_workbook
 
 CHUNK = 2000
+# rows read column by column at once (``read_columns``) and handed on as one chunk: a
+# set-wise write costs less per row in bigger statements (the indexes' pages)
+COLUMN_CHUNK = 10_000
 # seconds between two progress reports while rows are read
 PROGRESS_EVERY = 0.5
 MAX_STORED_ERRORS = 1000
@@ -143,11 +158,19 @@ class Lookup:
 # --- reading a sheet -----------------------------------------------------------------
 
 
-@dataclass
-class SheetRow:
+class SheetRow(NamedTuple):
     number: int  # the row number Excel shows
     raw: list
     values: dict
+
+
+class SheetChunk(list):
+    """A chunk of good rows (``SheetRow``). When every cell of the chunk was read
+    column by column (``read_columns``), ``columns`` holds the values by column key, one
+    list per column in the rows' order, for a bulk service that checks and writes a
+    chunk set-wise; otherwise ``columns`` is None."""
+
+    columns: dict[str, list] | None = None
 
 
 class ErrorSheet:
@@ -177,6 +200,112 @@ class ErrorSheet:
     def close(self) -> Path:
         self.book.close()
         return self.path
+
+
+# --- reading a chunk column by column ------------------------------------------------
+
+_SEPARATOR = "\n"  # joins a column's texts for the checks made on all at once
+_EMPTY_CELLS = frozenset({None, ""})
+_NUMBER_TYPES = frozenset({int, float, bool})
+
+
+@dataclass
+class ColumnReader:
+    key: str
+    position: int
+    required: bool
+    kind: str
+    max_length: int | None
+    read: Callable  # the column's cell reader (``schema.cell_reader``)
+
+
+def column_readers(schema: S.SheetSchema, columns: list[S.CompiledColumn]) -> list[ColumnReader]:
+    return [
+        ColumnReader(
+            c.key,
+            c.position,
+            c.required,
+            schema.column(c.key).kind,
+            schema.column(c.key).max_length,
+            c.read,
+        )
+        for c in columns
+    ]
+
+
+def _blank(value) -> bool:
+    return value is None or (type(value) is str and not value.strip(S.BLANK_CHARS))
+
+
+def _text_column(reader: ColumnReader, cells: tuple) -> list | None:
+    """A text column whose cells are all strings already as ``parse_text`` leaves them
+    (NFC, no edge spaces, no ideographic space, no control character, within the
+    length): the cells themselves, checked on the joined column at C speed."""
+    texts = [c for c in cells if c]  # an empty cell is None or "" (read as None)
+    if len(texts) < len(cells) and reader.required:
+        return None
+    joined = _SEPARATOR.join(texts)
+    if (
+        CONTROL_CHARS.search(joined) is not None  # (the separator is not one)
+        or "\u3000" in joined
+        or not unicodedata.is_normalized("NFC", joined)
+        or list(map(str.strip, texts)) != texts  # no space at either end
+        or (reader.max_length and texts and max(map(len, texts)) > reader.max_length)
+    ):
+        return None
+    return list(cells) if len(texts) == len(cells) else [c or None for c in cells]
+
+
+def _table_column(reader: ColumnReader, cells: tuple, types: set) -> list | None:
+    """Any other column: each distinct cell read once by the column's own reader, the
+    column mapped through the table; None when a cell is unreadable or a required one
+    blank."""
+    if len(types & _NUMBER_TYPES) > 1:
+        return None  # 1, 1.0 and True are one key of a table: read them one by one
+    read = reader.read
+    table = {}
+    try:
+        for value in set(cells):
+            table[value] = None if _blank(value) else read(value)
+    except (S.CellError, TypeError):
+        return None
+    if reader.required and any(v is None for v in table.values()):
+        return None
+    values = list(map(table.__getitem__, cells))
+    if reader.kind == S.LIST:  # no two rows share one list
+        values = [None if v is None else list(v) for v in values]
+    return values
+
+
+def read_columns(readers: list[ColumnReader], rows: list[list]) -> dict[str, list] | None:
+    """The values of ``rows`` by column key, each column read at once: what
+    ``schema.read_row`` gives row by row when every row is readable. None when any row
+    may be blank or bad (a required cell blank, a cell unreadable): read those rows one
+    by one."""
+    if not rows or not any(r.required for r in readers):
+        return None
+    width = max(map(len, rows))
+    if min(map(len, rows)) != width:
+        rows = [list(r) + [None] * (width - len(r)) for r in rows]
+    transposed = list(zip(*rows, strict=True))
+    out: dict[str, list] = {}
+    for reader in readers:
+        if reader.position >= width:
+            if reader.required:
+                return None
+            out[reader.key] = [None] * len(rows)
+            continue
+        cells = transposed[reader.position]
+        types = set(map(type, cells))
+        values = None
+        if reader.kind == S.TEXT and types <= {str, type(None)}:
+            values = _text_column(reader, cells)
+        else:
+            values = _table_column(reader, cells, types)
+        if values is None:
+            return None
+        out[reader.key] = values
+    return out
 
 
 ProgressFn = Callable[[int, int], None]
@@ -316,32 +445,79 @@ class ImportSession:
             self.errors = ErrorSheet(self.header.headers)
         self.errors.add(number, [f"{c}:{m}" if c else m for c, m in problems], list(raw))
 
-    def chunks(self) -> Iterator[list[SheetRow]]:
-        """The readable rows, in chunks; a row whose cells cannot be read is kept as bad."""
+    def chunks(self, size: int | None = None) -> Iterator[SheetChunk]:
+        """The readable rows, in chunks; a row whose cells cannot be read is kept as bad.
+
+        Each chunk of sheet rows is read column by column first (``read_columns``: every
+        cell of a column checked at once, each distinct cell read once); a chunk where
+        any cell is in doubt — blank, unreadable, a required cell missing — is read row
+        by row instead (``schema.read_row``), which says what is wrong."""
         columns = S.compile_columns(
             self.schema, self.header, self.lookups, lambda c: self.title(c.key)
         )
-        read_row = S.read_row
-        chunk: list[SheetRow] = []
-        last = time.monotonic()
+        readers = column_readers(self.schema, columns)
+        size = size or COLUMN_CHUNK
+        buffer: list[tuple[int, list]] = []
+        pending = SheetChunk()
+        self._last_progress = time.monotonic()
         for number, cells in self.rows:
-            values, problems = read_row(columns, cells)
-            if values is None:
+            buffer.append((number, cells))
+            if len(buffer) >= size:
+                yield from self._read_buffer(columns, readers, buffer, pending)
+                buffer = []
+        if buffer:
+            yield from self._read_buffer(columns, readers, buffer, pending)
+        if pending:
+            yield pending
+
+    def _read_buffer(self, columns, readers, buffer, pending: SheetChunk) -> Iterator[SheetChunk]:
+        # rows of empty cells only (a gap in the sheet) are skipped as ``read_row`` skips
+        # them, without costing the chunk its column-wise reading
+        buffer = [row for row in buffer if any(row[1]) or not _EMPTY_CELLS.issuperset(row[1])]
+        values = read_columns(readers, [cells for _n, cells in buffer])
+        if values is not None:
+            if pending:  # rows read one by one before: their own chunk, in order
+                yield SheetChunk(pending)
+                pending.clear()
+            self.result.rows_total += len(buffer)
+            keys = list(values)
+            chunk = SheetChunk(
+                map(
+                    SheetRow._make,
+                    zip(
+                        [number for number, _c in buffer],
+                        [cells for _n, cells in buffer],
+                        [
+                            dict(zip(keys, row, strict=True))
+                            for row in zip(*values.values(), strict=True)
+                        ],
+                        strict=True,
+                    ),
+                )
+            )
+            chunk.columns = values
+            yield chunk
+            return
+        read_row = S.read_row
+        for number, cells in buffer:
+            row_values, problems = read_row(columns, cells)
+            if row_values is None:
                 continue
             self.result.rows_total += 1
-            if not self.result.rows_total % 250 and time.monotonic() - last > PROGRESS_EVERY:
+            if (
+                not self.result.rows_total % 250
+                and time.monotonic() - self._last_progress > PROGRESS_EVERY
+            ):
                 # rows read count as progress too, so that the bar moves between chunks
                 self.progress(self.result.rows_total, self.total)
-                last = time.monotonic()
+                self._last_progress = time.monotonic()
             if problems:
                 self.bad(number, cells, problems)
                 continue
-            chunk.append(SheetRow(number, cells, values))
-            if len(chunk) >= CHUNK:
-                yield chunk
-                chunk = []
-        if chunk:
-            yield chunk
+            pending.append(SheetRow(number, cells, row_values))
+            if len(pending) >= CHUNK:
+                yield SheetChunk(pending)
+                pending.clear()
 
     @property
     def refused(self) -> bool:
@@ -365,19 +541,26 @@ class ImportSession:
                     continue
                 self.count(outcome)
 
-        return self.run_chunks(per_chunk)
+        # chunks of the usual size: each row costs a service call, and progress is told
+        # after each chunk
+        return self.run_chunks(per_chunk, chunk_rows=CHUNK)
 
     def run_chunks(
-        self, handle: Callable[[list[SheetRow]], None], *, after: Callable[[], None] | None = None
+        self,
+        handle: Callable[[list[SheetRow]], None],
+        *,
+        after: Callable[[], None] | None = None,
+        chunk_rows: int | None = None,
     ) -> ImportResult:
         """Each chunk through ``handle`` (a bulk service validating and writing a chunk;
         it reports bad rows with ``bad`` and counts with ``count``), then ``after`` once,
         all in one transaction rolled back when the import is refused. Once a row is bad
         and bad rows are not skipped, the chunks are still read and checked, so that the
-        user gets every problem at once, but nothing is written."""
+        user gets every problem at once, but nothing is written. The sheet is read
+        ``chunk_rows`` rows at a time (``COLUMN_CHUNK`` unless told; ``chunks``)."""
         try:
-            with collector_paused(), transaction.atomic():
-                for chunk in self.chunks():
+            with collector_paused(), bulk_writes(), transaction.atomic():
+                for chunk in self.chunks(chunk_rows):
                     handle(chunk)
                     self.progress(self.result.rows_total, self.total)
                 if self.refused:
@@ -494,6 +677,8 @@ def _type_check(annotation) -> Callable[[object], bool] | None:
         return lambda v: type(v) is int
     if annotation is Decimal:
         return lambda v: type(v) is Decimal and v.is_finite()
+    if annotation is dt.date:
+        return lambda v: type(v) is dt.date
     if origin is Literal:
         allowed = frozenset(get_args(annotation))
         if not all(type(a) is str for a in allowed):
@@ -544,6 +729,68 @@ def schema_fast_check(schema_cls) -> Callable[[dict], bool]:
     return ok
 
 
+def _type_column_check(annotation) -> Callable[[list], bool] | None:
+    """``_type_check`` over a whole column of non-None values at C speed (types and
+    sets compared at once); None where ``_type_check`` is None."""
+    origin = get_origin(annotation)
+    if annotation in (str, int, dt.date):
+        return lambda vs: set(map(type, vs)) <= {annotation}
+    if annotation is Decimal:
+        return lambda vs: set(map(type, vs)) <= {Decimal} and all(map(Decimal.is_finite, vs))
+    if origin is Literal:
+        allowed = frozenset(get_args(annotation))
+        if not all(type(a) is str for a in allowed):
+            return None
+        return lambda vs: set(map(type, vs)) <= {str} and set(vs) <= allowed
+    if origin in (Union, types.UnionType):
+        args = get_args(annotation)
+        others = [a for a in args if a is not type(None)]
+        if len(others) != 1 or len(args) != 2:
+            return None
+        return _type_column_check(others[0])  # the None values are left out already
+    return None
+
+
+def schema_columns_check(schema_cls) -> Callable[[dict[str, list]], bool]:
+    """``columns`` (field → one value per row; None: the row leaves the field out) →
+    True when ``schema_fast_check`` would pass every row: each column checked at once."""
+    base = Schema.__pydantic_decorators__
+    decorators = schema_cls.__pydantic_decorators__
+    for kind in ("validators", "field_validators", "root_validators", "model_validators"):
+        if set(getattr(decorators, kind)) != set(getattr(base, kind)):
+            return lambda columns: False
+    checks: dict[str, Callable] = {}
+    required: set[str] = set()
+    for name, info in schema_cls.model_fields.items():
+        if info.is_required():
+            required.add(name)
+        check = None if info.metadata else _type_column_check(info.annotation)
+        if check is not None:
+            checks[name] = check
+    forbid = schema_cls.model_config.get("extra") == "forbid"
+
+    def ok(columns: dict[str, list]) -> bool:
+        if not required.issubset(columns):
+            return False
+        for key, values in columns.items():
+            if key in required and None in values:
+                return False
+            if None in values:
+                values = [v for v in values if v is not None]  # left out of those rows
+            if not values:
+                continue
+            check = checks.get(key)
+            if check is None:
+                if forbid or key in schema_cls.model_fields:
+                    return False
+                continue
+            if not check(values):
+                return False
+        return True
+
+    return ok
+
+
 _INT_FIELDS = (models.IntegerField, models.BigIntegerField, models.SmallIntegerField)
 _TEXT_FIELDS = (models.CharField, models.TextField)
 
@@ -572,7 +819,16 @@ def _field_check(field) -> Callable[[object], bool] | None:
                 and (blank or v != "")
             )
 
-        return text_ok
+        def texts_ok(vs: list) -> bool:
+            return (
+                set(map(type, vs)) <= {str}
+                and (limit is None or not vs or max(map(len, vs)) <= limit)
+                and "\x00" not in "".join(vs)
+                and (allowed is None or set(vs) <= allowed)
+                and (blank or "" not in vs)
+            )
+
+        return _with_column(text_ok, texts_ok)
     if isinstance(field, _INT_FIELDS) and not isinstance(field, AutoFieldMixin):
         low, high = None, None
         for v in validators:
@@ -589,10 +845,23 @@ def _field_check(field) -> Callable[[object], bool] | None:
         def int_ok(v) -> bool:
             return type(v) is int and (low is None or v >= low) and (high is None or v <= high)
 
-        return int_ok
+        def ints_ok(vs: list) -> bool:
+            return set(map(type, vs)) <= {int} and (
+                not vs or ((low is None or min(vs) >= low) and (high is None or max(vs) <= high))
+            )
+
+        return _with_column(int_ok, ints_ok)
     if type(field) is models.DateField and not validators:
-        return lambda v: type(v) is dt.date
+        return _with_column(
+            lambda v: type(v) is dt.date, lambda vs: set(map(type, vs)) <= {dt.date}
+        )
     return None
+
+
+def _with_column(check: Callable[[object], bool], column: Callable[[list], bool]):
+    """``check`` with ``check.column``: the same predicate over a list of values at once."""
+    check.column = column  # type: ignore[attr-defined]
+    return check
 
 
 class ModelChecker:
@@ -635,6 +904,41 @@ class ModelChecker:
             obj.clean()
         if self.constraints:
             obj.validate_constraints(exclude=set(self.exclude))
+
+    def columns_ok(self, columns: dict[str, list], defaults: dict) -> bool:
+        """Whether ``full_clean`` would accept every row of ``columns`` (attname → one
+        value per row; a field not given takes its value in ``defaults``) unchanged: each
+        field's predicate over its column, the model's own ``clean`` on each row. False
+        at any doubt: the caller checks those rows one by one."""
+        if self.constraints:
+            return False
+        for _f, attname, blank, empty, check in self.fields:
+            values = columns.get(attname)
+            if values is None:
+                values = [defaults[attname]]
+            if blank and None in values:
+                values = [v for v in values if v is not None]  # not checked, as full_clean
+            if not values:
+                continue
+            if check is None:
+                return False
+            column = getattr(check, "column", None)
+            if column is not None and column(values):
+                continue
+            if not all(check(v) or (blank and v in empty) for v in values):
+                return False
+        if self.own_clean:
+            names = list(columns)
+            scratch = new_instance(self.model, defaults)
+            state = scratch.__dict__
+            clean = scratch.clean
+            try:
+                for row in zip(*columns.values(), strict=True):
+                    state.update(zip(names, row, strict=True))
+                    clean()
+            except ValidationError:
+                return False
+        return True
 
 
 def new_instance(model, defaults: dict):
@@ -773,6 +1077,31 @@ class Inserter:
             columns = [f.column for f in self.fields]
             write_rows(self.model._meta.db_table, columns, rows, self.connection)
 
+    def insert_columns(self, columns: dict[str, object], n: int, key: str) -> dict:
+        """Insert ``n`` rows given column-wise (attname → a list of one value per row,
+        or one value for every row; a field not given takes its default) set-wise:
+        the lists staged in one bulk step, the rows written by one ``INSERT … SELECT``
+        (``kit.bulk.staged_insert``). Returns ``{key value: id}``."""
+        varying, lists, constants = [], [], []
+        for f, convert in zip(self.fields, self.convert, strict=True):
+            source = columns.get(f.attname, self.defaults[f.attname])
+            if isinstance(source, list):
+                varying.append(f.column)
+                lists.append(source if convert is None else list(map(convert, source)))
+            else:
+                value = source if convert is None else convert(source)
+                constants.append((f.column, param_sql(f, self.connection), value))
+        if not n:
+            return {}
+        return staged_insert(
+            self.model._meta.db_table,
+            varying,
+            zip(*lists, strict=True),
+            constants,
+            self.model._meta.get_field(key).column,
+            self.connection,
+        )
+
 
 def history_rows(model, objs, *, history_type: str, actor, reason: str, now) -> None:
     """Write one simple-history row per object (who, when, why, and every tracked
@@ -797,3 +1126,98 @@ def history_rows(model, objs, *, history_type: str, actor, reason: str, now) -> 
         values["history_object_repr"] = lambda o: str(o)[:repr_max]
     make = inserter.row_maker(values)
     inserter.insert([make(o) for o in objs])
+
+
+def _history_paths(model) -> list | None:
+    """The expressions giving the owning unit's path of a row of ``model`` (as
+    ``unit_path_of``: the first of its ownership's units that has one), by joins; None
+    when a unit is not a single join away (then only ``history_rows`` will do)."""
+    from django.core.exceptions import FieldDoesNotExist
+    from django.db.models import F
+    from django.db.models.functions import Substr
+
+    from ..scope import Ownership
+
+    own = getattr(model, "ownership", None)
+    paths: list = []
+    if not isinstance(own, Ownership):
+        return paths
+    for lookup in own.units:
+        if "__" in lookup:
+            return None
+        try:
+            target = model if lookup == "self" else model._meta.get_field(lookup).related_model
+            target._meta.get_field("path")
+        except (FieldDoesNotExist, AttributeError):
+            return None
+        paths.append(Substr(F("path" if lookup == "self" else f"{lookup}__path"), 1, 255))
+    return paths
+
+
+def history_insert_supported(model) -> bool:
+    """Whether ``history_insert_select`` can write ``model``'s history rows."""
+    return _history_paths(model) is not None
+
+
+def history_insert_select(
+    model, ids: list, *, history_type: str, actor, reason: str, now, object_repr
+) -> None:
+    """``history_rows`` for the rows ``ids`` of ``model`` just written, set-wise: one
+    ``INSERT … SELECT`` from the model's table into its history table (who, when, why,
+    every tracked field as it now is, the owning unit's path by a join, the object's
+    name by ``object_repr``, an expression equal to ``str(obj)``). Only for a model
+    ``history_insert_supported`` accepts."""
+    from django.db.models import F, Value
+    from django.db.models.expressions import RawSQL
+    from django.db.models.functions import Cast, Coalesce
+
+    paths = _history_paths(model)
+    if paths is None:
+        raise ValueError(f"{model.__name__}: the owning unit is not one join away")
+    if not ids:
+        return
+    history = model.history.model
+    connection = connections[router.db_for_write(history)]
+    tracked = {f.attname for f in history.tracked_fields}
+    fields = [
+        f
+        for f in history._meta.concrete_fields
+        if not (f.primary_key and isinstance(f, AutoFieldMixin))
+    ]
+    constants = {
+        "history_date": now,
+        "history_type": history_type,
+        "history_user_id": getattr(actor, "pk", None),
+        "history_change_reason": reason,
+    }
+    annotations = {}
+    for i, f in enumerate(fields):
+        expr: Any
+        if f.attname in tracked:
+            expr = F(f.attname)
+        elif f.attname == "history_unit_path":
+            expr = Coalesce(*paths, Value("")) if paths else Value("")
+        elif f.attname == "history_object_repr":
+            expr = object_repr
+        else:
+            value = constants.get(f.attname, f.get_default())
+            expr = Value(value, output_field=f)
+            if connection.vendor != "sqlite":
+                expr = Cast(expr, output_field=f)
+        annotations[f"h{i}"] = expr
+    qn = connection.ops.quote_name
+    # the ids as one parameter (``kit.bulk.in_keys``), not one per id
+    where, where_params = in_keys(
+        f"{qn(model._meta.db_table)}.{qn(model._meta.pk.column)}", ids, connection
+    )
+    query = (
+        model._base_manager.using(connection.alias)
+        .filter(RawSQL(where, where_params, output_field=models.BooleanField()))
+        .order_by("pk")
+        .annotate(**annotations)
+        .values(*annotations)
+    )
+    sql, params = query.query.sql_with_params()
+    names = ", ".join(qn(f.column) for f in fields)
+    with connection.cursor() as cur:
+        cur.execute(f"INSERT INTO {qn(history._meta.db_table)} ({names}) {sql}", params)
