@@ -16,7 +16,7 @@ from gongjian.indicators.engine import evaluate_by_unit, evaluate_many
 from gongjian.indicators.models import Indicator
 from gongjian.kit.dates import Period
 from gongjian.kit.money import format_amount
-from gongjian.kit.scope import Action, allows, principal
+from gongjian.kit.scope import Action, allows, path_ids, principal
 from gongjian.units.models import Unit
 
 from .models import (
@@ -118,7 +118,7 @@ def fit(product: Product, need: Need, enterprise: Enterprise) -> tuple[bool, lis
 def candidate_products(need: Need):
     """The products on offer where the need's unit lies: active products of the active
     institutions of the need's unit or a unit above it."""
-    above = [int(pk) for pk in need.unit.path.strip("/").split("/") if pk]
+    above = path_ids(need.unit.path)
     return (
         Product.objects.filter(
             is_active=True, institution__is_active=True, institution__unit_id__in=above

@@ -13,7 +13,7 @@ from gongjian.indicators.display import display
 from gongjian.indicators.engine import evaluate_by_unit, evaluate_many
 from gongjian.indicators.models import Indicator
 from gongjian.kit.dates import Period
-from gongjian.kit.scope import Action
+from gongjian.kit.scope import Action, path_ids
 from gongjian.units.maps import map_config_for
 from gongjian.units.models import MapConfig, Unit
 
@@ -155,7 +155,7 @@ def public_search(
 
 def _paths_up_and_down(city: Unit) -> QuerySet:
     """The paths of the units whose catalogue applies in ``city``: those above and below."""
-    ids = [int(pk) for pk in city.path.strip("/").split("/") if pk]
+    ids = path_ids(city.path)
     return Unit.objects.filter(Q(pk__in=ids) | Q(path__startswith=city.path)).values("path")
 
 

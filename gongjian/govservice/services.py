@@ -41,22 +41,38 @@ def _unknown(fields: dict, allowed: tuple[str, ...]) -> None:
         raise ValidationError({f: "该字段不能直接设置" for f in sorted(unknown)})
 
 
+def _filled(
+    model, *, actor: Actor, code: str, fields: dict, allowed: tuple[str, ...], no_unit: str
+):
+    """The row ``code`` of ``model`` (locked, or new) with ``fields`` set, the actor allowed
+    to manage its unit before and after the change; (row, created)."""
+    _unknown(fields, allowed)
+    code = code.strip()
+    row = model.objects.select_for_update().filter(code=code).first()
+    created = row is None
+    if row is None:
+        row = model(code=code)
+    else:
+        require(actor, Action.MANAGE, row.unit)
+    for key, value in fields.items():
+        setattr(row, key, value)
+    if row.unit_id is None:
+        raise ValidationError({"unit": no_unit})
+    require(actor, Action.MANAGE, row.unit)
+    return row, created
+
+
 @transaction.atomic
 def item_save(*, actor: Actor, code: str, **fields: Any) -> tuple[ServiceItem, bool]:
     """Create the service ``code`` or change it; (item, created)."""
-    _unknown(fields, ITEM_FIELDS)
-    code = code.strip()
-    item = ServiceItem.objects.select_for_update().filter(code=code).first()
-    created = item is None
-    if item is None:
-        item = ServiceItem(code=code)
-    else:
-        require(actor, Action.MANAGE, item.unit)
-    for key, value in fields.items():
-        setattr(item, key, value)
-    if item.unit_id is None:
-        raise ValidationError({"unit": "请选择维护单位"})
-    require(actor, Action.MANAGE, item.unit)
+    item, created = _filled(
+        ServiceItem,
+        actor=actor,
+        code=code,
+        fields=fields,
+        allowed=ITEM_FIELDS,
+        no_unit="请选择维护单位",
+    )
     item.full_clean()
     record_actor(item, actor)
     item.save()
@@ -73,19 +89,14 @@ def point_save(
 ) -> tuple[ServicePoint, bool]:
     """Create the point ``code`` or change it (and, given ``items``, the services it
     handles); (point, created)."""
-    _unknown(fields, POINT_FIELDS)
-    code = code.strip()
-    point = ServicePoint.objects.select_for_update().filter(code=code).first()
-    created = point is None
-    if point is None:
-        point = ServicePoint(code=code)
-    else:
-        require(actor, Action.MANAGE, point.unit)
-    for key, value in fields.items():
-        setattr(point, key, value)
-    if point.unit_id is None:
-        raise ValidationError({"unit": "请选择所属单位"})
-    require(actor, Action.MANAGE, point.unit)
+    point, created = _filled(
+        ServicePoint,
+        actor=actor,
+        code=code,
+        fields=fields,
+        allowed=POINT_FIELDS,
+        no_unit="请选择所属单位",
+    )
     if (point.latitude is None) != (point.longitude is None):
         raise ValidationError({"latitude": "经度和纬度须同时填写或同时不填"})
     point.full_clean()

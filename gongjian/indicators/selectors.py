@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext
 
-from gongjian.kit.scope import Action
+from gongjian.kit.scope import Action, path_ids
 from gongjian.units.models import Actor, Unit
 
 from .models import Indicator, ReportedValue
@@ -51,7 +51,7 @@ def due_date(unit: Unit, period_end: dt.date) -> dt.date:
 def reported_indicators(user: Actor, unit: Unit) -> QuerySet[Indicator]:
     """The active reported indicators ``unit`` reports: those for every unit and those
     fixed to a unit at or above it."""
-    above = [int(pk) for pk in unit.path.strip("/").split("/") if pk]
+    above = path_ids(unit.path)
     return (
         Indicator.objects.restrict(user, Action.VIEW)
         .filter(kind=Indicator.Kind.REPORTED, is_active=True)

@@ -39,6 +39,12 @@ from django.db import models
 from django.db.models import Q
 
 
+def path_ids(path: str) -> list[int]:
+    """The primary keys of the units on a materialised path (``"1/7/42/"``), root first:
+    the unit and every unit above it."""
+    return [int(pk) for pk in path.split("/") if pk]
+
+
 class Action(StrEnum):
     VIEW = "view"  # read the rows
     CHANGE = "change"  # create and change the rows (operators and the office)
@@ -124,7 +130,7 @@ class Principal:
         """Primary keys of the units above (and at) each unit the action is granted in."""
         ids: set[int] = set()
         for path in self.paths(action):
-            ids.update(int(pk) for pk in path.strip("/").split("/") if pk)
+            ids.update(path_ids(path))
         return ids
 
 

@@ -34,7 +34,7 @@ from gongjian.kit.clock import today
 from gongjian.kit.errors import messages_of
 from gongjian.kit.http import add_errors, errors_text, form_errors, versioned_save
 from gongjian.kit.money import show_amount
-from gongjian.kit.scope import Action, allows, holds
+from gongjian.kit.scope import Action, allows, holds, path_ids
 from gongjian.units.maps import map_config_for
 from gongjian.units.models import Unit, User
 from gongjian.units.selectors import units_in_trees
@@ -850,12 +850,12 @@ def cadence_rules(request):
     assert unit is not None  # require_unit
     back = f"{reverse('projects:cadence_rules')}?unit={unit.pk}&year={scope.year}"
     may_change = allows(request.user, Action.MANAGE, unit)
-    parts = unit.path.split("/")[:-1]
-    above = ["/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
     rules = list(
         CadenceRule.objects.restrict(request.user, Action.VIEW)
         .filter(
-            Q(unit__path__in=above) | Q(unit__path__startswith=unit.path) | Q(unit__isnull=True)
+            Q(unit__in=path_ids(unit.path))
+            | Q(unit__path__startswith=unit.path)
+            | Q(unit__isnull=True)
         )
         .select_related("unit", "tag")
         .order_by("priority", "pk")

@@ -12,7 +12,7 @@ from django.db import transaction
 from gongjian.kit.history import record_actor, record_reason
 from gongjian.kit.scope import SYSTEM, forget
 from gongjian.units.models import Membership, Role, User
-from gongjian.units.services import office_group
+from gongjian.units.services import office_rights
 
 from . import mapping
 from .models import DirectoryAccount
@@ -60,7 +60,8 @@ def _sync(
             record_actor(membership, SYSTEM)
             record_reason(membership, reason)
             membership.delete()
-    _office_rights(user, was_office=was_office)
+    if was_office != Membership.objects.filter(user=user, role=Role.OFFICE).exists():
+        office_rights(user)  # the office's group and the admin site follow the role
     forget(user)
 
     fields: dict[str, Any] = {
@@ -80,23 +81,6 @@ def _sync(
     if given.unmatched:
         logger.warning("directory sign-in of %s: no unit or role for %s", user, given.unmatched)
     return account
-
-
-def _office_rights(user: User, *, was_office: bool) -> None:
-    """An office membership brings the office's permission group and the admin site
-    (as ``units.services.membership_grant`` gives them); losing the last one takes them
-    away again (a superuser keeps the admin site)."""
-    is_office = Membership.objects.filter(user=user, role=Role.OFFICE).exists()
-    if is_office == was_office:
-        return
-    if is_office:
-        user.groups.add(office_group())
-    else:
-        user.groups.remove(office_group())
-    staff = is_office or user.is_superuser
-    if user.is_staff != staff:
-        user.is_staff = staff
-        user.save(update_fields=["is_staff"])
 
 
 def directory_sign_in(

@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from gongjian.kit.scope import path_ids
+
 from .models import MapConfig, Unit
 
 # one ``<name>.js`` map script per city, and ``registry.json`` (city name → file name)
@@ -32,7 +34,7 @@ def package_map_path(name: str) -> Path | None:
 
 def map_config_for(unit: Unit) -> MapConfig | None:
     """The map of ``unit`` or of the nearest unit above it that has one."""
-    ids = [int(pk) for pk in unit.path.strip("/").split("/") if pk]
+    ids = path_ids(unit.path)
     configs = {c.unit_id: c for c in MapConfig.objects.filter(unit_id__in=ids)}
     for pk in reversed(ids):
         if pk in configs:

@@ -130,11 +130,22 @@ def membership_grant(*, actor: Actor, user: User, unit: Unit, role: str) -> Memb
     membership, created = Membership.objects.get_or_create(user=user, unit=unit, role=role)
     forget(user)
     if role == Role.OFFICE:
-        user.groups.add(office_group())
-        if not user.is_staff:
-            user.is_staff = True
-            user.save(update_fields=["is_staff"])
+        office_rights(user)
     return membership
+
+
+def office_rights(user: User) -> None:
+    """An office membership brings the office's permission group and the admin site;
+    losing the last one takes them away again (a superuser keeps the admin site)."""
+    is_office = Membership.objects.filter(user=user, role=Role.OFFICE).exists()
+    if is_office:
+        user.groups.add(office_group())
+    else:
+        user.groups.remove(office_group())
+    staff = is_office or user.is_superuser
+    if user.is_staff != staff:
+        user.is_staff = staff
+        user.save(update_fields=["is_staff"])
 
 
 @transaction.atomic
