@@ -209,7 +209,9 @@ def key_sentences(
                 continue
             if _DIGIT.search(sentence) and any(name in sentence for name in stated):
                 continue
-            score: float = sum(1 for o in others if o != term and o in sentence)
+            # a sentence naming the term says more of it than one of its section
+            score: float = 1.0 if term in sentence else 0.0
+            score += sum(1 for o in others if o != term and o in sentence)
             score += min(len(_DIGIT.findall(sentence)), 6) * 0.3
             score -= len(sentence) / 400
             candidates[sentence] = (score, passage)

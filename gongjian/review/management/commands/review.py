@@ -65,7 +65,7 @@ class Command(BaseCommand):
             return
         lines = [
             review.title,
-            f"数据截至 {review.as_of:%Y-%m-%d};语料 {review.n_passages} 段、{review.n_chars} 字",
+            f"数据截至 {review.as_of:%Y-%m-%d};语料 {review.n_passages:,} 段，去除重复后 {review.n_chars:,} 字",
             "",
         ]
         for index, term in enumerate(review.terms, start=1):
