@@ -209,6 +209,7 @@ def measure(args) -> dict:
         replace=args.replace,
         log=lambda m: print(m, file=sys.stderr),
     )
+    from django.core.cache import caches
     from django.db import connection
     from django.db.models import Count
     from django.test import Client
@@ -262,6 +263,27 @@ def measure(args) -> dict:
             return response
 
         page_s = best_of(page, rounds)
+
+        # nothing kept: every unit's figures read from the rows (a server just started,
+        # or a bulk load drew every stamp anew)
+        def cold(u=unit):
+            caches["figures"].clear()
+            run_dashboard(user, u, campaign)
+
+        cold_s = best_of(cold, rounds)
+        # one project of the scope's largest unit written just before: that unit's
+        # figures read again, the others' kept
+        written = Project.objects.filter(unit=district).values_list("pk", flat=True).first()
+
+        def after_write(u=unit, written=written):
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "UPDATE projects_project SET version = version WHERE id = %s", [written]
+                )
+            run_dashboard(user, u, campaign)
+
+        after_write()  # everything kept once more
+        write_s = best_of(after_write, rounds)
         before_s = None
         if not args.skip_before:
             before_s = best_of(lambda u=unit: run_before(u, campaign), 1)
@@ -271,6 +293,8 @@ def measure(args) -> dict:
             "dashboard_s": dash_s,
             "ratio": dash_s / floor_s if floor_s else None,
             "page_s": page_s,
+            "cold_s": cold_s,
+            "write_s": write_s,
             "queries": queries,
             "before_s": before_s,
             "headline": {k: v for k, v in floor.items() if k != "lights"},
@@ -289,6 +313,8 @@ HEADER = [
     "dashboard ms",
     "× floor (goal ≤ 2)",
     "page ms",
+    "nothing kept ms",
+    "after a write ms",
     "queries",
     "before ms",
 ]
@@ -304,7 +330,13 @@ everything the page's selectors compute (~70 indicators, targets' completion, fo
 checkpoints, monthly series, child-unit comparison, lights); **page** the whole HTTP
 response (test client); **queries** the SQL statements of the selectors; **before** the
 same figures one indicator / month / checkpoint at a time and the lights read project by
-project (one run) — the dashboard before grouped evaluation.
+project (one run) — the dashboard before grouped evaluation. Each unit's own figures and
+light counts are kept between requests under the unit's data stamp (`indicators.cube`,
+drawn anew by database triggers on every write to its projects, stage history, reports,
+problems, tags and batches): **dashboard** and **page** are with everything kept,
+**nothing kept** with the cache emptied before each run (every unit read from the rows:
+a server just started, a bulk load), **after a write** with one project of the scope's
+largest unit written just before each run (that unit read again, the others kept).
 """
 
 
@@ -322,6 +354,8 @@ def render(r: dict) -> list[list[str]]:
                 f"{s['dashboard_s'] * 1000:,.0f}",
                 f"{s['ratio']:.1f}" if s["ratio"] else "—",
                 f"{s['page_s'] * 1000:,.0f}",
+                f"{s['cold_s'] * 1000:,.0f}" if "cold_s" in s else "—",
+                f"{s['write_s'] * 1000:,.0f}" if "write_s" in s else "—",
                 str(s["queries"]),
                 "—" if s["before_s"] is None else f"{s['before_s'] * 1000:,.0f}",
             ]

@@ -361,8 +361,24 @@ GONGJIAN = {
     # the instance's fixed date (kit.clock), e.g. GONGJIAN_TODAY=2024-10-31; empty: the date
     # stored by `gongjian clock`, else the real date
     "TODAY": os.environ.get("GONGJIAN_TODAY", "").strip(),
+    # keep each unit's figures between requests under its data stamp (indicators.cube);
+    # GONGJIAN_KEEP_FIGURES=0 reads every figure from the rows each time
+    "KEEP_FIGURES": os.environ.get("GONGJIAN_KEEP_FIGURES", "1").strip() != "0",
     # the address links in e-mails and channel messages start with
     "SITE_URL": os.environ.get("GONGJIAN_SITE_URL", "http://127.0.0.1:8000").strip(),
+}
+
+# --- caches ---------------------------------------------------------------------------
+# ``figures``: each unit's own figures, kept under the unit's data stamp
+# (``indicators.cube``); a province's page sums them instead of reading every project.
+# In each server process's memory; a stamp drawn anew makes its unit read again.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "figures": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "gongjian-figures",
+        "OPTIONS": {"MAX_ENTRIES": env_int("GONGJIAN_FIGURE_CACHE_UNITS", 3000)},
+    },
 }
 
 # --- background jobs and schedules (django-q2) ---------------------------------------

@@ -21,8 +21,8 @@ from gongjian.indicators.engine import (
 from gongjian.indicators.models import Indicator, Target
 from gongjian.indicators.periods import Scope
 from gongjian.kit.dates import Period, pro_rata
-from gongjian.kit.scope import Action
-from gongjian.projects.lights import warning_light_counts
+from gongjian.kit.scope import Action, allows
+from gongjian.projects.lights import unit_light_counts, warning_light_counts
 from gongjian.projects.models import Project
 from gongjian.projects.selectors import problem_figures, problem_requests
 from gongjian.strategy.models import Pillar
@@ -162,8 +162,11 @@ def dashboard(user: User, scope: Scope, pillar: Pillar | None = None) -> Dashboa
                     ],
                 }
             )
-    projects = Project.objects.restrict(user, Action.VIEW).in_subtree(unit)
-    counts = warning_light_counts(projects, as_of, scope.campaign)
+    if allows(user, Action.VIEW, unit):  # every project of the subtree: counts kept by unit
+        counts = unit_light_counts(unit, as_of, scope.campaign)
+    else:
+        projects = Project.objects.restrict(user, Action.VIEW).in_subtree(unit)
+        counts = warning_light_counts(projects, as_of, scope.campaign)
     figures = evaluate_many([(i, unit, period) for i in others], memo)  # already in the memo
     other_values = [(i, display(v, i.display_unit)) for i, v in zip(others, figures, strict=True)]
     problems = problem_figures(unit, period, memo)  # already in the memo

@@ -38,7 +38,7 @@ from gongjian.indicators.models import Campaign, Indicator, Target
 from gongjian.kit.bulk import write_rows
 from gongjian.kit.dates import Period
 from gongjian.kit.scope import SYSTEM
-from gongjian.projects import rollup
+from gongjian.projects import rollup, stamps
 from gongjian.projects.models import (
     STAGE_DATE_FIELD,
     Batch,
@@ -705,7 +705,7 @@ class ScaleGenerator:
                 f"单位 {1 + len(self.cities) + len(self.areas)} 个(另有部门),指标 {len(self.indicator)} 个"
             )
             if sqlite:  # row triggers: the roll-up is rebuilt in one pass after the load
-                with rollup.suspended():
+                with rollup.suspended(), stamps.suspended():
                     rows = self.build_registry()
             else:  # statement triggers: one grouped update per COPY
                 rows = self.build_registry()

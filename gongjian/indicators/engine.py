@@ -37,16 +37,21 @@ from functools import reduce
 from operator import add
 from typing import Any, cast
 
+from django.db import connections
 from django.db.models import (
     Aggregate,
     BigIntegerField,
+    BooleanField,
     Case,
     Count,
+    ExpressionWrapper,
     F,
     FilteredRelation,
     ManyToOneRel,
     Min,
+    OuterRef,
     Q,
+    Subquery,
     Sum,
     When,
 )
@@ -56,6 +61,7 @@ from gongjian.kit.dates import Period, pro_rata, quarter_end
 from gongjian.kit.scope import Action, allows
 from gongjian.units.models import Unit, below_root
 
+from . import cube
 from .models import Indicator, RankingItem, RankingScheme, ReportedValue, Target
 from .registries import Event, RegistrySpec, YearRollup, get_registry
 
@@ -304,34 +310,52 @@ def _computed_values(figures: dict[tuple, Request]) -> dict[tuple, int]:
     for key, request in figures.items():
         by_registry.setdefault(request[0].registry, {})[key] = request
     out: dict[tuple, int] = {}
+    kept: dict[tuple[str, str], cube.Kept] = {}  # the registries read the same stamps
     for registry, members in by_registry.items():
-        out.update(_registry_figures(get_registry(registry), members))
+        out.update(_registry_figures(get_registry(registry), members, kept))
     return out
 
 
-def _registry_figures(spec: RegistrySpec, figures: dict[tuple, Request]) -> dict[tuple, int]:
+def _registry_figures(
+    spec: RegistrySpec, figures: dict[tuple, Request], kept: dict | None = None
+) -> dict[tuple, int]:
     """``figures`` (computed indicators of ``spec``, by key) from one aggregate query per
     source of the registry's rows (``_sources``) over the subtree of the figures' common
     ancestor (``_SourceQuery``); a figure's value is the sum of its aggregates over the
     sources."""
-    requests = list(figures.values())
-    path = _common_path({scope.path for _i, scope, _p in requests})
-    windows = [w for indicator, _s, period in requests for w in _windows(indicator, period)]
-    years = None
-    if all(_windows(indicator, period) for indicator, _s, period in requests):
-        years = sorted({y for start, end in windows for y in range(start.year, end.year + 1)})
+    if spec.stamped and cube.enabled() and all(_keepable(spec, r) for r in figures.values()):
+        return _kept_figures(spec, figures, {} if kept is None else kept)
+    path = _common_path({scope.path for _i, scope, _p in figures.values()})
     totals = dict.fromkeys(figures, 0)
-    for source in _sources(spec, windows):
-        rows = source.spec.queryset().filter(_in_subtree(source.spec, path))
-        if source.rows is not None:
-            rows = rows.filter(source.rows)
-        if source.rollup is not None and years:  # only the years the windows cover
-            rows = rows.filter(**{f"{source.rollup.year_field}__in": years})
+    for source, rows in _source_rows(spec, figures, path):
         for members, grouped in _query_plan(spec, path, figures):
             found = _SourceQuery(source, path, members, grouped).aggregate(rows)
             for key, value in found.items():
                 totals[key] += value
     return totals
+
+
+def _source_rows(spec: RegistrySpec, figures: dict[tuple, Request], path: str, units=None):
+    """(source, its rows) for each source of ``spec``'s rows the ``figures`` read
+    (``_sources``): the rows of the subtree ``path`` — or, given ``units`` (their keys),
+    of those units only — and of the years the figures' windows cover."""
+    requests = list(figures.values())
+    windows = [w for indicator, _s, period in requests for w in _windows(indicator, period)]
+    years = None
+    if all(_windows(indicator, period) for indicator, _s, period in requests):
+        years = sorted({y for start, end in windows for y in range(start.year, end.year + 1)})
+    for source in _sources(spec, windows):
+        rows = source.spec.queryset()
+        if units is None:
+            rows = rows.filter(_in_subtree(source.spec, path))
+        else:
+            head = source.spec.unit_path.rsplit("__", 1)[0]  # the unit's key: ``unit__in``
+            rows = rows.filter(**{f"{head}__in": units})
+        if source.rows is not None:
+            rows = rows.filter(source.rows)
+        if source.rollup is not None and years:  # only the years the windows cover
+            rows = rows.filter(**{f"{source.rollup.year_field}__in": years})
+        yield source, rows
 
 
 def _query_plan(
@@ -537,13 +561,11 @@ class _SourceQuery:
 
     def aggregate(self, rows) -> dict[tuple, int]:
         """Each figure's value from ``rows`` (the source's rows in the subtree)."""
-        for part in sorted(self.common, key=repr):
-            rows = rows.filter(self._part(part))
-        rows = rows.order_by()
         if self.grouped or (
             not self.ends and len({scope.path for _i, scope, _p in self.figures.values()}) > 1
         ):
             return self._by_unit(rows)
+        rows = self._where(rows)
         if self.ends:
             rows = self._annotate(rows)
         names = {key: f"_v{n}" for n, key in enumerate(self.figures)}
@@ -559,21 +581,183 @@ class _SourceQuery:
         """The figures of several subtrees when no first date is annotated: the rows
         grouped by their unit's path, each figure's aggregate over its subtree's groups —
         one aggregate per indicator and period, not one per subtree."""
+        totals = dict.fromkeys(self.figures, 0)
+        for path, values in self.per_path(rows).items():
+            for key, (_indicator, scope, _period) in self.figures.items():
+                if path.startswith(scope.path):
+                    totals[key] += values[_shape(key)]
+        return totals
+
+    def _where(self, rows):
+        """``rows`` kept to the parts of the condition every figure has."""
+        for part in sorted(self.common, key=repr):
+            rows = rows.filter(self._part(part))
+        return rows.order_by()
+
+    def per_path(self, rows) -> dict[str, dict[tuple, int]]:
+        """Each figure's aggregate over the rows of each unit (by its path), by the
+        figure's shape (``_shape``): one aggregate per indicator and period."""
+        rows = self._where(rows)
+        firsts = sorted(
+            {
+                (part[1], part[2])
+                for parts in self.parts.values()
+                for part in parts
+                if part[0] == "first" and part not in self.common
+            }
+        )
+        if firsts and all(self._reverse(name) for name, _start in firsts):
+            return self._per_path_by_first_dates(rows, firsts)
         names: dict[tuple, str] = {}
         aggregates = {}
         for key, (indicator, _scope, period) in self.figures.items():
-            shape = (key[0], *key[2:])  # the figure's key but for its subtree
+            shape = _shape(key)
             if shape not in names:
                 names[shape] = f"_v{len(names)}"
                 parts = [part for part in self.parts[key] if part[0] != "scope"]
                 aggregates[names[shape]] = self._aggregate(indicator, period, parts)
-        totals = dict.fromkeys(self.figures, 0)
-        for row in rows.values(self.spec.unit_path).annotate(**aggregates):
-            path = row[self.spec.unit_path]
-            for key, (_indicator, scope, _period) in self.figures.items():
-                if path.startswith(scope.path):
-                    totals[key] += int(row[names[(key[0], *key[2:])]] or 0)
-        return totals
+        return {
+            row[self.spec.unit_path]: {shape: int(row[name] or 0) for shape, name in names.items()}
+            for row in rows.values(self.spec.unit_path).annotate(**aggregates)
+        }
+
+    def _reverse(self, name: str) -> ManyToOneRel | None:
+        """The reverse foreign key the event ``name`` is dated through, if it is one."""
+        relation = self.spec.events[name].relation
+        if "__" in relation:
+            return None
+        found = self.spec.queryset().model._meta.get_field(relation)
+        return found if isinstance(found, ManyToOneRel) else None
+
+    def _per_path_by_first_dates(self, rows, firsts) -> dict[str, dict[tuple, int]]:
+        """``per_path`` where the figures' events are dated by related rows: each row with
+        its first date of each (event, period start) — one look-up of its related rows,
+        not one per figure — and each condition part a column (``_annotate`` does the
+        same for one subtree), read as a derived table the database computes once; the
+        figures are its sums grouped by unit."""
+        columns: dict[str, Any] = {"_path": F(self.spec.unit_path)}
+        first_of: dict[tuple, str] = {}
+        for n, (name, start) in enumerate(firsts):
+            event = self.spec.events[name]
+            relation = self._reverse(name)
+            assert relation is not None
+            link = relation.field.name
+            dated = relation.related_model._base_manager.filter(
+                event.where, **{f"{event.date}__gte": start, link: OuterRef("pk")}
+            )
+            first_of[(name, start)] = f"_first{n}"
+            columns[f"_first{n}"] = Subquery(
+                dated.order_by().values(link).annotate(first=Min(event.date)).values("first")
+            )
+        flag_of: dict[tuple, str] = {}
+        # shape, condition (column, the end it is compared with or None), measure column
+        sums: list[tuple[tuple, list[tuple[str, Any]], str | None]] = []
+        for key, (indicator, _scope, _period) in self.figures.items():
+            shape = _shape(key)
+            if any(shape == done for done, _c, _m in sums):
+                continue
+            condition: list[tuple[str, Any]] = []
+            for part in self.parts[key]:
+                if part in self.common or part[0] == "scope":
+                    continue
+                if part[0] == "first":
+                    _kind, name, start, end = part
+                    condition.append((first_of[(name, start)], end))
+                    continue
+                if part not in flag_of:
+                    flag_of[part] = f"_flag{len(flag_of)}"
+                    columns[flag_of[part]] = ExpressionWrapper(
+                        self.conditions[part], output_field=BooleanField()
+                    )
+                condition.append((flag_of[part], None))
+            measure = None
+            if indicator.measure != Indicator.Measure.COUNT:
+                measure = f"_m_{indicator.measure_field}"
+                columns[measure] = F(indicator.measure_field)
+            sums.append((shape, condition, measure))
+        inner, params = rows.annotate(**columns).values(*columns).query.sql_with_params()
+        connection = connections[rows.db]
+        # a fence: the database computes the derived table once, not each column per use
+        fence = " LIMIT -1 OFFSET 0" if connection.vendor == "sqlite" else " OFFSET 0"
+        select, outer_params = [], []
+        for _s, condition, measure in sums:
+            tests: list[str] = []
+            for column, end in condition:
+                if end is None:
+                    tests.append(f"t.{column}")
+                else:
+                    tests.append(f"t.{column} <= %s")
+                    outer_params.append(end)
+            when = " AND ".join(tests) or "1 = 1"
+            value = f"t.{measure}" if measure else "1"
+            select.append(f"SUM(CASE WHEN {when} THEN {value} ELSE 0 END)")
+        sql = f"SELECT t._path, {', '.join(select)} FROM ({inner}{fence}) t GROUP BY t._path"
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*outer_params, *params])
+            return {
+                row[0]: {
+                    shape: int(v or 0) for (shape, _c, _m), v in zip(sums, row[1:], strict=True)
+                }
+                for row in cursor.fetchall()
+            }
+
+
+def _shape(key: tuple) -> tuple:
+    """A figure's key but for its subtree: its definition and period."""
+    return (key[0], *key[2:])
+
+
+# --- figures kept per unit -------------------------------------------------------------
+
+
+def _keepable(spec: RegistrySpec, request: Request) -> bool:
+    """Whether a figure is a sum of what each unit's own rows give, read from rows whose
+    every write draws the unit's stamp (``spec.stamped``): not an event judged by a
+    condition that may read other tables (``Event.within`` not ``own_row``: a cadence's
+    obligations)."""
+    indicator = request[0]
+    if indicator.period_mode != Indicator.PeriodMode.EVENT:
+        return True
+    event = spec.events[indicator.event]
+    return event.within is None or event.own_row
+
+
+def _kept_figures(
+    spec: RegistrySpec, figures: dict[tuple, Request], memo: dict[tuple[str, str], cube.Kept]
+) -> dict[tuple, int]:
+    """``figures`` summed from each unit's own figures kept between requests
+    (``cube.Kept``): the units not kept at their current stamp are read in one query
+    grouped by unit (``_SourceQuery.per_path``), the others not at all."""
+    path = _common_path({scope.path for _i, scope, _p in figures.values()})
+    db = spec.queryset().db
+    if (db, path) not in memo:  # one read of the units and stamps per batch
+        memo[(db, path)] = cube.Kept(db, path)
+    kept = memo[(db, path)]
+    shapes = {key: repr(_shape(key)) for key in figures}
+    missing = set(kept.missing(shapes.values()))
+    if missing:
+        anchor = Unit(path=path)  # the figures are read for every unit, grouped
+        members: dict[tuple, Request] = {}
+        for key, (indicator, _scope, period) in figures.items():
+            members.setdefault(_shape(key), (indicator, anchor, period))
+        plan = {_figure_key(*request): request for request in members.values()}
+        units = sorted(missing) if len(missing) < len(kept.units) else None
+        found = {pk: dict.fromkeys((repr(_shape(key)) for key in plan), 0) for pk in missing}
+        for source, rows in _source_rows(spec, plan, path, units):
+            grouped = _SourceQuery(source, path, plan, grouped=True).per_path(rows)
+            for unit_path, values in grouped.items():
+                pk = kept.units.get(unit_path)
+                if pk in found:
+                    for shape, value in values.items():
+                        found[pk][repr(shape)] += value
+        kept.keep(found)
+    within: dict[str, list[int]] = {}
+    for _indicator, scope, _period in figures.values():
+        if scope.path not in within:
+            within[scope.path] = kept.within(scope.path)
+    return {
+        key: kept.total(shapes[key], within[request[1].path]) for key, request in figures.items()
+    }
 
 
 # --- registries with a yearly roll-up ------------------------------------------------

@@ -57,6 +57,9 @@ class Event:
     relation: str = ""
     date: str = ""
     where: Q = field(default_factory=Q)
+    # ``within`` reads the row's own columns only (no other table, no cadence): on a
+    # stamped registry its figures can be kept per unit (``engine._keepable``)
+    own_row: bool = False
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,10 @@ class RegistrySpec:
     rollup: YearRollup | None = None
     # the date a row's measure counts on (``engine.measure_parts`` sums by it)
     date_field: str = ""
+    # every write to the rows its figures read draws their unit's stamp
+    # (``units.UnitStamp``): the engine keeps each unit's figures between requests
+    # (``engine._kept_figures``)
+    stamped: bool = False
 
     def condition(self, filters: dict | None) -> Q:
         """An indicator's ``filters`` as one condition on the registry's rows."""

@@ -49,11 +49,13 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.utils.translation import gettext
 
+from gongjian.indicators import cube
 from gongjian.indicators.engine import measure_parts
 from gongjian.indicators.models import Campaign
 from gongjian.kit.dates import pro_rata
+from gongjian.units.models import Unit
 
-from .models import ProgressReport, Stage
+from .models import ProgressReport, Project, Stage
 
 COLORS = ("red", "yellow", "green")
 # without a campaign: 开工 red when more months late than this; 入库纳统 months after the
@@ -329,6 +331,39 @@ def warning_light_counts(
         cursor.execute(f"SELECT {counts} FROM ({sql}) lights", params)
         row = cursor.fetchone()
     return {color: int(n or 0) for color, n in zip(COLORS, row, strict=True)}
+
+
+def unit_light_counts(
+    unit: Unit, as_of: dt.date, campaign: Campaign | None = None
+) -> dict[str, int]:
+    """``warning_light_counts`` of every project of ``unit``'s subtree, summed from each
+    unit's own counts kept between requests (``indicators.cube``): only the units whose
+    projects or reports were written since are read again, in one statement."""
+    projects = Project.objects.all()
+    if not cube.enabled():
+        return warning_light_counts(projects.in_subtree(unit), as_of, campaign)
+    kept = cube.Kept(projects.db, unit.path)
+    shape = repr(("lights", as_of, sorted(_thresholds(campaign).items())))
+    missing = set(kept.missing([shape]))
+    if missing:
+        if len(missing) < len(kept.units):
+            rows = projects.filter(unit__in=sorted(missing))
+        else:
+            rows = projects.in_subtree(unit)
+        sql, params = _lights_sql(rows, as_of, campaign)
+        counts = ", ".join(f"SUM(CASE WHEN l.color = '{c}' THEN 1 ELSE 0 END)" for c in COLORS)
+        with connections[projects.db].cursor() as cursor:  # the read replica, if any
+            cursor.execute(
+                f"""SELECT p.unit_id, {counts} FROM ({sql}) l
+                    JOIN {Project._meta.db_table} p ON p.id = l.id GROUP BY p.unit_id""",
+                params,
+            )
+            found = {row[0]: [int(n or 0) for n in row[1:]] for row in cursor.fetchall()}
+        kept.keep({pk: {shape: found.get(pk, [0] * len(COLORS))} for pk in missing})
+    within = kept.within(unit.path)
+    return {
+        color: sum(kept.values[pk][shape][n] for pk in within) for n, color in enumerate(COLORS)
+    }
 
 
 def with_light(

@@ -91,6 +91,7 @@ def _project_registry() -> RegistrySpec:
                 within=lambda p: (
                     Q(completed_on__gte=p.start, completed_on__lte=p.end) & COMPLETED_EARLY
                 ),
+                own_row=True,
             ),
             "dispatch_due": owed("调度应报送", reported=False),
             "dispatch_reported": owed("调度已报送", reported=True),
@@ -113,6 +114,7 @@ def _project_registry() -> RegistrySpec:
             "tags_none": FilterSpec("不带标签", (str, list), lambda v: ~tagged(v)),
             "batch": FilterSpec("批次", (str, list), batch),
         },
+        stamped=True,  # projects.stamps
     )
 
 
@@ -124,7 +126,7 @@ def _progress_registry() -> RegistrySpec:
     shape: dict[str, Any] = {
         "unit_path": "project__unit__path",
         "measure_fields": {"investment_this_period": "本期完成投资"},
-        "events": {"reported": Event("报告期", within=in_period)},
+        "events": {"reported": Event("报告期", within=in_period, own_row=True)},
         "filters": {
             "category": FilterSpec(
                 "项目类别", (str, list), lambda v: Q(project__category__in=as_list(v))
@@ -155,6 +157,7 @@ def _progress_registry() -> RegistrySpec:
             measures={"investment_this_period": "m"},
             count_prefix="n",
         ),
+        stamped=True,  # projects.stamps: the reports and, through them, their roll-up
         **shape,
     )
 
@@ -221,19 +224,22 @@ def _problem_registry() -> RegistrySpec:
         unit_path="project__unit__path",
         measure_fields={},
         events={
-            "raised": Event("期间内提出", within=dated("raised_on")),
+            "raised": Event("期间内提出", within=dated("raised_on"), own_row=True),
             "resolved": Event(
-                "期间内解决", within=lambda p: dated("resolved_on")(p) & Q(status__in=done)
+                "期间内解决",
+                within=lambda p: dated("resolved_on")(p) & Q(status__in=done),
+                own_row=True,
             ),
-            "verified": Event("期间内销号", within=dated("verified_on")),
-            "unresolved": Event("期末未解决", within=unresolved),
-            "overdue": Event("期末已超期未解决", within=overdue),
+            "verified": Event("期间内销号", within=dated("verified_on"), own_row=True),
+            "unresolved": Event("期末未解决", within=unresolved, own_row=True),
+            "overdue": Event("期末已超期未解决", within=overdue, own_row=True),
         },
         filters={
             "kind": FilterSpec("问题类型", (str, list), lambda v: Q(kind__in=as_list(v))),
             "level": FilterSpec("督办层级", (str, list), lambda v: Q(level__in=as_list(v))),
             "status": FilterSpec("当前状态", (str, list), lambda v: Q(status__in=as_list(v))),
         },
+        stamped=True,  # projects.stamps
     )
 
 

@@ -327,6 +327,27 @@ class MapConfig(models.Model):
                 raise ValidationError({"geojson": _("GeoJSON 须为 FeatureCollection")})
 
 
+class UnitStamp(models.Model):
+    """A number the database draws at random whenever a row that a unit's figures are
+    computed from is written (triggers: ``projects.stamps``); ``unit_id`` 0 stands for
+    the rows every unit's figures read (tags, batches). A figure kept for a unit
+    (``indicators.cube``) is good while the unit's stamp and stamp 0 are those it was
+    computed at: no writer — service, import, bulk load, raw SQL — can change the rows
+    without changing the stamp. Drawn at random, not counted up, so that a transaction
+    rolled back or a database restored from a backup never meets a stamp again with
+    other rows behind it."""
+
+    unit_id = models.BigIntegerField(primary_key=True)
+    stamp = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = _("单位数据戳")
+        verbose_name_plural = _("单位数据戳")
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}:{self.stamp}"
+
+
 # Who sees what a unit's figures and lists show (the menu's usual audience): every role
 # that opens a subtree — a 包保 leader reads their unit's subtree too (a city leader the
 # city), and signs off the problems of the projects they 包保 besides.

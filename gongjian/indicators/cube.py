@@ -1,0 +1,78 @@
+"""Figures kept per unit between requests: what a unit's own rows give for a figure,
+kept in the ``figures`` cache under the unit's stamp (``units.UnitStamp``) and stamp 0.
+
+A province's page sums the kept figures of its units instead of reading every project:
+a unit is read again only after one of its rows was written (its stamp drawn anew by the
+database's triggers, ``projects.stamps``), so the sums are exactly what reading the rows
+would give. The stamps are read first, from the database the rows are read from: rows
+written meanwhile draw another stamp, and a figure computed from them is kept under the
+stamp read before, which no later reader meets — never the other way round.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db import connections
+from django.db.models import OuterRef, Subquery
+
+from gongjian.units.models import Unit, UnitStamp
+
+CACHE = "figures"
+
+
+def enabled() -> bool:
+    """Whether figures are kept between requests (``GONGJIAN_KEEP_FIGURES``)."""
+    return bool(settings.GONGJIAN.get("KEEP_FIGURES", True))
+
+
+# a day: a unit nobody writes to is read again once a day at most
+TIMEOUT = 24 * 3600
+
+
+class Kept:
+    """What is kept for the units of the subtree ``path`` (every unit for ``""``; read
+    from database ``db``) at their current stamps: per unit, a dict of values by shape
+    (a figure's definition and period as text). The units and their stamps are read in
+    one query."""
+
+    def __init__(self, db: str, path: str) -> None:
+        units = Unit.objects.using(db)
+        if path:
+            units = units.filter(path__startswith=path)
+        stamps = UnitStamp.objects.using(db)
+        rows = units.annotate(
+            stamp=Subquery(stamps.filter(unit_id=OuterRef("pk")).values("stamp")),
+            epoch=Subquery(stamps.filter(unit_id=0).values("stamp")),
+        ).values_list("pk", "path", "stamp", "epoch")
+        name = connections[db].settings_dict["NAME"]
+        self.units: dict[str, int] = {}  # path → id
+        self.keys: dict[int, str] = {}
+        for pk, unit_path, stamp, epoch in rows:
+            self.units[unit_path] = pk
+            self.keys[pk] = f"gj:{name}:{pk}:{stamp or 0}:{epoch or 0}"
+        found = caches[CACHE].get_many(list(self.keys.values()))
+        self.values: dict[int, dict] = {u: found.get(key) or {} for u, key in self.keys.items()}
+
+    def missing(self, shapes: Iterable[str]) -> list[int]:
+        """The units some of ``shapes`` is not kept for."""
+        wanted = set(shapes)
+        return sorted(u for u, kept in self.values.items() if not wanted <= kept.keys())
+
+    def keep(self, found: dict[int, dict]) -> None:
+        """Add ``found`` (unit → {shape: value}) to what is kept."""
+        changed = {}
+        for unit_id, values in found.items():
+            self.values[unit_id] = {**self.values[unit_id], **values}
+            changed[self.keys[unit_id]] = self.values[unit_id]
+        caches[CACHE].set_many(changed, TIMEOUT)
+
+    def within(self, path: str) -> list[int]:
+        """The units of the subtree ``path``."""
+        return [pk for unit_path, pk in self.units.items() if unit_path.startswith(path)]
+
+    def total(self, shape: str, unit_ids: Iterable[int]):
+        """The sum of ``shape`` over ``unit_ids`` (their values must be kept)."""
+        return sum(self.values[u][shape] for u in unit_ids)
