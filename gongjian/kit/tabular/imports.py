@@ -696,22 +696,33 @@ def _type_check(annotation) -> Callable[[object], bool] | None:
     return None
 
 
-def schema_fast_check(schema_cls) -> Callable[[dict], bool]:
-    """``data`` → True when ``schema_cls.model_validate(data)`` certainly succeeds."""
+def _schema_plan(schema_cls, type_check: Callable) -> tuple[set[str], dict, bool] | None:
+    """What a fast check of ``schema_cls`` tests: its required fields, a check per field
+    (``type_check`` of its annotation; none for a field with constraints) and whether
+    other keys are refused. None when the schema has validators of its own (always the
+    full path)."""
     base = Schema.__pydantic_decorators__
     decorators = schema_cls.__pydantic_decorators__
     for kind in ("validators", "field_validators", "root_validators", "model_validators"):
         if set(getattr(decorators, kind)) != set(getattr(base, kind)):
-            return lambda data: False  # own validators: always the full path
+            return None
     checks: dict[str, Callable] = {}
     required: set[str] = set()
     for name, info in schema_cls.model_fields.items():
         if info.is_required():
             required.add(name)
-        check = None if info.metadata else _type_check(info.annotation)
+        check = None if info.metadata else type_check(info.annotation)
         if check is not None:
             checks[name] = check
-    forbid = schema_cls.model_config.get("extra") == "forbid"
+    return required, checks, schema_cls.model_config.get("extra") == "forbid"
+
+
+def schema_fast_check(schema_cls) -> Callable[[dict], bool]:
+    """``data`` → True when ``schema_cls.model_validate(data)`` certainly succeeds."""
+    plan = _schema_plan(schema_cls, _type_check)
+    if plan is None:
+        return lambda data: False
+    required, checks, forbid = plan
 
     def ok(data: dict) -> bool:
         if not required.issubset(data):
@@ -754,20 +765,10 @@ def _type_column_check(annotation) -> Callable[[list], bool] | None:
 def schema_columns_check(schema_cls) -> Callable[[dict[str, list]], bool]:
     """``columns`` (field → one value per row; None: the row leaves the field out) →
     True when ``schema_fast_check`` would pass every row: each column checked at once."""
-    base = Schema.__pydantic_decorators__
-    decorators = schema_cls.__pydantic_decorators__
-    for kind in ("validators", "field_validators", "root_validators", "model_validators"):
-        if set(getattr(decorators, kind)) != set(getattr(base, kind)):
-            return lambda columns: False
-    checks: dict[str, Callable] = {}
-    required: set[str] = set()
-    for name, info in schema_cls.model_fields.items():
-        if info.is_required():
-            required.add(name)
-        check = None if info.metadata else _type_column_check(info.annotation)
-        if check is not None:
-            checks[name] = check
-    forbid = schema_cls.model_config.get("extra") == "forbid"
+    plan = _schema_plan(schema_cls, _type_column_check)
+    if plan is None:
+        return lambda columns: False
+    required, checks, forbid = plan
 
     def ok(columns: dict[str, list]) -> bool:
         if not required.issubset(columns):
