@@ -712,10 +712,13 @@ def _shape(key: tuple) -> tuple:
 
 def _keepable(spec: RegistrySpec, request: Request) -> bool:
     """Whether a figure is a sum of what each unit's own rows give, read from rows whose
-    every write draws the unit's stamp (``spec.stamped``): not an event judged by a
-    condition that may read other tables (``Event.within`` not ``own_row``: a cadence's
-    obligations)."""
+    every write draws the unit's stamp (``spec.stamped``): its filters all ``stamped``
+    (not a park's or a pillar's, which read tables no stamp covers), and not an event
+    judged by a condition that may read other tables (``Event.within`` not ``own_row``:
+    a cadence's obligations)."""
     indicator = request[0]
+    if not all(spec.filters[key].stamped for key in indicator.filters or {}):
+        return False
     if indicator.period_mode != Indicator.PeriodMode.EVENT:
         return True
     event = spec.events[indicator.event]

@@ -31,6 +31,11 @@ class FilterSpec:
     label: str
     kind: type | tuple[type, ...]
     apply: Callable[[Any], Q]
+    # the condition reads only rows whose every write draws the unit's stamp (the row's
+    # own columns, its project's, the stamped tables: ``projects.stamps``), so that on a
+    # stamped registry a figure it filters can be kept per unit (``engine._keepable``);
+    # a filter reading any other table (a park's projects, a pillar's tags) is not
+    stamped: bool = False
 
 
 @dataclass(frozen=True)

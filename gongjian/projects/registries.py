@@ -99,20 +99,27 @@ def _project_registry() -> RegistrySpec:
         active_in=active,
         filters={
             "total_investment__gte": FilterSpec(
-                "总投资不低于(元)", amount, lambda v: Q(total_investment__gte=v)
+                "总投资不低于(元)", amount, lambda v: Q(total_investment__gte=v), stamped=True
             ),
             "total_investment__lt": FilterSpec(
-                "总投资低于(元)", amount, lambda v: Q(total_investment__lt=v)
+                "总投资低于(元)", amount, lambda v: Q(total_investment__lt=v), stamped=True
             ),
-            "category": FilterSpec("项目类别", (str, list), lambda v: Q(category__in=as_list(v))),
-            "stage": FilterSpec("当前阶段", (str, list), lambda v: Q(stage__in=as_list(v))),
+            "category": FilterSpec(
+                "项目类别", (str, list), lambda v: Q(category__in=as_list(v)), stamped=True
+            ),
+            "stage": FilterSpec(
+                "当前阶段", (str, list), lambda v: Q(stage__in=as_list(v)), stamped=True
+            ),
             "industry_cluster": FilterSpec(
-                "产业集群", (str, list), lambda v: Q(industry_cluster__in=as_list(v))
+                "产业集群",
+                (str, list),
+                lambda v: Q(industry_cluster__in=as_list(v)),
+                stamped=True,
             ),
-            "tags": FilterSpec("同时带有标签", (str, list), tags_all),
-            "tags_any": FilterSpec("带有任一标签", (str, list), tagged),
-            "tags_none": FilterSpec("不带标签", (str, list), lambda v: ~tagged(v)),
-            "batch": FilterSpec("批次", (str, list), batch),
+            "tags": FilterSpec("同时带有标签", (str, list), tags_all, stamped=True),
+            "tags_any": FilterSpec("带有任一标签", (str, list), tagged, stamped=True),
+            "tags_none": FilterSpec("不带标签", (str, list), lambda v: ~tagged(v), stamped=True),
+            "batch": FilterSpec("批次", (str, list), batch, stamped=True),
         },
         stamped=True,  # projects.stamps
     )
@@ -129,10 +136,16 @@ def _progress_registry() -> RegistrySpec:
         "events": {"reported": Event("报告期", within=in_period, own_row=True)},
         "filters": {
             "category": FilterSpec(
-                "项目类别", (str, list), lambda v: Q(project__category__in=as_list(v))
+                "项目类别",
+                (str, list),
+                lambda v: Q(project__category__in=as_list(v)),
+                stamped=True,
             ),
             "project_total_investment__gte": FilterSpec(
-                "项目总投资不低于(元)", (int,), lambda v: Q(project__total_investment__gte=v)
+                "项目总投资不低于(元)",
+                (int,),
+                lambda v: Q(project__total_investment__gte=v),
+                stamped=True,
             ),
         },
     }
@@ -235,9 +248,15 @@ def _problem_registry() -> RegistrySpec:
             "overdue": Event("期末已超期未解决", within=overdue, own_row=True),
         },
         filters={
-            "kind": FilterSpec("问题类型", (str, list), lambda v: Q(kind__in=as_list(v))),
-            "level": FilterSpec("督办层级", (str, list), lambda v: Q(level__in=as_list(v))),
-            "status": FilterSpec("当前状态", (str, list), lambda v: Q(status__in=as_list(v))),
+            "kind": FilterSpec(
+                "问题类型", (str, list), lambda v: Q(kind__in=as_list(v)), stamped=True
+            ),
+            "level": FilterSpec(
+                "督办层级", (str, list), lambda v: Q(level__in=as_list(v)), stamped=True
+            ),
+            "status": FilterSpec(
+                "当前状态", (str, list), lambda v: Q(status__in=as_list(v)), stamped=True
+            ),
         },
         stamped=True,  # projects.stamps
     )
