@@ -154,20 +154,12 @@ def ids_by_key(table: str, key: str, keys: list, connection=None, *, id_column: 
     (e.g. the ids of rows just written by ``write_rows``): one statement with the keys as
     a single parameter (an array on PostgreSQL, a JSON list read by ``json_each`` on
     SQLite), so that neither the ORM's per-value preparation nor a parameter limit is
-    paid for thousands of keys."""
-    import json
-
+    paid for thousands of keys (``in_keys``)."""
     connection = connection or default_connection
     if not keys:
         return {}
     qn = connection.ops.quote_name
-    head = f"SELECT {qn(key)}, {qn(id_column)} FROM {qn(table)} WHERE {qn(key)}"
+    condition, params = in_keys(qn(key), list(keys), connection)
     with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            cur.execute(f"{head} = ANY(%s)", [list(keys)])
-        elif connection.vendor == "sqlite":
-            cur.execute(f"{head} IN (SELECT value FROM json_each(%s))", [json.dumps(keys)])
-        else:
-            marks = ", ".join(["%s"] * len(keys))
-            cur.execute(f"{head} IN ({marks})", list(keys))
+        cur.execute(f"SELECT {qn(key)}, {qn(id_column)} FROM {qn(table)} WHERE {condition}", params)
         return dict(cur.fetchall())

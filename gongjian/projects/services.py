@@ -1481,12 +1481,6 @@ class ProjectRow:
     stage: str | None = None
 
 
-def new_instance_of(defaults: dict) -> Project:
-    from gongjian.kit.tabular.imports import new_instance
-
-    return new_instance(Project, defaults)
-
-
 class ProjectBulk:
     """Many projects created or updated at once (the Excel import), under the same rules
     as ``project_create`` / ``project_update`` / ``project_transition``: the API's input
@@ -1670,12 +1664,14 @@ class ProjectBulk:
         ]
         dated = [(stage, columns[key]) for stage, key in date_columns]
         patterns = list(zip(*(values for _s, values in dated), strict=True)) if dated else []
+        from gongjian.kit.tabular.imports import new_instance
+
         outcomes = {}
         for pattern in set(patterns):
             events = [(stage, day) for (stage, _v), day in zip(dated, pattern, strict=True) if day]
-            project = new_instance_of(self.defaults)
-            try:
-                done = self._replay(project, None, events)
+            project = new_instance(Project, self.defaults)
+            try:  # the row path's replay, kept per distinct list of events
+                done = self._replay_new(project, events)
             except ValidationError:
                 return False
             outcomes[pattern] = (done, {name: getattr(project, name) for name in _REPLAYED})

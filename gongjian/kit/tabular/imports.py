@@ -233,10 +233,6 @@ def column_readers(schema: S.SheetSchema, columns: list[S.CompiledColumn]) -> li
     ]
 
 
-def _blank(value) -> bool:
-    return value is None or (type(value) is str and not value.strip(S.BLANK_CHARS))
-
-
 def _text_column(reader: ColumnReader, cells: tuple) -> list | None:
     """A text column whose cells are all strings already as ``parse_text`` leaves them
     (NFC, no edge spaces, no ideographic space, no control character, within the
@@ -266,7 +262,7 @@ def _table_column(reader: ColumnReader, cells: tuple, types: set) -> list | None
     table = {}
     try:
         for value in set(cells):
-            table[value] = None if _blank(value) else read(value)
+            table[value] = None if S.is_blank(value) else read(value)
     except (S.CellError, TypeError):
         return None
     if reader.required and any(v is None for v in table.values()):
