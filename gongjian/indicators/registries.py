@@ -104,6 +104,13 @@ class RegistrySpec:
     # (``engine._kept_figures``)
     stamped: bool = False
 
+    def add_filter(self, key: str, spec: FilterSpec) -> None:
+        """Another app's filter on this registry's rows (a park, a pillar): registered
+        once, never in place of one the registry defines."""
+        if key in self.filters and self.filters[key] != spec:
+            raise ValueError(f"registry {self.key}: filter {key!r} is defined already")
+        self.filters[key] = spec
+
     def condition(self, filters: dict | None) -> Q:
         """An indicator's ``filters`` as one condition on the registry's rows."""
         q = Q()

@@ -58,8 +58,8 @@ def in_pillar(pk) -> Q:
 
 def register() -> None:
     register_registry(park_registry())
-    get_registry("projects").filters["park"] = FilterSpec("所在园区", (str, list), in_parks)
-    get_registry("projects").filters["pillar"] = FilterSpec("战略支柱", (int,), in_pillar)
-    get_registry("enterprises").filters["park"] = FilterSpec(
-        "所在园区", (str, list), enterprises_in_parks
+    get_registry("projects").add_filter("park", FilterSpec("所在园区", (str, list), in_parks))
+    get_registry("projects").add_filter("pillar", FilterSpec("战略支柱", (int,), in_pillar))
+    get_registry("enterprises").add_filter(
+        "park", FilterSpec("所在园区", (str, list), enterprises_in_parks)
     )
