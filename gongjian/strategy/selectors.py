@@ -156,21 +156,28 @@ def park_board(user, unit: Unit, period: Period) -> ParkBoard:
         ("规划面积", "平方公里", Indicator.adhoc("parks.area", "parks", measure_field="area_km2")),
     ]
     per_park = [(park, _park_indicators(park)) for park in parks]
+    figures, rows = _board_figures(totals, per_park, unit, period)
+    return ParkBoard(figures, [ParkRow(park, row) for park, row in rows])
+
+
+def _board_figures(totals: list, per_row: list, unit: Unit, period: Period):
+    """A board's figures in one engine batch: ``totals`` ((label, display unit,
+    indicator) each) and, per row object, its own list of such; (the totals' figures,
+    [(row object, its figures)])."""
     requests = [(i, unit, period) for _l, _u, i in totals] + [
-        (i, unit, period) for _p, inds in per_park for _l, _u, i in inds
+        (i, unit, period) for _o, inds in per_row for _l, _u, i in inds
     ]
     values = iter(evaluate_many(requests))
-    board = ParkBoard()
-    for label, du, _i in totals:
-        v = next(values)
-        board.totals.append(Figure(label, v, display(v, du)))
-    for park, inds in per_park:
-        figures = []
-        for label, du, _i in inds:
+
+    def figures(specs: list) -> list[Figure]:
+        out = []
+        for label, du, _i in specs:
             v = next(values)
-            figures.append(Figure(label, v, display(v, du)))
-        board.rows.append(ParkRow(park, figures))
-    return board
+            out.append(Figure(str(label), v, display(v, du)))
+        return out
+
+    head = figures(totals)
+    return head, [(obj, figures(inds)) for obj, inds in per_row]
 
 
 def park_points(user, unit: Unit) -> list[dict]:
@@ -242,18 +249,5 @@ def cluster_board(user, unit: Unit, period: Period) -> ClusterBoard:
                 ],
             )
         )
-    requests = [(i, unit, period) for _l, _u, i in totals] + [
-        (i, unit, period) for _c, inds in per_cluster for _l, _u, i in inds
-    ]
-    values = iter(evaluate_many(requests))
-    board = ClusterBoard()
-    for label, du, _i in totals:
-        v = next(values)
-        board.totals.append(Figure(str(label), v, display(v, du)))
-    for cluster, inds in per_cluster:
-        figures = []
-        for label, du, _i in inds:
-            v = next(values)
-            figures.append(Figure(label, v, display(v, du)))
-        board.rows.append((cluster, figures))
-    return board
+    figures, rows = _board_figures(totals, per_cluster, unit, period)
+    return ClusterBoard(figures, rows)
