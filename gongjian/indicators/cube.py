@@ -61,6 +61,11 @@ class Kept:
         wanted = set(shapes)
         return sorted(u for u, kept in self.values.items() if not wanted <= kept.keys())
 
+    def to_read(self, missing: set[int]) -> list[int] | None:
+        """The units to read again, by key; None when it is every unit of the subtree
+        (read the subtree: one range of the path, not a list of thousands of keys)."""
+        return sorted(missing) if len(missing) < len(self.units) else None
+
     def keep(self, found: dict[int, dict]) -> None:
         """Add ``found`` (unit → {shape: value}) to what is kept."""
         changed = {}

@@ -322,7 +322,8 @@ def _registry_figures(
     """``figures`` (computed indicators of ``spec``, by key) from one aggregate query per
     source of the registry's rows (``_sources``) over the subtree of the figures' common
     ancestor (``_SourceQuery``); a figure's value is the sum of its aggregates over the
-    sources."""
+    sources. On a stamped registry, the figures each unit's rows give are kept between
+    requests and summed (``_kept_figures``)."""
     if spec.stamped and cube.enabled() and all(_keepable(spec, r) for r in figures.values()):
         return _kept_figures(spec, figures, {} if kept is None else kept)
     path = _common_path({scope.path for _i, scope, _p in figures.values()})
@@ -578,9 +579,9 @@ class _SourceQuery:
         return {key: int(found[name] or 0) for key, name in names.items()}
 
     def _by_unit(self, rows) -> dict[tuple, int]:
-        """The figures of several subtrees when no first date is annotated: the rows
-        grouped by their unit's path, each figure's aggregate over its subtree's groups —
-        one aggregate per indicator and period, not one per subtree."""
+        """The figures of several subtrees: the rows grouped by their unit's path
+        (``per_path``), each figure the sum of its subtree's groups — one aggregate per
+        indicator and period, not one per subtree."""
         totals = dict.fromkeys(self.figures, 0)
         for path, values in self.per_path(rows).items():
             for key, (_indicator, scope, _period) in self.figures.items():
@@ -744,7 +745,7 @@ def _kept_figures(
         for key, (indicator, _scope, period) in figures.items():
             members.setdefault(_shape(key), (indicator, anchor, period))
         plan = {_figure_key(*request): request for request in members.values()}
-        units = sorted(missing) if len(missing) < len(kept.units) else None
+        units = kept.to_read(missing)
         found = {pk: dict.fromkeys((repr(_shape(key)) for key in plan), 0) for pk in missing}
         for source, rows in _source_rows(spec, plan, path, units):
             grouped = _SourceQuery(source, path, plan, grouped=True).per_path(rows)

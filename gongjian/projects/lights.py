@@ -327,10 +327,14 @@ def warning_light_counts(
     except EmptyResultSet:
         return dict.fromkeys(COLORS, 0)
     with connections[projects.db].cursor() as cursor:  # the read replica, if any
-        counts = ", ".join(f"SUM(CASE WHEN color = '{c}' THEN 1 ELSE 0 END)" for c in COLORS)
-        cursor.execute(f"SELECT {counts} FROM ({sql}) lights", params)
+        cursor.execute(f"SELECT {_color_sums()} FROM ({sql}) lights", params)
         row = cursor.fetchone()
     return {color: int(n or 0) for color, n in zip(COLORS, row, strict=True)}
+
+
+def _color_sums() -> str:
+    """How many rows of a lights statement show each colour, in ``COLORS`` order."""
+    return ", ".join(f"SUM(CASE WHEN color = '{c}' THEN 1 ELSE 0 END)" for c in COLORS)
 
 
 def unit_light_counts(
@@ -346,15 +350,12 @@ def unit_light_counts(
     shape = repr(("lights", as_of, sorted(_thresholds(campaign).items())))
     missing = set(kept.missing([shape]))
     if missing:
-        if len(missing) < len(kept.units):
-            rows = projects.filter(unit__in=sorted(missing))
-        else:
-            rows = projects.in_subtree(unit)
+        units = kept.to_read(missing)
+        rows = projects.in_subtree(unit) if units is None else projects.filter(unit__in=units)
         sql, params = _lights_sql(rows, as_of, campaign)
-        counts = ", ".join(f"SUM(CASE WHEN l.color = '{c}' THEN 1 ELSE 0 END)" for c in COLORS)
         with connections[projects.db].cursor() as cursor:  # the read replica, if any
             cursor.execute(
-                f"""SELECT p.unit_id, {counts} FROM ({sql}) l
+                f"""SELECT p.unit_id, {_color_sums()} FROM ({sql}) l
                     JOIN {Project._meta.db_table} p ON p.id = l.id GROUP BY p.unit_id""",
                 params,
             )
