@@ -330,3 +330,105 @@ def test_project_events_equal_a_count_from_the_stage_history(demo):
             assert engine.evaluate(indicator, unit, period) == expected, (code, period)
             checked += bool(expected)
     assert checked > 8
+
+
+@pytest.mark.django_db
+def test_one_row_aggregates_of_every_registry_are_read_in_one_statement(demo, rows_each_time):
+    """A district's figures over every registry: each registry's one-row aggregate joined
+    into one statement (``kit.together``) — the same figures as each indicator alone —
+    and a lead's figures dated by its project's transitions read as first-date columns,
+    not through ``Min`` over a join."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    unit = Unit.objects.get(code="210726")
+    period = PERIODS[0]
+    computed = [
+        i
+        for i in _indicators()
+        if i.kind == Indicator.Kind.COMPUTED and engine.effective_unit(i, unit) == unit
+    ]
+    registries = {i.registry for i in computed}
+    assert {"projects", "leads", "appeals", "industry_clusters"} <= registries
+    with CaptureQueriesContext(connection) as ctx:
+        values = engine.evaluate_many([(i, unit, period) for i in computed])
+    statements = [q["sql"] for q in ctx.captured_queries]
+    # projects from its roll-up and cut months aside, every registry in one statement
+    together = [s for s in statements if s.startswith("SELECT * FROM (SELECT 1 AS _one)")]
+    assert len(together) == 1
+    assert len(statements) <= 2
+    assert together[0].count(" LEFT JOIN (") >= len(registries)
+    assert '"projects_stagetransition"' in together[0]
+    assert values == [engine.evaluate(i, unit, period) for i in computed]
+    assert any(v for i, v in zip(computed, values, strict=True) if i.registry == "leads")
+
+
+@pytest.mark.django_db
+def test_one_row_reads_equal_aggregate_and_read_nothing_twice(demo):
+    """``OneRowReads``: aggregates of several models, one over no rows, one whose
+    condition no row can meet and one over an annotated queryset — one statement, each
+    dict equal to ``aggregate``'s."""
+    from django.db import connection
+    from django.db.models import Count, Max, Q, Sum
+    from django.test.utils import CaptureQueriesContext
+
+    from gongjian.enterprises.registries import clusters_with_revenue
+    from gongjian.kit.together import OneRowReads
+    from gongjian.projects.models import StageTransition
+
+    cases = [
+        (
+            Project.objects.filter(unit__code="210726"),
+            {"n": Count("pk"), "s": Sum("total_investment")},
+        ),
+        (Project.objects.filter(code="无此项目"), {"n": Count("pk"), "s": Sum("total_investment")}),
+        (Project.objects.filter(pk__in=[]), {"n": Count("pk")}),
+        (
+            clusters_with_revenue(),
+            {"n": Count("pk", filter=Q(revenue__gte=1)), "top": Max("revenue")},
+        ),
+        (StageTransition.objects.all(), {"last": Max("occurred_on")}),
+    ]
+    expected = [rows.aggregate(**aggregates) for rows, aggregates in cases]
+    assert expected[0]["n"] > 0 and expected[1] == {"n": 0, "s": None}
+    got: list = [None] * len(cases)
+    reads = OneRowReads()
+    for n, (rows, aggregates) in enumerate(cases):
+        reads.add_aggregates(rows, aggregates, lambda found, n=n: got.__setitem__(n, found))
+    with CaptureQueriesContext(connection) as ctx:
+        reads.run()
+    assert len(ctx.captured_queries) == 1
+    # raw values: dates as the database returns them, numbers as integers
+    assert [{k: v for k, v in g.items() if k != "last"} for g in got] == [
+        {k: v for k, v in e.items() if k != "last"} for e in expected
+    ]
+    assert str(got[4]["last"]) == str(expected[4]["last"])
+    reads.run()  # nothing left to read
+    assert len(ctx.captured_queries) == 1
+
+
+@pytest.mark.django_db
+def test_a_district_dashboard_reads_its_figures_in_three_statements(demo):
+    """Everything kept: the page's own rows (targets, indicators, child units) and then
+    its figures — the units' stamps once for the batch and the lights, every other
+    registry's aggregates in one statement, the reported values in one."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from gongjian.dashboard import selectors
+    from gongjian.units.models import User
+
+    user = User.objects.get(username="office")
+    unit = Unit.objects.get(code="210726")
+    campaign = Campaign.objects.get(root_unit=demo, year=2024)
+    scope = selectors.Scope(campaign, 2024, AS_OF, unit, [unit])
+    first = selectors.dashboard(user, scope)  # keeps the unit's figures
+    with CaptureQueriesContext(connection) as ctx:
+        again = selectors.dashboard(user, scope)
+    statements = [q["sql"] for q in ctx.captured_queries]
+    assert sum("units_unitstamp" in s for s in statements) == 1
+    assert sum(s.startswith("SELECT * FROM (SELECT 1 AS _one)") for s in statements) == 1
+    assert len(statements) <= 6, "\n".join(s[:120] for s in statements)
+    assert [t.value for t in again.tiles] == [t.value for t in first.tiles]
+    assert again.lights == first.lights
+    assert again.others == first.others

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from gongjian.indicators import cube
 from gongjian.indicators.display import chart_number, display
 from gongjian.indicators.engine import (
     checkpoint_requests,
@@ -77,10 +78,15 @@ class Dashboard:
 
 def dashboard(user: User, scope: Scope, pillar: Pillar | None = None) -> Dashboard:
     """The dashboard's figures from a bounded number of grouped queries, whatever the
-    number of projects: the tiles in one evaluation, the four checkpoints in one more,
-    each trend line in one query grouped by date, the warning lights in one aggregate.
-    With a ``pillar`` of the strategy, only the indicators assigned to it, and its
-    projects' figures."""
+    number of projects: every figure of the page in one evaluation (its one-row
+    aggregates in one statement), the warning lights in one aggregate, the units' stamps
+    read once for both (``cube.one_reading``). With a ``pillar`` of the strategy, only
+    the indicators assigned to it, and its projects' figures."""
+    with cube.one_reading():
+        return _dashboard(user, scope, pillar)
+
+
+def _dashboard(user: User, scope: Scope, pillar: Pillar | None) -> Dashboard:
     unit, year, as_of = scope.unit, scope.year, scope.as_of
     assert unit is not None  # the page answered 404 without a unit
     targets = list(
@@ -90,6 +96,7 @@ def dashboard(user: User, scope: Scope, pillar: Pillar | None = None) -> Dashboa
             "indicator__fixed_unit",
             "indicator__base_indicator",
             "indicator__denominator",
+            "indicator__weight",
         )
         .order_by("indicator__sort_order", "indicator__code")
     )
@@ -181,6 +188,6 @@ def _other_indicators(unit: Unit) -> list[Indicator]:
         i
         for i in Indicator.objects.filter(
             is_active=True, kind__in=[Indicator.Kind.COMPUTED, Indicator.Kind.REPORTED]
-        ).select_related("fixed_unit", "base_indicator", "denominator")
+        ).select_related("fixed_unit", "base_indicator", "denominator", "weight")
         if effective_unit(i, unit) is not None
     ]

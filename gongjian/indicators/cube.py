@@ -11,7 +11,9 @@ stamp read before, which no later reader meets — never the other way round.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.conf import settings
 from django.core.cache import caches
@@ -30,6 +32,40 @@ def enabled() -> bool:
 
 # a day: a unit nobody writes to is read again once a day at most
 TIMEOUT = 24 * 3600
+
+
+# the units read at the current reading, by (database, subtree): ``one_reading``
+_reading: ContextVar[dict[tuple[str, str], Kept] | None] = ContextVar(
+    "gongjian_figures_reading", default=None
+)
+
+
+@contextmanager
+def one_reading() -> Iterator[None]:
+    """Within the block, the units and their stamps are read once per database and
+    subtree (``kept``): the figures of a page are all judged at the same reading, and
+    its batches and light counts do not read the stamps again. Blocks nest (the outer
+    reading holds). Nothing the block writes itself is seen by its later readings: a
+    block reads, it does not write."""
+    if _reading.get() is not None:
+        yield
+        return
+    token = _reading.set({})
+    try:
+        yield
+    finally:
+        _reading.reset(token)
+
+
+def kept(db: str, path: str) -> Kept:
+    """What is kept for the subtree ``path`` of database ``db``: read now, or once per
+    ``one_reading`` block."""
+    memo = _reading.get()
+    if memo is None:
+        return Kept(db, path)
+    if (db, path) not in memo:
+        memo[(db, path)] = Kept(db, path)
+    return memo[(db, path)]
 
 
 class Kept:

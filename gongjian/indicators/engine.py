@@ -23,7 +23,9 @@ it is a semi-join on the related rows. Without such an annotation, figures of se
 subtrees are read grouped by unit path and added up per subtree. A registry with a
 yearly roll-up (progress reports) is read from the roll-up for whole months and from
 its own rows for the months a window cuts (``_sources``): one query per source, added
-up.
+up. The queries that yield one row — every subtree's own figures, most registries — are
+read together in one statement (``kit.together``): a district's page costs one round
+trip for all its registries, not one each.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from functools import reduce
 from operator import add
 from typing import Any, cast
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import (
     Aggregate,
@@ -58,7 +61,8 @@ from django.db.models import (
 from django.db.models import Value as Literal
 
 from gongjian.kit.dates import Period, pro_rata, quarter_end
-from gongjian.kit.scope import Action, allows
+from gongjian.kit.scope import Action, allows, path_ids
+from gongjian.kit.together import OneRowReads
 from gongjian.units.models import Unit, below_root
 
 from . import cube
@@ -152,9 +156,14 @@ def evaluate_many(requests: list[Request], memo: dict | None = None) -> list[Val
 
 
 def _memo_key(request: Request) -> tuple | None:
-    """A request's key in a page's memo; None for an unsaved indicator (no key)."""
+    """A request's key in a page's memo: an unsaved computed indicator's by its definition
+    (``Indicator.adhoc``: the page's problem figures); None for another unsaved one."""
     indicator, unit, period = request
-    return None if indicator.pk is None else (indicator.pk, unit.pk, period)
+    if indicator.pk is not None:
+        return (indicator.pk, unit.pk, period)
+    if indicator.kind == Indicator.Kind.COMPUTED:
+        return ("adhoc", _definition(indicator), indicator.fixed_unit_id, unit.pk, period)
+    return None
 
 
 # --- the batch ---------------------------------------------------------------------
@@ -247,8 +256,9 @@ class _Batch:
                 targets = self._checkpoint_targets(unit, year)
                 for request in checkpoint_requests(targets, unit, year, as_of, [kind]):
                     self.plan(*request)
-        self.computed_values = _computed_values(self.computed)
-        self.reported_values = _reported_values(self.reported)
+        with cube.one_reading():  # the units of the subtrees read once for both
+            self.computed_values = _computed_values(self.computed)
+            self.reported_values = _reported_values(self.reported)
         if self.target_keys:
             ind_ids = {k[0] for k in self.target_keys}
             unit_ids = {k[1] for k in self.target_keys}
@@ -304,35 +314,45 @@ class _Batch:
 
 
 def _computed_values(figures: dict[tuple, Request]) -> dict[tuple, int]:
-    """The value of each figure (``_figure_key`` → a request for it), read with one query
-    per registry (``_registry_figures``)."""
+    """The value of each figure (``_figure_key`` → a request for it): one aggregate per
+    registry (``_registry_figures``), the aggregates of one row each read together in one
+    statement (``kit.together``)."""
     by_registry: dict[str, dict[tuple, Request]] = {}
     for key, request in figures.items():
         by_registry.setdefault(request[0].registry, {})[key] = request
+    reads = OneRowReads()
+    found = [
+        _registry_figures(get_registry(registry), members, reads)
+        for registry, members in by_registry.items()
+    ]
+    reads.run()
     out: dict[tuple, int] = {}
-    kept: dict[tuple[str, str], cube.Kept] = {}  # the registries read the same stamps
-    for registry, members in by_registry.items():
-        out.update(_registry_figures(get_registry(registry), members, kept))
+    for totals in found:
+        out.update(totals)
     return out
 
 
 def _registry_figures(
-    spec: RegistrySpec, figures: dict[tuple, Request], kept: dict | None = None
+    spec: RegistrySpec, figures: dict[tuple, Request], reads: OneRowReads
 ) -> dict[tuple, int]:
     """``figures`` (computed indicators of ``spec``, by key) from one aggregate query per
     source of the registry's rows (``_sources``) over the subtree of the figures' common
     ancestor (``_SourceQuery``); a figure's value is the sum of its aggregates over the
-    sources. On a stamped registry, the figures each unit's rows give are kept between
-    requests and summed (``_kept_figures``)."""
+    sources. Aggregates of one row are added to ``reads`` and summed into the dict
+    returned when it runs. On a stamped registry, the figures each unit's rows give are
+    kept between requests and summed (``_kept_figures``)."""
     if spec.stamped and cube.enabled() and all(_keepable(spec, r) for r in figures.values()):
-        return _kept_figures(spec, figures, {} if kept is None else kept)
+        return _kept_figures(spec, figures)
     path = _common_path({scope.path for _i, scope, _p in figures.values()})
     totals = dict.fromkeys(figures, 0)
+
+    def add(found: dict[tuple, int]) -> None:
+        for key, value in found.items():
+            totals[key] += value
+
     for source, rows in _source_rows(spec, figures, path):
         for members, grouped in _query_plan(spec, path, figures):
-            found = _SourceQuery(source, path, members, grouped).aggregate(rows)
-            for key, value in found.items():
-                totals[key] += value
+            _SourceQuery(source, path, members, grouped).read(rows, reads, add)
     return totals
 
 
@@ -560,23 +580,47 @@ class _SourceQuery:
             return Count("pk", filter=where)
         return Sum(indicator.measure_field, filter=where)
 
-    def aggregate(self, rows) -> dict[tuple, int]:
-        """Each figure's value from ``rows`` (the source's rows in the subtree)."""
+    def read(self, rows, reads: OneRowReads, done: Callable[[dict[tuple, int]], None]) -> None:
+        """Each figure's value from ``rows`` (the source's rows in the subtree), handed to
+        ``done``: at once when read grouped by unit or through ``Min`` annotations, at
+        ``reads.run`` when one row holds them all (most queries)."""
         if self.grouped or (
             not self.ends and len({scope.path for _i, scope, _p in self.figures.values()}) > 1
         ):
-            return self._by_unit(rows)
+            done(self._by_unit(rows))
+            return
         rows = self._where(rows)
-        if self.ends:
-            rows = self._annotate(rows)
+        firsts = self._firsts()
+        if (
+            firsts
+            and self._by_first_dates(firsts)
+            and {self.path} == {scope.path for _i, scope, _p in self.figures.values()}
+        ):  # one subtree: its first dates in a derived table, summed in one row
+            try:
+                sql, params, shapes = self._first_dates_sql(rows, firsts, by_path=False)
+            except EmptyResultSet:  # a condition no row meets, known before reading
+                done(dict.fromkeys(self.figures, 0))
+                return
+
+            def shaped(row: tuple) -> None:
+                values = {shape: int(v or 0) for shape, v in zip(shapes, row, strict=True)}
+                done({key: values[_shape(key)] for key in self.figures})
+
+            reads.add(rows.db, sql, params, len(shapes), shaped)
+            return
         names = {key: f"_v{n}" for n, key in enumerate(self.figures)}
-        found = rows.aggregate(
-            **{
-                names[key]: self._aggregate(indicator, period, self.parts[key])
-                for key, (indicator, _scope, period) in self.figures.items()
-            }
-        )
-        return {key: int(found[name] or 0) for key, name in names.items()}
+        aggregates = {
+            names[key]: self._aggregate(indicator, period, self.parts[key])
+            for key, (indicator, _scope, period) in self.figures.items()
+        }
+
+        def named(found: dict) -> None:
+            done({key: int(found[name] or 0) for key, name in names.items()})
+
+        if self.ends:  # rows with Min annotations: the database aggregates them in a subquery
+            named(self._annotate(rows).aggregate(**aggregates))
+        else:
+            reads.add_aggregates(rows, aggregates, named)
 
     def _by_unit(self, rows) -> dict[tuple, int]:
         """The figures of several subtrees: the rows grouped by their unit's path
@@ -599,16 +643,15 @@ class _SourceQuery:
         """Each figure's aggregate over the rows of each unit (by its path), by the
         figure's shape (``_shape``): one aggregate per indicator and period."""
         rows = self._where(rows)
-        firsts = sorted(
-            {
-                (part[1], part[2])
-                for parts in self.parts.values()
-                for part in parts
-                if part[0] == "first" and part not in self.common
-            }
-        )
-        if firsts and all(self._reverse(name) for name, _start in firsts):
-            return self._per_path_by_first_dates(rows, firsts)
+        firsts = self._firsts()
+        if firsts and self._by_first_dates(firsts):
+            sql, params, shapes = self._first_dates_sql(rows, firsts, by_path=True)
+            with connections[rows.db].cursor() as cursor:
+                cursor.execute(sql, params)
+                return {
+                    row[0]: {shape: int(v or 0) for shape, v in zip(shapes, row[1:], strict=True)}
+                    for row in cursor.fetchall()
+                }
         names: dict[tuple, str] = {}
         aggregates = {}
         for key, (indicator, _scope, period) in self.figures.items():
@@ -622,29 +665,61 @@ class _SourceQuery:
             for row in rows.values(self.spec.unit_path).annotate(**aggregates)
         }
 
-    def _reverse(self, name: str) -> ManyToOneRel | None:
-        """The reverse foreign key the event ``name`` is dated through, if it is one."""
-        relation = self.spec.events[name].relation
-        if "__" in relation:
-            return None
-        found = self.spec.queryset().model._meta.get_field(relation)
-        return found if isinstance(found, ManyToOneRel) else None
+    def _firsts(self) -> list[tuple[str, dt.date]]:
+        """The (event, period start) pairs whose first dates the figures' filters read."""
+        return sorted(
+            {
+                (part[1], part[2])
+                for parts in self.parts.values()
+                for part in parts
+                if part[0] == "first" and part not in self.common
+            }
+        )
 
-    def _per_path_by_first_dates(self, rows, firsts) -> dict[str, dict[tuple, int]]:
-        """``per_path`` where the figures' events are dated by related rows: each row with
-        its first date of each (event, period start) — one look-up of its related rows,
-        not one per figure — and each condition part a column (``_annotate`` does the
-        same for one subtree), read as a derived table the database computes once; the
-        figures are its sums grouped by unit."""
+    def _by_first_dates(self, firsts: list[tuple[str, dt.date]]) -> bool:
+        """Whether every first date can be read as a column of a derived table
+        (``_first_dates_sql``, ``_dated_by``)."""
+        return all(self._dated_by(name) for name, _start in firsts)
+
+    def _dated_by(self, name: str) -> tuple[Any, str, str] | None:
+        """How a row's first date of the event ``name`` is looked up in a correlated
+        subquery: (the related rows' model, their foreign key, the row's column it
+        points at) — through a reverse foreign key (a project's transitions), or a
+        forward one and then a reverse one (a lead's project's transitions); None for
+        another relation."""
+        *forward, last = self.spec.events[name].relation.split("__")
+        if len(forward) > 1:
+            return None
+        model = self.spec.queryset().model
+        outer = "pk"
+        if forward:
+            step = model._meta.get_field(forward[0])
+            if not (step.many_to_one or step.one_to_one) or step.auto_created:
+                return None
+            model, outer = step.related_model, forward[0]
+        found = model._meta.get_field(last)
+        if not isinstance(found, ManyToOneRel):
+            return None
+        return found.related_model, found.field.name, outer
+
+    def _first_dates_sql(
+        self, rows, firsts: list[tuple[str, dt.date]], by_path: bool
+    ) -> tuple[str, list, list[tuple]]:
+        """``(sql, params, shapes)``: the figures where their events are dated by related
+        rows, read from each row with its first date of each (event, period start) — one
+        look-up of its related rows, not one per figure — and each condition part a
+        column (``_annotate`` does the same with ``Min``), as a derived table the database
+        computes once; the figures are its sums, one column per shape (``_shape``) — with
+        ``by_path``, grouped by unit path in a first column; else one row."""
         columns: dict[str, Any] = {"_path": F(self.spec.unit_path)}
         first_of: dict[tuple, str] = {}
         for n, (name, start) in enumerate(firsts):
             event = self.spec.events[name]
-            relation = self._reverse(name)
-            assert relation is not None
-            link = relation.field.name
-            dated = relation.related_model._base_manager.filter(
-                event.where, **{f"{event.date}__gte": start, link: OuterRef("pk")}
+            dated_by = self._dated_by(name)
+            assert dated_by is not None
+            model, link, outer = dated_by
+            dated = model._base_manager.filter(
+                event.where, **{f"{event.date}__gte": start, link: OuterRef(outer)}
             )
             first_of[(name, start)] = f"_first{n}"
             columns[f"_first{n}"] = Subquery(
@@ -692,15 +767,11 @@ class _SourceQuery:
             when = " AND ".join(tests) or "1 = 1"
             value = f"t.{measure}" if measure else "1"
             select.append(f"SUM(CASE WHEN {when} THEN {value} ELSE 0 END)")
-        sql = f"SELECT t._path, {', '.join(select)} FROM ({inner}{fence}) t GROUP BY t._path"
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [*outer_params, *params])
-            return {
-                row[0]: {
-                    shape: int(v or 0) for (shape, _c, _m), v in zip(sums, row[1:], strict=True)
-                }
-                for row in cursor.fetchall()
-            }
+        if by_path:
+            sql = f"SELECT t._path, {', '.join(select)} FROM ({inner}{fence}) t GROUP BY t._path"
+        else:
+            sql = f"SELECT {', '.join(select)} FROM ({inner}{fence}) t"
+        return sql, [*outer_params, *params], [shape for shape, _c, _m in sums]
 
 
 def _shape(key: tuple) -> tuple:
@@ -726,17 +797,12 @@ def _keepable(spec: RegistrySpec, request: Request) -> bool:
     return event.within is None or event.own_row
 
 
-def _kept_figures(
-    spec: RegistrySpec, figures: dict[tuple, Request], memo: dict[tuple[str, str], cube.Kept]
-) -> dict[tuple, int]:
+def _kept_figures(spec: RegistrySpec, figures: dict[tuple, Request]) -> dict[tuple, int]:
     """``figures`` summed from each unit's own figures kept between requests
     (``cube.Kept``): the units not kept at their current stamp are read in one query
     grouped by unit (``_SourceQuery.per_path``), the others not at all."""
     path = _common_path({scope.path for _i, scope, _p in figures.values()})
-    db = spec.queryset().db
-    if (db, path) not in memo:  # one read of the units and stamps per batch
-        memo[(db, path)] = cube.Kept(db, path)
-    kept = memo[(db, path)]
+    kept = cube.kept(spec.queryset().db, path)
     shapes = {key: repr(_shape(key)) for key in figures}
     missing = set(kept.missing(shapes.values()))
     if missing:
@@ -877,11 +943,21 @@ def _reported_values(requests: dict[tuple, Request]) -> dict[tuple, Decimal | No
         _indicator, unit, period = request
         groups.setdefault((unit.pk, period.start, period.end), {})[key] = request
     out: dict[tuple, Decimal | None] = {}
+    weighted = [
+        r[0]
+        for r in requests.values()
+        if r[0].rollup == Indicator.Rollup.WEIGHTED_MEAN and r[0].weight_id
+    ]
+    cached = Indicator._meta.get_field("weight").is_cached
+    weights = {i.weight_id: i.weight for i in weighted if cached(i)}  # a page's select_related
+    unread = {i.weight_id for i in weighted} - weights.keys()
+    if unread:  # the others in one query
+        weights.update(Indicator.objects.in_bulk(unread))
     for members in groups.values():
         _indicator, unit, period = next(iter(members.values()))
         indicators = {r[0].pk: r[0] for r in members.values()}
         for indicator in list(indicators.values()):
-            weight = indicator.weight if indicator.weight_id else None
+            weight = weights.get(indicator.weight_id or 0)
             if indicator.rollup == Indicator.Rollup.WEIGHTED_MEAN and weight is not None:
                 indicators.setdefault(weight.pk, weight)
         tree = _ReportedTree(unit, period, indicators)
@@ -909,10 +985,10 @@ class _ReportedTree:
         for indicator_id, unit_id, as_of, value in rows:
             self.own.setdefault((indicator_id, unit_id), (value, as_of))
         self.children: dict[int, list[int]] = {}
-        if self.own:
-            below = Unit.objects.filter(path__startswith=unit.path).exclude(pk=unit.pk)
-            for pk, parent_id in below.values_list("pk", "parent_id"):
-                self.children.setdefault(parent_id, []).append(pk)
+        if self.own:  # the subtree's units: read once per page (``cube.one_reading``)
+            for path, pk in cube.kept(Unit.objects.db, unit.path).units.items():
+                if pk != unit.pk:
+                    self.children.setdefault(path_ids(path)[-2], []).append(pk)
         self.indicators = indicators
         self.memo: dict[tuple[int, int], tuple[Decimal, dt.date] | None] = {}
 

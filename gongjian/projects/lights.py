@@ -346,7 +346,7 @@ def unit_light_counts(
     projects = Project.objects.all()
     if not cube.enabled():
         return warning_light_counts(projects.in_subtree(unit), as_of, campaign)
-    kept = cube.Kept(projects.db, unit.path)
+    kept = cube.kept(projects.db, unit.path)
     shape = repr(("lights", as_of, sorted(_thresholds(campaign).items())))
     missing = set(kept.missing([shape]))
     if missing:
