@@ -88,6 +88,36 @@ def test_every_registry_model_has_history_with_its_context():
             assert has_history(model), model._meta.label
 
 
+def _indexed(table: str) -> set[tuple[str, ...]]:
+    with connection.cursor() as cursor:
+        found = connection.introspection.get_constraints(cursor, table)
+    return {tuple(c["columns"]) for c in found.values() if c["index"] or c["primary_key"]}
+
+
+def test_history_tables_index_what_the_audit_reads_not_the_copied_columns():
+    """Every history table indexes the object's key and its own columns (date, author,
+    unit path), none of the columns copied from the model: each write pays every index,
+    and nothing reads a history table by them."""
+    from gongjian.projects.models import Project, ProgressReport, StageTransition
+
+    histories = [model for model in apps.get_models() if issubclass(model, HistoryContext)]
+    assert len(histories) > 20
+    for model in histories:
+        indexed = {columns[0] for columns in _indexed(model._meta.db_table)}
+        own = {"history_id", "history_date", "history_user_id", "history_unit_path"}
+        assert own <= indexed, model._meta.label
+        copied = {f.column for f in model._meta.fields if f.column not in own} - {"id"}
+        assert "id" in indexed and not indexed & copied, (model._meta.label, indexed & copied)
+    # a foreign key whose composite index starts with it has no index of its own
+    for model, column, composite in (
+        (Project, "unit_id", ("unit_id", "stage")),
+        (StageTransition, "project_id", ("project_id", "stage", "occurred_on")),
+        (ProgressReport, "project_id", ("project_id", "period_end", "investment_this_period")),
+    ):
+        indexed = _indexed(model._meta.db_table)
+        assert composite in indexed and (column,) not in indexed, model._meta.label
+
+
 def test_history_rows_record_where_from(world):
     client = login(
         world.operator_a, REMOTE_ADDR="10.20.30.40", HTTP_USER_AGENT="Mozilla/5.0 " + "x" * 400

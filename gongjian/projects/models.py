@@ -185,7 +185,11 @@ class Project(models.Model):
     )
     name = models.CharField(_("项目名称"), max_length=200)
     unit = models.ForeignKey(
-        Unit, verbose_name=_("所属单位"), on_delete=models.PROTECT, related_name="projects"
+        Unit,
+        verbose_name=_("所属单位"),
+        on_delete=models.PROTECT,
+        related_name="projects",
+        db_index=False,  # Meta.indexes (unit, stage) serves it
     )
     responsible_unit = models.ForeignKey(
         Unit,
@@ -327,7 +331,10 @@ class Project(models.Model):
 class StageTransition(DatedTransition):
     """One dated move of a project to a stage: the project's stage history."""
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="transitions")
+    # Meta.indexes (project, stage, occurred_on) serves it
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="transitions", db_index=False
+    )
     stage = models.CharField(_("阶段"), max_length=20, choices=Stage.choices)
 
     history = HistoricalRecords()
@@ -367,7 +374,10 @@ class ProgressReport(models.Model):
         SUBMITTED = "submitted", _("已报送")
         APPROVED = "approved", _("已审核")
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="reports")
+    # Meta.indexes (project, period_end, investment_this_period) serves it
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="reports", db_index=False
+    )
     period_start = models.DateField(_("期间开始"))
     period_end = models.DateField(_("期间结束"))
     investment_this_period = models.BigIntegerField(
@@ -660,7 +670,10 @@ class EscalationEvent(models.Model):
         UP = "up", _("提级")
         DOWN = "down", _("取消提级")
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="escalations")
+    # Meta.indexes (project, occurred_at) serves it
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="escalations", db_index=False
+    )
     tag = models.ForeignKey(Tag, verbose_name=_("标签"), on_delete=models.PROTECT, related_name="+")
     direction = models.CharField(_("方向"), max_length=10, choices=Direction.choices)
     reason = models.CharField(_("原因"), max_length=300)
