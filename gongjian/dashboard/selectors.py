@@ -76,17 +76,13 @@ class Dashboard:
     pillar_figures: list = field(default_factory=list)
 
 
+@cube.one_reading()
 def dashboard(user: User, scope: Scope, pillar: Pillar | None = None) -> Dashboard:
     """The dashboard's figures from a bounded number of grouped queries, whatever the
     number of projects: every figure of the page in one evaluation (its one-row
     aggregates in one statement), the warning lights in one aggregate, the units' stamps
     read once for both (``cube.one_reading``). With a ``pillar`` of the strategy, only
     the indicators assigned to it, and its projects' figures."""
-    with cube.one_reading():
-        return _dashboard(user, scope, pillar)
-
-
-def _dashboard(user: User, scope: Scope, pillar: Pillar | None) -> Dashboard:
     unit, year, as_of = scope.unit, scope.year, scope.as_of
     assert unit is not None  # the page answered 404 without a unit
     targets = list(

@@ -31,7 +31,7 @@ from docx.shared import Mm, Pt, RGBColor
 from docxtpl import DocxTemplate, InlineImage
 from jinja2 import Environment
 
-from gongjian.indicators import engine
+from gongjian.indicators import cube, engine
 from gongjian.indicators.models import Indicator, RankingScheme, Target
 from gongjian.indicators.periods import campaign_for
 from gongjian.indicators.registries import get_registry
@@ -239,10 +239,12 @@ def _problem_section(
     }
 
 
+@cube.one_reading()
 def dispatch_context(*, unit: Unit, period: Period, user: Actor = SYSTEM) -> dict:
     """Everything the template shows, computed by the engine for ``unit`` over the year to
     the end of ``period`` — or to the instance's today (``kit.clock``) while the period is
-    still running — from the rows ``user`` may see."""
+    still running — from the rows ``user`` may see (the units' stamps read once:
+    ``cube.one_reading``)."""
     as_of = min(period.end, max(period.start, clock_today()))
     year = as_of.year
     ytd = Period.year_to_date(year, as_of)
