@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
+from django.db.migrations.operations.base import Operation
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords as _HistoricalRecords
@@ -257,3 +258,62 @@ def changes_since_version(instance, version: int) -> tuple[list[dict], object | 
     if latest is None or opened is None or latest.pk == opened.pk:
         return [], latest
     return describe_changes([(latest, opened)])[0], latest
+
+
+def _copied(name: str) -> bool:
+    """Whether a history model's field or column ``name`` is a copy of its model's (not
+    the object's key, not one of the history's own: its date, author, unit path …, or a
+    many-to-many row's link to its history row)."""
+    return name not in ("id", "history") and not name.startswith("history_")
+
+
+class UnindexCopiedColumns(Operation):
+    """A migration's operation: the history models ``models`` (of the migration's app) no
+    longer index the columns copied from their model — what ``HistoricalRecords``
+    declares. The indexes are dropped by name from the table's own list, and the fields
+    changed in the migration state all at once: altering them one by one made SQLite copy
+    the table once per field and Django render the models' state once per field (20 s
+    more for a new database)."""
+
+    reduces_to_sql = False
+    reversible = True
+
+    def __init__(self, models: list[str]) -> None:
+        self.models = models
+
+    def deconstruct(self):
+        return (self.__class__.__name__, [self.models], {})
+
+    def describe(self) -> str:
+        return f"Unindex the copied columns of {', '.join(self.models)}"
+
+    def state_forwards(self, app_label: str, state) -> None:
+        for name in self.models:
+            fields = state.models[app_label, name].fields
+            for field_name, field in list(fields.items()):
+                if _copied(field_name) and field.db_index:
+                    unindexed = field.clone()
+                    unindexed.db_index = False
+                    fields[field_name] = unindexed
+            state.reload_model(app_label, name, delay=True)
+
+    def database_forwards(self, app_label: str, schema_editor, from_state, to_state) -> None:
+        connection = schema_editor.connection
+        for name in self.models:
+            table = from_state.models[app_label, name].options.get("db_table") or (
+                f"{app_label}_{name}"
+            )
+            with connection.cursor() as cursor:
+                found = connection.introspection.get_constraints(cursor, table)
+            for index, about in found.items():
+                columns = about["columns"] or []
+                if (
+                    about["index"]
+                    and not about["unique"]
+                    and columns
+                    and all(_copied(c) for c in columns)
+                ):
+                    schema_editor.execute(f"DROP INDEX IF EXISTS {schema_editor.quote_name(index)}")
+
+    def database_backwards(self, app_label: str, schema_editor, from_state, to_state) -> None:
+        """Going back leaves the indexes out: nothing reads a history table by them."""
