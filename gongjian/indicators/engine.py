@@ -15,12 +15,13 @@ conditional aggregate of that query (``Count("pk", filter=…)`` / ``Sum(field,
 filter=…)``), its condition the indicator's filters, its period (an event, or being on
 the list) and, for a subtree below the common one, the unit path; what every figure's
 condition shares restricts the query's rows instead (its WHERE clause). An event dated
-by related rows (a project's stage transitions) is, as a filter, an annotation of each
-row with its first date from the period's start (``Min``), shared by every period with
-the same start, so that a year-to-date series costs one annotation per event — the
-database aggregates the annotated rows in a subquery; as a restriction of all the rows
-it is a semi-join on the related rows. Without such an annotation, figures of several
-subtrees are read grouped by unit path and added up per subtree. A registry with a
+by related rows (a project's stage transitions) is, as a filter, a column of each row:
+its first date from the period's start, shared by every period with the same start, so
+that a year-to-date series costs one look-up per event — the rows with their first
+dates are a derived table the database computes once (``_first_dates_sql``; ``Min``
+over a joined relation where the look-up cannot be written as one); as a restriction of
+all the rows it is a semi-join on the related rows. Without first dates, figures of
+several subtrees are read grouped by unit path and added up per subtree. A registry with a
 yearly roll-up (progress reports) is read from the roll-up for whole months and from
 its own rows for the months a window cuts (``_sources``): one query per source, added
 up. The queries that yield one row — every subtree's own figures, most registries — are

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 
 from gongjian.indicators.registries import Event, FilterSpec, RegistrySpec, YearRollup, as_list
 from gongjian.indicators.registries import register as register_registry
@@ -38,7 +38,10 @@ def _project_registry() -> RegistrySpec:
             projects = with_cadence(Project.objects.all(), month)
             if reported:
                 projects = projects.filter(reported=True)
-            return Q(pk__in=projects.values("pk"))
+            # correlated on the row's key: ``pk IN (…)`` over every project is hashed only
+            # while it fits the server's work memory, and at 1,000,000 projects it did not
+            # (every row scanned the whole list)
+            return Q(Exists(projects.filter(pk=OuterRef("pk"))))
 
         return Event(label, within=within)
 
