@@ -98,7 +98,7 @@ def test_history_tables_index_what_the_audit_reads_not_the_copied_columns():
     """Every history table indexes the object's key and its own columns (date, author,
     unit path), none of the columns copied from the model: each write pays every index,
     and nothing reads a history table by them."""
-    from gongjian.projects.models import Project, ProgressReport, StageTransition
+    from gongjian.projects.models import ProgressReport, Project, StageTransition
 
     histories = [model for model in apps.get_models() if issubclass(model, HistoryContext)]
     assert len(histories) > 20
