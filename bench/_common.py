@@ -90,6 +90,40 @@ def django_setup(
     django.setup()
 
 
+def migrate() -> None:
+    """``migrate`` the database Django points at. A new SQLite file starts as a copy of an
+    empty database migrated before — kept beside the demo's cached database and keyed the
+    same way (``prepare_demo``) — since migrating from nothing takes ~40 s, most of a
+    smoke run."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    from gongjian.demo.management.commands.prepare_demo import _copy, cache_dir, cache_key
+
+    if connection.vendor != "sqlite":
+        call_command("migrate", verbosity=0)
+        return
+    path = Path(connection.settings_dict["NAME"])
+    fresh = not path.exists() or path.stat().st_size == 0
+    cached = cache_dir() / f"empty-{cache_key()}.sqlite3"
+    if fresh and cached.exists():
+        connection.close()
+        _copy(cached, path)
+    call_command("migrate", verbosity=0)
+    if fresh and not cached.exists():
+        connection.close()
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            partial = cached.with_suffix(f".{os.getpid()}.partial")
+            _copy(path, partial)
+            partial.replace(cached)
+            for old in cached.parent.glob("empty-*.sqlite3"):
+                if old != cached:
+                    old.unlink(missing_ok=True)
+        except OSError:  # a read-only home: the next run migrates again
+            pass
+
+
 def is_postgres(database_url: str) -> bool:
     return database_url.startswith(("postgres://", "postgresql://"))
 
@@ -190,11 +224,9 @@ def setup_demo_database(database_url: str | None) -> float:
     tmp = "" if database_url else tempfile.mkdtemp(prefix="gj-bench-")
     url = fresh_database(database_url, tmp)
     django_setup(url)
-    from django.core.management import call_command
-
     from gongjian.demo.loader import load_demo
 
-    call_command("migrate", verbosity=0)
+    migrate()
     start = time.perf_counter()
     load_demo(log=lambda m: None)
     return time.perf_counter() - start
@@ -246,7 +278,7 @@ def setup_scale_database(
     from gongjian.units.models import Unit
 
     start = time.perf_counter()
-    call_command("migrate", verbosity=0)
+    migrate()
     migrated = time.perf_counter() - start
     province = Unit.objects.filter(code=PROVINCE[0]).first()
     count = Project.all_objects.in_subtree(province).count() if province else 0

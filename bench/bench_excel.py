@@ -43,6 +43,7 @@ from _common import (
     django_setup,
     fresh_database,
     machine_line,
+    migrate,
     peak_mb,
 )
 
@@ -120,9 +121,8 @@ def phase_pandas(path: Path) -> dict:
 
 def phase_import(path: Path, database_url: str | None, var_dir: Path) -> dict:
     django_setup(database_url, var_dir=var_dir, debug=False)
-    from django.core.management import call_command
 
-    call_command("migrate", verbosity=0)
+    migrate()
     from gongjian.projects.models import Project
     from gongjian.projects.sheets import projects_import
     from gongjian.units import services as unit_services

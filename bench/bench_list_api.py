@@ -46,6 +46,7 @@ from _common import (
     django_setup,
     fresh_database,
     machine_line,
+    migrate,
     pct,
     scale_arguments,
     scale_copy,
@@ -105,14 +106,13 @@ def small_world(projects: int = 120) -> None:
 
 def phase_setup(args) -> dict:
     django_setup(args.database_url, debug=False)
-    from django.core.management import call_command
     from django.db.models import Count
 
     from gongjian.projects.models import Project
     from gongjian.units import services as unit_services
     from gongjian.units.models import Role, Unit
 
-    call_command("migrate", verbosity=0)
+    migrate()
     if args.projects:
         pass  # the province is there already: copied (or generated) by the parent
     elif args.smoke:

@@ -65,6 +65,7 @@ from _common import (
     django_setup,
     fresh_database,
     machine_line,
+    migrate,
     pct,
     scale_arguments,
     scale_copy,
@@ -88,13 +89,12 @@ def phase_world(args) -> dict:
     """Migrate, load the demo (unless ``--no-demo`` or a province is there already), then
     write one unit, ``--client-projects`` projects, one operator and one token per client."""
     django_setup(args.database_url, debug=False)
-    from django.core.management import call_command
 
     from gongjian.projects.models import Project
     from gongjian.units import services as unit_services
     from gongjian.units.models import Unit
 
-    call_command("migrate", verbosity=0)
+    migrate()
     if args.demo and not args.projects:
         from gongjian.demo.loader import load_demo
 
