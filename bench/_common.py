@@ -98,7 +98,12 @@ def migrate() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from gongjian.demo.management.commands.prepare_demo import _copy, cache_dir, cache_key
+    from gongjian.demo.management.commands.prepare_demo import (
+        _copy,
+        cache_dir,
+        cache_key,
+        keep_copy,
+    )
 
     if connection.vendor != "sqlite":
         call_command("migrate", verbosity=0)
@@ -113,13 +118,7 @@ def migrate() -> None:
     if fresh and not cached.exists():
         connection.close()
         try:
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            partial = cached.with_suffix(f".{os.getpid()}.partial")
-            _copy(path, partial)
-            partial.replace(cached)
-            for old in cached.parent.glob("empty-*.sqlite3"):
-                if old != cached:
-                    old.unlink(missing_ok=True)
+            keep_copy(path, cached)
         except OSError:  # a read-only home: the next run migrates again
             pass
 

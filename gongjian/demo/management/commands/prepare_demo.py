@@ -57,6 +57,20 @@ def _copy(source: Path, target: Path) -> None:
     dst.close()
 
 
+def keep_copy(path: Path, cached: Path) -> None:
+    """Keep a copy of the database ``path`` as ``cached`` (written aside, then moved into
+    place, so that a reader never meets half a file); the older copies of the same kind
+    (``<kind>-<key>.sqlite3``) go. Raises OSError where the cache cannot be written."""
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    partial = cached.with_suffix(f".{os.getpid()}.partial")
+    _copy(path, partial)
+    partial.replace(cached)
+    kind = cached.name.split("-", 1)[0]
+    for old in cached.parent.glob(f"{kind}-*.sqlite3"):
+        if old != cached:
+            old.unlink(missing_ok=True)
+
+
 class _MigrationProgress:
     """A stream for ``migrate -v 1``: one numbered line per migration applied."""
 
@@ -116,13 +130,7 @@ class Command(BaseCommand):
     def _keep(self, path: Path, cached: Path) -> None:
         """Keep the fresh database for the next fresh start; older copies go."""
         try:
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            partial = cached.with_suffix(".partial")
-            _copy(path, partial)
-            partial.replace(cached)
-            for old in cached.parent.glob("demo-*.sqlite3"):
-                if old != cached:
-                    old.unlink()
+            keep_copy(path, cached)
         except OSError as error:  # a read-only home: the next start simply loads again
             self.stdout.write(f"演示数据库未缓存:{error}")
             return
