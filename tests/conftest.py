@@ -22,7 +22,14 @@ from gongjian.demo.loader import CITY_CODE, is_loaded, load_demo
 from gongjian.demo.plan import AS_OF as DEMO_AS_OF
 from gongjian.kit import clock
 from gongjian.units.models import Unit
-from tests import demo_copy
+from tests import demo_copy, template_db
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """Each worker's test database starts from the database ``prepare_demo`` built and
+    kept (migrated, the demo loaded): ``tests/template_db.py``."""
+    template_db.prepare()
 
 
 @pytest.fixture(scope="session")
