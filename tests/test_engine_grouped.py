@@ -162,8 +162,9 @@ def test_flagged_lights_are_the_worst_of_warning_lights(demo, django_assert_max_
                 ),
             )
             with django_assert_max_num_queries(1):
-                flagged, total = light_rules.flagged_lights(projects, as_of, campaign, limit=12)
-            assert total == len(worst) > 0
+                flagged, counts = light_rules.flagged_lights(projects, as_of, campaign, limit=12)
+            assert counts["red"] + counts["yellow"] == len(worst) > 0
+            assert counts == light_rules.warning_light_counts(projects, as_of, campaign)
             assert [pk for pk, _ in flagged] == [pk for pk, _ in worst[:12]]
             assert [light for _, light in flagged] == [light for _, light in worst[:12]]
 
@@ -235,10 +236,10 @@ def test_dashboard_query_count_is_bounded_and_independent_of_project_count(
 def test_one_query_per_registry_for_every_subtree_and_no_stale_definition(
     demo, django_assert_num_queries, rows_each_time
 ):
-    """A registry's figures for several subtrees come from ORM aggregate queries over
-    their common ancestor — the whole subtree's in one, the subtrees below it grouped by
-    unit in another — the same figures as one subtree at a time; an edited indicator is
-    read as it now stands, never from a stale statement."""
+    """A registry's figures for several subtrees come from one ORM aggregate query over
+    their common ancestor — grouped by unit: the subtrees below it and the whole subtree
+    (the sum of every group) — the same figures as one subtree at a time; an edited
+    indicator is read as it now stands, never from a stale statement."""
     counted = [
         i
         for i in _indicators()
@@ -254,7 +255,7 @@ def test_one_query_per_registry_for_every_subtree_and_no_stale_definition(
     # different subtrees really got different figures
     assert len({tuple(v) for v in seen.values()}) > 2
     # every subtree at once: the city's figures and its districts' grouped, the same figures
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         together = engine.evaluate_many([(i, u, period) for u in units for i in counted])
     assert together == [v for u in units for v in seen[u.pk]]
     edited = counted[0]

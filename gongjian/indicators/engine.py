@@ -388,7 +388,9 @@ def _query_plan(
     comparison of child units, a ranking): those are read grouped by unit path with the
     events as semi-joins — one aggregate per indicator and period, not one per
     indicator, period and subtree — and the whole subtree's figures, if any, in a query
-    of their own with first dates annotated (``_SourceQuery``)."""
+    of their own with first dates annotated (``_SourceQuery``) — unless the grouped query
+    reads each of them anyway (the same definition and period for a subtree below: the
+    whole is the sum of all its groups)."""
     below = {key: request for key, request in figures.items() if request[1].path != path}
     dated = any(
         indicator.period_mode == Indicator.PeriodMode.EVENT
@@ -398,6 +400,9 @@ def _query_plan(
     if not below or not dated:
         return [(figures, False)]
     whole = {key: request for key, request in figures.items() if key not in below}
+    grouped_shapes = {_shape(key) for key in below}
+    if all(_shape(key) in grouped_shapes for key in whole):
+        return [(figures, True)]
     return [(members, grouped) for members, grouped in ((whole, False), (below, True)) if members]
 
 

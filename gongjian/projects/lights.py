@@ -379,22 +379,33 @@ def with_light(
 
 def flagged_lights(
     projects: QuerySet, as_of: dt.date, campaign: Campaign | None = None, limit: int = 30
-) -> tuple[list[tuple[int, Light]], int]:
+) -> tuple[list[tuple[int, Light]], dict[str, int]]:
     """The red and yellow lights of ``projects``, worst first — red before yellow, then
     the furthest behind 序时进度 (those lit by no gap — 停缓建, 开工 or 入库 late —
-    first), then by project code — at most ``limit`` of them, and how many there are in
-    all. Ordered and cut by the database, so a province's report never reads every
-    project into memory."""
-    sql, params = _lights_sql(projects, as_of, campaign)
+    first), then by project code — at most ``limit`` of them, and how many of
+    ``projects`` show each light (``warning_light_counts``), in one statement. Ordered
+    and cut by the database, so a province's report never reads every project into
+    memory."""
+    try:
+        sql, params = _lights_sql(projects, as_of, campaign)
+    except EmptyResultSet:
+        return [], dict.fromkeys(COLORS, 0)
     with connections[projects.db].cursor() as cursor:  # the read replica, if any
+        # the lights computed once (a materialised CTE), read for the list and the counts
         cursor.execute(
-            f"""SELECT id, {_LIGHT_COLUMNS}, COUNT(*) OVER () FROM ({sql}) lights
-                WHERE color IN ('red', 'yellow')
-                ORDER BY CASE WHEN color = 'red' THEN 0 ELSE 1 END,
-                         COALESCE(behind, 999) DESC, code
-                LIMIT %s""",
+            f"""WITH lights AS MATERIALIZED ({sql})
+                SELECT counts.*, worst.* FROM (SELECT {_color_sums()} FROM lights) counts
+                LEFT JOIN (
+                    SELECT id, {_LIGHT_COLUMNS} FROM lights
+                    WHERE color IN ('red', 'yellow')
+                    ORDER BY CASE WHEN color = 'red' THEN 0 ELSE 1 END,
+                             COALESCE(behind, 999) DESC, code
+                    LIMIT %s
+                ) worst ON 1 = 1""",
             [*params, limit],
         )
         rows = cursor.fetchall()
-    flagged = [(row[0], _light(row[1:-1], as_of)) for row in rows]
-    return flagged, int(rows[0][-1]) if rows else 0
+    width = len(COLORS)
+    flagged = [(row[width], _light(row[width + 1 :], as_of)) for row in rows if row[width]]
+    totals = [int(n or 0) for n in rows[0][:width]]
+    return flagged, dict(zip(COLORS, totals, strict=True))

@@ -57,12 +57,17 @@ def dispatch_indicator(event: str) -> Indicator:
     return Indicator.adhoc(f"dispatch.{event}", "projects", event=event)
 
 
-def dispatch_status_by_unit(unit: Unit, period: Period) -> list[dict]:
+def dispatch_status_by_unit(unit: Unit, period: Period, memo: dict | None = None) -> list[dict]:
     """Per compared unit: projects due, reported, missing in the month ``period`` (the
-    engine, one batch)."""
+    engine, one batch, which also reads ``unit``'s own totals into ``memo``: the units'
+    rows grouped once give both)."""
     children = compared_units(unit) or [unit]
     due, reported = dispatch_indicator("dispatch_due"), dispatch_indicator("dispatch_reported")
-    values = evaluate_many([(i, u, period) for u in children for i in (due, reported)])
+    values = evaluate_many(
+        [(i, u, period) for u in children for i in (due, reported)]
+        + [(due, unit, period), (reported, unit, period)],
+        memo,
+    )
     stats = []
     for n, u in enumerate(children):
         owed, sent = int(values[2 * n] or 0), int(values[2 * n + 1] or 0)

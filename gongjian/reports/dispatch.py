@@ -40,7 +40,7 @@ from gongjian.kit.clock import today as clock_today
 from gongjian.kit.dates import Period, pro_rata
 from gongjian.kit.money import format_amount
 from gongjian.kit.scope import SYSTEM, Action
-from gongjian.projects.lights import flagged_lights, warning_light_counts
+from gongjian.projects.lights import flagged_lights
 from gongjian.projects.models import Cadence, Problem, Project, Stage
 from gongjian.projects.selectors import (
     dispatch_indicator,
@@ -128,10 +128,12 @@ def _dispatch_section(*, unit: Unit, month: Period, user: Actor) -> dict:
     them all (the engine's ``dispatch_due`` / ``dispatch_reported`` events, and the 调度
     page's own list of due projects)."""
     due, reported = dispatch_indicator("dispatch_due"), dispatch_indicator("dispatch_reported")
+    memo: dict = {}
+    by_unit = dispatch_status_by_unit(unit, month, memo)
     total_due, total_reported = (
-        int(v or 0) for v in engine.evaluate_many([(due, unit, month), (reported, unit, month)])
+        int(v or 0)
+        for v in engine.evaluate_many([(due, unit, month), (reported, unit, month)], memo)
     )
-    by_unit = dispatch_status_by_unit(unit, month)
     units = [
         {
             "unit": s["unit"].name,
@@ -361,7 +363,8 @@ def dispatch_context(*, unit: Unit, period: Period, user: Actor = SYSTEM) -> dic
     # 红黄绿灯
     projects = Project.objects.restrict(user, Action.VIEW).in_subtree(unit)
     campaign = campaign_for(unit, year)
-    flagged, flagged_total = flagged_lights(projects, as_of, campaign, limit=LIGHTS_LISTED)
+    flagged, counts = flagged_lights(projects, as_of, campaign, limit=LIGHTS_LISTED)
+    flagged_total = counts["red"] + counts["yellow"]
     ids = [pk for pk, _light in flagged]
     about = {
         pk: (name, unit_name, stage)
@@ -385,7 +388,6 @@ def dispatch_context(*, unit: Unit, period: Period, user: Actor = SYSTEM) -> dic
         }
         for pk, light in flagged
     ]
-    counts = warning_light_counts(projects, as_of, campaign)
     number = as_of.month
     return {
         "title": f"{unit.name}重点项目建设调度通报",
