@@ -25,6 +25,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import Exact, GreaterThanOrEqual, In
 
 from gongjian.kit.dates import Period
 
@@ -106,7 +107,7 @@ def due_periods(cadence: str, month: Period) -> list[Period]:
     return [month]
 
 
-def on_dispatch_list(qs: QuerySet[Project], month: Period, rules: list[CadenceRule]) -> QuerySet:
+def on_dispatch_list_q(month: Period, rules: list[CadenceRule]) -> Q:
     """Projects that report at all in ``month``: under construction by its end, or at a
     stage a cadence rule names (e.g. 谋划 projects quarterly)."""
     building = Q(stage__in=UNDER_CONSTRUCTION) & (
@@ -115,51 +116,81 @@ def on_dispatch_list(qs: QuerySet[Project], month: Period, rules: list[CadenceRu
     stages = {r.stage for r in rules if r.stage and r.stage not in UNDER_CONSTRUCTION}
     if stages:
         building |= Q(stage__in=stages)
-    return qs.filter(building)
+    return building
+
+
+class _Owing:
+    """The SQL of what projects owe in ``month``: which are on the dispatch list, their
+    cadence, the reports they owe and the reports they sent — expressions over a project
+    row, for annotations (``with_cadence``) or a row's own condition (``owing``)."""
+
+    def __init__(self, month: Period) -> None:
+        rules = active_rules(month)
+        weeks = [w.start for w in week_periods(month)]
+        quarter = quarter_of(month)
+        self.listed = on_dispatch_list_q(month, rules)
+        self.cadence = cadence_expression(rules)
+        # the cadences owing nothing this month
+        self.idle = [
+            *([] if is_quarter_end(month) else [Cadence.QUARTERLY]),
+            *([] if weeks else [Cadence.WEEKLY]),
+        ]
+
+        def count(starts) -> Coalesce:
+            return Coalesce(
+                Subquery(
+                    ProgressReport.objects.filter(project=OuterRef("pk"), period_start__in=starts)
+                    .values("project")
+                    .annotate(n=Count("pk"))
+                    .values("n")[:1],
+                    output_field=IntegerField(),
+                ),
+                0,
+            )
+
+        self.due_count = Case(
+            When(Exact(self.cadence, Cadence.WEEKLY), then=Value(len(weeks))),
+            default=Value(1),
+            output_field=IntegerField(),
+        )
+        self.reported_count = Case(
+            When(Exact(self.cadence, Cadence.WEEKLY), then=count(weeks) if weeks else Value(0)),
+            When(Exact(self.cadence, Cadence.QUARTERLY), then=count([quarter.start])),
+            default=count([month.start]),
+            output_field=IntegerField(),
+        )
+
+    def due(self) -> Q:
+        return self.listed & ~Q(In(self.cadence, self.idle)) if self.idle else self.listed
+
+
+def owing(month: Period, *, reported: bool = False) -> Q:
+    """A project row's own condition: it owes reports in ``month``; with ``reported``, it
+    sent them all (the rows ``with_cadence`` keeps, and those it marks ``reported``)."""
+    owing = _Owing(month)
+    due = owing.due()
+    if reported:
+        due &= Q(GreaterThanOrEqual(owing.reported_count, owing.due_count))
+    return due
 
 
 def with_cadence(qs: QuerySet[Project], month: Period) -> QuerySet:
     """Annotate ``cadence``, ``due_count`` (reports owed in the month), ``reported_count``
     and ``reported`` (all owed reports are in); drop projects owing nothing this month."""
-    rules = active_rules(month)
-    weeks = [w.start for w in week_periods(month)]
-    quarter = quarter_of(month)
-    listed = on_dispatch_list(qs, month, rules).annotate(cadence=cadence_expression(rules))
-    if not is_quarter_end(month):
-        listed = listed.exclude(cadence=Cadence.QUARTERLY)
-
-    def count(starts) -> Coalesce:
-        return Coalesce(
-            Subquery(
-                ProgressReport.objects.filter(project=OuterRef("pk"), period_start__in=starts)
-                .values("project")
-                .annotate(n=Count("pk"))
-                .values("n")[:1],
-                output_field=IntegerField(),
-            ),
-            0,
+    owing = _Owing(month)
+    return (
+        qs.filter(owing.due())
+        .annotate(
+            cadence=owing.cadence,
+            due_count=owing.due_count,
+            reported_count=owing.reported_count,
         )
-
-    counted = listed.annotate(
-        due_count=Case(
-            When(cadence=Cadence.WEEKLY, then=Value(len(weeks))),
-            default=Value(1),
-            output_field=IntegerField(),
-        ),
-        reported_count=Case(
-            When(cadence=Cadence.WEEKLY, then=count(weeks) if weeks else Value(0)),
-            When(cadence=Cadence.QUARTERLY, then=count([quarter.start])),
-            default=count([month.start]),
-            output_field=IntegerField(),
-        ),
-    )
-    if not weeks:
-        counted = counted.exclude(cadence=Cadence.WEEKLY)
-    return counted.annotate(
-        reported=Case(
-            When(reported_count__gte=F("due_count"), then=Value(True)),
-            default=Value(False),
-            output_field=BooleanField(),
+        .annotate(
+            reported=Case(
+                When(reported_count__gte=F("due_count"), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
         )
     )
 

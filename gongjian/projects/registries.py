@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import F, Q
 
 from gongjian.indicators.registries import Event, FilterSpec, RegistrySpec, YearRollup, as_list
 from gongjian.indicators.registries import register as register_registry
 from gongjian.kit.dates import Period
 
-from .cadence import with_cadence
+from .cadence import owing
 from .models import (
     COMPLETED_EARLY,
     Problem,
@@ -31,17 +31,13 @@ def _project_registry() -> RegistrySpec:
 
     def owed(label: str, *, reported: bool) -> Event:
         """The projects that owe 调度 reports in the month the period ends in under their
-        cadence (``cadence.with_cadence``); with ``reported``, those that sent them all."""
+        cadence (``cadence.owing``); with ``reported``, those that sent them all."""
 
         def within(period: Period) -> Q:
-            month = Period.month(period.end.year, period.end.month)
-            projects = with_cadence(Project.objects.all(), month)
-            if reported:
-                projects = projects.filter(reported=True)
-            # correlated on the row's key: ``pk IN (…)`` over every project is hashed only
-            # while it fits the server's work memory, and at 1,000,000 projects it did not
-            # (every row scanned the whole list)
-            return Q(Exists(projects.filter(pk=OuterRef("pk"))))
+            # the row's own condition: not ``pk IN (…)`` over every project owing (hashed
+            # only while it fits the server's work memory; at 1,000,000 projects every row
+            # scanned the whole list), nor a look-up of the row by its key
+            return owing(Period.month(period.end.year, period.end.month), reported=reported)
 
         return Event(label, within=within)
 
