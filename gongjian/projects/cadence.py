@@ -119,6 +119,32 @@ def on_dispatch_list_q(month: Period, rules: list[CadenceRule]) -> Q:
     return building
 
 
+def rows_owed_for(model, month: Period, cadence) -> Case:
+    """How many rows of ``model`` (reports, obligations: a ``project`` and a
+    ``period_start``) a project has for the periods its ``cadence`` (an expression over
+    the project row) owes in ``month``: each week's, the quarter's or the month's."""
+
+    def count(starts) -> Coalesce:
+        return Coalesce(
+            Subquery(
+                model.objects.filter(project=OuterRef("pk"), period_start__in=starts)
+                .values("project")
+                .annotate(n=Count("pk"))
+                .values("n")[:1],
+                output_field=IntegerField(),
+            ),
+            0,
+        )
+
+    weeks = [w.start for w in week_periods(month)]
+    return Case(
+        When(Exact(cadence, Cadence.WEEKLY), then=count(weeks) if weeks else Value(0)),
+        When(Exact(cadence, Cadence.QUARTERLY), then=count([quarter_of(month).start])),
+        default=count([month.start]),
+        output_field=IntegerField(),
+    )
+
+
 class _Owing:
     """The SQL of what projects owe in ``month``: which are on the dispatch list, their
     cadence, the reports they owe and the reports they sent — expressions over a project
@@ -127,7 +153,6 @@ class _Owing:
     def __init__(self, month: Period) -> None:
         rules = active_rules(month)
         weeks = [w.start for w in week_periods(month)]
-        quarter = quarter_of(month)
         self.listed = on_dispatch_list_q(month, rules)
         self.cadence = cadence_expression(rules)
         # the cadences owing nothing this month
@@ -136,29 +161,12 @@ class _Owing:
             *([] if weeks else [Cadence.WEEKLY]),
         ]
 
-        def count(starts) -> Coalesce:
-            return Coalesce(
-                Subquery(
-                    ProgressReport.objects.filter(project=OuterRef("pk"), period_start__in=starts)
-                    .values("project")
-                    .annotate(n=Count("pk"))
-                    .values("n")[:1],
-                    output_field=IntegerField(),
-                ),
-                0,
-            )
-
         self.due_count = Case(
             When(Exact(self.cadence, Cadence.WEEKLY), then=Value(len(weeks))),
             default=Value(1),
             output_field=IntegerField(),
         )
-        self.reported_count = Case(
-            When(Exact(self.cadence, Cadence.WEEKLY), then=count(weeks) if weeks else Value(0)),
-            When(Exact(self.cadence, Cadence.QUARTERLY), then=count([quarter.start])),
-            default=count([month.start]),
-            output_field=IntegerField(),
-        )
+        self.reported_count = rows_owed_for(ProgressReport, month, self.cadence)
 
     def due(self) -> Q:
         return self.listed & ~Q(In(self.cadence, self.idle)) if self.idle else self.listed

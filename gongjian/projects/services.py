@@ -1012,14 +1012,13 @@ def reminders_send(*, today: dt.date | None = None) -> str:
 def report_obligations_sync(*, year: int, through: dt.date) -> int:
     """Record every report a project owed under its cadence for periods ending by
     ``through`` in ``year`` (idempotent: existing rows are kept); returns rows added."""
-    from django.db.models import Case, Count, F, IntegerField, OuterRef, Subquery, Value, When
-    from django.db.models.functions import Coalesce
+    from django.db.models import F
 
     from gongjian.indicators.models import Campaign
     from gongjian.kit.dates import Period
 
-    from .cadence import due_periods, quarter_of, week_periods, with_cadence
-    from .models import Cadence, ReportObligation
+    from .cadence import due_periods, rows_owed_for, with_cadence
+    from .models import ReportObligation
 
     due_days = {
         c.root_unit.path: c.report_due_days
@@ -1039,25 +1038,7 @@ def report_obligations_sync(*, year: int, through: dt.date) -> int:
             break
 
         # skip projects whose obligations for the month are all recorded already
-        def known_in(starts):
-            return Coalesce(
-                Subquery(
-                    ReportObligation.objects.filter(project=OuterRef("pk"), period_start__in=starts)
-                    .values("project")
-                    .annotate(n=Count("pk"))
-                    .values("n")[:1],
-                    output_field=IntegerField(),
-                ),
-                0,
-            )
-
-        weeks = [w.start for w in week_periods(period)]
-        known = Case(
-            When(cadence=Cadence.WEEKLY, then=known_in(weeks) if weeks else Value(0)),
-            When(cadence=Cadence.QUARTERLY, then=known_in([quarter_of(period).start])),
-            default=known_in([period.start]),
-            output_field=IntegerField(),
-        )
+        known = rows_owed_for(ReportObligation, period, F("cadence"))
         pending = (
             with_cadence(Project.objects.all(), period)
             .annotate(known=known)
