@@ -47,6 +47,9 @@ def prepare() -> None:
         _prepare_sqlite()
     elif database["ENGINE"].startswith("django.db.backends.postgresql"):
         database.setdefault("TEST", {})["TEMPLATE"] = _postgres_template(database)
+        # a test database is thrown away: its commits need not wait for the disk
+        options = database.setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c synchronous_commit=off".strip()
 
 
 @contextmanager
