@@ -377,6 +377,12 @@ def with_light(
     )
 
 
+# red before yellow, then the furthest behind (those lit by no gap first), then by code
+_WORST_FIRST = (
+    "ORDER BY CASE WHEN color = 'red' THEN 0 ELSE 1 END, COALESCE(behind, 999) DESC, code"
+)
+
+
 def flagged_lights(
     projects: QuerySet, as_of: dt.date, campaign: Campaign | None = None, limit: int = 30
 ) -> tuple[list[tuple[int, Light]], dict[str, int]]:
@@ -396,16 +402,14 @@ def flagged_lights(
             f"""WITH lights AS MATERIALIZED ({sql})
                 SELECT counts.*, worst.* FROM (SELECT {_color_sums()} FROM lights) counts
                 LEFT JOIN (
-                    SELECT id, {_LIGHT_COLUMNS} FROM lights
-                    WHERE color IN ('red', 'yellow')
-                    ORDER BY CASE WHEN color = 'red' THEN 0 ELSE 1 END,
-                             COALESCE(behind, 999) DESC, code
-                    LIMIT %s
-                ) worst ON 1 = 1""",
+                    SELECT id, {_LIGHT_COLUMNS}, ROW_NUMBER() OVER ({_WORST_FIRST}) AS n
+                    FROM lights WHERE color IN ('red', 'yellow') {_WORST_FIRST} LIMIT %s
+                ) worst ON 1 = 1
+                ORDER BY worst.n""",
             [*params, limit],
         )
         rows = cursor.fetchall()
     width = len(COLORS)
-    flagged = [(row[width], _light(row[width + 1 :], as_of)) for row in rows if row[width]]
+    flagged = [(row[width], _light(row[width + 1 : -1], as_of)) for row in rows if row[width]]
     totals = [int(n or 0) for n in rows[0][:width]]
     return flagged, dict(zip(COLORS, totals, strict=True))
