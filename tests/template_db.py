@@ -47,9 +47,11 @@ def prepare() -> None:
         _prepare_sqlite()
     elif database["ENGINE"].startswith("django.db.backends.postgresql"):
         database.setdefault("TEST", {})["TEMPLATE"] = _postgres_template(database)
-        # a test database is thrown away: its commits need not wait for the disk
-        options = database.setdefault("OPTIONS", {})
-        options["options"] = f"{options.get('options', '')} -c synchronous_commit=off".strip()
+        if "replica" not in settings.DATABASES:
+            # a test database is thrown away: its commits need not wait for the disk (but
+            # a standby's tests wait for the commits they replay: those stay synchronous)
+            options = database.setdefault("OPTIONS", {})
+            options["options"] = f"{options.get('options', '')} -c synchronous_commit=off".strip()
 
 
 @contextmanager
