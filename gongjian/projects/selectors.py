@@ -57,19 +57,15 @@ def dispatch_indicator(event: str) -> Indicator:
     return Indicator.adhoc(f"dispatch.{event}", "projects", event=event)
 
 
-def dispatch_status_by_unit(unit: Unit, period: Period, memo: dict | None = None) -> list[dict]:
-    """Per compared unit: projects due, reported, missing in the month ``period`` (the
-    engine, one batch, which also reads ``unit``'s own totals into ``memo``: the units'
-    rows grouped once give both)."""
+def dispatch_status(unit: Unit, period: Period) -> tuple[list[dict], dict]:
+    """Per compared unit, and for ``unit`` itself: projects due, reported, missing in the
+    month ``period`` (the engine, one batch: the units' rows grouped once give both)."""
     children = compared_units(unit) or [unit]
     due, reported = dispatch_indicator("dispatch_due"), dispatch_indicator("dispatch_reported")
-    values = evaluate_many(
-        [(i, u, period) for u in children for i in (due, reported)]
-        + [(due, unit, period), (reported, unit, period)],
-        memo,
-    )
+    counted = [*children, unit]
+    values = evaluate_many([(i, u, period) for u in counted for i in (due, reported)])
     stats = []
-    for n, u in enumerate(children):
+    for n, u in enumerate(counted):
         owed, sent = int(values[2 * n] or 0), int(values[2 * n + 1] or 0)
         stats.append(
             {
@@ -80,7 +76,12 @@ def dispatch_status_by_unit(unit: Unit, period: Period, memo: dict | None = None
                 "rate": f"{sent * 100 / owed:.0f}%" if owed else "—",
             }
         )
-    return stats
+    return stats[:-1], stats[-1]
+
+
+def dispatch_status_by_unit(unit: Unit, period: Period) -> list[dict]:
+    """``dispatch_status`` per compared unit."""
+    return dispatch_status(unit, period)[0]
 
 
 # --- 包保 -------------------------------------------------------------------------------

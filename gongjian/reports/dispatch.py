@@ -43,8 +43,7 @@ from gongjian.kit.scope import SYSTEM, Action
 from gongjian.projects.lights import flagged_lights
 from gongjian.projects.models import Cadence, Problem, Project, Stage
 from gongjian.projects.selectors import (
-    dispatch_indicator,
-    dispatch_status_by_unit,
+    dispatch_status,
     due_projects,
     problem_indicator,
 )
@@ -127,13 +126,8 @@ def _dispatch_section(*, unit: Unit, month: Period, user: Actor) -> dict:
     """未报送: the units and projects that owed 调度 reports in ``month`` and did not send
     them all (the engine's ``dispatch_due`` / ``dispatch_reported`` events, and the 调度
     page's own list of due projects)."""
-    due, reported = dispatch_indicator("dispatch_due"), dispatch_indicator("dispatch_reported")
-    memo: dict = {}
-    by_unit = dispatch_status_by_unit(unit, month, memo)
-    total_due, total_reported = (
-        int(v or 0)
-        for v in engine.evaluate_many([(due, unit, month), (reported, unit, month)], memo)
-    )
+    by_unit, total = dispatch_status(unit, month)
+    total_due, total_reported = total["due"], total["reported"]
     units = [
         {
             "unit": s["unit"].name,
