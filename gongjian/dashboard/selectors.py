@@ -85,30 +85,22 @@ def dashboard(user: User, scope: Scope, pillar: Pillar | None = None) -> Dashboa
     the indicators assigned to it, and its projects' figures."""
     unit, year, as_of = scope.unit, scope.year, scope.as_of
     assert unit is not None  # the page answered 404 without a unit
-    targets = list(
-        Target.objects.filter(unit=unit, year=year, indicator__is_active=True)
-        .select_related(
-            "indicator",
-            "indicator__fixed_unit",
-            "indicator__base_indicator",
-            "indicator__denominator",
-            "indicator__weight",
-        )
-        .order_by("indicator__sort_order", "indicator__code")
+    # the page's own rows, kept until the definitions are written to (with the units'
+    # stamps, the one statement a page whose figures are all kept reads)
+    targets, others, children = cube.kept(Unit.objects.db, unit.path).definitions(
+        f"dashboard:{unit.pk}:{year}", lambda: _laid_out(unit, year)
     )
     # every figure of the page in one batch: one aggregate query per registry
     memo: dict = {}
     period = Period.year_to_date(year, as_of)
     kinds = [kind for kind, _label in CHECKPOINTS]
     judged = [t for t in targets if t.indicator.in_checkpoints]  # checkpoint_targets' rows
-    others = _other_indicators(unit)
     if pillar is not None:
         chosen = {i.pk for i in pillar.indicators.all()}
         targets = [t for t in targets if t.indicator_id in chosen]
         judged = [t for t in judged if t.indicator_id in chosen]
         others = [i for i in others if i.pk in chosen]
     charted = [t for t in targets if t.indicator.kind == Indicator.Kind.COMPUTED][:6]
-    children = compared_units(unit)
     compared = [(t.indicator, child, period) for t in charted for child in children]
     evaluate_many(
         [(t.indicator, unit, period) for t in targets]
@@ -177,6 +169,23 @@ def dashboard(user: User, scope: Scope, pillar: Pillar | None = None) -> Dashboa
     if pillar is not None:
         board.pillar_figures = pillar_figures(pillar, unit, period)
     return board
+
+
+def _laid_out(unit: Unit, year: int) -> tuple[list[Target], list[Indicator], list[Unit]]:
+    """The dashboard's own rows: the unit's targets of ``year`` with their indicators,
+    the other indicators it shows, the units it compares."""
+    targets = list(
+        Target.objects.filter(unit=unit, year=year, indicator__is_active=True)
+        .select_related(
+            "indicator",
+            "indicator__fixed_unit",
+            "indicator__base_indicator",
+            "indicator__denominator",
+            "indicator__weight",
+        )
+        .order_by("indicator__sort_order", "indicator__code")
+    )
+    return targets, _other_indicators(unit), compared_units(unit)
 
 
 def _other_indicators(unit: Unit) -> list[Indicator]:

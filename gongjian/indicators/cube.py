@@ -11,9 +11,10 @@ stamp read before, which no later reader meets — never the other way round.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import caches
@@ -23,6 +24,8 @@ from django.db.models import OuterRef, Subquery
 from gongjian.units.models import Unit, UnitStamp
 
 CACHE = "figures"
+T = TypeVar("T")
+_NOTHING = object()
 
 
 def enabled() -> bool:
@@ -82,15 +85,33 @@ class Kept:
         rows = units.annotate(
             stamp=Subquery(stamps.filter(unit_id=OuterRef("pk")).values("stamp")),
             epoch=Subquery(stamps.filter(unit_id=0).values("stamp")),
-        ).values_list("pk", "path", "stamp", "epoch")
+            laid_out=Subquery(stamps.filter(unit_id=UnitStamp.DEFINITIONS).values("stamp")),
+        ).values_list("pk", "path", "stamp", "epoch", "laid_out")
         name = connections[db].settings_dict["NAME"]
         self.units: dict[str, int] = {}  # path → id
         self.keys: dict[int, str] = {}
-        for pk, unit_path, stamp, epoch in rows:
+        # the definitions' stamp (-1): None when the subtree has no unit
+        self.definitions_key: str | None = None
+        for pk, unit_path, stamp, epoch, laid_out in rows:
             self.units[unit_path] = pk
             self.keys[pk] = f"gj:{name}:{pk}:{stamp or 0}:{epoch or 0}"
+            self.definitions_key = f"gj:{name}:definitions:{laid_out or 0}"
         found = caches[CACHE].get_many(list(self.keys.values()))
         self.values: dict[int, dict] = {u: found.get(key) or {} for u, key in self.keys.items()}
+
+    def definitions(self, name: str, read: Callable[[], T]) -> T:
+        """What ``read`` gives from the definitions pages are laid out from — the unit
+        tree, the indicators, their targets and reported values — kept under their stamp
+        (-1) as ``name``: read again after any write to them. ``name`` says everything
+        ``read`` depends on besides those rows."""
+        if not enabled() or self.definitions_key is None:
+            return read()
+        key = f"{self.definitions_key}:{name}"
+        found = caches[CACHE].get(key, _NOTHING)
+        if found is _NOTHING:
+            found = read()
+            caches[CACHE].set(key, found, TIMEOUT)
+        return found
 
     def missing(self, shapes: Iterable[str]) -> list[int]:
         """The units some of ``shapes`` is not kept for."""

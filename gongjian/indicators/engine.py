@@ -987,12 +987,17 @@ class _ReportedTree:
             .order_by("indicator_id", "unit_id", "-as_of", "-version")
             .values_list("indicator_id", "unit_id", "as_of", "value")
         )
+        # the subtree's units and stamps: read once per page (``cube.one_reading``); the
+        # values kept until a reported value (or the unit tree) is written
+        kept = cube.kept(Unit.objects.db, unit.path)
+        ids = ",".join(map(str, sorted(indicators)))
+        name = f"reported:{unit.path}:{period.year}:{period.end}:{ids}"
         self.own: dict[tuple[int, int], tuple[Decimal, dt.date]] = {}
-        for indicator_id, unit_id, as_of, value in rows:
+        for indicator_id, unit_id, as_of, value in kept.definitions(name, lambda: list(rows)):
             self.own.setdefault((indicator_id, unit_id), (value, as_of))
         self.children: dict[int, list[int]] = {}
-        if self.own:  # the subtree's units: read once per page (``cube.one_reading``)
-            for path, pk in cube.kept(Unit.objects.db, unit.path).units.items():
+        if self.own:
+            for path, pk in kept.units.items():
                 if pk != unit.pk:
                     self.children.setdefault(path_ids(path)[-2], []).append(pk)
         self.indicators = indicators

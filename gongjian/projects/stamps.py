@@ -2,6 +2,9 @@
 project figures are computed from is written: the unit's projects, their stage
 transitions, progress reports (and so their yearly roll-up), problems, tags and batches; a tag or a batch itself (its slug or
 code, which indicator filters name) draws stamp 0, which every unit's figures read.
+A write to the definitions a page is laid out from — the unit tree, the indicators,
+their targets and reported values — draws stamp -1 (``DEFINITIONS``), under which those
+rows are kept (``indicators.cube.Kept.definitions``).
 
 The figures kept per unit (``indicators.cube``) are good while the stamps are those they
 were computed at, so — as for the yearly roll-up (``rollup``) — no writer can bypass
@@ -16,6 +19,8 @@ from contextlib import contextmanager
 
 from django.db import connection as default_connection
 
+from gongjian.units.models import UnitStamp
+
 STAMPS = "units_unitstamp"
 PROJECTS = "projects_project"
 # table → how its row (NEW / OLD, or a transition table's alias) reaches its unit
@@ -27,6 +32,13 @@ THROUGH_PROJECT = {
     "projects_problem": "problems",
 }
 EVERY_UNIT = {"projects_tag": "tag", "projects_batch": "batch"}
+# the definitions pages are laid out from: every write to them draws stamp -1
+DEFINITIONS = {
+    "units_unit": "unit",
+    "indicators_indicator": "indicator",
+    "indicators_target": "target",
+    "indicators_reportedvalue": "reported_value",
+}
 OPS = ("insert", "delete", "update")
 
 SQLITE_RANDOM = "random()"
@@ -40,6 +52,8 @@ def _unit_of(table: str, row: str) -> str:
         return f"{row}.unit_id"
     if table in EVERY_UNIT:
         return "0"
+    if table in DEFINITIONS:
+        return str(UnitStamp.DEFINITIONS)
     return f"(SELECT unit_id FROM {PROJECTS} WHERE id = {row}.project_id)"
 
 
@@ -52,24 +66,29 @@ def _sqlite_draw(table: str, rows: tuple[str, ...]) -> str:
 
 
 def _name(table: str) -> str:
-    return {PROJECTS: "project", **THROUGH_PROJECT, **EVERY_UNIT}[table]
+    return {PROJECTS: "project", **THROUGH_PROJECT, **EVERY_UNIT, **DEFINITIONS}[table]
 
 
-TABLES = [PROJECTS, *THROUGH_PROJECT, *EVERY_UNIT]
+# the tables of migration 0016; ``DEFINITIONS`` came with 0019
+PROJECT_TABLES = [PROJECTS, *THROUGH_PROJECT, *EVERY_UNIT]
+TABLES = [*PROJECT_TABLES, *DEFINITIONS]
 ROWS = {"insert": ("NEW",), "delete": ("OLD",), "update": ("OLD", "NEW")}
-SQLITE = [
-    f"""CREATE TRIGGER unit_stamp_{_name(table)}_{op} AFTER {op.upper()} ON {table}
+
+
+def _sqlite(tables: list[str]) -> list[str]:
+    return [
+        f"""CREATE TRIGGER unit_stamp_{_name(table)}_{op} AFTER {op.upper()} ON {table}
         BEGIN {_sqlite_draw(table, ROWS[op])} END"""
-    for table in TABLES
-    for op in OPS
-]
-SQLITE_DROP = [f"DROP TRIGGER IF EXISTS unit_stamp_{_name(t)}_{op}" for t in TABLES for op in OPS]
+        for table in tables
+        for op in OPS
+    ]
 
 
 def _pg_units(table: str, rows: str) -> str:
     """The units of a transition table's rows: each distinct key looked up once (a bulk
     load of reports names each project many times)."""
-    key = {PROJECTS: "unit_id", **dict.fromkeys(EVERY_UNIT, "1 AS one")}.get(table, "project_id")
+    one = dict.fromkeys([*EVERY_UNIT, *DEFINITIONS], "1 AS one")
+    key = {PROJECTS: "unit_id", **one}.get(table, "project_id")
     return f"SELECT {_unit_of(table, 'r')} AS unit_id FROM (SELECT DISTINCT {key} FROM {rows}) r"
 
 
@@ -101,23 +120,42 @@ _REFERENCING = {
     "delete": "OLD TABLE AS old_rows",
     "update": "OLD TABLE AS old_rows NEW TABLE AS new_rows",
 }
-PG = [_pg_function(table) for table in TABLES] + [
-    f"""CREATE TRIGGER unit_stamp_{_name(table)}_{op} AFTER {op.upper()} ON {table}
+
+
+def _pg(tables: list[str]) -> list[str]:
+    return [_pg_function(table) for table in tables] + [
+        f"""CREATE TRIGGER unit_stamp_{_name(table)}_{op} AFTER {op.upper()} ON {table}
         REFERENCING {_REFERENCING[op]}
         FOR EACH STATEMENT EXECUTE FUNCTION unit_stamp_{_name(table)}()"""
-    for table in TABLES
-    for op in OPS
-]
-PG_DROP = [
-    *(f"DROP TRIGGER IF EXISTS unit_stamp_{_name(t)}_{op} ON {t}" for t in TABLES for op in OPS),
-    *(f"DROP FUNCTION IF EXISTS unit_stamp_{_name(t)}()" for t in TABLES),
-]
+        for table in tables
+        for op in OPS
+    ]
+
+
+def _drops(tables: list[str]) -> dict[str, list[str]]:
+    """The statements that drop the triggers of ``tables`` (and their functions)."""
+    return {
+        "sqlite": [
+            f"DROP TRIGGER IF EXISTS unit_stamp_{_name(t)}_{op}" for t in tables for op in OPS
+        ],
+        "postgresql": [
+            *(
+                f"DROP TRIGGER IF EXISTS unit_stamp_{_name(t)}_{op} ON {t}"
+                for t in tables
+                for op in OPS
+            ),
+            *(f"DROP FUNCTION IF EXISTS unit_stamp_{_name(t)}()" for t in tables),
+        ],
+    }
 
 
 def _redraw_sql(random: str) -> str:
-    """Every unit's stamp (and stamp 0) drawn anew."""
+    """Every unit's stamp (and stamps 0 and -1) drawn anew."""
     return f"""INSERT INTO {STAMPS} (unit_id, stamp)
-        SELECT unit_id, {random} FROM (SELECT id AS unit_id FROM units_unit UNION ALL SELECT 0) u
+        SELECT unit_id, {random} FROM (
+            SELECT id AS unit_id FROM units_unit UNION ALL SELECT 0
+            UNION ALL SELECT {UnitStamp.DEFINITIONS}
+        ) u
         WHERE true ON CONFLICT (unit_id) DO UPDATE SET stamp = excluded.stamp"""
 
 
@@ -135,14 +173,16 @@ def redraw(connection=default_connection) -> None:
     )
 
 
-def install(connection=default_connection) -> None:
-    """Draw every stamp and install the triggers that draw them on each write."""
+def install(connection=default_connection, tables: list[str] = TABLES) -> None:
+    """Draw every stamp and install the triggers of ``tables`` (every stamped table by
+    default; a migration names the tables of its time)."""
     redraw(connection)
-    _run({"sqlite": SQLITE, "postgresql": PG}, connection)
+    _run({"sqlite": _sqlite(tables), "postgresql": _pg(tables)}, connection)
 
 
-def uninstall(connection=default_connection) -> None:
-    _run({"sqlite": SQLITE_DROP, "postgresql": PG_DROP}, connection)
+def uninstall(connection=default_connection, tables: list[str] = TABLES) -> None:
+    """Drop the triggers of ``tables`` (every stamped table by default)."""
+    _run(_drops(tables), connection)
 
 
 @contextmanager
@@ -154,3 +194,18 @@ def suspended(connection=default_connection):
         yield
     finally:
         install(connection)
+
+
+def installed_triggers(connection=default_connection) -> set[str]:
+    """The names of the stamp triggers the database holds (a migration that makes SQLite
+    copy a table drops that table's triggers: a test compares this with ``expected``)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        else:
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+        return {name for (name,) in cursor.fetchall() if name.startswith("unit_stamp_")}
+
+
+def expected_triggers() -> set[str]:
+    return {f"unit_stamp_{_name(t)}_{op}" for t in TABLES for op in OPS}

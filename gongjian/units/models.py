@@ -337,6 +337,10 @@ class UnitStamp(models.Model):
     rolled back or a database restored from a backup never meets a stamp again with
     other rows behind it."""
 
+    # the stamp a write to the definitions pages are laid out from draws (the unit tree,
+    # indicators, targets, reported values: ``projects.stamps.DEFINITIONS``)
+    DEFINITIONS = -1
+
     unit_id = models.BigIntegerField(primary_key=True)
     stamp = models.BigIntegerField()
 

@@ -7,13 +7,13 @@ from django.db import migrations
 def create_triggers(apps, schema_editor):
     from gongjian.projects import stamps
 
-    stamps.install(schema_editor.connection)
+    stamps.install(schema_editor.connection, stamps.PROJECT_TABLES)
 
 
 def drop_triggers(apps, schema_editor):
     from gongjian.projects import stamps
 
-    stamps.uninstall(schema_editor.connection)
+    stamps.uninstall(schema_editor.connection, stamps.PROJECT_TABLES)
 
 
 class Migration(migrations.Migration):
