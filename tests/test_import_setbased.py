@@ -281,3 +281,55 @@ def test_numbers_of_several_types_in_one_column_are_read_one_by_one(world, tmp_p
     expected = [S.read_row(columns, cells)[0]["total_investment"] for cells in data]
     assert by_columns is not None
     assert by_columns["total_investment"] == expected == [10_000, 10_000, 25_000]
+
+
+def test_a_set_wise_import_draws_its_units_stamps_once_and_keeps_every_trigger(
+    world, tmp_path, monkeypatch
+):
+    """The chunks written set-wise draw their units' stamps once (on SQLite the row
+    triggers are dropped for the chunk and created again in the same transaction,
+    ``stamps.drawn_once``): the written units' stamps are new, the others' unchanged,
+    and every trigger is there afterwards — after a saved import and a refused one —
+    and still draws a stamp on the next write."""
+    from gongjian.projects import stamps
+    from gongjian.units.models import Unit, UnitStamp
+
+    def stamps_now() -> dict[int, int]:
+        return dict(UnitStamp.objects.values_list("unit_id", "stamp"))
+
+    monkeypatch.setattr(imports, "COLUMN_CHUNK", 7)
+    taken = []
+    create_set = services.ProjectBulk.create_set
+
+    def counting(self, *args, **kwargs):
+        taken.append(create_set(self, *args, **kwargs))
+        return taken[-1]
+
+    monkeypatch.setattr(services.ProjectBulk, "create_set", counting)
+    before = stamps_now()
+    path = write_xlsx(tmp_path / "ok.xlsx", [HEAD, *rows_of(world, 20, "ST")])
+    result = projects_import(actor=world.office, path=path, file_name="t.xlsx")
+    assert result.saved and result.created == 20
+    assert taken and all(taken)  # every chunk went set-wise
+    written = {world.district_a.pk, world.district_b.pk}
+    after = stamps_now()
+    assert {u for u in after if after[u] != before.get(u)} == written
+    assert stamps.expected_triggers() <= stamps.installed_triggers()
+
+    # refused (a bad row, nothing saved): the triggers are there all the same
+    rows = rows_of(world, 20, "SR")
+    rows[15][2] = "不存在的区"
+    refused = projects_import(
+        actor=world.office, path=write_xlsx(tmp_path / "bad.xlsx", [HEAD, *rows])
+    )
+    assert not refused.saved and not Project.objects.filter(code__startswith="SR").exists()
+    assert stamps.expected_triggers() <= stamps.installed_triggers()
+
+    # and they draw: a project written past every service draws its unit's stamp
+    project = Project.objects.filter(code__startswith="ST").first()
+    other = Unit.objects.exclude(pk=project.unit_id).values_list("pk", flat=True).first()
+    now = stamps_now()
+    StageTransition.objects.create(project=project, stage="signed", occurred_on=world.day(1, 2))
+    later = stamps_now()
+    assert later[project.unit_id] != now[project.unit_id]
+    assert later.get(other) == now.get(other)

@@ -1673,7 +1673,15 @@ class ProjectBulk:
             return False
         if self.refused():
             return True  # valid; nothing will be written
-        self._write_set(codes, fields, n, [stage for stage, _k in date_columns])
+        from django.db import connections, router
+
+        from . import stamps
+
+        # the units' stamps drawn once for the chunk, not per project and transition
+        written = [Project._meta.db_table, StageTransition._meta.db_table]
+        connection = connections[router.db_for_write(Project)]
+        with stamps.drawn_once(set(unit_ids), written, connection):
+            self._write_set(codes, fields, n, [stage for stage, _k in date_columns])
         return True
 
     def _write_set(self, codes: list[str], fields: dict[str, object], n: int, stages: list) -> None:

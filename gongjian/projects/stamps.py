@@ -15,6 +15,7 @@ to the SQL here needs a migration that calls ``install`` again.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.db import connection as default_connection
@@ -183,6 +184,34 @@ def install(connection=default_connection, tables: list[str] = TABLES) -> None:
 def uninstall(connection=default_connection, tables: list[str] = TABLES) -> None:
     """Drop the triggers of ``tables`` (every stamped table by default)."""
     _run(_drops(tables), connection)
+
+
+@contextmanager
+def drawn_once(unit_ids, tables: list[str], connection=default_connection) -> Iterator[None]:
+    """Around one bulk write inside a transaction: the stamps of ``unit_ids`` (every unit
+    the block writes rows of ``tables`` for) drawn once, not once per row. Only SQLite
+    changes anything: its row triggers on ``tables`` are dropped for the block and
+    created again after it, in the same transaction — SQLite lets one writer in at a
+    time and rolls the triggers back with everything else, so no other writer ever meets
+    a table without them. PostgreSQL's statement triggers draw once per statement
+    anyway."""
+    if connection.vendor != "sqlite" or not connection.in_atomic_block:
+        yield
+        return
+    _run({"sqlite": _drops(tables)["sqlite"]}, connection)
+    try:
+        yield
+    finally:
+        units = ", ".join(f"({int(u)})" for u in sorted(set(unit_ids)))
+        with connection.cursor() as cursor:
+            if units:  # ``WHERE true``: SQLite's parser needs it before ON CONFLICT
+                cursor.execute(
+                    f"""INSERT INTO {STAMPS} (unit_id, stamp)
+                    SELECT column1, {SQLITE_RANDOM} FROM (VALUES {units}) WHERE true
+                    ON CONFLICT (unit_id) DO UPDATE SET stamp = excluded.stamp"""
+                )
+            for sql in _sqlite(tables):
+                cursor.execute(sql)
 
 
 @contextmanager
