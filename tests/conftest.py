@@ -81,14 +81,17 @@ def as_of():
 def pytest_collection_modifyitems(config, items):
     """Tests that empty the database (transactional, the live server) run on one worker
     (``--dist loadgroup``), one after the other; the benchmarks' smoke runs (their own
-    subprocesses on a SQLite file, whatever database the suite uses) run once per CI run,
-    in the SQLite leg."""
+    subprocesses on a SQLite file, whatever database the suite uses) and the checks of
+    the rendered pages in the browser (accessibility, content security policy, layout,
+    escaping: the same pages whatever the database) run once per CI run, in the SQLite
+    leg."""
     on_postgres = os.environ.get("DATABASE_URL", "").startswith("postgres")
     for item in items:
         marker = item.get_closest_marker("django_db")
         if "live_server" in item.fixturenames or (marker and marker.kwargs.get("transaction")):
             item.add_marker(pytest.mark.xdist_group("transactional"))
-        if on_postgres and item.get_closest_marker("bench_smoke"):
+        once = item.get_closest_marker("bench_smoke") or item.get_closest_marker("rendering")
+        if on_postgres and once:
             item.add_marker(pytest.mark.skip(reason="runs once per CI run, in the SQLite leg"))
 
 

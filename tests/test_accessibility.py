@@ -80,6 +80,7 @@ def _count(found: list[dict], impact: str) -> int:
     return sum(len(v["nodes"]) for v in found if v["impact"] == impact)
 
 
+@pytest.mark.rendering
 @pytest.mark.django_db(transaction=True)
 def test_axe_every_main_page_every_role(browser, live_server, demo):
     found: list[dict] = []
@@ -126,6 +127,7 @@ def test_axe_every_main_page_every_role(browser, live_server, demo):
     assert not found, "\n".join(str(v) for v in found)
 
 
+@pytest.mark.rendering
 @pytest.mark.django_db(transaction=True)
 def test_keyboard_menu_skip_link_and_scroll_box(browser, live_server, demo):
     # 200 % zoom of a 1280 px window: 640 CSS pixels, two device pixels each

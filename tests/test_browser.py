@@ -182,6 +182,7 @@ def test_roles_in_chromium(browser, live_server, demo):
     page.context.close()
 
 
+@pytest.mark.rendering
 @pytest.mark.django_db(transaction=True)
 def test_wide_pages_fit_a_phone(browser, live_server, demo):
     """At 390 px the enterprise list, the review and the login log scroll their wide tables

@@ -50,6 +50,7 @@ def _login(browser, live_server, username):
     return page
 
 
+@pytest.mark.rendering
 @pytest.mark.django_db(transaction=True)
 def test_a_project_name_with_markup_is_text_in_the_map_tooltip(browser, live_server, demo):
     project = (
@@ -112,6 +113,7 @@ def test_a_project_name_with_markup_is_text_in_the_map_tooltip(browser, live_ser
     page.context.close()
 
 
+@pytest.mark.rendering
 @pytest.mark.django_db(transaction=True)
 def test_echarts_own_tooltips_escape_names(browser, live_server, demo):
     """The charts that keep ECharts' own tooltips (axis tooltips of the bars and trends,

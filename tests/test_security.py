@@ -244,6 +244,7 @@ PAGES = [
     not (Path(settings.VENDOR_DIR) / "echarts" / "echarts.min.js").exists(),
     reason="前端资源未安装(make assets)",
 )
+@pytest.mark.rendering
 @pytest.mark.django_db(transaction=True)
 def test_main_pages_raise_no_csp_violation_in_chromium(live_server, demo, monkeypatch):
     from playwright.sync_api import sync_playwright
