@@ -82,7 +82,7 @@ class Kept:
         if path:
             units = units.filter(path__startswith=path)
         stamps = UnitStamp.objects.using(db)
-        rows = units.annotate(
+        found_rows = units.annotate(
             stamp=Subquery(stamps.filter(unit_id=OuterRef("pk")).values("stamp")),
             epoch=Subquery(stamps.filter(unit_id=0).values("stamp")),
             laid_out=Subquery(stamps.filter(unit_id=UnitStamp.DEFINITIONS).values("stamp")),
@@ -90,12 +90,12 @@ class Kept:
         name = connections[db].settings_dict["NAME"]
         self.units: dict[str, int] = {}  # path → id
         self.keys: dict[int, str] = {}
-        # the definitions' stamp (-1): None when the subtree has no unit
-        self.definitions_key: str | None = None
-        for pk, unit_path, stamp, epoch, laid_out in rows:
+        rows = list(found_rows)
+        for pk, unit_path, stamp, epoch, _laid_out in rows:
             self.units[unit_path] = pk
             self.keys[pk] = f"gj:{name}:{pk}:{stamp or 0}:{epoch or 0}"
-            self.definitions_key = f"gj:{name}:definitions:{laid_out or 0}"
+        # the definitions' stamp (-1), the same on every row; None for a subtree of no unit
+        self.definitions_key = f"gj:{name}:definitions:{rows[0][4] or 0}" if rows else None
         found = caches[CACHE].get_many(list(self.keys.values()))
         self.values: dict[int, dict] = {u: found.get(key) or {} for u, key in self.keys.items()}
 

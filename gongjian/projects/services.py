@@ -1673,19 +1673,22 @@ class ProjectBulk:
             return False
         if self.refused():
             return True  # valid; nothing will be written
-        from django.db import connections, router
-
-        from . import stamps
-
-        # the units' stamps drawn once for the chunk, not per project and transition
-        written = [Project._meta.db_table, StageTransition._meta.db_table]
-        connection = connections[router.db_for_write(Project)]
-        with stamps.drawn_once(set(unit_ids), written, connection):
-            self._write_set(codes, fields, n, [stage for stage, _k in date_columns])
+        self._write_set(codes, fields, n, [stage for stage, _k in date_columns])
         return True
 
     def _write_set(self, codes: list[str], fields: dict[str, object], n: int, stages: list) -> None:
         from django.db import connections, router
+
+        from . import stamps
+
+        connection = connections[router.db_for_write(Project)]
+        unit_ids = cast(list, fields["unit_id"])
+        # the units' stamps drawn once for the chunk, not per project and transition
+        written = [Project._meta.db_table, StageTransition._meta.db_table]
+        with stamps.drawn_once(set(unit_ids), written, connection):
+            self._insert_set(codes, fields, n, stages, connection)
+
+    def _insert_set(self, codes, fields: dict[str, object], n: int, stages: list, connection):
         from django.db.models import F, Value
         from django.db.models.functions import Concat, Substr
 
@@ -1709,7 +1712,6 @@ class ProjectBulk:
         )
         # every dated stage event of a new project is a transition, in the order the
         # replay made them (by date, a day's events in the chain's order)
-        connection = connections[router.db_for_write(StageTransition)]
         qn = connection.ops.quote_name
         table = qn(Project._meta.db_table)
         pk = qn(cast(Any, Project._meta.pk).column)

@@ -150,14 +150,22 @@ def _drops(tables: list[str]) -> dict[str, list[str]]:
     }
 
 
+def _draw(units: str, random: str) -> str:
+    """The statement that draws a new stamp for each unit ``units`` (a SELECT of
+    ``unit_id``) names, outside a trigger (``WHERE``: SQLite's parser needs one before an
+    upsert's ON CONFLICT)."""
+    return f"""INSERT INTO {STAMPS} (unit_id, stamp)
+        SELECT unit_id, {random} FROM ({units}) u WHERE unit_id IS NOT NULL GROUP BY unit_id
+        ON CONFLICT (unit_id) DO UPDATE SET stamp = excluded.stamp"""
+
+
 def _redraw_sql(random: str) -> str:
     """Every unit's stamp (and stamps 0 and -1) drawn anew."""
-    return f"""INSERT INTO {STAMPS} (unit_id, stamp)
-        SELECT unit_id, {random} FROM (
-            SELECT id AS unit_id FROM units_unit UNION ALL SELECT 0
-            UNION ALL SELECT {UnitStamp.DEFINITIONS}
-        ) u
-        WHERE true ON CONFLICT (unit_id) DO UPDATE SET stamp = excluded.stamp"""
+    return _draw(
+        f"SELECT id AS unit_id FROM units_unit UNION ALL SELECT 0 UNION ALL "
+        f"SELECT {UnitStamp.DEFINITIONS}",
+        random,
+    )
 
 
 def _run(statements: dict[str, list[str]], connection) -> None:
@@ -202,16 +210,11 @@ def drawn_once(unit_ids, tables: list[str], connection=default_connection) -> It
     try:
         yield
     finally:
-        units = ", ".join(f"({int(u)})" for u in sorted(set(unit_ids)))
-        with connection.cursor() as cursor:
-            if units:  # ``WHERE true``: SQLite's parser needs it before ON CONFLICT
-                cursor.execute(
-                    f"""INSERT INTO {STAMPS} (unit_id, stamp)
-                    SELECT column1, {SQLITE_RANDOM} FROM (VALUES {units}) WHERE true
-                    ON CONFLICT (unit_id) DO UPDATE SET stamp = excluded.stamp"""
-                )
-            for sql in _sqlite(tables):
-                cursor.execute(sql)
+        units = " UNION ".join(f"SELECT {int(u)} AS unit_id" for u in sorted(set(unit_ids)))
+        _run(
+            {"sqlite": ([_draw(units, SQLITE_RANDOM)] if units else []) + _sqlite(tables)},
+            connection,
+        )
 
 
 @contextmanager
