@@ -504,9 +504,10 @@ def test_the_dashboards_kept_definitions_follow_every_write(demo):
 
 
 @pytest.mark.django_db
-def test_every_stamp_trigger_is_installed():
+def test_every_trigger_is_installed():
     """A migration that makes SQLite copy a table drops its triggers silently: every
-    stamp trigger must be there after all migrations."""
+    trigger the projects app keeps (the units' stamps, the reports' roll-up) must be
+    there after all migrations."""
     from gongjian.projects import stamps
 
     assert stamps.expected_triggers() <= stamps.installed_triggers()

@@ -61,7 +61,9 @@ SQLITE_GROUPED = f"""
     FROM {REPORTS} WHERE is_current GROUP BY 1, 2"""
 SQLITE_BACKFILL = f"""
     INSERT INTO {YEARS} (project_id, year, {", ".join(COLUMNS)}) {SQLITE_GROUPED}"""
-SQLITE_DROP = [f"DROP TRIGGER IF EXISTS report_year_{op}" for op in ("insert", "delete", "update")]
+OPS = ("insert", "delete", "update")
+TRIGGERS = {f"report_year_{op}" for op in OPS}
+SQLITE_DROP = [f"DROP TRIGGER IF EXISTS {name}" for name in sorted(TRIGGERS)]
 
 
 def _pg_grouped(rows: str) -> str:
@@ -105,10 +107,7 @@ PG = [
 PG_BACKFILL = f"""
     INSERT INTO {YEARS} (project_id, year, {", ".join(COLUMNS)}) {_pg_grouped(REPORTS)}"""
 PG_DROP = [
-    *(
-        f"DROP TRIGGER IF EXISTS report_year_{op} ON {REPORTS}"
-        for op in ("insert", "delete", "update")
-    ),
+    *(f"DROP TRIGGER IF EXISTS {name} ON {REPORTS}" for name in sorted(TRIGGERS)),
     "DROP FUNCTION IF EXISTS report_year_apply()",
 ]
 

@@ -22,6 +22,8 @@ from django.db import connection as default_connection
 
 from gongjian.units.models import UnitStamp
 
+from .rollup import TRIGGERS as ROLLUP_TRIGGERS
+
 STAMPS = "units_unitstamp"
 PROJECTS = "projects_project"
 # table → how its row (NEW / OLD, or a transition table's alias) reaches its unit
@@ -229,15 +231,17 @@ def suspended(connection=default_connection):
 
 
 def installed_triggers(connection=default_connection) -> set[str]:
-    """The names of the stamp triggers the database holds (a migration that makes SQLite
-    copy a table drops that table's triggers: a test compares this with ``expected``)."""
+    """The names of the triggers the database holds (a migration that makes SQLite copy
+    a table drops that table's triggers: a test compares this with ``expected``)."""
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
         else:
             cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
-        return {name for (name,) in cursor.fetchall() if name.startswith("unit_stamp_")}
+        return {name for (name,) in cursor.fetchall()}
 
 
 def expected_triggers() -> set[str]:
-    return {f"unit_stamp_{_name(t)}_{op}" for t in TABLES for op in OPS}
+    """Every trigger this app keeps: the units' stamps and the reports' roll-up
+    (``rollup.TRIGGERS``)."""
+    return ROLLUP_TRIGGERS | {f"unit_stamp_{_name(t)}_{op}" for t in TABLES for op in OPS}
