@@ -5,6 +5,7 @@ sample of a rate ranking, the API and pages with their scope, Excel in and out."
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -16,11 +17,11 @@ from gongjian.appeals.models import Appeal, AppealStep, CalendarDay, Status
 from gongjian.appeals.sheets import appeals_import, export_appeals
 from gongjian.appeals.workdays import WorkCalendar
 from gongjian.indicators import services as indicator_services
-from gongjian.indicators.engine import evaluate, ranking
+from gongjian.indicators.engine import evaluate, ranking, ratio_value
 from gongjian.indicators.models import Indicator, RankingItem, RankingScheme
 from gongjian.kit.dates import Period
 from gongjian.kit.scope import SYSTEM, Action
-from gongjian.units.models import Role
+from gongjian.units.models import Role, Unit
 from tests.factories import (
     AppealCategoryFactory,
     AppealFactory,
@@ -626,3 +627,56 @@ def test_the_calendar_page_shows_the_official_year_and_the_overrides(world):
     assert "本地假日" in table
     later = client.get("/appeals/calendar/", {"year": 2031}).content.decode()
     assert 'data-testid="calendar-unknown"' in later
+
+
+def test_the_12345_centres_board_counts_the_appeals_taken_in_there(demo, client):
+    """A centre answers for few appeals itself: its board shows the appeals taken in at it,
+    wherever they were sent, as the engine counts them; a district's board is unchanged."""
+    from gongjian.appeals.selectors import board, intake_centre
+    from gongjian.units.models import User
+
+    clerk = User.objects.get(username="rexian_12345")
+    centre = clerk.memberships.get().unit
+    assert intake_centre(centre) and not intake_centre(demo)
+    as_of = dt.date(2024, 10, 31)
+    taken_in = Appeal.objects.filter(
+        intake_unit=centre, received_on__gte=dt.date(2024, 1, 1), received_on__lte=as_of
+    )
+    closed = taken_in.filter(closed_on__lte=as_of)
+    assert taken_in.count() > 100 and not taken_in.filter(unit=centre).exists()
+    view = board(centre, 2024, as_of)
+    figures = {code: value for code, _label, value in view.figures}
+    assert view.intake
+    assert figures["appeals_received"] == taken_in.count()
+    assert figures["appeals_closed"] == closed.count()
+    assert figures["appeals_resolution_rate"] == ratio_value(closed.count(), taken_in.count())
+    assert sum(row["received"] for row in view.by_category) == taken_in.count()
+    # the page: the clerk sees the same figure, said to be the centre's intake
+    client.force_login(clerk)
+    page = client.get("/appeals/").content.decode()
+    assert "在本中心受理、派往各单位的诉求" in page
+    tile = re.search(
+        r'data-code="appeals_received"><h4>[^<]*</h4>\s*<p class="gj-big">(\d+)<', page
+    )
+    assert tile is not None and int(tile.group(1)) == taken_in.count()
+    client.cookies["django_language"] = "en"
+    english = client.get("/appeals/").content.decode()
+    assert "Appeals this centre received" in english and ">Received<" in english
+    del client.cookies["django_language"]
+    # the API says the same, and says whose figures they are
+    from tests.factories import api_key
+
+    _token, key = api_key(clerk)
+    stats = client.get("/api/appeals/stats", HTTP_AUTHORIZATION=f"Bearer {key}").json()
+    assert stats["intake"] is True
+    received = next(f for f in stats["figures"] if f["code"] == "appeals_received")
+    assert received["value"] == taken_in.count()
+    # a district's board: the appeals it answers for, as before
+    linghe = Unit.objects.get(code="210703")
+    district = {c: v for c, _l, v in board(linghe, 2024, as_of).figures}
+    answered = Appeal.objects.filter(
+        unit__path__startswith=linghe.path,
+        received_on__gte=dt.date(2024, 1, 1),
+        received_on__lte=as_of,
+    )
+    assert district["appeals_received"] == answered.count() > 0

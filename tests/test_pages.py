@@ -371,3 +371,19 @@ def test_dispatch_status_per_unit_comes_from_the_engine_and_matches_the_list(cli
         before["reported"] + 1,
         before["missing"] - 1,
     )
+
+
+@pytest.mark.parametrize("url", ["/dashboard/", "/targets/", "/indicators/"])
+def test_a_departments_user_sees_their_own_unit_chosen_in_the_scope_form(client, demo, url):
+    """The scope form lists the regions, not the departments; a department's own user (the
+    12345 centre's clerk) still finds their unit there, chosen, not an empty box."""
+    clerk = User.objects.get(username="rexian_12345")
+    unit = clerk.memberships.get().unit
+    assert unit.kind == Unit.Kind.DEPARTMENT
+    client.force_login(clerk)
+    response = client.get(url)
+    assert response.status_code == 200
+    select = re.search(r'<select name="unit">(.*?)</select>', response.content.decode(), re.S)
+    assert select is not None
+    chosen = re.findall(r'<option value="(\d+)" selected>([^<]*)</option>', select.group(1))
+    assert chosen == [(str(unit.pk), unit.name)]

@@ -21,7 +21,7 @@ from django.test import Client
 
 from gongjian.demo.management.commands.demo_logins import DEMO_LOGINS
 from gongjian.projects.models import Problem, ProgressReport, Project
-from gongjian.units.models import User
+from gongjian.units.models import Unit, User
 
 ROOT = Path(__file__).resolve().parent.parent
 HREF = re.compile(r'href="(/[^"#]*)"')
@@ -137,6 +137,23 @@ def test_a_leader_starts_on_the_baobao_page_and_reads_the_city(demo):
     # reading is all: no project of the city is theirs to change
     project = Project.objects.exclude(leader__username="li_qiang").first()
     assert client.get(f"/projects/{project.pk}/edit/").status_code in (403, 404)
+
+
+def test_the_12345_clerk_starts_on_the_appeals_board(demo):
+    from gongjian.appeals.models import Appeal
+
+    client = _client("rexian_12345")
+    home = client.get("/")
+    assert home.status_code == 302 and home["Location"] == "/appeals/"
+    assert client.get("/appeals/").status_code == 200
+    assert client.get("/dashboard/").status_code == 200  # one menu entry away
+    # a district's operator keeps the dashboard, and so does a centre no appeal came in at
+    assert _client("linghe_op").get("/").status_code == 200
+    clerk = User.objects.get(username="rexian_12345")
+    Appeal.objects.filter(intake_unit=clerk.memberships.get().unit).update(
+        intake_unit=Unit.objects.get(code="210700")
+    )
+    assert client.get("/").status_code == 200
 
 
 def test_missing_and_refused_pages_are_the_products_own(demo):

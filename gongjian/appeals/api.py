@@ -93,7 +93,10 @@ def appeal_stats(
         "unit": scope,
         "year": shown.year,
         "as_of": shown.as_of,
-        "figures": [{"code": c, "name": n, "value": as_number(v)} for c, n, v in board.figures],
+        "intake": board.intake,
+        "figures": [
+            {"code": c, "name": str(n), "value": as_number(v)} for c, n, v in board.figures
+        ],
         "by_category": [clean(r) for r in board.by_category],
         "by_unit": [clean(r) for r in board.by_unit],
     }

@@ -60,6 +60,10 @@ def appeal_registry() -> RegistrySpec:
             "appellant_kind": FilterSpec(
                 "诉求人类型", (str, list), lambda v: Q(appellant_kind__in=as_list(v))
             ),
+            # the 12345 centre an appeal was taken in at (by id): a centre's own figures
+            "intake_unit": FilterSpec(
+                "受理中心", (int, list), lambda v: Q(intake_unit_id__in=as_list(v))
+            ),
         },
     )
 

@@ -132,6 +132,9 @@ class StatsOut(Schema):
     unit: UnitRef
     year: int
     as_of: dt.date
+    # true: the figures are of the appeals taken in at ``unit`` (a 12345 centre), not of
+    # those its subtree answers for
+    intake: bool = False
     figures: list[RateOut]
     by_category: list[dict]
     by_unit: list[dict]

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext_lazy as _
 
 from gongjian.indicators.engine import evaluate, evaluate_by_unit, ranking, ratio_value
 from gongjian.indicators.models import Indicator, RankingScheme
@@ -15,17 +18,20 @@ from gongjian.units.selectors import top_unit
 
 from .models import AppealCategory
 
+if TYPE_CHECKING:  # the type checker's package, not installed to run
+    from django_stubs_ext import StrOrPromise
+
 COUNTS = [
-    ("appeals_received", "受理量"),
-    ("appeals_closed", "办结量"),
-    ("appeals_closed_on_time", "按期办结量"),
-    ("appeals_reopened", "重办量"),
+    ("appeals_received", _("受理量")),
+    ("appeals_closed", _("办结量")),
+    ("appeals_closed_on_time", _("按期办结量")),
+    ("appeals_reopened", _("重办量")),
 ]
 RATES = [
-    ("appeals_resolution_rate", "办结率"),
-    ("appeals_on_time_rate", "按期办结率"),
-    ("appeals_satisfaction_rate", "满意率"),
-    ("appeals_reopen_rate", "重办率"),
+    ("appeals_resolution_rate", _("办结率")),
+    ("appeals_on_time_rate", _("按期办结率")),
+    ("appeals_satisfaction_rate", _("满意率")),
+    ("appeals_reopen_rate", _("重办率")),
 ]
 # (numerator event, denominator event) of each rate, for the per-category table
 RATE_EVENTS = {
@@ -57,15 +63,32 @@ class Board:
     unit: Unit
     year: int
     as_of: dt.date
-    figures: list[tuple[str, str, object]] = field(default_factory=list)
+    figures: list[tuple[str, StrOrPromise, object]] = field(default_factory=list)
     by_category: list[dict] = field(default_factory=list)
     by_unit: list[dict] = field(default_factory=list)
     rankings: list[tuple[RankingScheme, list]] = field(default_factory=list)
+    # the figures are those of the appeals taken in at ``unit`` (a 12345 centre)
+    intake: bool = False
+
+
+def intake_centre(unit: Unit) -> bool:
+    """Whether ``unit`` is a 12345 centre: a department appeals are taken in at (it
+    dispatches them to the units that answer for them)."""
+    from .models import Appeal
+
+    return unit.kind == Unit.Kind.DEPARTMENT and Appeal.objects.filter(intake_unit=unit).exists()
 
 
 def board(unit: Unit, year: int, as_of: dt.date, *, with_rankings: bool = True) -> Board:
+    """The figures of the appeals ``unit`` answers for (its subtree's); a 12345 centre's
+    (``intake_centre``) are those of the appeals taken in at it, wherever in its parent's
+    area they were sent."""
     period = Period.year_to_date(year, as_of)
     out = Board(unit, year, as_of)
+    at, base = unit, {}
+    if intake_centre(unit):
+        at, base = unit.parent or unit, {"intake_unit": unit.pk}
+        out.intake = True
     defined = {
         i.code: i
         for i in Indicator.objects.filter(
@@ -73,13 +96,15 @@ def board(unit: Unit, year: int, as_of: dt.date, *, with_rankings: bool = True) 
         ).select_related("base_indicator", "denominator", "fixed_unit")
     }
     for code, label in COUNTS + RATES:
-        indicator = defined.get(code) or (
-            _ratio(code, {}) if code in RATE_EVENTS else _count(code.removeprefix("appeals_"), {})
+        indicator = (None if base else defined.get(code)) or (
+            _ratio(code, base)
+            if code in RATE_EVENTS
+            else _count(code.removeprefix("appeals_"), base)
         )
-        out.figures.append((code, label, evaluate(indicator, unit, period)))
+        out.figures.append((code, label, evaluate(indicator, at, period)))
     for category in AppealCategory.objects.order_by("code"):
-        filters = {"category": category.code}
-        counts = {"received": evaluate(_count("received", filters), unit, period)}
+        filters = {**base, "category": category.code}
+        counts = {"received": evaluate(_count("received", filters), at, period)}
         if not counts["received"]:
             continue
         row: dict[str, object] = {
@@ -91,7 +116,7 @@ def board(unit: Unit, year: int, as_of: dt.date, *, with_rankings: bool = True) 
             numerator, denominator = RATE_EVENTS[code]
             for event in (numerator, denominator):
                 if event not in counts:
-                    counts[event] = evaluate(_count(event, filters), unit, period)
+                    counts[event] = evaluate(_count(event, filters), at, period)
             row[code] = ratio_value(counts[numerator], counts[denominator])
         out.by_category.append(row)
     children = list(Unit.objects.filter(parent=unit, is_active=True).order_by("sort_order", "pk"))
@@ -116,6 +141,13 @@ def board(unit: Unit, year: int, as_of: dt.date, *, with_rankings: bool = True) 
         for scheme in schemes:
             out.rankings.append((scheme, ranking(scheme, period)))
     return out
+
+
+def hotline_clerk(user) -> bool:
+    """A 12345 centre's own user: every unit they belong to is a centre
+    (``intake_centre``). Their home is the 诉求 board (a centre has no targets)."""
+    units = [m.unit for m in user.memberships.select_related("unit")]
+    return bool(units) and all(intake_centre(u) for u in units)
 
 
 def intake_unit_of(user) -> Unit | None:

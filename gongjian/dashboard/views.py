@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from gongjian.appeals.selectors import hotline_clerk
 from gongjian.finance.selectors import only_institution_staff
 from gongjian.indicators.display import chart_number, display
 from gongjian.indicators.engine import completion, completion_by_month, evaluate_by_unit, ranking
@@ -39,11 +40,13 @@ from .forms import MapConfigForm
 @login_required
 def home(request):
     """Each role's home: a 包保 leader's is their 包保 page (the dashboard is one menu
-    entry away); everyone else's the dashboard."""
+    entry away); a 12345 centre's clerk's the 诉求 board; everyone else's the dashboard."""
     if principal(request.user).roles == {Role.LEADER}:
         return redirect("projects:baobao")
     if only_institution_staff(request.user):  # a 金融机构's own account: its platform
         return redirect("finance:home")
+    if hotline_clerk(request.user):
+        return redirect("appeals:board")
     return dashboard(request)
 
 
