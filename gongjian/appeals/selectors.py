@@ -71,12 +71,21 @@ class Board:
     intake: bool = False
 
 
-def intake_centre(unit: Unit) -> bool:
-    """Whether ``unit`` is a 12345 centre: a department appeals are taken in at (it
-    dispatches them to the units that answer for them)."""
+def _centres(units: list[Unit]) -> set[int]:
+    """The ids of the 12345 centres among ``units``: the departments appeals were taken in
+    at (a centre dispatches them to the units that answer for them), in one query."""
     from .models import Appeal
 
-    return unit.kind == Unit.Kind.DEPARTMENT and Appeal.objects.filter(intake_unit=unit).exists()
+    departments = [u.pk for u in units if u.kind == Unit.Kind.DEPARTMENT]
+    if not departments:
+        return set()
+    taken_in = Appeal.objects.filter(intake_unit__in=departments)
+    return set(taken_in.values_list("intake_unit_id", flat=True).distinct())
+
+
+def intake_centre(unit: Unit) -> bool:
+    """Whether ``unit`` is a 12345 centre (``_centres``)."""
+    return unit.pk in _centres([unit])
 
 
 def board(unit: Unit, year: int, as_of: dt.date, *, with_rankings: bool = True) -> Board:
@@ -144,10 +153,10 @@ def board(unit: Unit, year: int, as_of: dt.date, *, with_rankings: bool = True) 
 
 
 def hotline_clerk(user) -> bool:
-    """A 12345 centre's own user: every unit they belong to is a centre
-    (``intake_centre``). Their home is the 诉求 board (a centre has no targets)."""
+    """A 12345 centre's own user: every unit they belong to is a centre (``_centres``).
+    Their home is the 诉求 board (a centre has no targets)."""
     units = [m.unit for m in user.memberships.select_related("unit")]
-    return bool(units) and all(intake_centre(u) for u in units)
+    return bool(units) and _centres(units) == {u.pk for u in units}
 
 
 def intake_unit_of(user) -> Unit | None:

@@ -61,6 +61,7 @@ SQLITE_GROUPED = f"""
     FROM {REPORTS} WHERE is_current GROUP BY 1, 2"""
 SQLITE_BACKFILL = f"""
     INSERT INTO {YEARS} (project_id, year, {", ".join(COLUMNS)}) {SQLITE_GROUPED}"""
+# the writes a trigger follows (the units' stamps have one trigger each too)
 OPS = ("insert", "delete", "update")
 TRIGGERS = {f"report_year_{op}" for op in OPS}
 SQLITE_DROP = [f"DROP TRIGGER IF EXISTS {name}" for name in sorted(TRIGGERS)]

@@ -22,6 +22,7 @@ from django.db import connection as default_connection
 
 from gongjian.units.models import UnitStamp
 
+from .rollup import OPS
 from .rollup import TRIGGERS as ROLLUP_TRIGGERS
 
 STAMPS = "units_unitstamp"
@@ -42,7 +43,6 @@ DEFINITIONS = {
     "indicators_target": "target",
     "indicators_reportedvalue": "reported_value",
 }
-OPS = ("insert", "delete", "update")
 
 SQLITE_RANDOM = "random()"
 PG_RANDOM = "floor(random() * 9007199254740991)::bigint"
@@ -232,7 +232,8 @@ def suspended(connection=default_connection):
 
 def installed_triggers(connection=default_connection) -> set[str]:
     """The names of the triggers the database holds (a migration that makes SQLite copy
-    a table drops that table's triggers: a test compares this with ``expected``)."""
+    a table drops that table's triggers: a test compares this with
+    ``expected_triggers``)."""
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
