@@ -111,6 +111,13 @@ def standby():
         HOST=parsed["HOST"], PORT=parsed["PORT"], USER=parsed["USER"], PASSWORD=parsed["PASSWORD"]
     )
     try:
+        # the test database was just created on the primary: wait, on the standby's own
+        # maintenance database, until the standby has replayed its creation
+        test_name = connection.settings_dict["NAME"]
+        connection.settings_dict["NAME"] = "postgres"
+        caught_up(connection)
+        connection.close()
+        connection.settings_dict["NAME"] = test_name
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_is_in_recovery()")
             assert cursor.fetchone()[0] is True, "GONGJIAN_TEST_REPLICA_URL is not a standby"
